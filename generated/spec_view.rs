@@ -1,0 +1,74 @@
+//! Loads `openapi/mattermost-v4.yaml` and derives the input progenitor can digest.
+//! Shared by the server's and the client's build scripts (`#[path]`-included by both).
+
+use serde_json::Value;
+use std::path::Path;
+
+/// The HTTP methods an OpenAPI path item may carry, in the order we emit them.
+pub const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// The one operation with two success shapes (201 FileInfo, 204 empty), which progenitor
+/// refuses.
+pub const TWO_SUCCESS_SHAPES: &str = "UploadData";
+
+/// Reads the contract as JSON.
+pub fn load(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// True when the operation's request body is multipart/form-data.
+pub fn is_multipart(op: &Value) -> bool {
+    op.pointer("/requestBody/content/multipart~1form-data")
+        .is_some()
+}
+
+/// The operations progenitor cannot express (multipart bodies, two success shapes): the
+/// client writes these by hand.
+pub fn special_operations(spec: &Value) -> Vec<String> {
+    operations(spec)
+        .filter(|op| is_multipart(op) || op["operationId"] == TWO_SUCCESS_SHAPES)
+        .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Every operation object of the contract, in contract order.
+pub fn operations(spec: &Value) -> impl Iterator<Item = &Value> {
+    spec["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .flat_map(|item| METHODS.iter().filter_map(move |m| item.get(*m)))
+}
+
+/// The progenitor input: the whole contract with multipart bodies removed and UploadData's
+/// 204 dropped, so that every operation's body and response types are generated.
+pub fn progenitor_input(spec: &Value) -> openapiv3::OpenAPI {
+    let mut spec = spec.clone();
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in item.values_mut().filter_map(Value::as_object_mut) {
+                if op
+                    .get("requestBody")
+                    .is_some_and(|b| b.pointer("/content/multipart~1form-data").is_some())
+                {
+                    op.remove("requestBody");
+                }
+                if op.get("operationId").and_then(Value::as_str) == Some(TWO_SUCCESS_SHAPES) {
+                    if let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                        r.remove("204");
+                    }
+                }
+            }
+        }
+    }
+    serde_json::from_value(spec).unwrap_or_else(|e| panic!("contract is not OpenAPI 3.0: {e}"))
+}
+
+/// FNV-1a of the contract text, so a test can tell whether generated code is stale.
+pub fn fingerprint(text: &[u8]) -> u64 {
+    text.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

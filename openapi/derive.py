@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Derive openapi/mattermost-v4.yaml from the reference sources in ../shared.
+
+Run from the repository root: python3 openapi/derive.py [REFERENCE_DIR]
+
+What it does, in order (openapi/README.md explains each step):
+1. Load the assembled 2024 spec, then swap in the newer users and bots contracts.
+2. Drop upstream prose (descriptions, examples, code samples) and write our own
+   one-line summaries, keeping every path, method, operationId, parameter, body,
+   response code, schema and tag.
+3. Apply the listed contract-preserving fixes for the generators.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+REF = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared/reference/mattermost-api-v4"
+OUT = ROOT / "openapi/mattermost-v4.yaml"
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+PROSE_KEYS = {"description", "example", "examples", "x-codeSamples", "externalDocs", "summary"}
+# Keys whose values are maps from user-chosen names, not OpenAPI keywords.
+NAME_MAPS = {
+    "properties", "schemas", "paths", "responses", "content", "securitySchemes",
+    "callbacks", "headers", "encoding", "links", "mapping", "variables", "parameters",
+}
+REASONS = {
+    "200": "OK", "201": "Created", "202": "Accepted", "204": "No Content",
+    "301": "Moved Permanently", "302": "Found", "304": "Not Modified",
+    "400": "Bad Request", "401": "Unauthorized", "403": "Forbidden", "404": "Not Found",
+    "405": "Method Not Allowed", "409": "Conflict", "413": "Payload Too Large",
+    "428": "Precondition Required", "429": "Too Many Requests",
+    "500": "Internal Server Error", "501": "Not Implemented", "502": "Bad Gateway",
+    "503": "Service Unavailable", "4XX": "Client Error", "5XX": "Server Error",
+}
+APP_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/AppError"}}}
+BINARY = {"type": "string", "format": "binary"}
+fixes = []
+
+
+def load(name):
+    with open(REF / name) as f:
+        return yaml.safe_load(f)
+
+
+def strip_prose(node, parent_key=None):
+    """Remove prose keywords everywhere except inside maps of user-chosen names."""
+    if isinstance(node, dict):
+        in_name_map = parent_key in NAME_MAPS
+        return {
+            k: strip_prose(v, k)
+            for k, v in node.items()
+            if in_name_map or k not in PROSE_KEYS
+        }
+    if isinstance(node, list):
+        return [strip_prose(v, None) for v in node]
+    return node
+
+
+def describe_responses(node, parent_key=None):
+    """OpenAPI 3.0 requires a description on every response object, callbacks' included."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if parent_key == "responses" and isinstance(v, dict) and "$ref" not in v:
+                v.setdefault("description", REASONS.get(k, "Response"))
+            describe_responses(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            describe_responses(v)
+
+
+def summary_for(op_id):
+    words = re.findall(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|[A-Z]+|\d+", op_id)
+    text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+    return text[:1].upper() + text[1:]
+
+
+def operations(spec):
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in METHODS:
+                yield method, path, op
+
+
+def swap_contract(spec, old_name, new_name):
+    """Replace the path items of one tag file with those of its newer version."""
+    old, new = load(old_name), load(new_name)
+    paths = {}
+    inserted = False
+    for path, item in spec["paths"].items():
+        if path in old:
+            if not inserted:
+                paths.update(new)
+                inserted = True
+            continue
+        paths[path] = item
+    spec["paths"] = paths
+    fixes.append(f"paths of {old_name} replaced by {new_name}")
+
+
+def main():
+    spec = load("mattermost-openapi-v4.yaml")
+    swap_contract(spec, "source/users.yaml", "source/users.seed002.yaml")
+    swap_contract(spec, "source/bots.yaml", "source/bots.seed000.yaml")
+    spec = strip_prose(spec)
+
+    spec["info"] = {
+        "title": "Mattermost API v4 (ferromost contract)",
+        "version": "4.0.0",
+    }
+    spec.pop("externalDocs", None)
+    spec["tags"] = [{"name": t["name"]} for t in spec["tags"]]
+    schemas = spec["components"]["schemas"]
+
+    # Fix: PluginStatus.state is `type: number` with a string enum; the server sends 0..5.
+    schemas["PluginStatus"]["properties"]["state"] = {"type": "integer"}
+    fixes.append("PluginStatus.state: string enum on a number dropped; type integer")
+
+    # Fix: inline PluginManifest.webapp is identical to the PluginManifestWebapp component
+    # and typify would give both the same Rust name.
+    schemas["PluginManifest"]["properties"]["webapp"] = {
+        "$ref": "#/components/schemas/PluginManifestWebapp"
+    }
+    fixes.append("PluginManifest.webapp: inline copy replaced by $ref PluginManifestWebapp")
+
+    # Fix: users.seed002.yaml refers to IntuneLoginRequest, which the 2024 definitions lack.
+    schemas.setdefault("IntuneLoginRequest", {
+        "type": "object",
+        "required": ["access_token"],
+        "properties": {
+            "access_token": {"type": "string"},
+            "device_id": {"type": "string"},
+        },
+    })
+    fixes.append("IntuneLoginRequest schema added (referenced by LoginIntune, missing upstream)")
+
+    for method, path, op in operations(spec):
+        op_id = op["operationId"]
+        op["summary"] = summary_for(op_id)
+        op.pop("body", None)
+        # Fix: path parameters used in the path but never declared.
+        declared = {p.get("name") for p in op.get("parameters", []) if p.get("in") == "path"}
+        for name in re.findall(r"{(\w+)}", path):
+            if name not in declared:
+                op.setdefault("parameters", []).append(
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                )
+                fixes.append(f"{op_id}: path parameter {name} declared")
+        responses = op["responses"]
+        # Fix: a `default` response is read as success and error at once.
+        if "default" in responses:
+            body = responses.pop("default")
+            responses["4XX"] = dict(body)
+            responses["5XX"] = dict(body)
+            fixes.append(f"{op_id}: default response split into 4XX and 5XX")
+        errors_with_body = any(
+            code[0] in "45" and isinstance(r, dict) and ("content" in r or "$ref" in r)
+            for code, r in responses.items()
+        )
+        for code, r in responses.items():
+            if "$ref" in r:
+                continue
+            r["description"] = REASONS.get(code, "Response")
+            # Fix: bodyless error responses beside AppError ones.
+            if code[0] in "45" and "content" not in r and errors_with_body:
+                r["content"] = APP_ERROR
+                fixes.append(f"{op_id}: {code} given the AppError body the server sends")
+            # Fix: image and file downloads that declare a 200 with no content.
+            if code == "200" and "content" not in r and method == "get" and re.search(
+                r"image|icon|download|/svg|/export", path
+            ):
+                kind = "image/*" if re.search(r"image|icon|svg", path) else "application/octet-stream"
+                r["content"] = {kind: {"schema": dict(BINARY)}}
+                fixes.append(f"{op_id}: 200 declared as {kind} binary")
+        if "requestBody" in op:
+            op["requestBody"].setdefault("content", {})
+    for name, r in spec["components"]["responses"].items():
+        r["description"] = REASONS.get(name, name)
+    describe_responses(spec["paths"])
+
+    count = sum(1 for _ in operations(spec))
+    header = (
+        "# The Mattermost API v4 contract as ferromost implements it.\n"
+        "# Generated by openapi/derive.py from the reference sources; see openapi/README.md.\n"
+        f"# {len(spec['paths'])} paths, {count} operations.\n"
+    )
+    with open(OUT, "w") as f:
+        f.write(header)
+        yaml.safe_dump(spec, f, sort_keys=False, width=100, allow_unicode=True)
+    with open(ROOT / "openapi/FIXES.txt", "w") as f:
+        f.write("\n".join(fixes) + "\n")
+    print(f"{OUT.name}: {len(spec['paths'])} paths, {count} operations, {len(fixes)} fixes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+//! Hand-written handlers: one module per spec tag, each implementing the generated route
+//! trait on [`Api`]. A trait method left alone answers the generated 501.
+
+mod system;
+mod users;
+
+use crate::contract;
+
+/// The implementor of every route trait (never constructed).
+pub enum Api {}
+
+impl contract::BleveApi for Api {}
+impl contract::BookmarksApi for Api {}
+impl contract::BotsApi for Api {}
+impl contract::BrandApi for Api {}
+impl contract::ChannelsApi for Api {}
+impl contract::CloudApi for Api {}
+impl contract::ClusterApi for Api {}
+impl contract::CommandsApi for Api {}
+impl contract::ComplianceApi for Api {}
+impl contract::DataRetentionApi for Api {}
+impl contract::ElasticsearchApi for Api {}
+impl contract::EmojiApi for Api {}
+impl contract::ExportsApi for Api {}
+impl contract::FilesApi for Api {}
+impl contract::GroupsApi for Api {}
+impl contract::ImportsApi for Api {}
+impl contract::IntegrationActionsApi for Api {}
+impl contract::InternalApi for Api {}
+impl contract::IpApi for Api {}
+impl contract::JobsApi for Api {}
+impl contract::LdapApi for Api {}
+impl contract::OAuthApi for Api {}
+impl contract::PermissionsApi for Api {}
+impl contract::PlaybookAutofollowsApi for Api {}
+impl contract::PlaybookRunsApi for Api {}
+impl contract::PlaybooksApi for Api {}
+impl contract::PluginsApi for Api {}
+impl contract::PostsApi for Api {}
+impl contract::PreferencesApi for Api {}
+impl contract::ReactionsApi for Api {}
+impl contract::ReportsApi for Api {}
+impl contract::RolesApi for Api {}
+impl contract::RootApi for Api {}
+impl contract::SamlApi for Api {}
+impl contract::SchemesApi for Api {}
+impl contract::SharedChannelsApi for Api {}
+impl contract::StatusApi for Api {}
+impl contract::TeamsApi for Api {}
+impl contract::TermsOfServiceApi for Api {}
+impl contract::ThreadsApi for Api {}
+impl contract::TimelineApi for Api {}
+impl contract::UploadsApi for Api {}
+impl contract::UsageApi for Api {}
+impl contract::WebhooksApi for Api {}

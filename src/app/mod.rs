@@ -1,0 +1,4 @@
+//! Domain operations that take more than one step or serve more than one handler.
+
+pub mod sessions;
+pub mod users;

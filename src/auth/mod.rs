@@ -1,0 +1,213 @@
+//! Who is calling: the session token's source and precedence, the CSRF rule for cookie
+//! sessions, and the session cache that keeps authentication off the database.
+//!
+//! Token sources, in Mattermost's order: the `MMAUTHTOKEN` cookie, `Authorization: Bearer`,
+//! `Authorization: Token` (OAuth), then `?access_token=` (OAuth sessions only).
+
+pub mod password;
+pub mod permissions;
+
+use crate::error::{ApiError, ids};
+use crate::ids::now_millis;
+use crate::state::AppState;
+use crate::store::entity::session;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub const SESSION_COOKIE: &str = "MMAUTHTOKEN";
+pub const USER_COOKIE: &str = "MMUSERID";
+pub const CSRF_COOKIE: &str = "MMCSRF";
+
+/// An authenticated session, as the handlers see it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub token: String,
+    pub user_id: String,
+    /// Space-separated role names.
+    pub roles: String,
+    pub csrf_token: String,
+    pub is_oauth: bool,
+    pub create_at: i64,
+    pub expires_at: i64,
+    pub last_activity_at: i64,
+    pub device_id: String,
+    pub props: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Session {
+    pub fn from_model(m: session::Model) -> Self {
+        let props: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&m.props).unwrap_or_default();
+        let csrf_token = props
+            .get("csrf")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        Self {
+            id: m.id,
+            token: m.token,
+            user_id: m.user_id,
+            roles: m.roles,
+            csrf_token,
+            is_oauth: m.is_oauth,
+            create_at: m.create_at,
+            expires_at: m.expires_at,
+            last_activity_at: m.last_activity_at,
+            device_id: m.device_id,
+            props,
+        }
+    }
+
+    /// The role names this session carries.
+    pub fn role_names(&self) -> impl Iterator<Item = &str> {
+        self.roles.split_whitespace()
+    }
+
+    fn is_expired(&self, now: i64) -> bool {
+        self.expires_at != 0 && self.expires_at < now
+    }
+}
+
+/// Where the token came from, which decides the CSRF and query-string rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Cookie,
+    Header,
+    Query,
+}
+
+/// Finds the request's token, in Mattermost's precedence order.
+pub fn token_from_request(headers: &HeaderMap, query: &str) -> Option<(String, TokenSource)> {
+    if let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        return Some((token, TokenSource::Cookie));
+    }
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        for scheme in ["bearer ", "token "] {
+            if auth.len() > scheme.len() && auth[..scheme.len()].eq_ignore_ascii_case(scheme) {
+                return Some((auth[scheme.len()..].trim().to_owned(), TokenSource::Header));
+            }
+        }
+    }
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k == "access_token" && !v.is_empty())
+        .map(|(_, v)| (v.into_owned(), TokenSource::Query))
+}
+
+/// The value of cookie `name`, if the request sends it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Resolves the request's session. No token, or a token that names no live session, gives
+/// `None` (handlers that need a session answer 401). A cookie session on a non-GET request
+/// that fails the CSRF check, and a query-string token of a non-OAuth session, are 401 here.
+pub async fn authenticate(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    query: &str,
+) -> Result<Option<Session>, ApiError> {
+    let Some((token, source)) = token_from_request(headers, query) else {
+        return Ok(None);
+    };
+    let Some(session) = state.sessions().get(state, &token).await? else {
+        return Ok(None);
+    };
+    if source == TokenSource::Query && !session.is_oauth {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ids::TOKEN_PROVIDED,
+            "A token in the query string is accepted only for OAuth sessions.",
+        ));
+    }
+    if source == TokenSource::Cookie && method != Method::GET {
+        let sent = headers.get("X-CSRF-Token").and_then(|v| v.to_str().ok());
+        let passed = match sent {
+            Some(sent) => !session.csrf_token.is_empty() && sent == session.csrf_token,
+            None => {
+                let xhr = headers
+                    .get("X-Requested-With")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v == "XMLHttpRequest");
+                xhr && !state
+                    .config()
+                    .service_settings
+                    .experimental_strict_csrf_enforcement
+            }
+        };
+        if !passed {
+            return Err(ApiError::unauthorized().detail("The CSRF check failed."));
+        }
+    }
+    Ok(Some(session))
+}
+
+/// Sessions by token, so that authenticating a request costs no database round trip.
+/// Entries live at most `SessionCacheInMinutes`; logout and revocation remove them at once.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, (Session, i64)>>,
+}
+
+impl SessionCache {
+    /// The live session for `token`, from the cache or the database.
+    pub async fn get(&self, state: &AppState, token: &str) -> Result<Option<Session>, ApiError> {
+        let now = now_millis();
+        let ttl = state.config().service_settings.session_cache_in_minutes * 60_000;
+        if let Some(session) = self.cached(token, now, ttl) {
+            return Ok(Some(session));
+        }
+        let found = session::Entity::find()
+            .filter(session::Column::Token.eq(token))
+            .one(state.db())
+            .await?;
+        let Some(model) = found else { return Ok(None) };
+        let session = Session::from_model(model);
+        if session.is_expired(now) {
+            return Ok(None);
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(token.to_owned(), (session.clone(), now));
+        }
+        Ok(Some(session))
+    }
+
+    fn cached(&self, token: &str, now: i64, ttl: i64) -> Option<Session> {
+        let mut entries = self.entries.lock().ok()?;
+        match entries.get(token) {
+            Some((s, at)) if now - at <= ttl && !s.is_expired(now) => Some(s.clone()),
+            Some(_) => {
+                entries.remove(token);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Forgets one token (logout, revoke).
+    pub fn remove(&self, token: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(token);
+        }
+    }
+
+    /// Forgets every session of a user (revoke all, deactivation, password change).
+    pub fn remove_user(&self, user_id: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (s, _)| s.user_id != user_id);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Permissions are data: roles are rows naming their permission ids, and a session holds
+//! role names. A check asks whether any of the session's roles grants the permission, like
+//! Mattermost's `SessionHasPermissionTo`. Team and channel scopes join when teams and
+//! channels are stored.
+
+use crate::error::ApiError;
+use crate::ids::{new_id, now_millis};
+use crate::rt::Ctx;
+use crate::store::entity::role;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, RwLock};
+
+/// Permission ids used by handlers, named as Mattermost names them.
+pub mod ids {
+    pub const MANAGE_SYSTEM: &str = "manage_system";
+}
+
+/// The sysconsole read permissions, any of which lets a session read the configuration.
+pub static SYSCONSOLE_READ: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut all: Vec<&'static str> = BUILT_IN_ROLES
+        .iter()
+        .flat_map(|r| r.permissions.iter().map(String::as_str))
+        .filter(|p| p.starts_with("sysconsole_read_"))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+});
+
+/// One built-in role as a fresh Mattermost install has it.
+#[derive(serde::Deserialize)]
+pub struct BuiltInRole {
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub scheme_managed: bool,
+    pub built_in: bool,
+    pub permissions: Vec<String>,
+}
+
+/// The built-in roles of a fresh install (from Mattermost's role definitions and startup
+/// migrations; see ../shared/reference/mattermost-server).
+pub static BUILT_IN_ROLES: LazyLock<Vec<BuiltInRole>> =
+    LazyLock::new(|| serde_json::from_str(include_str!("default_roles.json")).unwrap_or_default());
+
+/// Inserts every built-in role that the database lacks.
+pub async fn seed_roles(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    let existing: HashSet<String> = role::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    let now = now_millis();
+    let missing: Vec<role::ActiveModel> = BUILT_IN_ROLES
+        .iter()
+        .filter(|r| !existing.contains(&r.name))
+        .map(|r| role::ActiveModel {
+            id: Set(new_id()),
+            name: Set(r.name.clone()),
+            display_name: Set(r.display_name.clone()),
+            description: Set(r.description.clone()),
+            create_at: Set(now),
+            update_at: Set(now),
+            delete_at: Set(0),
+            permissions: Set(r.permissions.join(" ")),
+            scheme_managed: Set(r.scheme_managed),
+            built_in: Set(r.built_in),
+        })
+        .collect();
+    if !missing.is_empty() {
+        role::Entity::insert_many(missing).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Role name → permission set, loaded from the database and reloaded after a role changes.
+#[derive(Default)]
+pub struct RoleCache {
+    roles: RwLock<Option<Arc<HashMap<String, HashSet<String>>>>>,
+}
+
+impl RoleCache {
+    async fn load(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Arc<HashMap<String, HashSet<String>>>, ApiError> {
+        if let Some(roles) = self.roles.read().ok().and_then(|r| r.clone()) {
+            return Ok(roles);
+        }
+        let rows = role::Entity::find().all(db).await?;
+        let map: HashMap<String, HashSet<String>> = rows
+            .into_iter()
+            .filter(|r| r.delete_at == 0)
+            .map(|r| {
+                (
+                    r.name,
+                    r.permissions
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            })
+            .collect();
+        let map = Arc::new(map);
+        if let Ok(mut slot) = self.roles.write() {
+            *slot = Some(map.clone());
+        }
+        Ok(map)
+    }
+
+    /// Forgets the loaded roles; the next check reads them again.
+    pub fn invalidate(&self) {
+        if let Ok(mut slot) = self.roles.write() {
+            *slot = None;
+        }
+    }
+}
+
+/// True when one of `role_names` grants any of `permissions`.
+async fn roles_grant<'a>(
+    ctx: &Ctx,
+    role_names: impl Iterator<Item = &'a str>,
+    permissions: &[&str],
+) -> Result<bool, ApiError> {
+    let roles = ctx.state.roles().load(ctx.state.db()).await?;
+    Ok(role_names
+        .filter_map(|name| roles.get(name))
+        .any(|granted| permissions.iter().any(|p| granted.contains(*p))))
+}
+
+/// 401 without a session, 403 unless the session has `permission` system-wide.
+pub async fn require_system(ctx: &Ctx, permission: &str) -> Result<(), ApiError> {
+    require_system_any(ctx, &[permission]).await
+}
+
+/// 401 without a session, 403 unless the session has one of `permissions` system-wide.
+pub async fn require_system_any(ctx: &Ctx, permissions: &[&str]) -> Result<(), ApiError> {
+    let session = ctx.session()?;
+    if roles_grant(ctx, session.role_names(), permissions).await? {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden().detail(format!("needs one of: {}", permissions.join(", "))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_roles_match_a_fresh_mattermost_install() {
+        assert_eq!(BUILT_IN_ROLES.len(), 23);
+        let admin = BUILT_IN_ROLES
+            .iter()
+            .find(|r| r.name == "system_admin")
+            .unwrap();
+        assert_eq!(admin.permissions.len(), 265);
+        let user = BUILT_IN_ROLES
+            .iter()
+            .find(|r| r.name == "system_user")
+            .unwrap();
+        assert!(!user.permissions.iter().any(|p| p == ids::MANAGE_SYSTEM));
+        assert_eq!(SYSCONSOLE_READ.len(), 56);
+    }
+}

@@ -1,0 +1,274 @@
+//! Configuration with Mattermost's names: a `config.json` of `Section.Setting` values, each
+//! overridable by the environment variable `MM_<SECTION>_<SETTING>` (upper case).
+//!
+//! Settings this server does not use yet are kept as they are read (`extra`), so a
+//! Mattermost config.json loads and round-trips.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+macro_rules! section {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty = $default:expr),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+        #[serde(rename_all = "PascalCase", default)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// Settings of this section that ferromost does not read, kept as given.
+            #[serde(flatten)]
+            pub extra: Map<String, Value>,
+        }
+        impl Default for $name {
+            fn default() -> Self {
+                Self { $($field: $default,)* extra: Map::new() }
+            }
+        }
+    };
+}
+
+section!(ServiceSettings {
+    #[serde(rename = "SiteURL")]
+    site_url: String = String::new(),
+    listen_address: String = "127.0.0.1:8065".to_owned(),
+    maximum_payload_size_bytes: usize = 300_000,
+    maximum_login_attempts: i64 = 10,
+    enable_user_access_tokens: bool = false,
+    enable_bot_account_creation: bool = false,
+    enable_multifactor_authentication: bool = false,
+    enforce_multifactor_authentication: bool = false,
+    session_length_web_in_hours: i64 = 720,
+    session_length_mobile_in_hours: i64 = 720,
+    #[serde(rename = "SessionLengthSSOInHours")]
+    session_length_sso_in_hours: i64 = 720,
+    session_idle_timeout_in_minutes: i64 = 43_200,
+    session_cache_in_minutes: i64 = 10,
+    extend_session_length_with_activity: bool = true,
+    #[serde(rename = "ExperimentalStrictCSRFEnforcement")]
+    experimental_strict_csrf_enforcement: bool = false,
+    #[serde(rename = "EnableAPIUserDeletion")]
+    enable_api_user_deletion: bool = false,
+    enable_developer: bool = false,
+    #[serde(rename = "TLSStrictTransport")]
+    tls_strict_transport: bool = false,
+    #[serde(rename = "TLSStrictTransportMaxAge")]
+    tls_strict_transport_max_age: i64 = 63_072_000,
+});
+
+section!(TeamSettings {
+    site_name: String = "Mattermost".to_owned(),
+    enable_user_creation: bool = true,
+    enable_open_server: bool = false,
+    restrict_creation_to_domains: String = String::new(),
+    max_users_per_team: i64 = 50,
+});
+
+section!(SqlSettings {
+    driver_name: String = "sqlite3".to_owned(),
+    data_source: String = "./data/ferromost.db".to_owned(),
+    max_open_conns: u32 = 100,
+});
+
+section!(PasswordSettings {
+    minimum_length: usize = 5,
+    lowercase: bool = false,
+    number: bool = false,
+    uppercase: bool = false,
+    symbol: bool = false,
+    /// PBKDF2 rounds for new password hashes; Mattermost v11 uses 600,000.
+    #[serde(rename = "PBKDF2Iterations")]
+    pbkdf2_iterations: u32 = 600_000,
+});
+
+section!(EmailSettings {
+    enable_sign_up_with_email: bool = true,
+    enable_sign_in_with_email: bool = true,
+    enable_sign_in_with_username: bool = true,
+    send_email_notifications: bool = true,
+    require_email_verification: bool = false,
+    feedback_name: String = String::new(),
+    feedback_email: String = "test@example.com".to_owned(),
+    #[serde(rename = "SMTPServer")]
+    smtp_server: String = "localhost".to_owned(),
+    #[serde(rename = "SMTPPort")]
+    smtp_port: String = "10025".to_owned(),
+});
+
+section!(FileSettings {
+    max_file_size: usize = 52_428_800,
+    directory: String = "./data/".to_owned(),
+});
+
+section!(PrivacySettings {
+    show_email_address: bool = true,
+    show_full_name: bool = true,
+});
+
+section!(LogSettings {
+    console_level: String = "INFO".to_owned(),
+    console_json: bool = false,
+});
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Config {
+    pub service_settings: ServiceSettings,
+    pub team_settings: TeamSettings,
+    pub sql_settings: SqlSettings,
+    pub password_settings: PasswordSettings,
+    pub email_settings: EmailSettings,
+    pub file_settings: FileSettings,
+    pub privacy_settings: PrivacySettings,
+    pub log_settings: LogSettings,
+    /// Sections ferromost does not read, kept as given.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Settings whose values are secrets: blanked in what GET /config returns.
+const SECRETS: [(&str, &str); 2] = [
+    ("SqlSettings", "DataSource"),
+    ("EmailSettings", "SMTPPassword"),
+];
+
+/// What GET /config puts where a secret was.
+pub const FAKE_SETTING: &str = "********************************";
+
+impl Config {
+    /// Reads `path` if it exists (defaults otherwise), then applies `MM_*` overrides from
+    /// `env`. A malformed file or override is an error, never silently ignored.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, String> {
+        let mut value = match path {
+            Some(p) if p.exists() => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("reading {}: {e}", p.display()))?;
+                serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", p.display()))?
+            }
+            _ => serde_json::to_value(Config::default()).map_err(|e| e.to_string())?,
+        };
+        let defaults = serde_json::to_value(Config::default()).map_err(|e| e.to_string())?;
+        apply_env(&mut value, &defaults, env)?;
+        serde_json::from_value(value).map_err(|e| format!("configuration: {e}"))
+    }
+
+    /// The configuration as GET /config shows it: secrets replaced.
+    pub fn sanitized(&self) -> Value {
+        let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
+        for (section, setting) in SECRETS {
+            if let Some(v) = value.get_mut(section).and_then(|s| s.get_mut(setting)) {
+                if v.as_str().is_some_and(|s| !s.is_empty()) {
+                    *v = Value::String(FAKE_SETTING.to_owned());
+                }
+            }
+        }
+        value
+    }
+
+    /// True when the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.sql_settings.driver_name == "postgres"
+            || self.sql_settings.data_source.starts_with("postgres")
+    }
+}
+
+/// Applies `MM_SECTION_SETTING=value` to the matching setting. The value is read as JSON
+/// when the setting is not a string (numbers, booleans, arrays, objects).
+fn apply_env(
+    value: &mut Value,
+    defaults: &Value,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), String> {
+    let Some(root) = value.as_object_mut() else {
+        return Err("configuration must be a JSON object".to_owned());
+    };
+    for (key, raw) in env {
+        let Some(rest) = key.strip_prefix("MM_") else {
+            continue;
+        };
+        let Some((section_key, setting_key)) = rest.split_once('_') else {
+            continue;
+        };
+        let Some((section, default_section)) = defaults
+            .as_object()
+            .into_iter()
+            .flatten()
+            .find(|(name, _)| name.to_uppercase() == section_key)
+        else {
+            continue;
+        };
+        let Some((setting, default)) = default_section
+            .as_object()
+            .into_iter()
+            .flatten()
+            .find(|(name, _)| name.to_uppercase() == setting_key)
+        else {
+            continue;
+        };
+        let parsed = match default {
+            Value::String(_) => Value::String(raw.clone()),
+            _ => serde_json::from_str(&raw).map_err(|e| format!("{key}: {e}"))?,
+        };
+        let section = root
+            .entry(section.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(section) = section.as_object_mut() {
+            section.insert(setting.clone(), parsed);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_use_mattermost_names() {
+        let env = [
+            (
+                "MM_SERVICESETTINGS_SITEURL".to_owned(),
+                "https://chat.example.com".to_owned(),
+            ),
+            (
+                "MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS".to_owned(),
+                "true".to_owned(),
+            ),
+            ("MM_SQLSETTINGS_MAXOPENCONNS".to_owned(), "7".to_owned()),
+            ("MM_UNKNOWN_THING".to_owned(), "x".to_owned()),
+        ];
+        let c = Config::load(None, env).unwrap();
+        assert_eq!(c.service_settings.site_url, "https://chat.example.com");
+        assert!(c.service_settings.enable_user_access_tokens);
+        assert_eq!(c.sql_settings.max_open_conns, 7);
+    }
+
+    #[test]
+    fn a_malformed_override_is_an_error() {
+        let env = [("MM_SQLSETTINGS_MAXOPENCONNS".to_owned(), "many".to_owned())];
+        assert!(Config::load(None, env).is_err());
+    }
+
+    #[test]
+    fn unknown_settings_round_trip_and_secrets_are_hidden() {
+        let dir = std::env::temp_dir().join(format!("ferromost-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"SqlSettings":{"DataSource":"postgres://u:p@h/db"},"PluginSettings":{"Enable":true},
+                "ServiceSettings":{"EnableLinkPreviews":true}}"#,
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), []).unwrap();
+        assert!(c.is_postgres());
+        let shown = c.sanitized();
+        assert_eq!(shown["SqlSettings"]["DataSource"], FAKE_SETTING);
+        assert_eq!(shown["PluginSettings"]["Enable"], true);
+        assert_eq!(shown["ServiceSettings"]["EnableLinkPreviews"], true);
+        assert_eq!(shown["ServiceSettings"]["SiteURL"], "");
+    }
+}

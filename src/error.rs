@@ -1,0 +1,177 @@
+//! The one error type of the API, rendered as Mattermost's `AppError` JSON.
+//!
+//! The client sees `id`, `message`, `detailed_error`, `request_id` and `status_code`; the
+//! internal cause of a 5xx is logged and never serialised.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use std::borrow::Cow;
+
+/// Mattermost error ids used by the runtime. Handlers name their own next to their code.
+pub mod ids {
+    pub const NOT_FOUND: &str = "api.context.404.app_error";
+    pub const INVALID_URL_PARAM: &str = "api.context.invalid_url_param.app_error";
+    pub const INVALID_PARAM: &str = "api.context.invalid_param.app_error";
+    pub const INVALID_BODY_PARAM: &str = "api.context.invalid_body_param.app_error";
+    pub const PERMISSIONS: &str = "api.context.permissions.app_error";
+    pub const SESSION_EXPIRED: &str = "api.context.session_expired.app_error";
+    pub const TOKEN_PROVIDED: &str = "api.context.token_provided.app_error";
+    pub const BODY_TOO_LARGE: &str = "api.context.request_body_too_large.app_error";
+    pub const NOT_IMPLEMENTED: &str = "api.ferromost.not_implemented.app_error";
+    pub const METHOD_NOT_ALLOWED: &str = "api.ferromost.method_not_allowed.app_error";
+    pub const INTERNAL: &str = "api.ferromost.internal.app_error";
+}
+
+/// An error answered to the client as `AppError` JSON.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub id: Cow<'static, str>,
+    pub message: String,
+    pub detailed_error: String,
+    /// Logged, never sent.
+    pub cause: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, id: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            id: Cow::Borrowed(id),
+            message: message.into(),
+            detailed_error: String::new(),
+            cause: None,
+        }
+    }
+
+    /// Adds the `detailed_error` text the client sees.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detailed_error = detail.into();
+        self
+    }
+
+    /// 400: a path parameter is missing or malformed.
+    pub fn invalid_url_param(name: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ids::INVALID_URL_PARAM,
+            format!("The {name} parameter in the URL is missing or not valid."),
+        )
+    }
+
+    /// 400: a query parameter or field is not valid.
+    pub fn invalid_param(name: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ids::INVALID_PARAM,
+            format!("The {name} parameter is not valid."),
+        )
+    }
+
+    /// 400: the body is missing, is not JSON, or lacks a field.
+    pub fn invalid_body_param(name: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ids::INVALID_BODY_PARAM,
+            format!("The {name} in the request body is missing or not valid."),
+        )
+    }
+
+    /// 401: no valid session.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ids::SESSION_EXPIRED,
+            "The session is not valid or has expired; log in again.",
+        )
+    }
+
+    /// 403: the session lacks a permission.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ids::PERMISSIONS,
+            "You do not have the permission this action needs.",
+        )
+    }
+
+    /// 404 for an unknown route.
+    pub fn route_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ids::NOT_FOUND,
+            "There is no such API route.",
+        )
+    }
+
+    /// 405: the path exists but not with this method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ids::METHOD_NOT_ALLOWED,
+            "This path does not accept that HTTP method.",
+        )
+    }
+
+    /// 413: the request body is larger than the server accepts.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ids::BODY_TOO_LARGE,
+            format!("The request body is larger than the {limit} bytes this server accepts."),
+        )
+    }
+
+    /// 501: the operation is in the contract but has no handler yet.
+    pub fn not_implemented(operation_id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            ids::NOT_IMPLEMENTED,
+            format!("ferromost does not implement {operation_id} yet."),
+        )
+    }
+
+    /// 500 with a cause that is logged but not shown.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ids::INTERNAL,
+            "The server failed to complete the request.",
+        );
+        e.cause = Some(cause.to_string());
+        e
+    }
+
+    /// Renders the AppError body for the request `request_id`.
+    pub fn into_response_with(self, request_id: &str) -> Response {
+        if let Some(cause) = &self.cause {
+            tracing::error!(request_id, id = %self.id, cause = %cause, "request failed");
+        }
+        let body = serde_json::json!({
+            "id": self.id,
+            "message": self.message,
+            "detailed_error": self.detailed_error,
+            "request_id": request_id,
+            "status_code": self.status.as_u16(),
+        });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::internal(format!("database: {e}"))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}): {}",
+            self.id,
+            self.status.as_u16(),
+            self.message
+        )
+    }
+}

@@ -1,0 +1,25 @@
+//! ferromost: a server for the Mattermost API v4, generated from the contract in `openapi/`.
+//!
+//! `contract` holds what build.rs generates (types, route traits, the operation table); `api`
+//! implements the route traits; `router` turns the table into the axum application.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod contract;
+pub mod error;
+pub mod ids;
+pub mod router;
+pub mod rt;
+pub mod state;
+pub mod store;
+
+pub use router::app;
+pub use state::AppState;
+
+/// Opens the database the configuration names and builds the state.
+pub async fn start(config: config::Config) -> Result<AppState, String> {
+    let db = store::open(&config).await?;
+    Ok(AppState::new(db, config))
+}

@@ -1,0 +1,201 @@
+//! Builds the axum router from the generated operation table: one route per contract path,
+//! each method served by the same type-erased service, so axum's generic stack is
+//! instantiated once rather than per operation. No path is written here by hand.
+
+use crate::auth;
+use crate::contract::{FORWARDS, OPERATIONS};
+use crate::error::ApiError;
+use crate::ids::new_id;
+use crate::rt::{Ctx, Operation, Request};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{MethodFilter, MethodRouter};
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// The Mattermost version this server answers as, and its build number.
+pub const MATTERMOST_VERSION: &str = "10.11.0";
+pub const BUILD_NUMBER: &str = concat!("ferromost-", env!("CARGO_PKG_VERSION"));
+
+/// The id of the request, set by the outermost layer.
+#[derive(Clone)]
+struct RequestId(String);
+
+/// Which operation answered, for the request log.
+#[derive(Clone, Copy)]
+struct Answered(&'static str);
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let mut paths: BTreeMap<&'static str, MethodRouter> = BTreeMap::new();
+    let mut add = |path: &'static str, op: &'static Operation, method: &str| {
+        let Ok(method) = Method::from_bytes(method.as_bytes()) else {
+            return;
+        };
+        let Ok(filter) = MethodFilter::try_from(method) else {
+            return;
+        };
+        let service = OperationService {
+            state: state.clone(),
+            op,
+        };
+        let entry = paths.remove(path).unwrap_or_default();
+        paths.insert(path, entry.on_service(filter, service));
+    };
+    for op in &OPERATIONS {
+        add(op.path, op, op.method);
+    }
+    for &(method, literal, index) in FORWARDS {
+        if let Some(op) = OPERATIONS.get(index) {
+            add(literal, op, method);
+        }
+    }
+    let mut router = Router::new();
+    for (path, methods) in paths {
+        router = router.route(path, methods.fallback(method_not_allowed));
+    }
+    router
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, common))
+}
+
+/// Serves one operation: resolves the session, reads the path parameters against the
+/// operation's template, and hands over to the generated dispatch function.
+#[derive(Clone)]
+struct OperationService {
+    state: AppState,
+    op: &'static Operation,
+}
+
+impl tower::Service<Request> for OperationService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let (state, op) = (self.state.clone(), self.op);
+        Box::pin(async move {
+            let mut response = dispatch(state, op, req).await;
+            response.extensions_mut().insert(Answered(op.path));
+            Ok(response)
+        })
+    }
+}
+
+async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Response {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let session = match auth::authenticate(&state, req.method(), req.headers(), &query).await {
+        Ok(session) => session,
+        Err(e) => return e.into_response_with(&request_id),
+    };
+    let mut params = path_params(op.path, req.uri().path());
+    if let Some(session) = &session {
+        for (name, value) in &mut params {
+            if *name == "user_id" && value == "me" {
+                value.clone_from(&session.user_id);
+            }
+        }
+    }
+    let headers = req.headers().clone();
+    let ctx = Ctx::new(state, request_id, op, headers, ip, session, params, query);
+    (op.call)(ctx, req).await
+}
+
+/// The values of the template's `{name}` segments in `path`, percent-decoded.
+fn path_params(template: &'static str, path: &str) -> Vec<(&'static str, String)> {
+    template
+        .split('/')
+        .zip(path.split('/'))
+        .filter_map(|(t, v)| {
+            let name = t.strip_prefix('{')?.strip_suffix('}')?;
+            let value = percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned();
+            Some((name, value))
+        })
+        .collect()
+}
+
+fn request_id_of(req: &Request) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default()
+}
+
+async fn not_found(req: Request) -> Response {
+    ApiError::route_not_found().into_response_with(&request_id_of(&req))
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    ApiError::method_not_allowed().into_response_with(&request_id_of(&req))
+}
+
+/// Outermost layer: request id, the headers Mattermost sends on every response, and one log
+/// line per request.
+async fn common(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = new_id();
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut response = next.run(req).await;
+    let config = state.config();
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    };
+    set("x-request-id", &request_id);
+    set("x-version-id", &state.version_id());
+    set("x-content-type-options", "nosniff");
+    set("referrer-policy", "no-referrer");
+    if method == Method::GET {
+        set("expires", "0");
+    }
+    if config.service_settings.tls_strict_transport {
+        let max_age = config.service_settings.tls_strict_transport_max_age;
+        set("strict-transport-security", &format!("max-age={max_age}"));
+    }
+    if !response.headers().contains_key(header::CONTENT_TYPE) && response.status().as_u16() != 304 {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    let route = response.extensions().get::<Answered>().map_or("-", |a| a.0);
+    tracing::info!(
+        %method,
+        route,
+        path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        request_id,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,355 @@
+//! The runtime that the generated glue (`gen.rs`) calls: the request context handed to every
+//! handler, parameter and body parsing with Mattermost's rules, and reply rendering.
+
+use crate::auth::Session;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+
+pub type Request = axum::extract::Request;
+pub type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+pub type Multipart = axum::extract::Multipart;
+
+/// How the glue reads an operation's request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    None,
+    Json,
+    Multipart,
+    Raw,
+}
+
+/// One row of the generated operation table.
+pub struct Operation {
+    pub id: &'static str,
+    pub method: &'static str,
+    /// The contract path template, e.g. `/api/v4/users/{user_id}`.
+    pub path: &'static str,
+    pub body: BodyKind,
+    pub call: fn(Ctx, Request) -> BoxFuture,
+}
+
+/// A binary success body (images, files).
+#[derive(Debug, Clone)]
+pub struct Binary {
+    pub content_type: String,
+    pub bytes: Bytes,
+}
+
+/// What a handler may add to its success response besides the body.
+#[derive(Default)]
+struct Extras {
+    headers: HeaderMap,
+    status: Option<StatusCode>,
+}
+
+/// The request context every handler receives: state, who is calling, and the raw request
+/// facts the typed parameters do not carry.
+pub struct Ctx {
+    pub state: AppState,
+    pub request_id: String,
+    pub operation: &'static Operation,
+    pub headers: HeaderMap,
+    /// The caller's address (the socket peer).
+    pub ip: String,
+    pub session: Option<Session>,
+    path_params: Vec<(&'static str, String)>,
+    raw_query: String,
+    extras: Mutex<Extras>,
+}
+
+impl Ctx {
+    #[expect(clippy::too_many_arguments, reason = "built once, by the router")]
+    pub(crate) fn new(
+        state: AppState,
+        request_id: String,
+        operation: &'static Operation,
+        headers: HeaderMap,
+        ip: String,
+        session: Option<Session>,
+        path_params: Vec<(&'static str, String)>,
+        raw_query: String,
+    ) -> Self {
+        Self {
+            state,
+            request_id,
+            operation,
+            headers,
+            ip,
+            session,
+            path_params,
+            raw_query,
+            extras: Mutex::default(),
+        }
+    }
+
+    /// The caller's session, or 401 when the request carries none.
+    pub fn session(&self) -> Result<&Session, ApiError> {
+        self.session.as_ref().ok_or_else(ApiError::unauthorized)
+    }
+
+    /// Adds a header to the success response.
+    pub fn set_header(&self, name: HeaderName, value: HeaderValue) {
+        if let Ok(mut extras) = self.extras.lock() {
+            extras.headers.append(name, value);
+        }
+    }
+
+    /// Overrides the contract's success status (for operations with more than one).
+    pub fn set_status(&self, status: StatusCode) {
+        if let Ok(mut extras) = self.extras.lock() {
+            extras.status = Some(status);
+        }
+    }
+
+    /// A request header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub(crate) fn path_str(&self, name: &str) -> Result<String, ApiError> {
+        self.path_params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ApiError::invalid_url_param(name))
+    }
+
+    pub(crate) fn path_int(&self, name: &str) -> Result<i64, ApiError> {
+        self.path_str(name)?
+            .parse()
+            .map_err(|_| ApiError::invalid_url_param(name))
+    }
+
+    pub(crate) fn query(&self) -> QueryMap {
+        QueryMap::parse(&self.raw_query)
+    }
+}
+
+/// The query string as decoded pairs, read with Mattermost's parsing rules.
+pub struct QueryMap {
+    pairs: Vec<(String, String)>,
+}
+
+/// Mattermost's paging: `per_page` defaults to 60 and is cut to 200.
+pub const PER_PAGE_DEFAULT: i64 = 60;
+pub const PER_PAGE_MAXIMUM: i64 = 200;
+
+impl QueryMap {
+    pub fn parse(raw: &str) -> Self {
+        Self {
+            pairs: form_urlencoded::parse(raw.as_bytes())
+                .into_owned()
+                .collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_owned)
+    }
+
+    pub fn required_string(&self, name: &str) -> Result<String, ApiError> {
+        self.string(name)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ApiError::invalid_param(name))
+    }
+
+    pub fn required<T>(&self, name: &str, value: Option<T>) -> Result<T, ApiError> {
+        value.ok_or_else(|| ApiError::invalid_param(name))
+    }
+
+    pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(name) {
+            None | Some("") => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::invalid_param(name)),
+        }
+    }
+
+    pub fn num(&self, name: &str) -> Result<Option<f64>, ApiError> {
+        match self.get(name) {
+            None | Some("") => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::invalid_param(name)),
+        }
+    }
+
+    /// Booleans accept every spelling Go's `strconv.ParseBool` accepts.
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            None | Some("") => Ok(None),
+            Some(v) => parse_go_bool(v)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid_param(name)),
+        }
+    }
+
+    /// Repeated keys, and comma-separated values within each.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(','))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// A malformed or negative page reads as 0, as Mattermost does.
+    pub fn page(&self) -> i64 {
+        self.get("page")
+            .and_then(|v| v.parse().ok())
+            .filter(|p| *p >= 0)
+            .unwrap_or(0)
+    }
+
+    /// A malformed or negative `per_page` reads as 60; above 200 it is cut to 200.
+    pub fn per_page(&self) -> i64 {
+        self.get("per_page")
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|p| *p >= 0)
+            .map_or(PER_PAGE_DEFAULT, |p| p.min(PER_PAGE_MAXIMUM))
+    }
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads the whole body, refusing more than `limit` bytes with 413.
+async fn read_limited(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::body_too_large(limit));
+    }
+    let body = http_body_util::Limited::new(req.into_body(), limit);
+    match body.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(ApiError::body_too_large(limit))
+        }
+        Err(e) => Err(ApiError::invalid_body_param("body").detail(e.to_string())),
+    }
+}
+
+pub async fn raw_body(ctx: &Ctx, req: Request) -> Result<Bytes, ApiError> {
+    read_limited(
+        req,
+        ctx.state
+            .config()
+            .service_settings
+            .maximum_payload_size_bytes,
+    )
+    .await
+}
+
+pub async fn optional_json_body<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    req: Request,
+) -> Result<Option<T>, ApiError> {
+    let bytes = raw_body(ctx, req).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| ApiError::invalid_body_param("body").detail(e.to_string()))
+}
+
+pub async fn json_body<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    req: Request,
+) -> Result<T, ApiError> {
+    optional_json_body(ctx, req)
+        .await?
+        .ok_or_else(|| ApiError::invalid_body_param("body"))
+}
+
+/// Multipart bodies are streamed to the handler, capped by FileSettings.MaxFileSize.
+pub async fn multipart_body(ctx: &Ctx, req: Request) -> Result<Multipart, ApiError> {
+    use axum::extract::FromRequest;
+    let limit = ctx.state.config().file_settings.max_file_size;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::body_too_large(limit));
+    }
+    let (parts, body) = req.into_parts();
+    let limited = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    let req = Request::from_parts(parts, limited);
+    Multipart::from_request(req, &())
+        .await
+        .map_err(|e| ApiError::invalid_body_param("multipart form").detail(e.body_text()))
+}
+
+pub fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
+}
+
+pub fn json_reply<T: serde::Serialize>(_ctx: &Ctx, status: StatusCode, out: &T) -> Response {
+    match serde_json::to_vec(out) {
+        Ok(body) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(e) => ApiError::internal(format!("encoding the reply: {e}")).into_response_with(""),
+    }
+}
+
+pub fn binary_reply(_ctx: &Ctx, status: StatusCode, out: Binary) -> Response {
+    let content_type = HeaderValue::from_str(&out.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    (status, [(header::CONTENT_TYPE, content_type)], out.bytes).into_response()
+}
+
+/// Turns a handler's outcome into the response, with the handler's extra headers.
+pub fn finish(ctx: Ctx, result: Result<Response, ApiError>) -> Response {
+    let mut response = match result {
+        Ok(r) => r,
+        Err(e) => return e.into_response_with(&ctx.request_id),
+    };
+    if let Ok(extras) = ctx.extras.into_inner() {
+        if let Some(status) = extras.status {
+            *response.status_mut() = status;
+        }
+        for (name, value) in extras.headers.iter() {
+            response.headers_mut().append(name, value.clone());
+        }
+    }
+    response
+}

@@ -1,0 +1,79 @@
+//! The state shared by every request: the database, the configuration and the caches.
+
+use crate::auth::SessionCache;
+use crate::auth::permissions::RoleCache;
+use crate::config::Config;
+use sea_orm::DatabaseConnection;
+use std::sync::{Arc, RwLock};
+
+/// Cheap to clone; everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    db: DatabaseConnection,
+    config: RwLock<Arc<Config>>,
+    sessions: SessionCache,
+    roles: RoleCache,
+    version_id: RwLock<String>,
+}
+
+/// `X-Version-Id`: version.build.configHash.licensed, as Mattermost sends it.
+fn version_id(config: &Config) -> String {
+    use sha2::Digest;
+    let json = serde_json::to_vec(config).unwrap_or_default();
+    let digest = sha2::Sha256::digest(&json);
+    let hash: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}.{}.{hash}.false",
+        crate::router::MATTERMOST_VERSION,
+        crate::router::BUILD_NUMBER
+    )
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            sessions: SessionCache::default(),
+            roles: RoleCache::default(),
+            version_id: RwLock::new(version_id(&config)),
+            config: RwLock::new(Arc::new(config)),
+        }))
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.0.db
+    }
+
+    /// The configuration in force now.
+    pub fn config(&self) -> Arc<Config> {
+        self.0.config.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the configuration in force.
+    pub fn set_config(&self, config: Config) {
+        if let Ok(mut slot) = self.0.version_id.write() {
+            *slot = version_id(&config);
+        }
+        if let Ok(mut slot) = self.0.config.write() {
+            *slot = Arc::new(config);
+        }
+    }
+
+    pub fn version_id(&self) -> String {
+        self.0
+            .version_id
+            .read()
+            .map(|v| v.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn sessions(&self) -> &SessionCache {
+        &self.0.sessions
+    }
+
+    pub fn roles(&self) -> &RoleCache {
+        &self.0.roles
+    }
+}

@@ -1,0 +1,10 @@
+//! sea-orm entities, one module per table.
+
+pub mod audit;
+pub mod bot;
+pub mod preference;
+pub mod role;
+pub mod session;
+pub mod system;
+pub mod user;
+pub mod user_access_token;

@@ -1,0 +1,14 @@
+//! Schema migrations in sea-query's portable DSL, one module per change, applied in order.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_identity_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_identity_tables::Migration)]
+    }
+}
