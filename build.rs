@@ -9,6 +9,11 @@
 //! The body and response type of each operation are read from the signatures of the client
 //! that progenitor generates from the same contract, so server and SDK agree on every name.
 
+#![expect(
+    clippy::expect_used,
+    reason = "a build script reports a broken contract by panicking with the reason"
+)]
+
 #[path = "generated/spec_view.rs"]
 #[expect(
     dead_code,
@@ -21,7 +26,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 use spec_view::METHODS;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// How an operation's request body reaches its handler.
@@ -76,13 +81,61 @@ fn main() {
     println!("cargo:rerun-if-changed=generated/spec_view.rs");
     let spec = spec_view::load(&contract);
 
+    println!("cargo:rerun-if-changed=src/api");
     let (types, signatures) = progenitor_types(&spec);
     let operations = collect_operations(&spec, &signatures);
-    let api = generate_api(&operations);
+    let implemented = implemented_methods(&root.join("src/api"));
+    let api = generate_api(&operations, &implemented);
 
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();
     write_rust(&out.join("types.rs"), types);
     write_rust(&out.join("api.rs"), api);
+}
+
+/// The route-trait methods that `src/api/*.rs` overrides: the `fn` names inside each
+/// `impl contract::<Tag>Api for Api` block. An operation not among them is routed straight to
+/// the shared 501, before any parsing, so it answers 501 whatever the request holds. If this
+/// scan missed an override, that operation would answer 501 and its tests would say so.
+fn implemented_methods(dir: &Path) -> HashSet<String> {
+    let mut found = HashSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("impl contract::") {
+            rest = &rest[start..];
+            let Some(open) = rest.find('{') else { break };
+            let mut depth = 0usize;
+            let mut end = rest.len();
+            for (i, c) in rest[open..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = open + i;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let block = &rest[open..end];
+            for piece in block.split("fn ").skip(1) {
+                let name: String = piece
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                found.insert(name);
+            }
+            rest = &rest[end..];
+        }
+    }
+    found
 }
 
 fn write_rust(path: &Path, tokens: TokenStream) {
@@ -283,7 +336,7 @@ fn kind_type(kind: Kind, required: bool) -> TokenStream {
     }
 }
 
-fn generate_api(ops: &[Operation]) -> TokenStream {
+fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream {
     let mut items = TokenStream::new();
     let mut traits: BTreeMap<&str, TokenStream> = BTreeMap::new();
     let mut table = TokenStream::new();
@@ -411,24 +464,29 @@ fn generate_api(ops: &[Operation]) -> TokenStream {
                 async { Err(ApiError::not_implemented(#id)) }
             }
         });
-        let uses_req = !matches!(op.body, Body::None);
-        let req_arg = if uses_req { quote!(req) } else { quote!(_req) };
-        items.extend(quote! {
-            fn #call_name(ctx: rt::Ctx, #req_arg: rt::Request) -> rt::BoxFuture {
-                Box::pin(async move {
-                    let result = async {
-                        #parse
-                        let out = <Api as #tr>::#fn_name(#pass).await?;
-                        let status = rt::status(#status);
-                        Ok(#finish)
-                    }.await;
-                    rt::finish(ctx, result)
-                })
-            }
-        });
+        let call = if implemented.contains(&op.snake) {
+            let uses_req = !matches!(op.body, Body::None);
+            let req_arg = if uses_req { quote!(req) } else { quote!(_req) };
+            items.extend(quote! {
+                fn #call_name(ctx: rt::Ctx, #req_arg: rt::Request) -> rt::BoxFuture {
+                    Box::pin(async move {
+                        let result = async {
+                            #parse
+                            let out = <Api as #tr>::#fn_name(#pass).await?;
+                            let status = rt::status(#status);
+                            Ok(#finish)
+                        }.await;
+                        rt::finish(ctx, result)
+                    })
+                }
+            });
+            quote!(#call_name)
+        } else {
+            quote!(rt::not_implemented)
+        };
         let (method, path) = (&op.method, &op.path);
         table.extend(quote! {
-            rt::Operation { id: #id, method: #method, path: #path, body: #body_kind, call: #call_name },
+            rt::Operation { id: #id, method: #method, path: #path, body: #body_kind, call: #call },
         });
     }
     let forwards = forwarded_routes(ops);

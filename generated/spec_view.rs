@@ -55,10 +55,10 @@ pub fn progenitor_input(spec: &Value) -> openapiv3::OpenAPI {
                 {
                     op.remove("requestBody");
                 }
-                if op.get("operationId").and_then(Value::as_str) == Some(TWO_SUCCESS_SHAPES) {
-                    if let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut) {
-                        r.remove("204");
-                    }
+                if op.get("operationId").and_then(Value::as_str) == Some(TWO_SUCCESS_SHAPES)
+                    && let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut)
+                {
+                    r.remove("204");
                 }
             }
         }

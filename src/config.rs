@@ -159,10 +159,10 @@ impl Config {
     pub fn sanitized(&self) -> Value {
         let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
         for (section, setting) in SECRETS {
-            if let Some(v) = value.get_mut(section).and_then(|s| s.get_mut(setting)) {
-                if v.as_str().is_some_and(|s| !s.is_empty()) {
-                    *v = Value::String(FAKE_SETTING.to_owned());
-                }
+            if let Some(v) = value.get_mut(section).and_then(|s| s.get_mut(setting))
+                && v.as_str().is_some_and(|s| !s.is_empty())
+            {
+                *v = Value::String(FAKE_SETTING.to_owned());
             }
         }
         value

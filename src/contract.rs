@@ -5,6 +5,8 @@
 #![allow(
     clippy::all,
     clippy::pedantic,
+    clippy::unwrap_used,
+    clippy::expect_used,
     unused_variables,
     unused_imports,
     dead_code,

@@ -23,3 +23,15 @@ pub async fn start(config: config::Config) -> Result<AppState, String> {
     let db = store::open(&config).await?;
     Ok(AppState::new(db, config))
 }
+
+/// Serves the application on `listener` until `shutdown` completes; in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

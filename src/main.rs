@@ -1,7 +1,6 @@
 //! The ferromost binary: configuration → logging → database → serve until SIGTERM or Ctrl-C.
 
 use ferromost::config::Config;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
@@ -40,9 +39,7 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| format!("listening on {address}: {e}"))?;
     tracing::info!(address, "ferromost is serving the Mattermost API v4");
-    let app = ferromost::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    ferromost::serve(listener, state.clone(), shutdown_signal())
         .await
         .map_err(|e| format!("serving: {e}"))?;
     tracing::info!("in-flight requests finished; closing the database");

@@ -337,6 +337,14 @@ pub fn binary_reply(_ctx: &Ctx, status: StatusCode, out: Binary) -> Response {
     (status, [(header::CONTENT_TYPE, content_type)], out.bytes).into_response()
 }
 
+/// Where an operation without a handler is routed: the generated 501, before any parsing.
+pub fn not_implemented(ctx: Ctx, _req: Request) -> BoxFuture {
+    Box::pin(async move {
+        let id = ctx.operation.id;
+        finish(ctx, Err(ApiError::not_implemented(id)))
+    })
+}
+
 /// Turns a handler's outcome into the response, with the handler's extra headers.
 pub fn finish(ctx: Ctx, result: Result<Response, ApiError>) -> Response {
     let mut response = match result {

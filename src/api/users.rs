@@ -3,6 +3,7 @@
 use super::Api;
 use crate::app::{sessions, users};
 use crate::auth::password::{self, Verdict};
+use crate::auth::permissions::{ids::MANAGE_SYSTEM, require_system};
 use crate::contract::{self, CreateUserQuery, GetUserPath, types};
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -44,9 +45,7 @@ impl contract::UsersApi for Api {
         }
         let first = users::is_first_account(db).await?;
         let by_admin = match &ctx.session {
-            Some(_) => crate::auth::permissions::require_system(ctx, "create_user")
-                .await
-                .is_ok(),
+            Some(_) => require_system(ctx, MANAGE_SYSTEM).await.is_ok(),
             None => false,
         };
         if !first && !by_admin {
@@ -196,15 +195,12 @@ impl contract::UsersApi for Api {
         }
         let config = ctx.state.config();
         let account = users::get(ctx.state.db(), &path.user_id).await?;
-        let view = if account.id == session.user_id
-            || crate::auth::permissions::require_system(ctx, "manage_system")
-                .await
-                .is_ok()
-        {
-            users::View::Full
-        } else {
-            users::View::Profile
-        };
+        let view =
+            if account.id == session.user_id || require_system(ctx, MANAGE_SYSTEM).await.is_ok() {
+                users::View::Full
+            } else {
+                users::View::Profile
+            };
         Ok(users::to_api(&account, view, &config))
     }
 }

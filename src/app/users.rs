@@ -67,6 +67,9 @@ pub fn validate_email(email: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A test one character class passes.
+type CharTest = fn(char) -> bool;
+
 /// PasswordSettings: minimum length (and at most 72 bytes, bcrypt's limit that Mattermost
 /// keeps), and the character classes the settings require. The error id names the classes,
 /// as Mattermost's does (`model.user.is_valid.pwd_lowercase_number.app_error`).
@@ -74,7 +77,7 @@ pub fn validate_password(password: &str, config: &Config) -> Result<(), ApiError
     let s = &config.password_settings;
     let mut id = String::from("model.user.is_valid.pwd");
     let mut ok = password.chars().count() >= s.minimum_length && password.len() <= 72;
-    let classes: [(bool, &str, fn(char) -> bool); 4] = [
+    let classes: [(bool, &str, CharTest); 4] = [
         (s.lowercase, "lowercase", |c| c.is_lowercase()),
         (s.uppercase, "uppercase", |c| c.is_uppercase()),
         (s.number, "number", |c| c.is_ascii_digit()),

@@ -75,22 +75,22 @@ pub async fn seed_roles(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr>
     Ok(())
 }
 
+/// Role name → the permission ids it grants.
+type Grants = HashMap<String, HashSet<String>>;
+
 /// Role name → permission set, loaded from the database and reloaded after a role changes.
 #[derive(Default)]
 pub struct RoleCache {
-    roles: RwLock<Option<Arc<HashMap<String, HashSet<String>>>>>,
+    roles: RwLock<Option<Arc<Grants>>>,
 }
 
 impl RoleCache {
-    async fn load(
-        &self,
-        db: &impl ConnectionTrait,
-    ) -> Result<Arc<HashMap<String, HashSet<String>>>, ApiError> {
+    async fn load(&self, db: &impl ConnectionTrait) -> Result<Arc<Grants>, ApiError> {
         if let Some(roles) = self.roles.read().ok().and_then(|r| r.clone()) {
             return Ok(roles);
         }
         let rows = role::Entity::find().all(db).await?;
-        let map: HashMap<String, HashSet<String>> = rows
+        let map: Grants = rows
             .into_iter()
             .filter(|r| r.delete_at == 0)
             .map(|r| {

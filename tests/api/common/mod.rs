@@ -1,0 +1,235 @@
+//! The test harness: a real ferromost on 127.0.0.1:0 with a fresh database per test (SQLite
+//! by default; PostgreSQL when FERROMOST_TEST_DATABASE=postgres), and SDK clients for it.
+
+use ferromost::config::Config;
+use ferromost_client::Client;
+use ferromost_client::types;
+use sea_orm::ConnectionTrait;
+
+/// The password every test account uses.
+pub const PASSWORD: &str = "Passw0rd!";
+
+pub struct TestServer {
+    pub url: String,
+    pub state: ferromost::AppState,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A logged-in account and an SDK client that sends its token.
+pub struct Account {
+    pub client: Client,
+    pub user: types::User,
+    pub token: String,
+}
+
+impl Account {
+    pub fn id(&self) -> &str {
+        self.user.id.as_deref().unwrap_or_default()
+    }
+}
+
+fn uses_postgres() -> bool {
+    std::env::var("FERROMOST_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// A fresh, empty database for one test: a SQLite file in a new folder, or a new PostgreSQL
+/// database on the local server.
+async fn fresh_database(config: &mut Config) {
+    let name = format!("ferromost_test_{}", ferromost::ids::new_id());
+    if uses_postgres() {
+        let base = std::env::var("FERROMOST_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+        let admin = sea_orm::Database::connect(format!("{base}/postgres"))
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        config.sql_settings.driver_name = "postgres".to_owned();
+        config.sql_settings.data_source = format!("{base}/{name}");
+        config.sql_settings.max_open_conns = 5;
+    } else {
+        let dir = std::env::temp_dir().join(name);
+        config.sql_settings.driver_name = "sqlite3".to_owned();
+        config.sql_settings.data_source = dir.join("ferromost.db").display().to_string();
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server whose configuration `adjust` may change first. Password hashing uses
+    /// few rounds here so that tests stay fast; production keeps 600,000.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::default();
+        config.password_settings.pbkdf2_iterations = 1_000;
+        fresh_database(&mut config).await;
+        adjust(&mut config);
+        let state = ferromost::start(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        tokio::spawn(async move {
+            let _ = ferromost::serve(listener, serving, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Self {
+            url,
+            state,
+            _stop: stop,
+        }
+    }
+
+    /// A client that sends no token.
+    pub fn anonymous(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// A client that sends `Authorization: Bearer <token>`.
+    pub fn client_with_token(&self, token: &str) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Client::new_with_client(&self.url, http)
+    }
+
+    /// Logs `login_id` in through the SDK.
+    pub async fn login(&self, login_id: &str, password: &str) -> Account {
+        let body = types::LoginBody {
+            login_id: Some(login_id.to_owned()),
+            password: Some(password.to_owned()),
+            ..Default::default()
+        };
+        let reply = self.anonymous().login(&body).await.unwrap();
+        let token = reply.headers()["token"].to_str().unwrap().to_owned();
+        let user = reply.into_inner();
+        Account {
+            client: self.client_with_token(&token),
+            user,
+            token,
+        }
+    }
+
+    /// Creates the first account (which becomes system admin) and logs it in.
+    pub async fn admin(&self) -> Account {
+        self.anonymous()
+            .create_user(None, None, &new_user("sysadmin"))
+            .await
+            .unwrap();
+        self.login("sysadmin", PASSWORD).await
+    }
+
+    /// Has `admin` create a basic account `username`, and logs it in.
+    pub async fn user(&self, admin: &Account, username: &str) -> Account {
+        admin
+            .client
+            .create_user(None, None, &new_user(username))
+            .await
+            .unwrap();
+        self.login(username, PASSWORD).await
+    }
+
+    /// A raw HTTP client, for what the SDK cannot send (malformed bodies, odd methods).
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    /// The URL of an API path: `api("/users/me")`.
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v4{path}", self.url)
+    }
+
+    /// A raw, unauthenticated GET of an API path.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http().get(self.api(path)).send().await.unwrap()
+    }
+}
+
+/// The sign-up body for `username` with the test password.
+pub fn new_user(username: &str) -> types::CreateUserBody {
+    types::CreateUserBody {
+        username: username.to_owned(),
+        email: format!("{username}@example.com"),
+        password: Some(PASSWORD.to_owned()),
+        first_name: Some("First".to_owned()),
+        last_name: Some("Last".to_owned()),
+        auth_data: None,
+        auth_service: None,
+        locale: None,
+        nickname: None,
+        notify_props: None,
+        position: None,
+        props: serde_json::Map::new(),
+        timezone: None,
+    }
+}
+
+/// The status and AppError id an SDK call failed with; panics on success or a transport
+/// error. A status the contract does not declare reaches the SDK as an unexpected response;
+/// its body must be AppError JSON all the same.
+pub async fn app_error<T: std::fmt::Debug>(
+    result: Result<ferromost_client::ResponseValue<T>, ferromost_client::Error<types::AppError>>,
+) -> (u16, String) {
+    let (status, body) = match result {
+        Err(ferromost_client::Error::ErrorResponse(e)) => (
+            e.status().as_u16(),
+            serde_json::to_value(e.into_inner()).unwrap(),
+        ),
+        Err(ferromost_client::Error::UnexpectedResponse(r)) => (
+            r.status().as_u16(),
+            r.json::<serde_json::Value>().await.unwrap(),
+        ),
+        other => panic!("expected an AppError, got {other:?}"),
+    };
+    assert_eq!(
+        body["status_code"], status,
+        "status_code matches HTTP: {body}"
+    );
+    assert!(
+        body["request_id"].as_str().is_some_and(|r| r.len() == 26),
+        "request_id: {body}"
+    );
+    (status, body["id"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Asserts an SDK call failed with `status` and the AppError id `id`.
+pub async fn assert_fails<T: std::fmt::Debug>(
+    result: Result<ferromost_client::ResponseValue<T>, ferromost_client::Error<types::AppError>>,
+    status: u16,
+    id: &str,
+) {
+    let (got_status, got_id) = app_error(result).await;
+    assert_eq!((got_status, got_id.as_str()), (status, id));
+}
+
+/// Asserts a raw response is AppError JSON with `status` and `id`.
+pub async fn assert_app_error(response: reqwest::Response, status: u16, id: &str) {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content type {content_type}"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["id"], id, "{body}");
+    assert_eq!(body["status_code"], status);
+    for field in ["message", "detailed_error", "request_id"] {
+        assert!(body[field].is_string(), "{field} in {body}");
+    }
+}

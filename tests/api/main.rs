@@ -1,0 +1,12 @@
+//! ferromost's integration tests: one binary, one module per concern. Every test starts a
+//! real server with a fresh database and talks to it over HTTP, mostly through the SDK.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod binary;
+mod common;
+mod contract;
+mod routing;
+mod sweep;
+mod system;
+mod users;

@@ -1,0 +1,337 @@
+//! Accounts and sessions as far as the foundation needs them: sign-up, login, logout, get,
+//! and the token and CSRF rules.
+
+use crate::common::{PASSWORD, TestServer, app_error, assert_app_error, assert_fails, new_user};
+use ferromost::store::entity::user;
+use ferromost_client::types;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+
+#[tokio::test]
+async fn the_first_account_is_a_system_admin_and_later_ones_are_not() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    assert_eq!(
+        admin.user.roles.as_deref(),
+        Some("system_admin system_user")
+    );
+    let user = server.user(&admin, "basic").await;
+    assert_eq!(user.user.roles.as_deref(), Some("system_user"));
+    // Open sign-up is off by default: anonymous creation is refused.
+    assert_fails(
+        server
+            .anonymous()
+            .create_user(None, None, &new_user("walkin"))
+            .await,
+        403,
+        "api.user.create_user.no_open_server",
+    )
+    .await;
+    // A basic user has no create_user permission either.
+    let (status, _) = app_error(
+        user.client
+            .create_user(None, None, &new_user("friend"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn open_sign_up_creates_basic_accounts() {
+    let server = TestServer::start_with(|c| c.team_settings.enable_open_server = true).await;
+    server.admin().await;
+    let created = server
+        .anonymous()
+        .create_user(None, None, &new_user("walkin"))
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(created.into_inner().roles.as_deref(), Some("system_user"));
+}
+
+#[tokio::test]
+async fn sign_up_validates_like_mattermost() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let cases = [
+        (
+            new_user("sysadmin"),
+            "app.user.save.username_exists.app_error",
+        ),
+        (
+            types::CreateUserBody {
+                email: "sysadmin@example.com".into(),
+                ..new_user("other")
+            },
+            "app.user.save.email_exists.app_error",
+        ),
+        (new_user("x"), "model.user.is_valid.username.app_error"),
+        (
+            new_user("1starts-with-digit"),
+            "model.user.is_valid.username.app_error",
+        ),
+        (new_user("all"), "model.user.is_valid.username.app_error"),
+        (
+            types::CreateUserBody {
+                email: "not-an-address".into(),
+                ..new_user("fine")
+            },
+            "model.user.is_valid.email.app_error",
+        ),
+        (
+            types::CreateUserBody {
+                password: Some("abc".into()),
+                ..new_user("fine")
+            },
+            "model.user.is_valid.pwd.app_error",
+        ),
+    ];
+    for (body, want) in cases {
+        let (status, id) = app_error(admin.client.create_user(None, None, &body).await).await;
+        assert_eq!((status, id.as_str()), (400, want), "{}", body.username);
+    }
+}
+
+#[tokio::test]
+async fn password_rules_name_the_required_classes() {
+    let server = TestServer::start_with(|c| {
+        c.password_settings.minimum_length = 10;
+        c.password_settings.number = true;
+        c.password_settings.uppercase = true;
+    })
+    .await;
+    let body = types::CreateUserBody {
+        password: Some("lowercaseonly".into()),
+        ..new_user("first")
+    };
+    assert_fails(
+        server.anonymous().create_user(None, None, &body).await,
+        400,
+        "model.user.is_valid.pwd_uppercase_number.app_error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn login_returns_the_token_header_and_cookies() {
+    let server = TestServer::start().await;
+    server.admin().await;
+    let response = server
+        .http()
+        .post(server.api("/users/login"))
+        .json(&serde_json::json!({"login_id": "sysadmin@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let token = response.headers()["token"].to_str().unwrap().to_owned();
+    assert_eq!(token.len(), 26);
+    let cookies: Vec<&str> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("MMAUTHTOKEN="))
+        .unwrap();
+    assert!(session_cookie.contains(&token) && session_cookie.contains("HttpOnly"));
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("MMUSERID=") && !c.contains("HttpOnly"))
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("MMCSRF=") && !c.contains("HttpOnly"))
+    );
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("pbkdf2") && !body.contains("\"password\""));
+}
+
+#[tokio::test]
+async fn wrong_passwords_count_and_lock_the_account() {
+    let server = TestServer::start_with(|c| c.service_settings.maximum_login_attempts = 3).await;
+    server.admin().await;
+    let login = |password: &str| types::LoginBody {
+        login_id: Some("sysadmin".into()),
+        password: Some(password.into()),
+        ..Default::default()
+    };
+    for _ in 0..3 {
+        assert_fails(
+            server.anonymous().login(&login("wrong")).await,
+            401,
+            "api.user.login.invalid_credentials_email_username",
+        )
+        .await;
+    }
+    assert_fails(
+        server.anonymous().login(&login(PASSWORD)).await,
+        401,
+        "api.user.check_user_login_attempts.too_many.app_error",
+    )
+    .await;
+    assert_fails(
+        server.anonymous().login(&login("")).await,
+        400,
+        "api.user.login.blank_pwd.app_error",
+    )
+    .await;
+    let unknown = types::LoginBody {
+        login_id: Some("nobody".into()),
+        ..login(PASSWORD)
+    };
+    assert_fails(
+        server.anonymous().login(&unknown).await,
+        401,
+        "api.user.login.invalid_credentials_email_username",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_at_once() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    admin.client.get_user("me").await.unwrap();
+    admin.client.logout().await.unwrap();
+    assert_fails(
+        admin.client.get_user("me").await,
+        401,
+        "api.context.session_expired.app_error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cookie_sessions_need_the_csrf_token_on_writes() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let http = server.http();
+    let csrf = server
+        .state
+        .sessions()
+        .get(&server.state, &admin.token)
+        .await
+        .unwrap()
+        .unwrap()
+        .csrf_token;
+    let cookie = format!("MMAUTHTOKEN={}", admin.token);
+    // A cookie-authenticated sign-up of `username` with extra `headers`.
+    let post = |username: &str, headers: &[(&str, &str)]| {
+        let mut request = http.post(server.api("/users")).header("cookie", &cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.json(&new_user(username)).send()
+    };
+    // GET needs no CSRF token.
+    let response = http
+        .get(server.api("/users/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await;
+    assert_eq!(response.unwrap().status(), 200);
+    // A write without it is refused...
+    let response = post("a1x", &[]).await.unwrap();
+    assert_app_error(response, 401, "api.context.session_expired.app_error").await;
+    // ...unless the client sends the legacy X-Requested-With header...
+    let response = post("a2x", &[("X-Requested-With", "XMLHttpRequest")])
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    // ...or the right token; a wrong one is refused.
+    let response = post("a3x", &[("X-CSRF-Token", &csrf)]).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let response = post("a4x", &[("X-CSRF-Token", "forged")]).await.unwrap();
+    assert_app_error(response, 401, "api.context.session_expired.app_error").await;
+}
+
+#[tokio::test]
+async fn strict_csrf_refuses_the_legacy_header() {
+    let server =
+        TestServer::start_with(|c| c.service_settings.experimental_strict_csrf_enforcement = true)
+            .await;
+    let admin = server.admin().await;
+    let response = server
+        .http()
+        .post(server.api("/users"))
+        .header("cookie", format!("MMAUTHTOKEN={}", admin.token))
+        .header("X-Requested-With", "XMLHttpRequest")
+        .json(&new_user("a5x"))
+        .send()
+        .await
+        .unwrap();
+    assert_app_error(response, 401, "api.context.session_expired.app_error").await;
+}
+
+#[tokio::test]
+async fn a_query_string_token_is_refused_for_normal_sessions() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let response = server
+        .http()
+        .get(server.api(&format!("/users/me?access_token={}", admin.token)))
+        .send()
+        .await
+        .unwrap();
+    assert_app_error(response, 401, "api.context.token_provided.app_error").await;
+}
+
+#[tokio::test]
+async fn other_users_see_a_profile_within_the_privacy_settings() {
+    let server = TestServer::start_with(|c| {
+        c.privacy_settings.show_email_address = false;
+        c.privacy_settings.show_full_name = false;
+    })
+    .await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let seen = user.client.get_user(admin.id()).await.unwrap().into_inner();
+    assert_eq!(seen.email.as_deref(), Some(""));
+    assert_eq!(seen.first_name.as_deref(), Some(""));
+    assert!(seen.notify_props.is_none() && seen.failed_attempts.is_none());
+    let by_admin = admin.client.get_user(user.id()).await.unwrap().into_inner();
+    assert_eq!(by_admin.email.as_deref(), Some("basic@example.com"));
+    assert_fails(
+        user.client.get_user("junk").await,
+        400,
+        "api.context.invalid_url_param.app_error",
+    )
+    .await;
+    assert_fails(
+        user.client.get_user(&ferromost::ids::new_id()).await,
+        404,
+        "app.user.missing_account.const",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn legacy_bcrypt_hashes_log_in_and_are_upgraded() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let db = server.state.db();
+    let row = user::Entity::find_by_id(admin.id().to_owned())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active = row.into_active_model();
+    active.password = Set(bcrypt::hash(PASSWORD, 4).unwrap());
+    active.update(db).await.unwrap();
+    server.login("sysadmin", PASSWORD).await;
+    let row = user::Entity::find_by_id(admin.id().to_owned())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.password.starts_with("$pbkdf2$f=SHA256,w=1000,l=32$"),
+        "{}",
+        row.password
+    );
+}
