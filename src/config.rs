@@ -61,6 +61,7 @@ section!(TeamSettings {
     enable_open_server: bool = false,
     restrict_creation_to_domains: String = String::new(),
     max_users_per_team: i64 = 50,
+    enable_user_deactivation: bool = false,
 });
 
 section!(SqlSettings {

@@ -121,7 +121,10 @@ async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Resp
         }
     }
     let headers = req.headers().clone();
-    let ctx = Ctx::new(state, request_id, op, headers, ip, session, params, query);
+    let path = req.uri().path().to_owned();
+    let ctx = Ctx::new(
+        state, request_id, op, headers, path, ip, session, params, query,
+    );
     (op.call)(ctx, req).await
 }
 

@@ -56,6 +56,8 @@ pub struct Ctx {
     pub request_id: String,
     pub operation: &'static Operation,
     pub headers: HeaderMap,
+    /// The request's path as sent (Mattermost records it as an audit's action).
+    pub path: String,
     /// The caller's address (the socket peer).
     pub ip: String,
     pub session: Option<Session>,
@@ -71,6 +73,7 @@ impl Ctx {
         request_id: String,
         operation: &'static Operation,
         headers: HeaderMap,
+        path: String,
         ip: String,
         session: Option<Session>,
         path_params: Vec<(&'static str, String)>,
@@ -81,6 +84,7 @@ impl Ctx {
             request_id,
             operation,
             headers,
+            path,
             ip,
             session,
             path_params,
@@ -128,7 +132,8 @@ impl Ctx {
             .map_err(|_| ApiError::invalid_url_param(name))
     }
 
-    pub(crate) fn query(&self) -> QueryMap {
+    /// The query string, for parameters Mattermost reads but the contract does not declare.
+    pub fn query(&self) -> QueryMap {
         QueryMap::parse(&self.raw_query)
     }
 }

@@ -1,8 +1,10 @@
 //! The `system` tag: liveness, configuration.
 
 use super::Api;
-use crate::auth::permissions::{SYSCONSOLE_READ, require_system_any};
-use crate::contract::{self, GetClientConfigQuery, GetPingQuery, types};
+use crate::app::audits;
+use crate::auth::permissions::ids::MANAGE_SYSTEM;
+use crate::auth::permissions::{SYSCONSOLE_READ, require_system, require_system_any};
+use crate::contract::{self, GetAuditsQuery, GetClientConfigQuery, GetPingQuery, types};
 use crate::error::ApiError;
 use crate::router::{BUILD_NUMBER, MATTERMOST_VERSION};
 use crate::rt::Ctx;
@@ -38,6 +40,12 @@ impl contract::SystemApi for Api {
             }
         }
         Ok(reply)
+    }
+
+    /// `GET /api/v4/audits`: permission: manage_system. Every user's, newest first.
+    async fn get_audits(ctx: &Ctx, query: GetAuditsQuery) -> Result<Vec<types::Audit>, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        audits::list(ctx, None, query.page, query.per_page).await
     }
 
     /// `GET /api/v4/config`: permission: any sysconsole_read_* permission. Secrets are

@@ -1,16 +1,24 @@
 //! The `users` tag: accounts, login and sessions.
 
 use super::Api;
+use crate::app::audits;
 use crate::app::{sessions, users};
 use crate::auth::password::{self, Verdict};
-use crate::auth::permissions::{ids::MANAGE_SYSTEM, require_system};
-use crate::contract::{self, CreateUserQuery, GetUserPath, types};
+use crate::auth::permissions::ids::{MANAGE_ROLES, MANAGE_SYSTEM, SYSCONSOLE_WRITE_USERS};
+use crate::auth::permissions::{has_system, require_system, require_user};
+use crate::contract::{
+    self, CreateUserQuery, GetSessionsPath, GetUserAuditsPath, GetUserByEmailPath,
+    GetUserByUsernamePath, GetUserPath, GetUsersByIdsQuery, PatchUserPath, RevokeAllSessionsPath,
+    RevokeSessionPath, UpdateUserActivePath, UpdateUserPasswordPath, UpdateUserRolesPath, types,
+};
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
 use crate::rt::Ctx;
 use crate::store::entity::user;
 use axum::http::{StatusCode, header};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 
 mod ids {
     pub const SIGNUP_DISABLED: &str = "api.user.create_user.signup_email_disabled.app_error";
@@ -21,6 +29,9 @@ mod ids {
     pub const INACTIVE: &str = "api.user.login.inactive.app_error";
     pub const BOT_LOGIN: &str = "api.user.login.bot_login_forbidden.app_error";
     pub const TOO_MANY_ATTEMPTS: &str = "api.user.check_user_login_attempts.too_many.app_error";
+    pub const EMAIL_LOOKUP_FORBIDDEN: &str = "api.user.get_user_by_email.permissions.app_error";
+    pub const DEACTIVATION_DISABLED: &str = "api.user.update_active.not_enable.app_error";
+    pub const WRONG_CURRENT_PASSWORD: &str = "api.user.update_password.incorrect.app_error";
 }
 
 impl contract::UsersApi for Api {
@@ -152,6 +163,7 @@ impl contract::UsersApi for Api {
         if verdict == Verdict::Mismatch {
             active.failed_attempts = Set(account.failed_attempts + 1);
             active.update(db).await?;
+            audits::record(ctx, &account.id, "failure - wrong password").await;
             return Err(invalid());
         }
         // TODO-security: MFA codes are checked here once MFA lands (issue 3).
@@ -172,6 +184,12 @@ impl contract::UsersApi for Api {
             .to_owned();
         let session = sessions::create(db, &config, &account, &device_id, &agent).await?;
         sessions::attach(ctx, &session);
+        audits::record(
+            ctx,
+            &account.id,
+            &format!("success - session_id={}", session.id),
+        )
+        .await;
         Ok(users::to_api(&account, users::View::Full, &config))
     }
 
@@ -179,6 +197,7 @@ impl contract::UsersApi for Api {
     async fn logout(ctx: &Ctx) -> Result<types::StatusOk, ApiError> {
         if let Some(session) = &ctx.session {
             sessions::revoke(ctx, session).await?;
+            audits::record(ctx, &session.user_id, "success").await;
         }
         sessions::clear_cookies(ctx);
         Ok(types::StatusOk {
@@ -189,18 +208,274 @@ impl contract::UsersApi for Api {
     /// `GET /api/v4/users/{user_id}`: permission: a session (view restrictions arrive with
     /// teams and channels).
     async fn get_user(ctx: &Ctx, path: GetUserPath) -> Result<types::User, ApiError> {
-        let session = ctx.session()?;
-        if !is_valid_id(&path.user_id) {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        users::show(ctx, &users::get(ctx.state.db(), &path.user_id).await?).await
+    }
+
+    /// `GET /api/v4/users/username/{username}`: permission: a session.
+    async fn get_user_by_username(
+        ctx: &Ctx,
+        path: GetUserByUsernamePath,
+    ) -> Result<types::User, ApiError> {
+        ctx.session()?;
+        if users::validate_username(&path.username.to_lowercase()).is_err() {
+            return Err(ApiError::invalid_url_param("username"));
+        }
+        let found = users::find_by_username(ctx.state.db(), &path.username).await?;
+        users::show(ctx, &found.ok_or_else(missing_account)?).await
+    }
+
+    /// `GET /api/v4/users/email/{email}`: permission: a session, and email addresses
+    /// visible (PrivacySettings.ShowEmailAddress, or manage_system).
+    async fn get_user_by_email(
+        ctx: &Ctx,
+        path: GetUserByEmailPath,
+    ) -> Result<types::User, ApiError> {
+        ctx.session()?;
+        if users::validate_email(&path.email).is_err() {
+            return Err(ApiError::invalid_url_param("email"));
+        }
+        if !ctx.state.config().privacy_settings.show_email_address
+            && !has_system(ctx, MANAGE_SYSTEM).await?
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ids::EMAIL_LOOKUP_FORBIDDEN,
+                "Email addresses are private on this server.",
+            ));
+        }
+        let account = users::find_by_email(ctx.state.db(), &path.email)
+            .await?
+            .ok_or_else(missing_account)?;
+        let view = users::view_for(ctx, &account).await?;
+        Ok(users::to_api(&account, view, &ctx.state.config()))
+    }
+
+    /// `POST /api/v4/users/ids`: permission: a session. Unknown ids are left out; with
+    /// `since`, only accounts changed after it.
+    async fn get_users_by_ids(
+        ctx: &Ctx,
+        query: GetUsersByIdsQuery,
+        body: Vec<String>,
+    ) -> Result<Vec<types::User>, ApiError> {
+        ctx.session()?;
+        if body.is_empty() {
+            return Err(ApiError::invalid_body_param("user_ids"));
+        }
+        if !body.iter().all(|id| is_valid_id(id)) {
+            return Err(ApiError::invalid_param("user_ids"));
+        }
+        let mut find = user::Entity::find().filter(user::Column::Id.is_in(body));
+        if let Some(since) = query.since {
+            find = find.filter(user::Column::UpdateAt.gt(since));
+        }
+        users::views(ctx, &find.all(ctx.state.db()).await?).await
+    }
+
+    /// `POST /api/v4/users/usernames`: permission: a session. Unknown names are left out.
+    async fn get_users_by_usernames(
+        ctx: &Ctx,
+        body: Vec<String>,
+    ) -> Result<Vec<types::User>, ApiError> {
+        ctx.session()?;
+        if body.is_empty() {
+            return Err(ApiError::invalid_body_param("usernames"));
+        }
+        let names: Vec<String> = body.iter().map(|n| n.to_lowercase()).collect();
+        let rows = user::Entity::find()
+            .filter(user::Column::Username.is_in(names))
+            .all(ctx.state.db())
+            .await?;
+        users::views(ctx, &rows).await
+    }
+
+    /// `GET /api/v4/users/stats`: permission: a session. Active accounts, bots excluded.
+    async fn get_total_users_stats(ctx: &Ctx) -> Result<types::UsersStats, ApiError> {
+        ctx.session()?;
+        let count = users::count_active_humans(ctx.state.db()).await?;
+        Ok(types::UsersStats {
+            total_users_count: Some(count),
+        })
+    }
+
+    /// `PUT /api/v4/users/{user_id}/active`: a user may deactivate themself when
+    /// TeamSettings.EnableUserDeactivation allows; otherwise
+    /// sysconsole_write_user_management_users. Deactivation ends every session at once.
+    async fn update_user_active(
+        ctx: &Ctx,
+        path: UpdateUserActivePath,
+        body: types::UpdateUserActiveBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let session = users::require_session_and_id(ctx, &path.user_id)?;
+        let self_deactivation = !body.active && session.user_id == path.user_id;
+        if self_deactivation {
+            if !ctx.state.config().team_settings.enable_user_deactivation {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    ids::DEACTIVATION_DISABLED,
+                    "Deactivating your own account is turned off on this server.",
+                ));
+            }
+        } else if !has_system(ctx, SYSCONSOLE_WRITE_USERS).await? {
+            return Err(ApiError::forbidden());
+        }
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        users::set_active(ctx, account, body.active).await?;
+        audits::record(ctx, &path.user_id, &format!("active={}", body.active)).await;
+        Ok(status_ok())
+    }
+
+    /// `PUT /api/v4/users/{user_id}/roles`: permission: manage_roles. Every role named must
+    /// exist; the user's sessions carry the new roles from the next request on.
+    async fn update_user_roles(
+        ctx: &Ctx,
+        path: UpdateUserRolesPath,
+        body: types::UpdateUserRolesBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_system(ctx, MANAGE_ROLES).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        users::set_roles(ctx, account, &body.roles).await?;
+        audits::record(ctx, &path.user_id, &format!("roles={}", body.roles)).await;
+        Ok(status_ok())
+    }
+
+    /// `PUT /api/v4/users/{user_id}/password`: the user, with the current password; or
+    /// manage_system. The user's other sessions end.
+    async fn update_user_password(
+        ctx: &Ctx,
+        path: UpdateUserPasswordPath,
+        body: types::UpdateUserPasswordBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let session = users::require_session_and_id(ctx, &path.user_id)?;
+        let own = session.user_id == path.user_id;
+        if !own {
+            require_system(ctx, MANAGE_SYSTEM).await?;
+        }
+        if body.new_password.is_empty() {
+            return Err(ApiError::invalid_param("new_password"));
+        }
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        if own {
+            let typed = body.current_password.unwrap_or_default();
+            if users::password_matches(ctx, &account, typed).await? == Verdict::Mismatch {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    ids::WRONG_CURRENT_PASSWORD,
+                    "The current password is not correct.",
+                ));
+            }
+        }
+        users::set_password(ctx, account, body.new_password).await?;
+        let keep = own.then(|| session.id.clone());
+        sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
+        audits::record(ctx, &path.user_id, "password updated").await;
+        Ok(status_ok())
+    }
+
+    /// `PUT /api/v4/users/{user_id}/patch`: permission: the user, or edit_other_users.
+    async fn patch_user(
+        ctx: &Ctx,
+        path: PatchUserPath,
+        body: types::PatchUserBody,
+    ) -> Result<types::User, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        users::show(ctx, &users::patch(ctx, account, body).await?).await
+    }
+
+    /// `GET /api/v4/users/{user_id}/sessions`: permission: the user, or edit_other_users.
+    async fn get_sessions(
+        ctx: &Ctx,
+        path: GetSessionsPath,
+    ) -> Result<Vec<types::Session>, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        sessions::list_for_user(ctx, &path.user_id).await
+    }
+
+    /// `POST /api/v4/users/{user_id}/sessions/revoke`: permission: the user, or
+    /// edit_other_users. The session must be that user's.
+    async fn revoke_session(
+        ctx: &Ctx,
+        path: RevokeSessionPath,
+        body: types::RevokeSessionBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        if !is_valid_id(&body.session_id) {
+            return Err(ApiError::invalid_param("session_id"));
+        }
+        let target = sessions::get(ctx, &body.session_id).await?;
+        if target.user_id != path.user_id {
             return Err(ApiError::invalid_url_param("user_id"));
         }
-        let config = ctx.state.config();
-        let account = users::get(ctx.state.db(), &path.user_id).await?;
-        let view =
-            if account.id == session.user_id || require_system(ctx, MANAGE_SYSTEM).await.is_ok() {
-                users::View::Full
-            } else {
-                users::View::Profile
-            };
-        Ok(users::to_api(&account, view, &config))
+        sessions::revoke(ctx, &target).await?;
+        audits::record(ctx, &path.user_id, &format!("session_id={}", target.id)).await;
+        Ok(status_ok())
     }
+
+    /// `POST /api/v4/users/{user_id}/sessions/revoke/all`: permission: the user, or
+    /// edit_other_users.
+    async fn revoke_all_sessions(
+        ctx: &Ctx,
+        path: RevokeAllSessionsPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        sessions::revoke_all_for_user(ctx, &path.user_id, None).await?;
+        audits::record(ctx, &path.user_id, "all sessions revoked").await;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/sessions/revoke/all`: permission: manage_system.
+    async fn revoke_sessions_from_all_users(ctx: &Ctx) -> Result<serde_json::Value, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        let caller = ctx.session()?.user_id.clone();
+        sessions::revoke_everyone(ctx).await?;
+        audits::record(ctx, &caller, "every session revoked").await;
+        Ok(serde_json::json!({"status": "OK"}))
+    }
+
+    /// `PUT /api/v4/users/sessions/device`: permission: a session. Binds the caller's
+    /// session to a push device (which makes it a mobile session) and ends the user's other
+    /// sessions on that device.
+    async fn attach_device_extra_props(
+        ctx: &Ctx,
+        body: types::AttachDeviceExtraPropsBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let session = ctx.session()?;
+        let device_id = body.device_id.unwrap_or_default();
+        if !sessions::is_push_device_id(&device_id) {
+            return Err(ApiError::invalid_param("device_id"));
+        }
+        sessions::attach_device(ctx, session, &device_id).await?;
+        Ok(status_ok())
+    }
+
+    /// `GET /api/v4/users/{user_id}/audits`: permission: the user, or edit_other_users.
+    async fn get_user_audits(
+        ctx: &Ctx,
+        path: GetUserAuditsPath,
+    ) -> Result<Vec<types::Audit>, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let q = ctx.query();
+        audits::list(ctx, Some(&path.user_id), q.page(), q.per_page()).await
+    }
+}
+
+fn status_ok() -> types::StatusOk {
+    types::StatusOk {
+        status: Some("OK".to_owned()),
+    }
+}
+
+fn missing_account() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        users::ids::MISSING_ACCOUNT,
+        "There is no such user.",
+    )
 }

@@ -1,4 +1,5 @@
 //! Domain operations that take more than one step or serve more than one handler.
 
+pub mod audits;
 pub mod sessions;
 pub mod users;

@@ -2,12 +2,15 @@
 
 use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, Session, USER_COOKIE};
 use crate::config::Config;
+use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
 use crate::rt::Ctx;
 use crate::store::entity::{session, user};
 use axum::http::{HeaderValue, header};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 
 /// Starts a session for `user`: mobile when a device id is given, web otherwise, with the
 /// length ServiceSettings sets. The token and the CSRF token are 128-bit random ids.
@@ -107,4 +110,117 @@ pub fn clear_cookies(ctx: &Ctx) {
             ctx.set_header(header::SET_COOKIE, v);
         }
     }
+}
+
+/// A user's sessions, newest first, as the API shows them: without the token.
+pub async fn list_for_user(ctx: &Ctx, user_id: &str) -> Result<Vec<types::Session>, ApiError> {
+    let now = now_millis();
+    let rows = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .order_by_desc(session::Column::LastActivityAt)
+        .all(ctx.state.db())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|s| s.expires_at == 0 || s.expires_at > now)
+        .map(|s| types::Session {
+            id: Some(s.id),
+            token: Some(String::new()),
+            create_at: Some(s.create_at),
+            expires_at: Some(s.expires_at),
+            last_activity_at: Some(s.last_activity_at),
+            user_id: Some(s.user_id),
+            device_id: Some(s.device_id),
+            roles: Some(s.roles),
+            is_oauth: Some(s.is_oauth),
+            props: serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&s.props)
+                .map(|mut p| {
+                    p.remove("csrf");
+                    p
+                })
+                .unwrap_or_default(),
+            team_members: Vec::new(),
+        })
+        .collect())
+}
+
+/// Ends every session of `user_id` but `keep` (the caller's own, when it changes its
+/// password), in the database and the cache at once.
+pub async fn revoke_all_for_user(
+    ctx: &Ctx,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        delete = delete.filter(session::Column::Id.ne(keep));
+    }
+    delete.exec(ctx.state.db()).await?;
+    ctx.state.sessions().remove_user(user_id, keep);
+    Ok(())
+}
+
+/// Ends every session of every user.
+pub async fn revoke_everyone(ctx: &Ctx) -> Result<(), ApiError> {
+    session::Entity::delete_many().exec(ctx.state.db()).await?;
+    ctx.state.sessions().clear();
+    Ok(())
+}
+
+/// The session with `id`, or 404 `app.session.get.app_error`.
+pub async fn get(ctx: &Ctx, id: &str) -> Result<Session, ApiError> {
+    session::Entity::find_by_id(id.to_owned())
+        .one(ctx.state.db())
+        .await?
+        .map(Session::from_model)
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "app.session.get.app_error",
+                "There is no such session.",
+            )
+        })
+}
+
+/// The push platforms a device id may name, as `<platform>:<token>`.
+const PUSH_PLATFORMS: [&str; 6] = [
+    "apple",
+    "android",
+    "apple_rn",
+    "android_rn",
+    "apple_rnbeta",
+    "android_rnbeta",
+];
+
+/// True for `<platform>:<token>` with a known push platform.
+pub fn is_push_device_id(device_id: &str) -> bool {
+    device_id
+        .split_once(':')
+        .is_some_and(|(platform, token)| PUSH_PLATFORMS.contains(&platform) && !token.is_empty())
+}
+
+/// Binds `current` to `device_id`: it becomes a mobile session with the mobile length, and
+/// the user's other sessions on that device end.
+pub async fn attach_device(ctx: &Ctx, current: &Session, device_id: &str) -> Result<(), ApiError> {
+    let db = ctx.state.db();
+    let hours = ctx
+        .state
+        .config()
+        .service_settings
+        .session_length_mobile_in_hours;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(current.user_id.clone()))
+        .filter(session::Column::DeviceId.eq(device_id))
+        .filter(session::Column::Id.ne(current.id.clone()))
+        .exec(db)
+        .await?;
+    let row = session::ActiveModel {
+        id: Set(current.id.clone()),
+        device_id: Set(device_id.to_owned()),
+        expires_at: Set(now_millis() + hours * 3_600_000),
+        ..Default::default()
+    };
+    session::Entity::update(row).exec(db).await?;
+    ctx.state.sessions().remove_user(&current.user_id, None);
+    Ok(())
 }

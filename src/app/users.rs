@@ -1,16 +1,21 @@
 //! User accounts: validation with Mattermost's rules, creation, lookup, and the JSON view of
 //! a user for whoever is asking.
 
+use crate::auth::Session;
 use crate::auth::password;
+use crate::auth::permissions::{has_system, ids::MANAGE_SYSTEM};
 use crate::config::Config;
 use crate::contract::types;
 use crate::error::ApiError;
+use crate::ids::is_valid_id;
 use crate::ids::{new_id, now_millis};
-use crate::store::entity::{bot, user};
+use crate::rt::Ctx;
+use crate::store::entity::{bot, role, session, user};
 use axum::http::StatusCode;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, SqlErr,
 };
 
 pub mod ids {
@@ -20,6 +25,7 @@ pub mod ids {
     pub const EMAIL_EXISTS: &str = "app.user.save.email_exists.app_error";
     pub const MISSING_ACCOUNT: &str = "app.user.missing_account.const";
     pub const SAVE_FAILED: &str = "app.user.save.app_error";
+    pub const ROLE_NOT_FOUND: &str = "app.role.check_roles_exist.role_not_found";
 }
 
 /// Usernames Mattermost reserves for mentions and the system.
@@ -290,6 +296,91 @@ pub async fn is_bot(db: &impl ConnectionTrait, id: &str) -> Result<bool, ApiErro
         .is_some())
 }
 
+/// The caller's session and a well-formed `user_id` path value: 401 first, then 400
+/// `api.context.invalid_url_param.app_error`, as Mattermost orders them.
+pub fn require_session_and_id<'a>(ctx: &'a Ctx, user_id: &str) -> Result<&'a Session, ApiError> {
+    let session = ctx.session()?;
+    if is_valid_id(user_id) {
+        Ok(session)
+    } else {
+        Err(ApiError::invalid_url_param("user_id"))
+    }
+}
+
+/// What the caller may see of `target`: everything when it is the caller or the caller
+/// manages the system, a profile otherwise.
+pub async fn view_for(ctx: &Ctx, target: &user::Model) -> Result<View, ApiError> {
+    let own = ctx.session.as_ref().is_some_and(|s| s.user_id == target.id);
+    if own || has_system(ctx, MANAGE_SYSTEM).await? {
+        Ok(View::Full)
+    } else {
+        Ok(View::Profile)
+    }
+}
+
+/// One account as the caller may see it.
+pub async fn show(ctx: &Ctx, account: &user::Model) -> Result<types::User, ApiError> {
+    let view = view_for(ctx, account).await?;
+    Ok(to_api(account, view, &ctx.state.config()))
+}
+
+/// The accounts among `rows` as the caller may see them.
+pub async fn views(ctx: &Ctx, rows: &[user::Model]) -> Result<Vec<types::User>, ApiError> {
+    let config = ctx.state.config();
+    let admin = has_system(ctx, MANAGE_SYSTEM).await?;
+    let me = ctx
+        .session
+        .as_ref()
+        .map(|s| s.user_id.as_str())
+        .unwrap_or_default();
+    Ok(rows
+        .iter()
+        .map(|u| {
+            let view = if admin || u.id == me {
+                View::Full
+            } else {
+                View::Profile
+            };
+            to_api(u, view, &config)
+        })
+        .collect())
+}
+
+/// Replaces the password of `account` after the PasswordSettings check; the account's
+/// failed attempts start again from zero.
+pub async fn set_password(
+    ctx: &Ctx,
+    account: user::Model,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let config = ctx.state.config();
+    validate_password(&new_password, &config)?;
+    let rounds = config.password_settings.pbkdf2_iterations;
+    let hashed = tokio::task::spawn_blocking(move || password::hash(&new_password, rounds))
+        .await
+        .map_err(ApiError::internal)?;
+    let mut active = account.into_active_model();
+    active.password = Set(hashed);
+    active.last_password_update = Set(now_millis());
+    active.failed_attempts = Set(0);
+    active.update_at = Set(now_millis());
+    active.update(ctx.state.db()).await?;
+    Ok(())
+}
+
+/// Checks a typed password against the account's hash, off the async threads.
+pub async fn password_matches(
+    ctx: &Ctx,
+    account: &user::Model,
+    typed: String,
+) -> Result<password::Verdict, ApiError> {
+    let rounds = ctx.state.config().password_settings.pbkdf2_iterations;
+    let stored = account.password.clone();
+    tokio::task::spawn_blocking(move || password::verify(&typed, &stored, rounds))
+        .await
+        .map_err(ApiError::internal)
+}
+
 /// How much of an account the caller may see.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -345,4 +436,132 @@ pub fn to_api(m: &user::Model, view: View, config: &Config) -> types::User {
         terms_of_service_id: full.then(|| m.terms_of_service_id.clone()),
         timezone: serde_json::from_str(&m.timezone).ok(),
     }
+}
+
+/// Active accounts that are not bots (Mattermost's total user count).
+pub async fn count_active_humans(db: &impl ConnectionTrait) -> Result<i64, ApiError> {
+    let bots: Vec<String> = bot::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.user_id)
+        .collect();
+    let count = user::Entity::find()
+        .filter(user::Column::DeleteAt.eq(0))
+        .filter(user::Column::Id.is_not_in(bots))
+        .count(db)
+        .await?;
+    Ok(i64::try_from(count).unwrap_or(i64::MAX))
+}
+
+/// Activates or deactivates `account`; deactivation ends its sessions at once.
+pub async fn set_active(ctx: &Ctx, account: user::Model, active: bool) -> Result<(), ApiError> {
+    let id = account.id.clone();
+    let now = now_millis();
+    let mut row = account.into_active_model();
+    row.delete_at = Set(if active { 0 } else { now });
+    row.update_at = Set(now);
+    row.update(ctx.state.db()).await?;
+    if !active {
+        crate::app::sessions::revoke_all_for_user(ctx, &id, None).await?;
+    }
+    Ok(())
+}
+
+/// Gives `account` the system roles `roles` (space-separated, each an existing role) and
+/// carries them into the account's sessions.
+pub async fn set_roles(ctx: &Ctx, account: user::Model, roles: &str) -> Result<(), ApiError> {
+    let names: Vec<&str> = roles.split_whitespace().collect();
+    let valid_name = |n: &str| {
+        n.len() <= 64
+            && n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    if names.is_empty() || !names.iter().all(|n| valid_name(n)) {
+        return Err(ApiError::invalid_param("roles"));
+    }
+    let db = ctx.state.db();
+    let known = role::Entity::find()
+        .filter(role::Column::Name.is_in(names.clone()))
+        .count(db)
+        .await?;
+    if usize::try_from(known).unwrap_or(0) != names.len() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::ROLE_NOT_FOUND,
+            "One of the roles does not exist.",
+        ));
+    }
+    let roles = names.join(" ");
+    let id = account.id.clone();
+    let mut row = account.into_active_model();
+    row.roles = Set(roles.clone());
+    row.update_at = Set(now_millis());
+    row.update(db).await?;
+    session::Entity::update_many()
+        .col_expr(session::Column::Roles, Expr::value(roles))
+        .filter(session::Column::UserId.eq(id.clone()))
+        .exec(db)
+        .await?;
+    ctx.state.sessions().remove_user(&id, None);
+    Ok(())
+}
+
+/// Applies a patch: only the fields it carries change; username and email keep
+/// Mattermost's rules and stay unique.
+pub async fn patch(
+    ctx: &Ctx,
+    account: user::Model,
+    patch: types::PatchUserBody,
+) -> Result<user::Model, ApiError> {
+    let db = ctx.state.db();
+    let id = account.id.clone();
+    let mut row = account.clone().into_active_model();
+    if let Some(username) = patch.username.map(|u| u.trim().to_lowercase())
+        && username != account.username
+    {
+        validate_username(&username)?;
+        let holder = find_by_username(db, &username).await?;
+        if holder.is_some_and(|u| u.id != id) {
+            return Err(username_exists());
+        }
+        row.username = Set(username);
+    }
+    if let Some(email) = patch.email.map(|e| e.trim().to_lowercase())
+        && email != account.email
+    {
+        validate_email(&email)?;
+        let holder = find_by_email(db, &email).await?;
+        if holder.is_some_and(|u| u.id != id) {
+            return Err(email_exists());
+        }
+        row.email = Set(email);
+        row.email_verified = Set(false);
+    }
+    if let Some(v) = patch.first_name {
+        row.first_name = Set(v);
+    }
+    if let Some(v) = patch.last_name {
+        row.last_name = Set(v);
+    }
+    if let Some(v) = patch.nickname {
+        row.nickname = Set(v);
+    }
+    if let Some(v) = patch.position {
+        row.position = Set(v);
+    }
+    if let Some(v) = patch.locale {
+        row.locale = Set(v);
+    }
+    if let Some(v) = patch.notify_props {
+        row.notify_props = Set(serde_json::to_string(&v).map_err(ApiError::internal)?);
+    }
+    if let Some(v) = patch.timezone {
+        row.timezone = Set(serde_json::to_string(&v).map_err(ApiError::internal)?);
+    }
+    if !patch.props.is_empty() {
+        row.props = Set(serde_json::Value::Object(patch.props).to_string());
+    }
+    row.update_at = Set(now_millis());
+    Ok(row.update(db).await?)
 }

@@ -204,10 +204,18 @@ impl SessionCache {
         }
     }
 
-    /// Forgets every session of a user (revoke all, deactivation, password change).
-    pub fn remove_user(&self, user_id: &str) {
+    /// Forgets every session of a user but the one with id `keep` (revoke all,
+    /// deactivation, password change).
+    pub fn remove_user(&self, user_id: &str, keep: Option<&str>) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, (s, _)| s.user_id != user_id);
+            entries.retain(|_, (s, _)| s.user_id != user_id || Some(s.id.as_str()) == keep);
+        }
+    }
+
+    /// Forgets every session.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
         }
     }
 }

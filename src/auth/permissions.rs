@@ -14,7 +14,23 @@ use std::sync::{Arc, LazyLock, RwLock};
 /// Permission ids used by handlers, named as Mattermost names them.
 pub mod ids {
     pub const MANAGE_SYSTEM: &str = "manage_system";
+    pub const MANAGE_ROLES: &str = "manage_roles";
+    pub const EDIT_OTHER_USERS: &str = "edit_other_users";
+    pub const SYSCONSOLE_WRITE_USERS: &str = "sysconsole_write_user_management_users";
 }
+
+/// Every permission id Mattermost knows, deprecated ones included (a role may hold them).
+pub static ALL_PERMISSIONS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("permissions.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// Sysconsole permission → the permissions it implies, in Mattermost's order.
+pub static ANCILLARY: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("ancillary_permissions.json")).unwrap_or_default()
+});
 
 /// The sysconsole read permissions, any of which lets a session read the configuration.
 pub static SYSCONSOLE_READ: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
@@ -145,6 +161,33 @@ pub async fn require_system_any(ctx: &Ctx, permissions: &[&str]) -> Result<(), A
     }
 }
 
+/// True when the session has `permission` system-wide (no 401/403, for handlers that only
+/// adjust what they show).
+pub async fn has_system(ctx: &Ctx, permission: &str) -> Result<bool, ApiError> {
+    match &ctx.session {
+        Some(session) => roles_grant(ctx, session.role_names(), &[permission]).await,
+        None => Ok(false),
+    }
+}
+
+/// Mattermost's SessionHasPermissionToUser: the user themself, or `edit_other_users`; acting
+/// on a system admin also takes `manage_system`.
+pub async fn require_user(ctx: &Ctx, user_id: &str) -> Result<(), ApiError> {
+    let session = ctx.session()?;
+    if session.user_id == user_id {
+        return Ok(());
+    }
+    require_system(ctx, ids::EDIT_OTHER_USERS).await?;
+    let target_is_admin = crate::store::entity::user::Entity::find_by_id(user_id.to_owned())
+        .one(ctx.state.db())
+        .await?
+        .is_some_and(|u| u.roles.split_whitespace().any(|r| r == "system_admin"));
+    if target_is_admin {
+        require_system(ctx, ids::MANAGE_SYSTEM).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +206,7 @@ mod tests {
             .unwrap();
         assert!(!user.permissions.iter().any(|p| p == ids::MANAGE_SYSTEM));
         assert_eq!(SYSCONSOLE_READ.len(), 56);
+        assert_eq!(ALL_PERMISSIONS.len(), 286);
+        assert_eq!(ANCILLARY.len(), 29);
     }
 }

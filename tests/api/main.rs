@@ -6,7 +6,9 @@
 mod binary;
 mod common;
 mod contract;
+mod roles;
 mod routing;
+mod sessions;
 mod sweep;
 mod system;
 mod users;

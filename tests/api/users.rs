@@ -1,7 +1,10 @@
 //! Accounts and sessions as far as the foundation needs them: sign-up, login, logout, get,
 //! and the token and CSRF rules.
 
-use crate::common::{PASSWORD, TestServer, app_error, assert_app_error, assert_fails, new_user};
+use crate::common::{
+    PASSWORD, TestServer, app_error, assert_app_error, assert_fails, assert_logged_out, login_body,
+    new_user,
+};
 use ferromost::store::entity::user;
 use ferromost_client::types;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
@@ -155,11 +158,7 @@ async fn login_returns_the_token_header_and_cookies() {
 async fn wrong_passwords_count_and_lock_the_account() {
     let server = TestServer::start_with(|c| c.service_settings.maximum_login_attempts = 3).await;
     server.admin().await;
-    let login = |password: &str| types::LoginBody {
-        login_id: Some("sysadmin".into()),
-        password: Some(password.into()),
-        ..Default::default()
-    };
+    let login = |password: &str| login_body("sysadmin", password);
     for _ in 0..3 {
         assert_fails(
             server.anonymous().login(&login("wrong")).await,
@@ -198,12 +197,7 @@ async fn logout_ends_the_session_at_once() {
     let admin = server.admin().await;
     admin.client.get_user("me").await.unwrap();
     admin.client.logout().await.unwrap();
-    assert_fails(
-        admin.client.get_user("me").await,
-        401,
-        "api.context.session_expired.app_error",
-    )
-    .await;
+    assert_logged_out(&admin.client).await;
 }
 
 #[tokio::test]
@@ -334,4 +328,257 @@ async fn legacy_bcrypt_hashes_log_in_and_are_upgraded() {
         "{}",
         row.password
     );
+}
+
+#[tokio::test]
+async fn lookups_by_name_email_and_lists() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let found = user
+        .client
+        .get_user_by_username("SysAdmin")
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(found.id.as_deref(), Some(admin.id()));
+    assert_fails(
+        user.client.get_user_by_username("nobody").await,
+        404,
+        "app.user.missing_account.const",
+    )
+    .await;
+    let by_email = user
+        .client
+        .get_user_by_email("sysadmin@example.com")
+        .await
+        .unwrap();
+    assert_eq!(by_email.into_inner().id.as_deref(), Some(admin.id()));
+    assert_fails(
+        user.client.get_user_by_email("not-an-email").await,
+        400,
+        "api.context.invalid_url_param.app_error",
+    )
+    .await;
+    let ids = vec![
+        admin.id().to_owned(),
+        user.id().to_owned(),
+        ferromost::ids::new_id(),
+    ];
+    let listed = user
+        .client
+        .get_users_by_ids(None, &ids)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.len(), 2);
+    assert_fails(
+        user.client
+            .get_users_by_ids(None, &vec!["junk".to_owned()])
+            .await,
+        400,
+        "api.context.invalid_param.app_error",
+    )
+    .await;
+    let names = vec![
+        "basic".to_owned(),
+        "sysadmin".to_owned(),
+        "ghost".to_owned(),
+    ];
+    assert_eq!(
+        user.client
+            .get_users_by_usernames(&names)
+            .await
+            .unwrap()
+            .into_inner()
+            .len(),
+        2
+    );
+    let stats = user
+        .client
+        .get_total_users_stats()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stats.total_users_count, Some(2));
+    assert_fails(
+        server.anonymous().get_total_users_stats().await,
+        401,
+        "api.context.session_expired.app_error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn email_lookups_need_visible_addresses_or_an_admin() {
+    let server = TestServer::start_with(|c| c.privacy_settings.show_email_address = false).await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    assert_fails(
+        user.client.get_user_by_email("sysadmin@example.com").await,
+        403,
+        "api.user.get_user_by_email.permissions.app_error",
+    )
+    .await;
+    admin
+        .client
+        .get_user_by_email("basic@example.com")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn deactivation_ends_sessions_and_blocks_login() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let off = types::UpdateUserActiveBody { active: false };
+    // Self-deactivation is off by default; others need the user-management permission.
+    assert_fails(
+        user.client.update_user_active(user.id(), &off).await,
+        401,
+        "api.user.update_active.not_enable.app_error",
+    )
+    .await;
+    assert_fails(
+        user.client.update_user_active(admin.id(), &off).await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+    admin
+        .client
+        .update_user_active(user.id(), &off)
+        .await
+        .unwrap();
+    assert_logged_out(&user.client).await;
+    let login = login_body("basic", PASSWORD);
+    assert_fails(
+        server.anonymous().login(&login).await,
+        401,
+        "api.user.login.inactive.app_error",
+    )
+    .await;
+    let deleted = admin.client.get_user(user.id()).await.unwrap().into_inner();
+    assert!(deleted.delete_at.unwrap() > 0);
+    admin
+        .client
+        .update_user_active(user.id(), &types::UpdateUserActiveBody { active: true })
+        .await
+        .unwrap();
+    server.login("basic", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn self_deactivation_when_allowed() {
+    let server = TestServer::start_with(|c| c.team_settings.enable_user_deactivation = true).await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let off = types::UpdateUserActiveBody { active: false };
+    user.client.update_user_active("me", &off).await.unwrap();
+    assert_logged_out(&user.client).await;
+}
+
+#[tokio::test]
+async fn password_changes_need_the_current_password_and_end_other_sessions() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let elsewhere = server.login("basic", PASSWORD).await;
+    let change = |current: &str, new: &str| types::UpdateUserPasswordBody {
+        current_password: Some(current.to_owned()),
+        new_password: new.to_owned(),
+    };
+    assert_fails(
+        user.client
+            .update_user_password("me", &change("wrong", "N3w-password"))
+            .await,
+        400,
+        "api.user.update_password.incorrect.app_error",
+    )
+    .await;
+    assert_fails(
+        user.client
+            .update_user_password("me", &change(PASSWORD, "abc"))
+            .await,
+        400,
+        "model.user.is_valid.pwd.app_error",
+    )
+    .await;
+    assert_fails(
+        user.client
+            .update_user_password(admin.id(), &change(PASSWORD, "N3w-password"))
+            .await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+    user.client
+        .update_user_password("me", &change(PASSWORD, "N3w-password"))
+        .await
+        .unwrap();
+    user.client.get_user("me").await.unwrap();
+    assert_logged_out(&elsewhere.client).await;
+    server.login("basic", "N3w-password").await;
+    // An administrator sets it without the current one; every session of the user ends.
+    let reset = types::UpdateUserPasswordBody {
+        current_password: None,
+        new_password: "Adm1n-set".into(),
+    };
+    admin
+        .client
+        .update_user_password(user.id(), &reset)
+        .await
+        .unwrap();
+    assert_logged_out(&user.client).await;
+    server.login("basic", "Adm1n-set").await;
+}
+
+#[tokio::test]
+async fn patching_a_profile() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let patch = types::PatchUserBody {
+        nickname: Some("Bas".into()),
+        position: Some("Engineer".into()),
+        username: Some("Basic2".into()),
+        email: None,
+        first_name: None,
+        last_name: None,
+        locale: None,
+        notify_props: None,
+        props: serde_json::Map::new(),
+        timezone: None,
+    };
+    let patched = user
+        .client
+        .patch_user("me", &patch)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(patched.nickname.as_deref(), Some("Bas"));
+    assert_eq!(patched.username.as_deref(), Some("basic2"));
+    assert_eq!(
+        patched.first_name.as_deref(),
+        Some("First"),
+        "fields not in the patch stay"
+    );
+    let taken = types::PatchUserBody {
+        username: Some("sysadmin".into()),
+        ..patch.clone()
+    };
+    assert_fails(
+        user.client.patch_user("me", &taken).await,
+        400,
+        "app.user.save.username_exists.app_error",
+    )
+    .await;
+    assert_fails(
+        user.client.patch_user(admin.id(), &patch).await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+    admin.client.patch_user(user.id(), &patch).await.unwrap();
 }

@@ -26,6 +26,17 @@ impl Account {
     pub fn id(&self) -> &str {
         self.user.id.as_deref().unwrap_or_default()
     }
+
+    /// The id of this account's session, while it lives.
+    pub async fn session_id(&self, server: &TestServer) -> Option<String> {
+        let session = server
+            .state
+            .sessions()
+            .get(&server.state, &self.token)
+            .await
+            .unwrap();
+        session.map(|s| s.id)
+    }
 }
 
 fn uses_postgres() -> bool {
@@ -108,12 +119,11 @@ impl TestServer {
 
     /// Logs `login_id` in through the SDK.
     pub async fn login(&self, login_id: &str, password: &str) -> Account {
-        let body = types::LoginBody {
-            login_id: Some(login_id.to_owned()),
-            password: Some(password.to_owned()),
-            ..Default::default()
-        };
-        let reply = self.anonymous().login(&body).await.unwrap();
+        let reply = self
+            .anonymous()
+            .login(&login_body(login_id, password))
+            .await
+            .unwrap();
         let token = reply.headers()["token"].to_str().unwrap().to_owned();
         let user = reply.into_inner();
         Account {
@@ -155,6 +165,15 @@ impl TestServer {
     /// A raw, unauthenticated GET of an API path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http().get(self.api(path)).send().await.unwrap()
+    }
+}
+
+/// The login body for `login_id` and `password`.
+pub fn login_body(login_id: &str, password: &str) -> types::LoginBody {
+    types::LoginBody {
+        login_id: Some(login_id.to_owned()),
+        password: Some(password.to_owned()),
+        ..Default::default()
     }
 }
 
@@ -213,6 +232,16 @@ pub async fn assert_fails<T: std::fmt::Debug>(
 ) {
     let (got_status, got_id) = app_error(result).await;
     assert_eq!((got_status, got_id.as_str()), (status, id));
+}
+
+/// Asserts that `client`'s session no longer authenticates.
+pub async fn assert_logged_out(client: &Client) {
+    assert_fails(
+        client.get_user("me").await,
+        401,
+        "api.context.session_expired.app_error",
+    )
+    .await;
 }
 
 /// Asserts a raw response is AppError JSON with `status` and `id`.
