@@ -1,15 +1,20 @@
 //! The `users` tag: accounts, login and sessions.
 
 use super::Api;
-use crate::app::audits;
+use crate::app::{audits, tokens};
 use crate::app::{sessions, users};
 use crate::auth::password::{self, Verdict};
-use crate::auth::permissions::ids::{MANAGE_ROLES, MANAGE_SYSTEM, SYSCONSOLE_WRITE_USERS};
+use crate::auth::permissions::ids::{
+    CREATE_USER_ACCESS_TOKEN, MANAGE_ROLES, MANAGE_SYSTEM, READ_USER_ACCESS_TOKEN,
+    REVOKE_USER_ACCESS_TOKEN, SYSCONSOLE_WRITE_USERS,
+};
 use crate::auth::permissions::{has_system, require_system, require_user};
 use crate::contract::{
-    self, CreateUserQuery, GetSessionsPath, GetUserAuditsPath, GetUserByEmailPath,
-    GetUserByUsernamePath, GetUserPath, GetUsersByIdsQuery, PatchUserPath, RevokeAllSessionsPath,
-    RevokeSessionPath, UpdateUserActivePath, UpdateUserPasswordPath, UpdateUserRolesPath, types,
+    self, CreateUserAccessTokenPath, CreateUserQuery, GetSessionsPath, GetUserAccessTokenPath,
+    GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery,
+    GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath, GetUserPath, GetUsersByIdsQuery,
+    PatchUserPath, RevokeAllSessionsPath, RevokeSessionPath, UpdateUserActivePath,
+    UpdateUserPasswordPath, UpdateUserRolesPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -464,12 +469,127 @@ impl contract::UsersApi for Api {
         let q = ctx.query();
         audits::list(ctx, Some(&path.user_id), q.page(), q.per_page()).await
     }
+
+    /// `POST /api/v4/users/{user_id}/tokens`: needs EnableUserAccessTokens and
+    /// create_user_access_token (and edit_other_users for someone else). The token's value
+    /// is in this reply only.
+    async fn create_user_access_token(
+        ctx: &Ctx,
+        path: CreateUserAccessTokenPath,
+        body: types::CreateUserAccessTokenBody,
+    ) -> Result<types::UserAccessToken, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        tokens::require_enabled(ctx)?;
+        require_system(ctx, CREATE_USER_ACCESS_TOKEN).await?;
+        require_user(ctx, &path.user_id).await?;
+        users::get(ctx.state.db(), &path.user_id).await?;
+        let created = tokens::create(ctx, &path.user_id, &body.description).await?;
+        let id = created.id.clone().unwrap_or_default();
+        audits::record(ctx, &path.user_id, &format!("token_id={id} created")).await;
+        Ok(created)
+    }
+
+    /// `GET /api/v4/users/{user_id}/tokens`: read_user_access_token (and edit_other_users
+    /// for someone else). Values are never listed.
+    async fn get_user_access_tokens_for_user(
+        ctx: &Ctx,
+        path: GetUserAccessTokensForUserPath,
+        query: GetUserAccessTokensForUserQuery,
+    ) -> Result<Vec<types::UserAccessTokenSanitized>, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_system(ctx, READ_USER_ACCESS_TOKEN).await?;
+        require_user(ctx, &path.user_id).await?;
+        tokens::list(ctx, Some(&path.user_id), query.page, query.per_page).await
+    }
+
+    /// `GET /api/v4/users/tokens`: permission: manage_system.
+    async fn get_user_access_tokens(
+        ctx: &Ctx,
+        query: GetUserAccessTokensQuery,
+    ) -> Result<Vec<types::UserAccessTokenSanitized>, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        tokens::list(ctx, None, query.page, query.per_page).await
+    }
+
+    /// `GET /api/v4/users/tokens/{token_id}`: read_user_access_token (and edit_other_users
+    /// for someone else's).
+    async fn get_user_access_token(
+        ctx: &Ctx,
+        path: GetUserAccessTokenPath,
+    ) -> Result<types::UserAccessTokenSanitized, ApiError> {
+        let t = token_for(ctx, &path.token_id, READ_USER_ACCESS_TOKEN).await?;
+        Ok(tokens::sanitized(t))
+    }
+
+    /// `POST /api/v4/users/tokens/revoke`: revoke_user_access_token (and edit_other_users
+    /// for someone else's). Sessions made from the token end at once.
+    async fn revoke_user_access_token(
+        ctx: &Ctx,
+        body: types::RevokeUserAccessTokenBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let t = token_for(ctx, &body.token_id, REVOKE_USER_ACCESS_TOKEN).await?;
+        let (owner, id) = (t.user_id.clone(), t.id.clone());
+        tokens::revoke(ctx, t).await?;
+        audits::record(ctx, &owner, &format!("token_id={id} revoked")).await;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/tokens/disable`: revoke_user_access_token (and edit_other_users
+    /// for someone else's). Sessions made from the token end at once.
+    async fn disable_user_access_token(
+        ctx: &Ctx,
+        body: types::DisableUserAccessTokenBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let t = token_for(ctx, &body.token_id, REVOKE_USER_ACCESS_TOKEN).await?;
+        let (owner, id) = (t.user_id.clone(), t.id.clone());
+        tokens::set_active(ctx, t, false).await?;
+        audits::record(ctx, &owner, &format!("token_id={id} disabled")).await;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/tokens/enable`: create_user_access_token (and edit_other_users
+    /// for someone else's).
+    async fn enable_user_access_token(
+        ctx: &Ctx,
+        body: types::EnableUserAccessTokenBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let t = token_for(ctx, &body.token_id, CREATE_USER_ACCESS_TOKEN).await?;
+        let (owner, id) = (t.user_id.clone(), t.id.clone());
+        tokens::set_active(ctx, t, true).await?;
+        audits::record(ctx, &owner, &format!("token_id={id} enabled")).await;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/tokens/search`: permission: manage_system.
+    async fn search_user_access_tokens(
+        ctx: &Ctx,
+        body: types::SearchUserAccessTokensBody,
+    ) -> Result<Vec<types::UserAccessTokenSanitized>, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        tokens::search(ctx, &body.term).await
+    }
 }
 
 fn status_ok() -> types::StatusOk {
     types::StatusOk {
         status: Some("OK".to_owned()),
     }
+}
+
+/// The token `token_id`, when the caller has `permission` and may act on its owner.
+async fn token_for(
+    ctx: &Ctx,
+    token_id: &str,
+    permission: &str,
+) -> Result<crate::store::entity::user_access_token::Model, ApiError> {
+    ctx.session()?;
+    if !is_valid_id(token_id) {
+        return Err(ApiError::invalid_param("token_id"));
+    }
+    require_system(ctx, permission).await?;
+    let t = tokens::get(ctx, token_id).await?;
+    require_user(ctx, &t.user_id).await?;
+    Ok(t)
 }
 
 fn missing_account() -> ApiError {

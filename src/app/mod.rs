@@ -2,4 +2,5 @@
 
 pub mod audits;
 pub mod sessions;
+pub mod tokens;
 pub mod users;

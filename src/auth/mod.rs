@@ -66,6 +66,23 @@ impl Session {
         self.roles.split_whitespace()
     }
 
+    fn prop(&self, name: &str) -> &str {
+        self.props
+            .get(name)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+    }
+
+    /// True for a session made from a personal access token or a bot token.
+    pub fn is_access_token(&self) -> bool {
+        self.prop("type") == crate::app::tokens::SESSION_TYPE
+    }
+
+    /// True when the session belongs to a bot account.
+    pub fn is_bot(&self) -> bool {
+        self.prop("is_bot") == "true"
+    }
+
     fn is_expired(&self, now: i64) -> bool {
         self.expires_at != 0 && self.expires_at < now
     }
@@ -126,6 +143,13 @@ pub async fn authenticate(
     let Some(session) = state.sessions().get(state, &token).await? else {
         return Ok(None);
     };
+    // A token session of a person stops working as soon as tokens are turned off.
+    if session.is_access_token()
+        && !session.is_bot()
+        && !state.config().service_settings.enable_user_access_tokens
+    {
+        return Ok(None);
+    }
     if source == TokenSource::Query && !session.is_oauth {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -174,8 +198,13 @@ impl SessionCache {
             .filter(session::Column::Token.eq(token))
             .one(state.db())
             .await?;
-        let Some(model) = found else { return Ok(None) };
-        let session = Session::from_model(model);
+        let session = match found {
+            Some(model) => Session::from_model(model),
+            None => match crate::app::tokens::session_for_token(state, token).await? {
+                Some(session) => session,
+                None => return Ok(None),
+            },
+        };
         if session.is_expired(now) {
             return Ok(None);
         }

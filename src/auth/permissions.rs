@@ -17,6 +17,9 @@ pub mod ids {
     pub const MANAGE_ROLES: &str = "manage_roles";
     pub const EDIT_OTHER_USERS: &str = "edit_other_users";
     pub const SYSCONSOLE_WRITE_USERS: &str = "sysconsole_write_user_management_users";
+    pub const CREATE_USER_ACCESS_TOKEN: &str = "create_user_access_token";
+    pub const READ_USER_ACCESS_TOKEN: &str = "read_user_access_token";
+    pub const REVOKE_USER_ACCESS_TOKEN: &str = "revoke_user_access_token";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).

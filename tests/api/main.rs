@@ -11,4 +11,5 @@ mod routing;
 mod sessions;
 mod sweep;
 mod system;
+mod tokens;
 mod users;

@@ -199,8 +199,8 @@ pub fn new_user(username: &str) -> types::CreateUserBody {
 /// The status and AppError id an SDK call failed with; panics on success or a transport
 /// error. A status the contract does not declare reaches the SDK as an unexpected response;
 /// its body must be AppError JSON all the same.
-pub async fn app_error<T: std::fmt::Debug>(
-    result: Result<ferromost_client::ResponseValue<T>, ferromost_client::Error<types::AppError>>,
+pub async fn app_error<T: std::fmt::Debug, E: serde::Serialize + std::fmt::Debug>(
+    result: Result<ferromost_client::ResponseValue<T>, ferromost_client::Error<E>>,
 ) -> (u16, String) {
     let (status, body) = match result {
         Err(ferromost_client::Error::ErrorResponse(e)) => (
@@ -225,8 +225,8 @@ pub async fn app_error<T: std::fmt::Debug>(
 }
 
 /// Asserts an SDK call failed with `status` and the AppError id `id`.
-pub async fn assert_fails<T: std::fmt::Debug>(
-    result: Result<ferromost_client::ResponseValue<T>, ferromost_client::Error<types::AppError>>,
+pub async fn assert_fails<T: std::fmt::Debug, E: serde::Serialize + std::fmt::Debug>(
+    result: Result<ferromost_client::ResponseValue<T>, ferromost_client::Error<E>>,
     status: u16,
     id: &str,
 ) {
