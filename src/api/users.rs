@@ -3,6 +3,7 @@
 use super::Api;
 use crate::app::{audits, tokens};
 use crate::app::{sessions, users};
+use crate::auth::mfa;
 use crate::auth::password::{self, Verdict};
 use crate::auth::permissions::ids::{
     CREATE_USER_ACCESS_TOKEN, MANAGE_ROLES, MANAGE_SYSTEM, READ_USER_ACCESS_TOKEN,
@@ -10,11 +11,11 @@ use crate::auth::permissions::ids::{
 };
 use crate::auth::permissions::{has_system, require_system, require_user};
 use crate::contract::{
-    self, CreateUserAccessTokenPath, CreateUserQuery, GetSessionsPath, GetUserAccessTokenPath,
-    GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery,
-    GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath, GetUserPath, GetUsersByIdsQuery,
-    PatchUserPath, RevokeAllSessionsPath, RevokeSessionPath, UpdateUserActivePath,
-    UpdateUserPasswordPath, UpdateUserRolesPath, types,
+    self, CreateUserAccessTokenPath, CreateUserQuery, GenerateMfaSecretPath, GetSessionsPath,
+    GetUserAccessTokenPath, GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery,
+    GetUserAccessTokensQuery, GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath,
+    GetUserPath, GetUsersByIdsQuery, PatchUserPath, RevokeAllSessionsPath, RevokeSessionPath,
+    UpdateUserActivePath, UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserRolesPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -37,6 +38,11 @@ mod ids {
     pub const EMAIL_LOOKUP_FORBIDDEN: &str = "api.user.get_user_by_email.permissions.app_error";
     pub const DEACTIVATION_DISABLED: &str = "api.user.update_active.not_enable.app_error";
     pub const WRONG_CURRENT_PASSWORD: &str = "api.user.update_password.incorrect.app_error";
+    pub const MFA_REQUIRED: &str = "mfa.validate_token.authenticate.app_error";
+    pub const MFA_BAD_CODE: &str = "api.user.check_user_mfa.bad_code.app_error";
+    pub const MFA_DISABLED: &str = "mfa.mfa_disabled.app_error";
+    pub const MFA_ACTIVATE_BAD_CODE: &str = "mfa.activate.bad_token.app_error";
+    pub const MFA_ACCOUNT_TYPE: &str = "api.user.activate_mfa.email_and_ldap_only.app_error";
 }
 
 impl contract::UsersApi for Api {
@@ -164,14 +170,32 @@ impl contract::UsersApi for Api {
             tokio::task::spawn_blocking(move || password::verify(&typed, &stored, rounds))
                 .await
                 .map_err(ApiError::internal)?;
-        let mut active = account.clone().into_active_model();
         if verdict == Verdict::Mismatch {
-            active.failed_attempts = Set(account.failed_attempts + 1);
-            active.update(db).await?;
+            users::count_failed_attempt(db, &account).await?;
             audits::record(ctx, &account.id, "failure - wrong password").await;
             return Err(invalid());
         }
-        // TODO-security: MFA codes are checked here once MFA lands (issue 3).
+        if config.service_settings.enable_multifactor_authentication && account.mfa_active {
+            let code = body.token.unwrap_or_default();
+            if code.is_empty() {
+                // The clients ask for the code after this answer and post again.
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    ids::MFA_REQUIRED,
+                    "This account needs a multi-factor authentication code.",
+                ));
+            }
+            if !users::consume_mfa_code(db, &account, &code).await? {
+                users::count_failed_attempt(db, &account).await?;
+                audits::record(ctx, &account.id, "failure - wrong MFA code").await;
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    ids::MFA_BAD_CODE,
+                    "The multi-factor authentication code is not valid.",
+                ));
+            }
+        }
+        let mut active = account.clone().into_active_model();
         if verdict == Verdict::MatchNeedsRehash {
             // A bcrypt hash from an older server, or fewer rounds than configured: upgrade.
             let hashed = tokio::task::spawn_blocking(move || password::hash(&secret, rounds))
@@ -568,6 +592,99 @@ impl contract::UsersApi for Api {
         require_system(ctx, MANAGE_SYSTEM).await?;
         tokens::search(ctx, &body.term).await
     }
+
+    /// `POST /api/v4/users/{user_id}/mfa/generate`: the user, or edit_other_users. A new
+    /// secret and its QR code (a base64 PNG); MFA turns on only once a code is confirmed.
+    async fn generate_mfa_secret(
+        ctx: &Ctx,
+        path: GenerateMfaSecretPath,
+    ) -> Result<types::GenerateMfaSecretResponse, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_mfa_enabled(ctx)?;
+        require_user(ctx, &path.user_id).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        if !account.auth_service.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ids::MFA_ACCOUNT_TYPE,
+                "Multi-factor authentication is for email and LDAP accounts only.",
+            ));
+        }
+        let site = ctx.state.config().team_settings.site_name.clone();
+        let secret = mfa::new_secret();
+        let qr = mfa::qr_code_png_base64(&secret, &account.email, &site)
+            .ok_or_else(|| ApiError::internal("drawing the MFA QR code"))?;
+        users::set_mfa(ctx.state.db(), account, false, &secret).await?;
+        Ok(types::GenerateMfaSecretResponse {
+            secret: Some(secret),
+            qr_code: Some(qr),
+        })
+    }
+
+    /// `PUT /api/v4/users/{user_id}/mfa`: the user, or edit_other_users. Activation needs a
+    /// current code for the generated secret; deactivation ends the user's other sessions.
+    async fn update_user_mfa(
+        ctx: &Ctx,
+        path: UpdateUserMfaPath,
+        body: types::UpdateUserMfaBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let session = users::require_session_and_id(ctx, &path.user_id)?;
+        require_mfa_enabled(ctx)?;
+        require_user(ctx, &path.user_id).await?;
+        let db = ctx.state.db();
+        let account = users::get(db, &path.user_id).await?;
+        if body.activate {
+            let code = body.code.unwrap_or_default();
+            if code.is_empty() {
+                return Err(ApiError::invalid_param("code"));
+            }
+            if account.mfa_secret.is_empty()
+                || !users::consume_mfa_code(db, &account, &code).await?
+            {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    ids::MFA_ACTIVATE_BAD_CODE,
+                    "The code does not match the generated secret.",
+                ));
+            }
+            let secret = account.mfa_secret.clone();
+            users::set_mfa(db, account, true, &secret).await?;
+        } else {
+            users::set_mfa(db, account, false, "").await?;
+            let keep = (session.user_id == path.user_id).then(|| session.id.clone());
+            sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
+        }
+        audits::record(ctx, &path.user_id, &format!("mfa active={}", body.activate)).await;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/mfa`: no permission. Whether logging in as `login_id` needs a
+    /// code (false for unknown accounts, and while MFA is off on the server).
+    async fn check_user_mfa(
+        ctx: &Ctx,
+        body: types::CheckUserMfaBody,
+    ) -> Result<types::CheckUserMfaResponse, ApiError> {
+        if body.login_id.is_empty() {
+            return Err(ApiError::invalid_body_param("login_id"));
+        }
+        let db = ctx.state.db();
+        let mut required = false;
+        if ctx
+            .state
+            .config()
+            .service_settings
+            .enable_multifactor_authentication
+        {
+            let found = match users::find_by_username(db, &body.login_id).await? {
+                Some(account) => Some(account),
+                None => users::find_by_email(db, &body.login_id).await?,
+            };
+            required = found.is_some_and(|a| a.mfa_active);
+        }
+        Ok(types::CheckUserMfaResponse {
+            mfa_required: Some(required),
+        })
+    }
 }
 
 fn status_ok() -> types::StatusOk {
@@ -590,6 +707,24 @@ async fn token_for(
     let t = tokens::get(ctx, token_id).await?;
     require_user(ctx, &t.user_id).await?;
     Ok(t)
+}
+
+/// 501 while ServiceSettings.EnableMultifactorAuthentication is off.
+fn require_mfa_enabled(ctx: &Ctx) -> Result<(), ApiError> {
+    if ctx
+        .state
+        .config()
+        .service_settings
+        .enable_multifactor_authentication
+    {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            ids::MFA_DISABLED,
+            "Multi-factor authentication is turned off on this server.",
+        ))
+    }
 }
 
 fn missing_account() -> ApiError {

@@ -2,8 +2,8 @@
 //! a user for whoever is asking.
 
 use crate::auth::Session;
-use crate::auth::password;
 use crate::auth::permissions::{has_system, ids::MANAGE_SYSTEM};
+use crate::auth::{mfa, password};
 use crate::config::Config;
 use crate::contract::types;
 use crate::error::ApiError;
@@ -12,7 +12,7 @@ use crate::ids::{new_id, now_millis};
 use crate::rt::Ctx;
 use crate::store::entity::{bot, role, session, user};
 use axum::http::StatusCode;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, SqlErr,
@@ -564,4 +564,58 @@ pub async fn patch(
     }
     row.update_at = Set(now_millis());
     Ok(row.update(db).await?)
+}
+
+/// One more failed login attempt for `account`.
+pub async fn count_failed_attempt(
+    db: &impl ConnectionTrait,
+    account: &user::Model,
+) -> Result<(), ApiError> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::FailedAttempts,
+            Expr::col(user::Column::FailedAttempts).add(1),
+        )
+        .filter(user::Column::Id.eq(account.id.clone()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Accepts `code` for `account` once: true when it matches a time step later than the last
+/// one used. The conditional update makes concurrent uses of one code succeed exactly once.
+pub async fn consume_mfa_code(
+    db: &impl ConnectionTrait,
+    account: &user::Model,
+    code: &str,
+) -> Result<bool, ApiError> {
+    let Some(step) = mfa::matching_step(&account.mfa_secret, code, mfa::unix_seconds()) else {
+        return Ok(false);
+    };
+    let step = i64::try_from(step).unwrap_or(i64::MAX);
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::MfaUsedStep, Expr::value(step))
+        .filter(user::Column::Id.eq(account.id.clone()))
+        .filter(user::Column::MfaUsedStep.lt(step))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Sets whether MFA is active and the secret it uses.
+pub async fn set_mfa(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    active: bool,
+    secret: &str,
+) -> Result<(), ApiError> {
+    let mut row = account.into_active_model();
+    row.mfa_active = Set(active);
+    row.mfa_secret = Set(secret.to_owned());
+    if !active {
+        row.mfa_used_step = Set(0);
+    }
+    row.update_at = Set(now_millis());
+    row.update(db).await?;
+    Ok(())
 }

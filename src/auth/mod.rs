@@ -4,6 +4,7 @@
 //! Token sources, in Mattermost's order: the `MMAUTHTOKEN` cookie, `Authorization: Bearer`,
 //! `Authorization: Token` (OAuth), then `?access_token=` (OAuth sessions only).
 
+pub mod mfa;
 pub mod password;
 pub mod permissions;
 

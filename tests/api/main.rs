@@ -6,6 +6,7 @@
 mod binary;
 mod common;
 mod contract;
+mod mfa;
 mod roles;
 mod routing;
 mod sessions;
