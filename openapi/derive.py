@@ -138,6 +138,17 @@ def main():
     })
     fixes.append("IntuneLoginRequest schema added (referenced by LoginIntune, missing upstream)")
 
+    # Addition: fields of Mattermost's user JSON that the 2024 User schema lacks and that
+    # clients read (bots are told apart by is_bot).
+    for name, schema in [
+        ("position", {"type": "string"}),
+        ("is_bot", {"type": "boolean"}),
+        ("bot_description", {"type": "string"}),
+        ("bot_last_icon_update", {"type": "integer", "format": "int64"}),
+    ]:
+        schemas["User"]["properties"].setdefault(name, schema)
+    fixes.append("User: position, is_bot, bot_description, bot_last_icon_update added")
+
     for method, path, op in operations(spec):
         op_id = op["operationId"]
         op["summary"] = summary_for(op_id)

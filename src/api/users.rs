@@ -111,7 +111,7 @@ impl contract::UsersApi for Api {
             email_verified: by_admin || first,
         };
         let created = users::create(db, &config, new, roles).await?;
-        Ok(users::to_api(&created, users::View::Full, &config))
+        Ok(users::to_api(&created, users::View::Full, &config, None))
     }
 
     /// `POST /api/v4/users/login`: login_id is a username or an email address. The session
@@ -219,7 +219,7 @@ impl contract::UsersApi for Api {
             &format!("success - session_id={}", session.id),
         )
         .await;
-        Ok(users::to_api(&account, users::View::Full, &config))
+        Ok(users::to_api(&account, users::View::Full, &config, None))
     }
 
     /// `POST /api/v4/users/logout`: ends the caller's session, if any, and clears cookies.
@@ -273,11 +273,8 @@ impl contract::UsersApi for Api {
                 "Email addresses are private on this server.",
             ));
         }
-        let account = users::find_by_email(ctx.state.db(), &path.email)
-            .await?
-            .ok_or_else(missing_account)?;
-        let view = users::view_for(ctx, &account).await?;
-        Ok(users::to_api(&account, view, &ctx.state.config()))
+        let found = users::find_by_email(ctx.state.db(), &path.email).await?;
+        users::show(ctx, &found.ok_or_else(missing_account)?).await
     }
 
     /// `POST /api/v4/users/ids`: permission: a session. Unknown ids are left out; with

@@ -1,6 +1,7 @@
 //! Domain operations that take more than one step or serve more than one handler.
 
 pub mod audits;
+pub mod bots;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -51,14 +51,15 @@ pub fn validate_username(username: &str) -> Result<(), ApiError> {
     }
 }
 
-/// A plausible address: one `@`, text on both sides, a dot in the domain, at most 128 bytes.
+/// A plausible address, as Go's net/mail accepts: one `@` with text on both sides, no
+/// spaces, at most 128 bytes (`helper@localhost`, Mattermost's bot addresses, included).
 pub fn validate_email(email: &str) -> Result<(), ApiError> {
     let valid = email.len() <= 128
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
+                && !domain.is_empty()
                 && !domain.contains('@')
-                && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
         });
@@ -321,7 +322,10 @@ pub async fn view_for(ctx: &Ctx, target: &user::Model) -> Result<View, ApiError>
 /// One account as the caller may see it.
 pub async fn show(ctx: &Ctx, account: &user::Model) -> Result<types::User, ApiError> {
     let view = view_for(ctx, account).await?;
-    Ok(to_api(account, view, &ctx.state.config()))
+    let bot = bot::Entity::find_by_id(account.id.clone())
+        .one(ctx.state.db())
+        .await?;
+    Ok(to_api(account, view, &ctx.state.config(), bot.as_ref()))
 }
 
 /// The accounts among `rows` as the caller may see them.
@@ -333,6 +337,14 @@ pub async fn views(ctx: &Ctx, rows: &[user::Model]) -> Result<Vec<types::User>, 
         .as_ref()
         .map(|s| s.user_id.as_str())
         .unwrap_or_default();
+    let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
+    let bots: std::collections::HashMap<String, bot::Model> = bot::Entity::find()
+        .filter(bot::Column::UserId.is_in(ids))
+        .all(ctx.state.db())
+        .await?
+        .into_iter()
+        .map(|b| (b.user_id.clone(), b))
+        .collect();
     Ok(rows
         .iter()
         .map(|u| {
@@ -341,7 +353,7 @@ pub async fn views(ctx: &Ctx, rows: &[user::Model]) -> Result<Vec<types::User>, 
             } else {
                 View::Profile
             };
-            to_api(u, view, &config)
+            to_api(u, view, &config, bots.get(&u.id))
         })
         .collect())
 }
@@ -391,7 +403,13 @@ pub enum View {
 }
 
 /// The contract's User for `m`. Password, auth data and MFA secret never leave the server.
-pub fn to_api(m: &user::Model, view: View, config: &Config) -> types::User {
+/// Bots (`bot` given) carry `is_bot`, their description and icon time.
+pub fn to_api(
+    m: &user::Model,
+    view: View,
+    config: &Config,
+    bot: Option<&bot::Model>,
+) -> types::User {
     let full = view == View::Full;
     let privacy = &config.privacy_settings;
     let show_email = full || privacy.show_email_address;
@@ -435,6 +453,10 @@ pub fn to_api(m: &user::Model, view: View, config: &Config) -> types::User {
         terms_of_service_create_at: full.then_some(m.terms_of_service_create_at),
         terms_of_service_id: full.then(|| m.terms_of_service_id.clone()),
         timezone: serde_json::from_str(&m.timezone).ok(),
+        position: Some(m.position.clone()),
+        is_bot: Some(bot.is_some()),
+        bot_description: bot.map(|b| b.description.clone()),
+        bot_last_icon_update: bot.map(|b| b.last_icon_update),
     }
 }
 
@@ -505,6 +527,22 @@ pub async fn set_roles(ctx: &Ctx, account: user::Model, roles: &str) -> Result<(
         .await?;
     ctx.state.sessions().remove_user(&id, None);
     Ok(())
+}
+
+/// A patch that changes nothing, to fill in with the fields that do change.
+pub fn patch_nothing() -> types::PatchUserBody {
+    types::PatchUserBody {
+        username: None,
+        email: None,
+        first_name: None,
+        last_name: None,
+        nickname: None,
+        locale: None,
+        position: None,
+        notify_props: None,
+        props: serde_json::Map::new(),
+        timezone: None,
+    }
 }
 
 /// Applies a patch: only the fields it carries change; username and email keep

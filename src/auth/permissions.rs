@@ -20,6 +20,12 @@ pub mod ids {
     pub const CREATE_USER_ACCESS_TOKEN: &str = "create_user_access_token";
     pub const READ_USER_ACCESS_TOKEN: &str = "read_user_access_token";
     pub const REVOKE_USER_ACCESS_TOKEN: &str = "revoke_user_access_token";
+    pub const CREATE_BOT: &str = "create_bot";
+    pub const READ_BOTS: &str = "read_bots";
+    pub const READ_OTHERS_BOTS: &str = "read_others_bots";
+    pub const MANAGE_BOTS: &str = "manage_bots";
+    pub const MANAGE_OTHERS_BOTS: &str = "manage_others_bots";
+    pub const ASSIGN_BOT: &str = "assign_bot";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).
@@ -173,12 +179,49 @@ pub async fn has_system(ctx: &Ctx, permission: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// Mattermost's SessionHasPermissionToUser: the user themself, or `edit_other_users`; acting
-/// on a system admin also takes `manage_system`.
+/// Whether the caller may see bots owned by `owner_id` (read_bots for their own,
+/// read_others_bots for anyone's).
+pub async fn can_read_bot(ctx: &Ctx, owner_id: &str) -> Result<bool, ApiError> {
+    let own = ctx.session()?.user_id == owner_id;
+    let needed = if own {
+        ids::READ_BOTS
+    } else {
+        ids::READ_OTHERS_BOTS
+    };
+    Ok(has_system(ctx, needed).await? || has_system(ctx, ids::MANAGE_OTHERS_BOTS).await?)
+}
+
+/// Mattermost's SessionHasPermissionToManageBot: manage_bots for one's own bots,
+/// manage_others_bots for anyone's; a caller who may not even read the bot is told it does
+/// not exist (404), one who may read it but not manage it gets 403.
+pub async fn require_manage_bot(ctx: &Ctx, owner_id: &str) -> Result<(), ApiError> {
+    let own = ctx.session()?.user_id == owner_id;
+    let needed = if own {
+        ids::MANAGE_BOTS
+    } else {
+        ids::MANAGE_OTHERS_BOTS
+    };
+    if has_system(ctx, needed).await? {
+        Ok(())
+    } else if can_read_bot(ctx, owner_id).await? {
+        Err(ApiError::forbidden().detail(format!("needs {needed}")))
+    } else {
+        Err(crate::app::bots::missing())
+    }
+}
+
+/// Mattermost's SessionHasPermissionToUserOrBot: the user themself, or `edit_other_users`
+/// (acting on a system admin also takes `manage_system`); for a bot, the right to manage it.
 pub async fn require_user(ctx: &Ctx, user_id: &str) -> Result<(), ApiError> {
     let session = ctx.session()?;
     if session.user_id == user_id {
         return Ok(());
+    }
+    let bot = crate::store::entity::bot::Entity::find_by_id(user_id.to_owned())
+        .one(ctx.state.db())
+        .await?;
+    if let Some(bot) = bot {
+        return require_manage_bot(ctx, &bot.owner_id).await;
     }
     require_system(ctx, ids::EDIT_OTHER_USERS).await?;
     let target_is_admin = crate::store::entity::user::Entity::find_by_id(user_id.to_owned())

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod binary;
+mod bots;
 mod common;
 mod contract;
 mod mfa;

@@ -543,13 +543,7 @@ async fn patching_a_profile() {
         nickname: Some("Bas".into()),
         position: Some("Engineer".into()),
         username: Some("Basic2".into()),
-        email: None,
-        first_name: None,
-        last_name: None,
-        locale: None,
-        notify_props: None,
-        props: serde_json::Map::new(),
-        timezone: None,
+        ..Default::default()
     };
     let patched = user
         .client

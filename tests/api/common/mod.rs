@@ -199,7 +199,7 @@ pub fn new_user(username: &str) -> types::CreateUserBody {
 /// The status and AppError id an SDK call failed with; panics on success or a transport
 /// error. A status the contract does not declare reaches the SDK as an unexpected response;
 /// its body must be AppError JSON all the same.
-pub async fn app_error<T: std::fmt::Debug, E: serde::Serialize + std::fmt::Debug>(
+pub async fn app_error<T, E: serde::Serialize + std::fmt::Debug>(
     result: Result<ferromost_client::ResponseValue<T>, ferromost_client::Error<E>>,
 ) -> (u16, String) {
     let (status, body) = match result {
@@ -211,7 +211,8 @@ pub async fn app_error<T: std::fmt::Debug, E: serde::Serialize + std::fmt::Debug
             r.status().as_u16(),
             r.json::<serde_json::Value>().await.unwrap(),
         ),
-        other => panic!("expected an AppError, got {other:?}"),
+        Ok(reply) => panic!("expected an AppError, got a {} success", reply.status()),
+        Err(other) => panic!("expected an AppError, got {other}"),
     };
     assert_eq!(
         body["status_code"], status,
@@ -225,7 +226,7 @@ pub async fn app_error<T: std::fmt::Debug, E: serde::Serialize + std::fmt::Debug
 }
 
 /// Asserts an SDK call failed with `status` and the AppError id `id`.
-pub async fn assert_fails<T: std::fmt::Debug, E: serde::Serialize + std::fmt::Debug>(
+pub async fn assert_fails<T, E: serde::Serialize + std::fmt::Debug>(
     result: Result<ferromost_client::ResponseValue<T>, ferromost_client::Error<E>>,
     status: u16,
     id: &str,
