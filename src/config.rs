@@ -95,6 +95,10 @@ section!(EmailSettings {
     smtp_port: String = "10025".to_owned(),
 });
 
+section!(GuestAccountsSettings {
+    enable: bool = false,
+});
+
 section!(FileSettings {
     max_file_size: usize = 52_428_800,
     directory: String = "./data/".to_owned(),
@@ -120,6 +124,7 @@ pub struct Config {
     pub password_settings: PasswordSettings,
     pub email_settings: EmailSettings,
     pub file_settings: FileSettings,
+    pub guest_accounts_settings: GuestAccountsSettings,
     pub privacy_settings: PrivacySettings,
     pub log_settings: LogSettings,
     /// Sections ferromost does not read, kept as given.

@@ -131,6 +131,11 @@ impl ApiError {
         )
     }
 
+    /// 304: the client's cached copy (its `If-None-Match`) is current; no body.
+    pub fn not_modified() -> Self {
+        Self::new(StatusCode::NOT_MODIFIED, "", "")
+    }
+
     /// 500 with a cause that is logged but not shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let mut e = Self::new(
@@ -144,6 +149,9 @@ impl ApiError {
 
     /// Renders the AppError body for the request `request_id`.
     pub fn into_response_with(self, request_id: &str) -> Response {
+        if self.status == StatusCode::NOT_MODIFIED {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
         if let Some(cause) = &self.cause {
             tracing::error!(request_id, id = %self.id, cause = %cause, "request failed");
         }

@@ -6,22 +6,25 @@ use crate::app::{sessions, users};
 use crate::auth::mfa;
 use crate::auth::password::{self, Verdict};
 use crate::auth::permissions::ids::{
-    CREATE_USER_ACCESS_TOKEN, MANAGE_ROLES, MANAGE_SYSTEM, READ_USER_ACCESS_TOKEN,
-    REVOKE_USER_ACCESS_TOKEN, SYSCONSOLE_WRITE_USERS,
+    CREATE_USER_ACCESS_TOKEN, DEMOTE_TO_GUEST, MANAGE_ROLES, MANAGE_SYSTEM, PROMOTE_GUEST,
+    READ_USER_ACCESS_TOKEN, REVOKE_USER_ACCESS_TOKEN, SYSCONSOLE_WRITE_USERS,
 };
 use crate::auth::permissions::{has_system, require_system, require_user};
 use crate::contract::{
-    self, CreateUserAccessTokenPath, CreateUserQuery, GenerateMfaSecretPath, GetSessionsPath,
-    GetUserAccessTokenPath, GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery,
-    GetUserAccessTokensQuery, GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath,
-    GetUserPath, GetUsersByIdsQuery, PatchUserPath, RevokeAllSessionsPath, RevokeSessionPath,
-    UpdateUserActivePath, UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserRolesPath, types,
+    self, CreateUserAccessTokenPath, CreateUserQuery, DeleteUserPath, DemoteUserToGuestPath,
+    GenerateMfaSecretPath, GetDefaultProfileImagePath, GetProfileImagePath, GetProfileImageQuery,
+    GetSessionsPath, GetUserAccessTokenPath, GetUserAccessTokensForUserPath,
+    GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery, GetUserAuditsPath,
+    GetUserByEmailPath, GetUserByUsernamePath, GetUserPath, GetUsersByIdsQuery, PatchUserPath,
+    PromoteGuestToUserPath, ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath,
+    RevokeSessionPath, SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath,
+    UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserPath, UpdateUserRolesPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
-use crate::rt::Ctx;
+use crate::rt::{Binary, Ctx, Multipart};
 use crate::store::entity::user;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
@@ -38,6 +41,12 @@ mod ids {
     pub const EMAIL_LOOKUP_FORBIDDEN: &str = "api.user.get_user_by_email.permissions.app_error";
     pub const DEACTIVATION_DISABLED: &str = "api.user.update_active.not_enable.app_error";
     pub const WRONG_CURRENT_PASSWORD: &str = "api.user.update_password.incorrect.app_error";
+    pub const DELETION_DISABLED: &str = "api.user.delete_user.not_enabled.app_error";
+    pub const LOCAL_ONLY: &str = "api.context.local_origin_required.app_error";
+    pub const GUESTS_DISABLED: &str = "api.user.create_user.guest_accounts.disabled.app_error";
+    pub const GUEST_LOGIN_DISABLED: &str = "api.user.login.guest_accounts.disabled.error";
+    pub const ALREADY_GUEST: &str = "api.user.demote_user_to_guest.already_guest.app_error";
+    pub const NOT_GUEST: &str = "api.user.promote_guest_to_user.no_guest.app_error";
     pub const MFA_REQUIRED: &str = "mfa.validate_token.authenticate.app_error";
     pub const MFA_BAD_CODE: &str = "api.user.check_user_mfa.bad_code.app_error";
     pub const MFA_DISABLED: &str = "mfa.mfa_disabled.app_error";
@@ -155,6 +164,13 @@ impl contract::UsersApi for Api {
                 StatusCode::UNAUTHORIZED,
                 ids::INACTIVE,
                 "This account has been deactivated.",
+            ));
+        }
+        if users::is_guest(&account) && !config.guest_accounts_settings.enable {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ids::GUEST_LOGIN_DISABLED,
+                "Guest accounts are turned off on this server.",
             ));
         }
         if account.failed_attempts >= config.service_settings.maximum_login_attempts {
@@ -682,6 +698,174 @@ impl contract::UsersApi for Api {
             mfa_required: Some(required),
         })
     }
+
+    /// `GET /api/v4/users/{user_id}/image`: a session. The uploaded picture, a bot's icon,
+    /// or the default; `If-None-Match` with the current ETag answers 304.
+    async fn get_profile_image(
+        ctx: &Ctx,
+        path: GetProfileImagePath,
+        query: GetProfileImageQuery,
+    ) -> Result<Binary, ApiError> {
+        let _cache_buster = query.cache_buster;
+        users::require_session_and_id(ctx, &path.user_id)?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        let etag = format!("\"{}.{}\"", account.id, account.last_picture_update);
+        image_cache_headers(ctx, &etag)?;
+        users::profile_image(ctx, &account).await
+    }
+
+    /// `GET /api/v4/users/{user_id}/image/default`: a session.
+    async fn get_default_profile_image(
+        ctx: &Ctx,
+        path: GetDefaultProfileImagePath,
+    ) -> Result<Binary, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        image_cache_headers(ctx, &format!("\"{}.default\"", account.id))?;
+        users::default_profile_image(&account)
+    }
+
+    /// `POST /api/v4/users/{user_id}/image`: the user, or edit_other_users.
+    async fn set_profile_image(
+        ctx: &Ctx,
+        path: SetProfileImagePath,
+        body: Multipart,
+    ) -> Result<types::StatusOk, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        users::set_profile_image(ctx, account, body).await?;
+        Ok(status_ok())
+    }
+
+    /// `DELETE /api/v4/users/{user_id}/image`: the user, or edit_other_users.
+    async fn set_default_profile_image(
+        ctx: &Ctx,
+        path: SetDefaultProfileImagePath,
+    ) -> Result<types::StatusOk, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        users::reset_profile_image(ctx, account).await?;
+        Ok(status_ok())
+    }
+
+    /// `DELETE /api/v4/users/{user_id}`: the user, or edit_other_users, deactivates the
+    /// account (every session ends). `?permanent=true` removes it and everything it owns,
+    /// with manage_system and ServiceSettings.EnableAPIUserDeletion.
+    async fn delete_user(ctx: &Ctx, path: DeleteUserPath) -> Result<types::StatusOk, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let permanent = ctx.query().bool("permanent")?.unwrap_or(false);
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        if permanent {
+            require_system(ctx, MANAGE_SYSTEM).await?;
+            if !ctx.state.config().service_settings.enable_api_user_deletion {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    ids::DELETION_DISABLED,
+                    "Permanent deletion of users is turned off on this server.",
+                ));
+            }
+            users::permanent_delete(ctx, account).await?;
+            audits::record(ctx, &path.user_id, "permanently deleted").await;
+        } else {
+            users::set_active(ctx, account, false).await?;
+            audits::record(ctx, &path.user_id, "deactivated").await;
+        }
+        Ok(status_ok())
+    }
+
+    /// `DELETE /api/v4/users`: local mode only (mmctl over the server's Unix socket), so a
+    /// request over HTTP is refused.
+    async fn permanent_delete_all_users(ctx: &Ctx) -> Result<serde_json::Value, ApiError> {
+        ctx.session()?;
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ids::LOCAL_ONLY,
+            "This operation is only available in local mode.",
+        ))
+    }
+
+    /// `PUT /api/v4/users/{user_id}`: the user, or edit_other_users. The profile fields not
+    /// sent go back to their defaults; the body's id must be the path's.
+    async fn update_user(
+        ctx: &Ctx,
+        path: UpdateUserPath,
+        body: types::UpdateUserBody,
+    ) -> Result<types::User, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        if body.id != path.user_id {
+            return Err(ApiError::invalid_param("user_id"));
+        }
+        require_user(ctx, &path.user_id).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        let patch = types::PatchUserBody {
+            username: Some(body.username),
+            email: Some(body.email),
+            first_name: Some(body.first_name.unwrap_or_default()),
+            last_name: Some(body.last_name.unwrap_or_default()),
+            nickname: Some(body.nickname.unwrap_or_default()),
+            position: Some(body.position.unwrap_or_default()),
+            locale: Some(body.locale.unwrap_or_else(|| "en".to_owned())),
+            notify_props: body.notify_props,
+            timezone: body.timezone,
+            props: body.props,
+        };
+        users::show(ctx, &users::patch(ctx, account, patch).await?).await
+    }
+
+    /// `POST /api/v4/users/{user_id}/demote`: demote_to_guest, with guest accounts on.
+    async fn demote_user_to_guest(
+        ctx: &Ctx,
+        path: DemoteUserToGuestPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        change_guest_status(ctx, &path.user_id, DEMOTE_TO_GUEST, true).await
+    }
+
+    /// `POST /api/v4/users/{user_id}/promote`: promote_guest, with guest accounts on.
+    async fn promote_guest_to_user(
+        ctx: &Ctx,
+        path: PromoteGuestToUserPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        change_guest_status(ctx, &path.user_id, PROMOTE_GUEST, false).await
+    }
+
+    /// `POST /api/v4/users/login/type`: no permission. The authentication service to use;
+    /// empty for password accounts (this version only names magic links, which ferromost
+    /// does not offer).
+    async fn get_login_type(
+        _ctx: &Ctx,
+        body: types::GetLoginTypeBody,
+    ) -> Result<types::GetLoginTypeResponse, ApiError> {
+        if body.id.as_deref().unwrap_or_default().is_empty()
+            && body.login_id.as_deref().unwrap_or_default().is_empty()
+        {
+            return Err(ApiError::invalid_body_param("login_id"));
+        }
+        Ok(types::GetLoginTypeResponse {
+            auth_service: Some(String::new()),
+        })
+    }
+
+    /// `POST /api/v4/users/{user_id}/reset_failed_attempts`:
+    /// sysconsole_write_user_management_users. Email and LDAP accounts only.
+    async fn reset_password_failed_attempts(
+        ctx: &Ctx,
+        path: ResetPasswordFailedAttemptsPath,
+    ) -> Result<serde_json::Value, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_system(ctx, SYSCONSOLE_WRITE_USERS).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        if !(account.auth_service.is_empty() || account.auth_service == "ldap") {
+            return Err(
+                ApiError::invalid_url_param("user_id").detail("not an email or LDAP account")
+            );
+        }
+        users::reset_failed_attempts(ctx.state.db(), account).await?;
+        audits::record(ctx, &path.user_id, "failed attempts reset").await;
+        Ok(serde_json::json!({"status": "OK"}))
+    }
 }
 
 fn status_ok() -> types::StatusOk {
@@ -722,6 +906,65 @@ fn require_mfa_enabled(ctx: &Ctx) -> Result<(), ApiError> {
             "Multi-factor authentication is turned off on this server.",
         ))
     }
+}
+
+/// Sets the image's ETag and cache policy; 304 when the client's copy is current.
+fn image_cache_headers(ctx: &Ctx, etag: &str) -> Result<(), ApiError> {
+    if ctx.header("if-none-match") == Some(etag) {
+        return Err(ApiError::not_modified());
+    }
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        ctx.set_header(header::ETAG, value);
+    }
+    ctx.set_header(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=86400, private"),
+    );
+    Ok(())
+}
+
+/// Demotes a user to guest (`to_guest`) or promotes a guest to user.
+async fn change_guest_status(
+    ctx: &Ctx,
+    user_id: &str,
+    permission: &str,
+    to_guest: bool,
+) -> Result<types::StatusOk, ApiError> {
+    users::require_session_and_id(ctx, user_id)?;
+    require_system(ctx, permission).await?;
+    if !ctx.state.config().guest_accounts_settings.enable {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            ids::GUESTS_DISABLED,
+            "Guest accounts are turned off on this server.",
+        ));
+    }
+    let account = users::get(ctx.state.db(), user_id).await?;
+    match (to_guest, users::is_guest(&account)) {
+        (true, true) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ids::ALREADY_GUEST,
+                "The user is a guest already.",
+            ));
+        }
+        (false, false) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ids::NOT_GUEST,
+                "The user is not a guest.",
+            ));
+        }
+        _ => {}
+    }
+    let roles = if to_guest {
+        "system_guest"
+    } else {
+        "system_user"
+    };
+    users::set_roles(ctx, account, roles).await?;
+    audits::record(ctx, user_id, &format!("roles={roles}")).await;
+    Ok(status_ok())
 }
 
 fn missing_account() -> ApiError {

@@ -2,6 +2,7 @@
 
 pub mod audits;
 pub mod bots;
+pub mod images;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

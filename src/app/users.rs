@@ -1,6 +1,7 @@
 //! User accounts: validation with Mattermost's rules, creation, lookup, and the JSON view of
 //! a user for whoever is asking.
 
+use crate::app::images;
 use crate::auth::Session;
 use crate::auth::permissions::{has_system, ids::MANAGE_SYSTEM};
 use crate::auth::{mfa, password};
@@ -9,13 +10,13 @@ use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
 use crate::ids::{new_id, now_millis};
-use crate::rt::Ctx;
+use crate::rt::{Binary, Ctx, Multipart};
 use crate::store::entity::{bot, role, session, user};
 use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, SqlErr,
+    PaginatorTrait, QueryFilter, SqlErr, TransactionTrait,
 };
 
 pub mod ids {
@@ -655,5 +656,158 @@ pub async fn set_mfa(
     }
     row.update_at = Set(now_millis());
     row.update(db).await?;
+    Ok(())
+}
+
+fn profile_image_path(ctx: &Ctx, id: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(&ctx.state.config().file_settings.directory)
+        .join("users")
+        .join(id)
+        .join("profile.png")
+}
+
+/// The account's image: its upload, a bot's icon, or the default one.
+pub async fn profile_image(ctx: &Ctx, account: &user::Model) -> Result<Binary, ApiError> {
+    if account.last_picture_update > 0
+        && let Ok(bytes) = tokio::fs::read(profile_image_path(ctx, &account.id)).await
+    {
+        return Ok(Binary {
+            content_type: "image/png".to_owned(),
+            bytes: bytes.into(),
+        });
+    }
+    if let Some(bot) = bot::Entity::find_by_id(account.id.clone())
+        .one(ctx.state.db())
+        .await?
+        && bot.last_icon_update > 0
+    {
+        let found = crate::app::bots::get(ctx, &account.id, true).await?;
+        return crate::app::bots::icon(ctx, &found).await;
+    }
+    default_profile_image(account)
+}
+
+/// The default image: the initial on the account's colour.
+pub fn default_profile_image(account: &user::Model) -> Result<Binary, ApiError> {
+    let png = images::default_profile_png(&account.id, &account.username)?;
+    Ok(Binary {
+        content_type: "image/png".to_owned(),
+        bytes: png.into(),
+    })
+}
+
+/// Stores the `image` part of the form as the account's picture (cropped and scaled).
+pub async fn set_profile_image(
+    ctx: &Ctx,
+    account: user::Model,
+    mut form: Multipart,
+) -> Result<(), ApiError> {
+    let parse = |e: axum::extract::multipart::MultipartError| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "api.user.upload_profile_user.parse.app_error",
+            "The multipart form could not be read.",
+        )
+        .detail(e.body_text())
+    };
+    let mut image = None;
+    while let Some(field) = form.next_field().await.map_err(parse)? {
+        if field.name() == Some("image") {
+            image = Some(field.bytes().await.map_err(parse)?);
+        }
+    }
+    let image = image.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "api.user.upload_profile_user.no_file.app_error",
+            "The form has no file under 'image'.",
+        )
+    })?;
+    let png = tokio::task::spawn_blocking(move || images::normalize_upload(&image))
+        .await
+        .map_err(ApiError::internal)??;
+    let path = profile_image_path(ctx, &account.id);
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    tokio::fs::write(&path, png)
+        .await
+        .map_err(ApiError::internal)?;
+    set_picture_time(ctx, account, now_millis()).await
+}
+
+/// Back to the default image. The negative time still changes, so cached copies refresh.
+pub async fn reset_profile_image(ctx: &Ctx, account: user::Model) -> Result<(), ApiError> {
+    match tokio::fs::remove_file(profile_image_path(ctx, &account.id)).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(ApiError::internal(e)),
+    }
+    set_picture_time(ctx, account, -now_millis()).await
+}
+
+async fn set_picture_time(ctx: &Ctx, account: user::Model, at: i64) -> Result<(), ApiError> {
+    let mut row = account.into_active_model();
+    row.last_picture_update = Set(at);
+    row.update_at = Set(now_millis());
+    row.update(ctx.state.db()).await?;
+    Ok(())
+}
+
+/// True when the account's system role is system_guest.
+pub fn is_guest(account: &user::Model) -> bool {
+    account
+        .roles
+        .split_whitespace()
+        .any(|r| r == "system_guest")
+}
+
+/// Clears the failed login attempts that lock an account.
+pub async fn reset_failed_attempts(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+) -> Result<(), ApiError> {
+    let mut row = account.into_active_model();
+    row.failed_attempts = Set(0);
+    row.update(db).await?;
+    Ok(())
+}
+
+/// Removes the account and everything that is only its own: sessions, tokens, bot row,
+/// preferences, audits and its pictures.
+pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), ApiError> {
+    use crate::store::entity::{audit, preference, user_access_token};
+    let id = account.id.clone();
+    let txn = ctx.state.db().begin().await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
+    user_access_token::Entity::delete_many()
+        .filter(user_access_token::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
+    preference::Entity::delete_many()
+        .filter(preference::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
+    audit::Entity::delete_many()
+        .filter(audit::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
+    bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
+    user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
+    txn.commit().await?;
+    ctx.state.sessions().remove_user(&id, None);
+    let dir = std::path::PathBuf::from(&ctx.state.config().file_settings.directory)
+        .join("users")
+        .join(&id);
+    if let Err(e) = tokio::fs::remove_dir_all(&dir).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Err(ApiError::internal(e));
+    }
     Ok(())
 }

@@ -26,6 +26,8 @@ pub mod ids {
     pub const MANAGE_BOTS: &str = "manage_bots";
     pub const MANAGE_OTHERS_BOTS: &str = "manage_others_bots";
     pub const ASSIGN_BOT: &str = "assign_bot";
+    pub const DEMOTE_TO_GUEST: &str = "demote_to_guest";
+    pub const PROMOTE_GUEST: &str = "promote_guest";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).

@@ -118,17 +118,14 @@ async fn bot_tokens_work_while_personal_tokens_are_off_and_stop_when_disabled() 
         "app.user_access_token.disabled",
     )
     .await;
-    let mut config = (*server.state.config()).clone();
-    config.service_settings.enable_user_access_tokens = true;
-    server.state.set_config(config.clone());
+    server.configure(|c| c.service_settings.enable_user_access_tokens = true);
     let token = admin
         .client
         .create_user_access_token(&bot_id, &body)
         .await
         .unwrap()
         .into_inner();
-    config.service_settings.enable_user_access_tokens = false;
-    server.state.set_config(config);
+    server.configure(|c| c.service_settings.enable_user_access_tokens = false);
     let as_bot = server.client_with_token(&token.token.unwrap());
     let me = as_bot.get_user("me").await.unwrap().into_inner();
     assert_eq!(me.is_bot, Some(true));

@@ -215,12 +215,9 @@ async fn deactivating_the_owner_or_turning_tokens_off_stops_them() {
     let by_token = server.client_with_token(&value);
     by_token.get_user("me").await.unwrap();
     // Turning the setting off stops a token already in use.
-    let mut config = (*server.state.config()).clone();
-    config.service_settings.enable_user_access_tokens = false;
-    server.state.set_config(config.clone());
+    server.configure(|c| c.service_settings.enable_user_access_tokens = false);
     assert_logged_out(&by_token).await;
-    config.service_settings.enable_user_access_tokens = true;
-    server.state.set_config(config);
+    server.configure(|c| c.service_settings.enable_user_access_tokens = true);
     by_token.get_user("me").await.unwrap();
     // Deactivating the owner stops it for good, even after a cache would have kept it.
     admin

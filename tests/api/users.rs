@@ -576,3 +576,211 @@ async fn patching_a_profile() {
     .await;
     admin.client.patch_user(user.id(), &patch).await.unwrap();
 }
+
+#[tokio::test]
+async fn deleting_users_softly_and_permanently() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let other = server.user(&admin, "other").await;
+    assert_fails(
+        user.client.delete_user(other.id()).await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+    user.client.delete_user("me").await.unwrap();
+    assert_logged_out(&user.client).await;
+    assert!(
+        admin
+            .client
+            .get_user(user.id())
+            .await
+            .unwrap()
+            .into_inner()
+            .delete_at
+            .unwrap()
+            > 0
+    );
+    // Permanent deletion needs EnableAPIUserDeletion.
+    let permanent = |id: &str| {
+        server
+            .http()
+            .delete(server.api(&format!("/users/{id}?permanent=true")))
+            .bearer_auth(&admin.token)
+            .send()
+    };
+    assert_app_error(
+        permanent(other.id()).await.unwrap(),
+        401,
+        "api.user.delete_user.not_enabled.app_error",
+    )
+    .await;
+    server.configure(|c| c.service_settings.enable_api_user_deletion = true);
+    assert_eq!(permanent(other.id()).await.unwrap().status(), 200);
+    assert_fails(
+        admin.client.get_user(other.id()).await,
+        404,
+        "app.user.missing_account.const",
+    )
+    .await;
+    // Deleting everyone is for local mode only.
+    assert_fails(
+        admin.client.permanent_delete_all_users().await,
+        403,
+        "api.context.local_origin_required.app_error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn guests_need_the_setting_and_the_permissions() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    assert_fails(
+        admin.client.demote_user_to_guest(user.id()).await,
+        501,
+        "api.user.create_user.guest_accounts.disabled.app_error",
+    )
+    .await;
+    server.configure(|c| c.guest_accounts_settings.enable = true);
+    assert_fails(
+        user.client.demote_user_to_guest(user.id()).await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+    admin.client.demote_user_to_guest(user.id()).await.unwrap();
+    assert_eq!(
+        user.client
+            .get_user("me")
+            .await
+            .unwrap()
+            .into_inner()
+            .roles
+            .as_deref(),
+        Some("system_guest")
+    );
+    assert_fails(
+        admin.client.demote_user_to_guest(user.id()).await,
+        400,
+        "api.user.demote_user_to_guest.already_guest.app_error",
+    )
+    .await;
+    // With guest accounts off again, a guest cannot log in.
+    server.configure(|c| c.guest_accounts_settings.enable = false);
+    assert_fails(
+        server
+            .anonymous()
+            .login(&login_body("basic", PASSWORD))
+            .await,
+        401,
+        "api.user.login.guest_accounts.disabled.error",
+    )
+    .await;
+    server.configure(|c| c.guest_accounts_settings.enable = true);
+    admin.client.promote_guest_to_user(user.id()).await.unwrap();
+    assert_fails(
+        admin.client.promote_guest_to_user(user.id()).await,
+        400,
+        "api.user.promote_guest_to_user.no_guest.app_error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn updating_a_whole_profile_resets_what_is_not_sent() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let body = types::UpdateUserBody {
+        id: user.id().to_owned(),
+        username: "basic".into(),
+        email: "new@example.com".into(),
+        nickname: Some("B".into()),
+        first_name: None,
+        last_name: None,
+        locale: None,
+        notify_props: None,
+        position: None,
+        props: serde_json::Map::new(),
+        timezone: None,
+    };
+    let updated = user
+        .client
+        .update_user("me", &body)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(updated.email.as_deref(), Some("new@example.com"));
+    assert_eq!(
+        updated.first_name.as_deref(),
+        Some(""),
+        "not sent: back to the default"
+    );
+    let mismatched = types::UpdateUserBody {
+        id: admin.id().to_owned(),
+        ..body.clone()
+    };
+    assert_fails(
+        user.client.update_user("me", &mismatched).await,
+        400,
+        "api.context.invalid_param.app_error",
+    )
+    .await;
+    let theirs = types::UpdateUserBody {
+        id: admin.id().to_owned(),
+        ..body
+    };
+    assert_fails(
+        user.client.update_user(admin.id(), &theirs).await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn failed_attempts_are_reset_by_user_managers_and_login_types_are_empty() {
+    let server = TestServer::start_with(|c| c.service_settings.maximum_login_attempts = 1).await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let _ = server
+        .anonymous()
+        .login(&login_body("basic", "wrong"))
+        .await;
+    assert_fails(
+        server
+            .anonymous()
+            .login(&login_body("basic", PASSWORD))
+            .await,
+        401,
+        "api.user.check_user_login_attempts.too_many.app_error",
+    )
+    .await;
+    assert_fails(
+        user.client.reset_password_failed_attempts(user.id()).await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+    admin
+        .client
+        .reset_password_failed_attempts(user.id())
+        .await
+        .unwrap();
+    server.login("basic", PASSWORD).await;
+    let body = types::GetLoginTypeBody {
+        login_id: Some("basic".into()),
+        id: None,
+        device_id: None,
+    };
+    let kind = server
+        .anonymous()
+        .get_login_type(&body)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kind.auth_service.as_deref(), Some(""));
+}

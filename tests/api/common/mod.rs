@@ -98,6 +98,13 @@ impl TestServer {
         }
     }
 
+    /// Changes the running server's configuration.
+    pub fn configure(&self, adjust: impl FnOnce(&mut Config)) {
+        let mut config = (*self.state.config()).clone();
+        adjust(&mut config);
+        self.state.set_config(config);
+    }
+
     /// A client that sends no token.
     pub fn anonymous(&self) -> Client {
         Client::new(&self.url)
