@@ -93,6 +93,16 @@ section!(EmailSettings {
     smtp_server: String = "localhost".to_owned(),
     #[serde(rename = "SMTPPort")]
     smtp_port: String = "10025".to_owned(),
+    /// "" (plain SMTP) is what ferromost speaks today; "TLS" and "STARTTLS" are refused.
+    connection_security: String = String::new(),
+    #[serde(rename = "EnableSMTPAuth")]
+    enable_smtp_auth: bool = false,
+    #[serde(rename = "SMTPUsername")]
+    smtp_username: String = String::new(),
+    #[serde(rename = "SMTPPassword")]
+    smtp_password: String = String::new(),
+    #[serde(rename = "SMTPServerTimeout")]
+    smtp_server_timeout: u64 = 10,
 });
 
 section!(GuestAccountsSettings {

@@ -1,7 +1,7 @@
 //! The `users` tag: accounts, login and sessions.
 
 use super::Api;
-use crate::app::{audits, tokens};
+use crate::app::{audits, links, tokens};
 use crate::app::{sessions, users};
 use crate::auth::mfa;
 use crate::auth::password::{self, Verdict};
@@ -18,7 +18,8 @@ use crate::contract::{
     GetUserByEmailPath, GetUserByUsernamePath, GetUserPath, GetUsersByIdsQuery, PatchUserPath,
     PromoteGuestToUserPath, ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath,
     RevokeSessionPath, SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath,
-    UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserPath, UpdateUserRolesPath, types,
+    UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserPath, UpdateUserRolesPath,
+    VerifyUserEmailWithoutTokenPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -47,6 +48,8 @@ mod ids {
     pub const GUEST_LOGIN_DISABLED: &str = "api.user.login.guest_accounts.disabled.error";
     pub const ALREADY_GUEST: &str = "api.user.demote_user_to_guest.already_guest.app_error";
     pub const NOT_GUEST: &str = "api.user.promote_guest_to_user.no_guest.app_error";
+    pub const NOT_VERIFIED: &str = "api.user.login.not_verified.app_error";
+    pub const RESET_SSO: &str = "api.user.send_password_reset.sso.app_error";
     pub const MFA_REQUIRED: &str = "mfa.validate_token.authenticate.app_error";
     pub const MFA_BAD_CODE: &str = "api.user.check_user_mfa.bad_code.app_error";
     pub const MFA_DISABLED: &str = "mfa.mfa_disabled.app_error";
@@ -164,6 +167,13 @@ impl contract::UsersApi for Api {
                 StatusCode::UNAUTHORIZED,
                 ids::INACTIVE,
                 "This account has been deactivated.",
+            ));
+        }
+        if config.email_settings.require_email_verification && !account.email_verified {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ids::NOT_VERIFIED,
+                "This account's email address is not verified yet.",
             ));
         }
         if users::is_guest(&account) && !config.guest_accounts_settings.enable {
@@ -865,6 +875,138 @@ impl contract::UsersApi for Api {
         users::reset_failed_attempts(ctx.state.db(), account).await?;
         audits::record(ctx, &path.user_id, "failed attempts reset").await;
         Ok(serde_json::json!({"status": "OK"}))
+    }
+
+    /// `POST /api/v4/users/password/reset/send`: no permission. Mails a one-hour, single-use
+    /// reset link to the address if an email account has it; answers the same either way,
+    /// so the answer does not tell which addresses exist.
+    async fn send_password_reset_email(
+        ctx: &Ctx,
+        body: types::SendPasswordResetEmailBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        if users::validate_email(&body.email).is_err() {
+            return Err(ApiError::invalid_param("email"));
+        }
+        let db = ctx.state.db();
+        let Some(account) = users::find_by_email(db, &body.email).await? else {
+            return Ok(status_ok());
+        };
+        if !account.auth_service.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ids::RESET_SSO,
+                "Accounts that sign in through another service have no password to reset.",
+            ));
+        }
+        let site = ctx.state.config().team_settings.site_name.clone();
+        let name = account.username.clone();
+        links::mail(
+            ctx,
+            &account,
+            links::Purpose::PasswordRecovery,
+            "Reset your password",
+            |url, token| {
+                format!(
+                    "Someone asked to reset the password of your {site} account ({name}).\n\n\
+                 To choose a new password, open this link within the next hour:\n\
+                 {url}/reset_password_complete?token={token}\n\n\
+                 If you did not ask for this, ignore this message; your password stays as it is.\n"
+                )
+            },
+        )
+        .await?;
+        audits::record(ctx, &account.id, "password reset email sent").await;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/password/reset`: no permission; the mailed code, once. Every
+    /// session of the account ends.
+    async fn reset_password(
+        ctx: &Ctx,
+        body: types::ResetPasswordBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        if body.new_password.is_empty() {
+            return Err(ApiError::invalid_param("new_password"));
+        }
+        let db = ctx.state.db();
+        users::validate_password(&body.new_password, &ctx.state.config())?;
+        let subject = links::redeem(db, links::Purpose::PasswordRecovery, &body.code).await?;
+        let account = users::get(db, &subject.user_id).await?;
+        users::set_password(ctx, account, body.new_password).await?;
+        sessions::revoke_all_for_user(ctx, &subject.user_id, None).await?;
+        audits::record(ctx, &subject.user_id, "password reset with an emailed link").await;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/email/verify/send`: no permission. Mails a 48-hour, single-use
+    /// verification link if an unverified account has the address; answers the same
+    /// either way.
+    async fn send_verification_email(
+        ctx: &Ctx,
+        body: types::SendVerificationEmailBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        if users::validate_email(&body.email).is_err() {
+            return Err(ApiError::invalid_param("email"));
+        }
+        let db = ctx.state.db();
+        let Some(account) = users::find_by_email(db, &body.email).await? else {
+            return Ok(status_ok());
+        };
+        if account.email_verified {
+            return Ok(status_ok());
+        }
+        let site = ctx.state.config().team_settings.site_name.clone();
+        let name = account.username.clone();
+        let email: String = form_urlencoded::byte_serialize(account.email.as_bytes()).collect();
+        links::mail(
+            ctx,
+            &account,
+            links::Purpose::VerifyEmail,
+            "Email verification",
+            |url, token| {
+                format!(
+                    "Please verify the email address of your {site} account ({name}) by opening \
+                 this link within 48 hours:\n{url}/do_verify_email?token={token}&email={email}\n"
+                )
+            },
+        )
+        .await?;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/email/verify`: no permission; the mailed token, once, for the
+    /// address it was sent to.
+    async fn verify_user_email(
+        ctx: &Ctx,
+        body: types::VerifyUserEmailBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let db = ctx.state.db();
+        let subject = links::redeem(db, links::Purpose::VerifyEmail, &body.token).await?;
+        let account = users::get(db, &subject.user_id).await?;
+        if account.email != subject.email {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.user.verify_email.bad_link.app_error",
+                "The link was sent to an address the account no longer has.",
+            ));
+        }
+        users::set_email_verified(db, account).await?;
+        audits::record(ctx, &subject.user_id, "email verified").await;
+        Ok(status_ok())
+    }
+
+    /// `POST /api/v4/users/{user_id}/email/verify/member`: manage_system.
+    async fn verify_user_email_without_token(
+        ctx: &Ctx,
+        path: VerifyUserEmailWithoutTokenPath,
+    ) -> Result<types::User, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        let db = ctx.state.db();
+        let account = users::get(db, &path.user_id).await?;
+        users::set_email_verified(db, account).await?;
+        audits::record(ctx, &path.user_id, "email verified by an administrator").await;
+        users::show(ctx, &users::get(db, &path.user_id).await?).await
     }
 }
 

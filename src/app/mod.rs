@@ -3,6 +3,8 @@
 pub mod audits;
 pub mod bots;
 pub mod images;
+pub mod links;
+pub mod mail;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -811,3 +811,15 @@ pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), Api
     }
     Ok(())
 }
+
+/// Marks the account's address as verified.
+pub async fn set_email_verified(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+) -> Result<(), ApiError> {
+    let mut row = account.into_active_model();
+    row.email_verified = Set(true);
+    row.update_at = Set(now_millis());
+    row.update(db).await?;
+    Ok(())
+}

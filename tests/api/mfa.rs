@@ -125,22 +125,7 @@ async fn one_code_used_concurrently_succeeds_exactly_once() {
         .unwrap()
         .mfa_secret;
     let body = serde_json::json!({"login_id": "basic", "password": PASSWORD, "token": fresh_code(&secret)});
-    let attempts = (0..8).map(|_| {
-        let (http, url, body) = (server.http(), server.api("/users/login"), body.clone());
-        tokio::spawn(async move {
-            http.post(url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        })
-    });
-    let mut statuses = Vec::new();
-    for attempt in attempts {
-        statuses.push(attempt.await.unwrap());
-    }
+    let statuses = server.race("/users/login", vec![body; 8]).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 201).count(),
         1,

@@ -6,5 +6,6 @@ pub mod preference;
 pub mod role;
 pub mod session;
 pub mod system;
+pub mod token;
 pub mod user;
 pub mod user_access_token;

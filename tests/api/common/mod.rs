@@ -1,6 +1,8 @@
 //! The test harness: a real ferromost on 127.0.0.1:0 with a fresh database per test (SQLite
 //! by default; PostgreSQL when FERROMOST_TEST_DATABASE=postgres), and SDK clients for it.
 
+pub mod smtp;
+
 use ferromost::config::Config;
 use ferromost_client::Client;
 use ferromost_client::types;
@@ -167,6 +169,30 @@ impl TestServer {
     /// The URL of an API path: `api("/users/me")`.
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v4{path}", self.url)
+    }
+
+    /// POSTs each body to `path` at once, unauthenticated; the statuses, in body order.
+    pub async fn race(&self, path: &str, bodies: Vec<serde_json::Value>) -> Vec<u16> {
+        let attempts: Vec<_> = bodies
+            .into_iter()
+            .map(|body| {
+                let (http, url) = (self.http(), self.api(path));
+                tokio::spawn(async move {
+                    http.post(url)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for attempt in attempts {
+            statuses.push(attempt.await.unwrap());
+        }
+        statuses
     }
 
     /// A raw, unauthenticated GET of an API path.

@@ -1,0 +1,147 @@
+//! Single-use, expiring tokens sent by email: password reset (valid one hour) and email
+//! verification (valid 48 hours). A token is spent by deleting its row; only the request
+//! whose delete removed it goes on, so concurrent uses succeed exactly once.
+
+use crate::error::ApiError;
+use crate::ids::{new_id, now_millis};
+use crate::rt::Ctx;
+use crate::store::entity::{token, user};
+use axum::http::StatusCode;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+
+/// What a token is for, with Mattermost's type names and lifetimes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    PasswordRecovery,
+    VerifyEmail,
+}
+
+impl Purpose {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::PasswordRecovery => "password_recovery",
+            Self::VerifyEmail => "verify_email",
+        }
+    }
+
+    fn lifetime_ms(self) -> i64 {
+        match self {
+            Self::PasswordRecovery => 60 * 60 * 1000,
+            Self::VerifyEmail => 48 * 60 * 60 * 1000,
+        }
+    }
+
+    fn send_failed_id(self) -> &'static str {
+        match self {
+            Self::PasswordRecovery => "api.user.send_password_reset.send.app_error",
+            Self::VerifyEmail => "api.user.send_verify_email_and_forget.failed.error",
+        }
+    }
+
+    fn invalid(self) -> ApiError {
+        match self {
+            Self::PasswordRecovery => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.user.reset_password.invalid_link.app_error",
+                "The password reset link is not valid.",
+            ),
+            Self::VerifyEmail => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.user.verify_email.bad_link.app_error",
+                "The email verification link is not valid.",
+            ),
+        }
+    }
+
+    fn expired(self) -> ApiError {
+        match self {
+            Self::PasswordRecovery => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.user.reset_password.link_expired.app_error",
+                "The password reset link has expired.",
+            ),
+            Self::VerifyEmail => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.user.verify_email.link_expired.app_error",
+                "The email verification link has expired.",
+            ),
+        }
+    }
+}
+
+/// Who a token was made for.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Subject {
+    pub user_id: String,
+    pub email: String,
+}
+
+/// A new token for `subject`: 256 random bits as 52 characters.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    purpose: Purpose,
+    subject: &Subject,
+) -> Result<String, ApiError> {
+    let value = format!("{}{}", new_id(), new_id());
+    let row = token::ActiveModel {
+        token: Set(value.clone()),
+        create_at: Set(now_millis()),
+        kind: Set(purpose.kind().to_owned()),
+        extra: Set(serde_json::to_string(subject).map_err(ApiError::internal)?),
+    };
+    token::Entity::insert(row).exec(db).await?;
+    Ok(value)
+}
+
+/// Spends `value`: the subject when it is a live token for `purpose` and this request is
+/// the one that removed it.
+pub async fn redeem(
+    db: &impl ConnectionTrait,
+    purpose: Purpose,
+    value: &str,
+) -> Result<Subject, ApiError> {
+    if value.is_empty() || value.len() > 64 {
+        return Err(purpose.invalid());
+    }
+    let found = token::Entity::find_by_id(value.to_owned()).one(db).await?;
+    let Some(row) = found.filter(|t| t.kind == purpose.kind()) else {
+        return Err(purpose.invalid());
+    };
+    let spent = token::Entity::delete_by_id(value.to_owned())
+        .exec(db)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(purpose.invalid());
+    }
+    if row.create_at + purpose.lifetime_ms() < now_millis() {
+        return Err(purpose.expired());
+    }
+    serde_json::from_str(&row.extra).map_err(|_| purpose.invalid())
+}
+
+/// Issues a `purpose` token for `account` and mails it: `subject` after the site name in
+/// brackets, and the text `compose` makes from the site URL and the token.
+pub async fn mail(
+    ctx: &Ctx,
+    account: &user::Model,
+    purpose: Purpose,
+    subject: &str,
+    compose: impl FnOnce(&str, &str) -> String,
+) -> Result<(), ApiError> {
+    let who = Subject {
+        user_id: account.id.clone(),
+        email: account.email.clone(),
+    };
+    let token = issue(ctx.state.db(), purpose, &who).await?;
+    let config = ctx.state.config();
+    let subject = format!("[{}] {subject}", config.team_settings.site_name);
+    let text = compose(&config.service_settings.site_url, &token);
+    crate::app::mail::send(
+        &config,
+        &account.email,
+        &subject,
+        text,
+        purpose.send_failed_id(),
+    )
+    .await
+}

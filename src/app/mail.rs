@@ -1,0 +1,71 @@
+//! Sending email over SMTP with EmailSettings (plain SMTP, optional AUTH).
+
+use crate::config::Config;
+use crate::error::ApiError;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// Sends a plain-text message to `to`. A failure carries `failure_id`, the Mattermost id
+/// of the flow that sent it.
+pub async fn send(
+    config: &Config,
+    to: &str,
+    subject: &str,
+    body: String,
+    failure_id: &'static str,
+) -> Result<(), ApiError> {
+    let fail = |detail: String| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            failure_id,
+            "The email could not be sent.",
+        )
+        .detail(detail)
+    };
+    let settings = &config.email_settings;
+    if !settings.connection_security.is_empty() {
+        return Err(fail(format!(
+            "EmailSettings.ConnectionSecurity {:?} is not supported yet; use \"\"",
+            settings.connection_security
+        )));
+    }
+    let from_name = if settings.feedback_name.is_empty() {
+        config.team_settings.site_name.clone()
+    } else {
+        settings.feedback_name.clone()
+    };
+    let from: Mailbox = format!("{from_name} <{}>", settings.feedback_email)
+        .parse()
+        .map_err(|e| fail(format!("EmailSettings.FeedbackEmail: {e}")))?;
+    let to: Mailbox = to.parse().map_err(|e| fail(format!("recipient: {e}")))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .body(body)
+        .map_err(|e| fail(e.to_string()))?;
+    let port: u16 = settings
+        .smtp_port
+        .parse()
+        .map_err(|_| fail("EmailSettings.SMTPPort".to_owned()))?;
+    let mut transport =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_server)
+            .port(port)
+            .timeout(Some(Duration::from_secs(
+                settings.smtp_server_timeout.max(1),
+            )));
+    if settings.enable_smtp_auth {
+        transport = transport.credentials(Credentials::new(
+            settings.smtp_username.clone(),
+            settings.smtp_password.clone(),
+        ));
+    }
+    transport
+        .build()
+        .send(message)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
