@@ -41,8 +41,21 @@ impl Account {
     }
 }
 
+/// Set by a program (the benchmark) that runs both databases in one process.
+static FORCE_POSTGRES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes the servers started from now on use PostgreSQL.
+#[allow(
+    dead_code,
+    reason = "used by the benchmark, which shares this harness; not by the tests"
+)]
+pub fn use_postgres() {
+    FORCE_POSTGRES.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 fn uses_postgres() -> bool {
-    std::env::var("FERROMOST_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+    FORCE_POSTGRES.load(std::sync::atomic::Ordering::SeqCst)
+        || std::env::var("FERROMOST_TEST_DATABASE").is_ok_and(|v| v == "postgres")
 }
 
 /// A fresh, empty database for one test: a SQLite file in a new folder, or a new PostgreSQL
