@@ -151,6 +151,23 @@ def main():
 
     for method, path, op in operations(spec):
         op_id = op["operationId"]
+        # Fix: CreateTermsOfService declares no body, but the server reads {"text": ...}.
+        if op_id == "CreateTermsOfService" and "requestBody" not in op:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {"text": {"type": "string"}},
+                }}},
+            }
+            fixes.append(f"{op_id}: the {{text}} request body the server reads declared")
+        # Fix: `accepted` is a boolean on the wire (Client4 sends true/false), not a string.
+        if op_id == "RegisterTermsOfServiceAction":
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            if schema["properties"].get("accepted", {}).get("type") == "string":
+                schema["properties"]["accepted"] = {"type": "boolean"}
+                fixes.append(f"{op_id}: accepted typed boolean, as clients send it")
         op["summary"] = summary_for(op_id)
         op.pop("body", None)
         # Fix: path parameters used in the path but never declared.

@@ -4,6 +4,7 @@
 mod bots;
 mod roles;
 mod system;
+mod terms;
 mod users;
 
 use crate::contract;
@@ -46,7 +47,6 @@ impl contract::SchemesApi for Api {}
 impl contract::SharedChannelsApi for Api {}
 impl contract::StatusApi for Api {}
 impl contract::TeamsApi for Api {}
-impl contract::TermsOfServiceApi for Api {}
 impl contract::ThreadsApi for Api {}
 impl contract::TimelineApi for Api {}
 impl contract::UploadsApi for Api {}

@@ -15,11 +15,12 @@ use crate::contract::{
     GenerateMfaSecretPath, GetDefaultProfileImagePath, GetProfileImagePath, GetProfileImageQuery,
     GetSessionsPath, GetUserAccessTokenPath, GetUserAccessTokensForUserPath,
     GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery, GetUserAuditsPath,
-    GetUserByEmailPath, GetUserByUsernamePath, GetUserPath, GetUsersByIdsQuery, PatchUserPath,
-    PromoteGuestToUserPath, ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath,
-    RevokeSessionPath, SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath,
-    UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserPath, UpdateUserRolesPath,
-    VerifyUserEmailWithoutTokenPath, types,
+    GetUserByEmailPath, GetUserByUsernamePath, GetUserPath, GetUserTermsOfServicePath,
+    GetUsersByIdsQuery, PatchUserPath, PromoteGuestToUserPath, RegisterTermsOfServiceActionPath,
+    ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath, RevokeSessionPath,
+    SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath, UpdateUserMfaPath,
+    UpdateUserPasswordPath, UpdateUserPath, UpdateUserRolesPath, VerifyUserEmailWithoutTokenPath,
+    types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -1007,6 +1008,68 @@ impl contract::UsersApi for Api {
         users::set_email_verified(db, account).await?;
         audits::record(ctx, &path.user_id, "email verified by an administrator").await;
         users::show(ctx, &users::get(db, &path.user_id).await?).await
+    }
+
+    /// `POST /api/v4/users/{user_id}/terms_of_service`: the user themself. Accepting records
+    /// the version and the time on the account; rejecting clears them.
+    async fn register_terms_of_service_action(
+        ctx: &Ctx,
+        path: RegisterTermsOfServiceActionPath,
+        body: types::RegisterTermsOfServiceActionBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let session = users::require_session_and_id(ctx, &path.user_id)?;
+        if session.user_id != path.user_id {
+            return Err(ApiError::forbidden());
+        }
+        if !is_valid_id(&body.service_terms_id) {
+            return Err(ApiError::invalid_param("serviceTermsId"));
+        }
+        let db = ctx.state.db();
+        let found = crate::store::entity::terms_of_service::Entity::find_by_id(
+            body.service_terms_id.clone(),
+        )
+        .one(db)
+        .await?;
+        if found.is_none() {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                super::terms::ids::NONE,
+                "There are no such terms of service.",
+            ));
+        }
+        let account = users::get(db, &path.user_id).await?;
+        let accepted = body.accepted.then_some(body.service_terms_id.as_str());
+        users::set_terms_accepted(db, account, accepted).await?;
+        audits::record(
+            ctx,
+            &path.user_id,
+            &format!("terms of service accepted={}", body.accepted),
+        )
+        .await;
+        Ok(status_ok())
+    }
+
+    /// `GET /api/v4/users/{user_id}/terms_of_service`: the user, or edit_other_users. Which
+    /// version the user accepted, and when.
+    async fn get_user_terms_of_service(
+        ctx: &Ctx,
+        path: GetUserTermsOfServicePath,
+    ) -> Result<types::UserTermsOfService, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        if account.terms_of_service_id.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "app.user_terms_of_service.get_by_user.no_rows.app_error",
+                "The user has not accepted any terms of service.",
+            ));
+        }
+        Ok(types::UserTermsOfService {
+            user_id: Some(account.id),
+            terms_of_service_id: Some(account.terms_of_service_id),
+            create_at: Some(account.terms_of_service_create_at),
+        })
     }
 }
 

@@ -823,3 +823,17 @@ pub async fn set_email_verified(
     row.update(db).await?;
     Ok(())
 }
+
+/// Records the terms of service version the account accepted (None: rejected).
+pub async fn set_terms_accepted(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    terms_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut row = account.into_active_model();
+    row.terms_of_service_id = Set(terms_id.unwrap_or_default().to_owned());
+    row.terms_of_service_create_at = Set(if terms_id.is_some() { now_millis() } else { 0 });
+    row.update_at = Set(now_millis());
+    row.update(db).await?;
+    Ok(())
+}

@@ -15,5 +15,6 @@ mod routing;
 mod sessions;
 mod sweep;
 mod system;
+mod terms;
 mod tokens;
 mod users;

@@ -6,6 +6,7 @@ pub mod preference;
 pub mod role;
 pub mod session;
 pub mod system;
+pub mod terms_of_service;
 pub mod token;
 pub mod user;
 pub mod user_access_token;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_identity_tables;
 mod m20261124_000002_tokens;
+mod m20261124_000003_terms_of_service;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_identity_tables::Migration),
             Box::new(m20261124_000002_tokens::Migration),
+            Box::new(m20261124_000003_terms_of_service::Migration),
         ]
     }
 }
