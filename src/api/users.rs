@@ -1,22 +1,26 @@
 //! The `users` tag: accounts, login and sessions.
 
 use super::Api;
-use crate::app::{audits, links, tokens};
+use crate::app::{audits, directory, links, tokens};
 use crate::app::{sessions, users};
 use crate::auth::mfa;
 use crate::auth::password::{self, Verdict};
 use crate::auth::permissions::ids::{
-    CREATE_USER_ACCESS_TOKEN, DEMOTE_TO_GUEST, MANAGE_ROLES, MANAGE_SYSTEM, PROMOTE_GUEST,
-    READ_USER_ACCESS_TOKEN, REVOKE_USER_ACCESS_TOKEN, SYSCONSOLE_WRITE_USERS,
+    CREATE_USER_ACCESS_TOKEN, DEMOTE_TO_GUEST, LIST_USERS_WITHOUT_TEAM, MANAGE_ROLES,
+    MANAGE_SYSTEM, PROMOTE_GUEST, READ_CHANNEL, READ_USER_ACCESS_TOKEN, REVOKE_USER_ACCESS_TOKEN,
+    SYSCONSOLE_READ_GROUPS, SYSCONSOLE_READ_USERS, SYSCONSOLE_WRITE_USERS, VIEW_MEMBERS, VIEW_TEAM,
 };
-use crate::auth::permissions::{has_system, require_system, require_user};
+use crate::auth::permissions::{
+    has_system, require_channel, require_system, require_team, require_user,
+};
 use crate::contract::{
-    self, CreateUserAccessTokenPath, CreateUserQuery, DeleteUserPath, DemoteUserToGuestPath,
-    GenerateMfaSecretPath, GetDefaultProfileImagePath, GetProfileImagePath, GetProfileImageQuery,
-    GetSessionsPath, GetUserAccessTokenPath, GetUserAccessTokensForUserPath,
-    GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery, GetUserAuditsPath,
-    GetUserByEmailPath, GetUserByUsernamePath, GetUserPath, GetUserTermsOfServicePath,
-    GetUsersByIdsQuery, PatchUserPath, PromoteGuestToUserPath, RegisterTermsOfServiceActionPath,
+    self, AutocompleteUsersQuery, CreateUserAccessTokenPath, CreateUserQuery, DeleteUserPath,
+    DemoteUserToGuestPath, GenerateMfaSecretPath, GetDefaultProfileImagePath, GetProfileImagePath,
+    GetProfileImageQuery, GetSessionsPath, GetTotalUsersStatsFilteredQuery, GetUserAccessTokenPath,
+    GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery,
+    GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath, GetUserPath,
+    GetUserTermsOfServicePath, GetUsersByIdsQuery, GetUsersQuery, GetUsersWithInvalidEmailsQuery,
+    PatchUserPath, PromoteGuestToUserPath, RegisterTermsOfServiceActionPath,
     ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath, RevokeSessionPath,
     SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath, UpdateUserMfaPath,
     UpdateUserPasswordPath, UpdateUserPath, UpdateUserRolesPath, VerifyUserEmailWithoutTokenPath,
@@ -1071,6 +1075,196 @@ impl contract::UsersApi for Api {
             create_at: Some(account.terms_of_service_create_at),
         })
     }
+
+    /// `GET /api/v4/users`: a session, and view_team / read_channel on a team or channel
+    /// named (list_users_without_team for `without_team`). Paged, by username unless
+    /// `sort` says otherwise; callers without view_members see only themselves.
+    async fn get_users(ctx: &Ctx, query: GetUsersQuery) -> Result<Vec<types::User>, ApiError> {
+        ctx.session()?;
+        if query.active == Some(true) && query.inactive == Some(true) {
+            return Err(ApiError::invalid_param("inactive"));
+        }
+        let sort = directory::Sort::parse(query.sort.as_deref())?;
+        let mut nobody = false;
+        if let Some(team) = query.in_team.as_deref().or(query.not_in_team.as_deref()) {
+            require_team(ctx, team, VIEW_TEAM).await?;
+            nobody |= query.in_team.is_some();
+        }
+        if let Some(channel) = query
+            .in_channel
+            .as_deref()
+            .or(query.not_in_channel.as_deref())
+        {
+            require_channel(ctx, channel, READ_CHANNEL).await?;
+            nobody |= query.in_channel.is_some();
+        }
+        if query.in_group.is_some() {
+            require_system(ctx, SYSCONSOLE_READ_GROUPS).await?;
+            nobody = true;
+        }
+        if query.without_team == Some(true) {
+            require_system(ctx, LIST_USERS_WITHOUT_TEAM).await?;
+        }
+        if nobody {
+            return Ok(Vec::new());
+        }
+        let mut roles = directory::split_list(query.roles.as_deref());
+        roles.extend(query.role.clone());
+        let filter = directory::Filter {
+            active: match (query.active, query.inactive) {
+                (Some(true), _) => Some(true),
+                (_, Some(true)) => Some(false),
+                _ => None,
+            },
+            roles,
+            ..Default::default()
+        };
+        let offset = u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
+        let limit = u64::try_from(query.per_page).unwrap_or(0);
+        let rows = directory::find(ctx, &filter, sort, offset, limit).await?;
+        visible(ctx, rows).await
+    }
+
+    /// `POST /api/v4/users/search`: a session, and view_team / read_channel on a team or
+    /// channel named. `term` matches the start of the username, names, nickname, and the
+    /// email address where the caller may see addresses; at most `limit` (100, up to 1000).
+    async fn search_users(
+        ctx: &Ctx,
+        body: types::SearchUsersBody,
+    ) -> Result<Vec<types::User>, ApiError> {
+        ctx.session()?;
+        if body.term.trim().is_empty() {
+            return Err(ApiError::invalid_param("term"));
+        }
+        let mut nobody = false;
+        if let Some(team) = body.team_id.as_deref().or(body.not_in_team_id.as_deref()) {
+            require_team(ctx, team, VIEW_TEAM).await?;
+            nobody |= body.team_id.is_some();
+        }
+        if let Some(channel) = body
+            .in_channel_id
+            .as_deref()
+            .or(body.not_in_channel_id.as_deref())
+        {
+            require_channel(ctx, channel, READ_CHANNEL).await?;
+            nobody |= body.in_channel_id.is_some();
+        }
+        if nobody || body.in_group_id.is_some() {
+            return Ok(Vec::new());
+        }
+        let filter = directory::Filter {
+            active: (!body.allow_inactive.unwrap_or(false)).then_some(true),
+            term: Some(body.term),
+            term_matches_email: can_see_emails(ctx).await?,
+            ..Default::default()
+        };
+        let limit = u64::try_from(body.limit.clamp(1, 1000)).unwrap_or(100);
+        let rows = directory::find(ctx, &filter, directory::Sort::Username, 0, limit).await?;
+        visible(ctx, rows).await
+    }
+
+    /// `GET /api/v4/users/autocomplete`: a session, and view_team / read_channel on a team
+    /// or channel named. Active accounts whose names start with `name`: `users` are those
+    /// in the channel or team, `out_of_channel` the team's others.
+    async fn autocomplete_users(
+        ctx: &Ctx,
+        query: AutocompleteUsersQuery,
+    ) -> Result<types::UserAutocomplete, ApiError> {
+        ctx.session()?;
+        if let Some(team) = &query.team_id {
+            require_team(ctx, team, VIEW_TEAM).await?;
+        }
+        if let Some(channel) = &query.channel_id {
+            require_channel(ctx, channel, READ_CHANNEL).await?;
+        }
+        if query.team_id.is_some() || query.channel_id.is_some() {
+            return Ok(types::UserAutocomplete {
+                users: Vec::new(),
+                out_of_channel: Vec::new(),
+            });
+        }
+        let filter = directory::Filter {
+            active: Some(true),
+            term: Some(query.name),
+            term_matches_email: can_see_emails(ctx).await?,
+            ..Default::default()
+        };
+        let limit = u64::try_from(query.limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
+        let rows = directory::find(ctx, &filter, directory::Sort::Username, 0, limit).await?;
+        Ok(types::UserAutocomplete {
+            users: visible(ctx, rows).await?,
+            out_of_channel: Vec::new(),
+        })
+    }
+
+    /// `GET /api/v4/users/known`: a session. The ids of users who share a team or channel
+    /// with the caller (none while teams and channels are not stored).
+    async fn get_known_users(ctx: &Ctx) -> Result<types::KnownUsers, ApiError> {
+        ctx.session()?;
+        Ok(types::KnownUsers(Vec::new()))
+    }
+
+    /// `GET /api/v4/users/stats/filtered`: manage_system.
+    async fn get_total_users_stats_filtered(
+        ctx: &Ctx,
+        query: GetTotalUsersStatsFilteredQuery,
+    ) -> Result<types::UsersStats, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        if query.in_team.is_some() || query.in_channel.is_some() {
+            return Ok(types::UsersStats {
+                total_users_count: Some(0),
+            });
+        }
+        let filter = directory::Filter {
+            active: (!query.include_deleted.unwrap_or(false)).then_some(true),
+            roles: directory::split_list(query.roles.as_deref()),
+            exclude_bots: !query.include_bots.unwrap_or(false),
+            ..Default::default()
+        };
+        Ok(types::UsersStats {
+            total_users_count: Some(directory::count(ctx, &filter).await?),
+        })
+    }
+
+    /// `GET /api/v4/users/invalid_emails`: sysconsole_read_user_management_users. Accounts
+    /// whose address is outside TeamSettings.RestrictCreationToDomains (none when it is
+    /// empty).
+    async fn get_users_with_invalid_emails(
+        ctx: &Ctx,
+        query: GetUsersWithInvalidEmailsQuery,
+    ) -> Result<Vec<types::User>, ApiError> {
+        require_system(ctx, SYSCONSOLE_READ_USERS).await?;
+        let domains = directory::split_list(Some(
+            &ctx.state
+                .config()
+                .team_settings
+                .restrict_creation_to_domains,
+        ));
+        if domains.is_empty() {
+            return Ok(Vec::new());
+        }
+        let everyone = directory::find(
+            ctx,
+            &directory::Filter::default(),
+            directory::Sort::Username,
+            0,
+            u64::MAX >> 1,
+        )
+        .await?;
+        let outside: Vec<_> = everyone
+            .into_iter()
+            .filter(|u| {
+                !domains.iter().any(|d| {
+                    u.email
+                        .rsplit_once('@')
+                        .is_some_and(|(_, domain)| domain == d)
+                })
+            })
+            .skip(usize::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
+            .take(usize::try_from(query.per_page).unwrap_or(0))
+            .collect();
+        users::views(ctx, &outside).await
+    }
 }
 
 fn status_ok() -> types::StatusOk {
@@ -1170,6 +1364,24 @@ async fn change_guest_status(
     users::set_roles(ctx, account, roles).await?;
     audits::record(ctx, user_id, &format!("roles={roles}")).await;
     Ok(status_ok())
+}
+
+/// The rows the caller may see (everyone with view_members; only themselves without),
+/// as they may see them.
+async fn visible(ctx: &Ctx, rows: Vec<user::Model>) -> Result<Vec<types::User>, ApiError> {
+    let rows = if has_system(ctx, VIEW_MEMBERS).await? {
+        rows
+    } else {
+        let me = ctx.session()?.user_id.clone();
+        rows.into_iter().filter(|u| u.id == me).collect()
+    };
+    users::views(ctx, &rows).await
+}
+
+/// Whether searches may match on email addresses.
+async fn can_see_emails(ctx: &Ctx) -> Result<bool, ApiError> {
+    Ok(ctx.state.config().privacy_settings.show_email_address
+        || has_system(ctx, MANAGE_SYSTEM).await?)
 }
 
 fn missing_account() -> ApiError {

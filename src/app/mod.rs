@@ -2,6 +2,7 @@
 
 pub mod audits;
 pub mod bots;
+pub mod directory;
 pub mod images;
 pub mod links;
 pub mod mail;

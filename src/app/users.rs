@@ -322,6 +322,7 @@ pub async fn view_for(ctx: &Ctx, target: &user::Model) -> Result<View, ApiError>
 
 /// One account as the caller may see it.
 pub async fn show(ctx: &Ctx, account: &user::Model) -> Result<types::User, ApiError> {
+    require_can_see(ctx, &account.id).await?;
     let view = view_for(ctx, account).await?;
     let bot = bot::Entity::find_by_id(account.id.clone())
         .one(ctx.state.db())
@@ -836,4 +837,16 @@ pub async fn set_terms_accepted(
     row.update_at = Set(now_millis());
     row.update(db).await?;
     Ok(())
+}
+
+/// Mattermost's UserCanSeeOtherUser: everyone with `view_members` sees everyone; without it
+/// (guests) only people sharing a team or channel, and none are stored yet, so only
+/// themselves.
+pub async fn require_can_see(ctx: &Ctx, target_id: &str) -> Result<(), ApiError> {
+    let me = ctx.session()?.user_id.as_str();
+    if me == target_id || has_system(ctx, crate::auth::permissions::ids::VIEW_MEMBERS).await? {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden().detail("needs view_members"))
+    }
 }

@@ -28,6 +28,12 @@ pub mod ids {
     pub const ASSIGN_BOT: &str = "assign_bot";
     pub const DEMOTE_TO_GUEST: &str = "demote_to_guest";
     pub const PROMOTE_GUEST: &str = "promote_guest";
+    pub const VIEW_TEAM: &str = "view_team";
+    pub const READ_CHANNEL: &str = "read_channel";
+    pub const VIEW_MEMBERS: &str = "view_members";
+    pub const LIST_USERS_WITHOUT_TEAM: &str = "list_users_without_team";
+    pub const SYSCONSOLE_READ_USERS: &str = "sysconsole_read_user_management_users";
+    pub const SYSCONSOLE_READ_GROUPS: &str = "sysconsole_read_user_management_groups";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).
@@ -179,6 +185,29 @@ pub async fn has_system(ctx: &Ctx, permission: &str) -> Result<bool, ApiError> {
         Some(session) => roles_grant(ctx, session.role_names(), &[permission]).await,
         None => Ok(false),
     }
+}
+
+/// Mattermost's SessionHasPermissionToTeam. Teams are not stored yet, so nobody holds a
+/// team membership role and only system-wide grants count; membership roles join this
+/// check when teams land.
+pub async fn require_team(ctx: &Ctx, team_id: &str, permission: &str) -> Result<(), ApiError> {
+    if !crate::ids::is_valid_id(team_id) {
+        return Err(ApiError::invalid_param("team_id"));
+    }
+    require_system(ctx, permission).await
+}
+
+/// Mattermost's SessionHasPermissionToChannel; as [`require_team`], only system-wide grants
+/// count until channels are stored.
+pub async fn require_channel(
+    ctx: &Ctx,
+    channel_id: &str,
+    permission: &str,
+) -> Result<(), ApiError> {
+    if !crate::ids::is_valid_id(channel_id) {
+        return Err(ApiError::invalid_param("channel_id"));
+    }
+    require_system(ctx, permission).await
 }
 
 /// Whether the caller may see bots owned by `owner_id` (read_bots for their own,

@@ -7,6 +7,7 @@ mod binary;
 mod bots;
 mod common;
 mod contract;
+mod directory;
 mod email;
 mod images;
 mod mfa;

@@ -1,0 +1,150 @@
+//! Finding accounts: the filters, search and sort orders behind GetUsers, SearchUsers,
+//! AutocompleteUsers and the user counts. Team and channel scopes join when teams and
+//! channels are stored; until then nobody is in a team or channel.
+
+use crate::error::ApiError;
+use crate::rt::Ctx;
+use crate::store::entity::{bot, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+/// Which accounts to include.
+#[derive(Default)]
+pub struct Filter {
+    /// Some(true): active only; Some(false): deactivated only; None: both.
+    pub active: Option<bool>,
+    /// Any of these system roles (empty: any role).
+    pub roles: Vec<String>,
+    /// A prefix of the username, first or last name, nickname, or (when allowed) email.
+    pub term: Option<String>,
+    pub term_matches_email: bool,
+    pub exclude_bots: bool,
+}
+
+/// The orders Mattermost offers.
+#[derive(Clone, Copy)]
+pub enum Sort {
+    Username,
+    CreateAt,
+    LastActivityAt,
+}
+
+impl Sort {
+    /// `sort=` as GetUsers takes it; an unknown order is a 400.
+    pub fn parse(value: Option<&str>) -> Result<Self, ApiError> {
+        match value.unwrap_or_default() {
+            "" => Ok(Self::Username),
+            "create_at" => Ok(Self::CreateAt),
+            "last_activity_at" => Ok(Self::LastActivityAt),
+            _ => Err(ApiError::invalid_param("sort")),
+        }
+    }
+}
+
+/// `%` and `_` in a search term match themselves.
+fn escape_like(term: &str) -> String {
+    term.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A LIKE pattern whose `\\` escapes `%` and `_` on every backend.
+fn like(pattern: &str) -> LikeExpr {
+    LikeExpr::new(pattern).escape('\\')
+}
+
+async fn condition(ctx: &Ctx, filter: &Filter) -> Result<Condition, ApiError> {
+    let mut all = Condition::all();
+    match filter.active {
+        Some(true) => all = all.add(user::Column::DeleteAt.eq(0)),
+        Some(false) => all = all.add(user::Column::DeleteAt.ne(0)),
+        None => {}
+    }
+    if !filter.roles.is_empty() {
+        let mut any = Condition::any();
+        for role in &filter.roles {
+            any = any.add(
+                Expr::col(user::Column::Roles).like(like(&format!("%{}%", escape_like(role)))),
+            );
+        }
+        all = all.add(any);
+    }
+    if let Some(term) = filter
+        .term
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = format!(
+            "{}%",
+            escape_like(&term.trim_start_matches('@').to_lowercase())
+        );
+        let lower = |c: user::Column| Expr::expr(Func::lower(Expr::col(c))).like(like(&pattern));
+        let mut any = Condition::any()
+            .add(lower(user::Column::Username))
+            .add(lower(user::Column::FirstName))
+            .add(lower(user::Column::LastName))
+            .add(lower(user::Column::Nickname));
+        if filter.term_matches_email {
+            any = any.add(lower(user::Column::Email));
+        }
+        all = all.add(any);
+    }
+    if filter.exclude_bots {
+        let bots: Vec<String> = bot::Entity::find()
+            .all(ctx.state.db())
+            .await?
+            .into_iter()
+            .map(|b| b.user_id)
+            .collect();
+        all = all.add(user::Column::Id.is_not_in(bots));
+    }
+    Ok(all)
+}
+
+/// The accounts matching `filter`, in `sort` order, from `offset`, at most `limit`.
+pub async fn find(
+    ctx: &Ctx,
+    filter: &Filter,
+    sort: Sort,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<user::Model>, ApiError> {
+    let mut query = user::Entity::find().filter(condition(ctx, filter).await?);
+    query = match sort {
+        Sort::Username => query.order_by_asc(user::Column::Username),
+        Sort::CreateAt => query
+            .order_by_desc(user::Column::CreateAt)
+            .order_by_asc(user::Column::Username),
+        Sort::LastActivityAt => query
+            .order_by_desc(user::Column::LastActivityAt)
+            .order_by_asc(user::Column::Username),
+    };
+    Ok(query
+        .offset(offset)
+        .limit(limit)
+        .all(ctx.state.db())
+        .await?)
+}
+
+/// How many accounts match `filter`.
+pub async fn count(ctx: &Ctx, filter: &Filter) -> Result<i64, ApiError> {
+    let n = user::Entity::find()
+        .filter(condition(ctx, filter).await?)
+        .count(ctx.state.db())
+        .await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// `a,b,c` as a list, blanks dropped.
+pub fn split_list(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
