@@ -13,6 +13,7 @@ use crate::ids::now_millis;
 use crate::state::AppState;
 use crate::store::entity::session;
 use axum::http::{HeaderMap, Method, StatusCode, header};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -144,6 +145,9 @@ pub async fn authenticate(
     let Some(session) = state.sessions().get(state, &token).await? else {
         return Ok(None);
     };
+    let Some(session) = keep_alive(state, session).await? else {
+        return Ok(None);
+    };
     // A token session of a person stops working as soon as tokens are turned off.
     if session.is_access_token()
         && !session.is_bot()
@@ -177,6 +181,49 @@ pub async fn authenticate(
             return Err(ApiError::unauthorized().detail("The CSRF check failed."));
         }
     }
+    Ok(Some(session))
+}
+
+/// How often a session's activity is written down (Mattermost's session activity interval).
+const ACTIVITY_INTERVAL_MS: i64 = 5 * 60 * 1000;
+
+/// Applies the idle timeout and records activity. A web session (not mobile, not a token,
+/// not OAuth) idle for longer than ServiceSettings.SessionIdleTimeoutInMinutes ends; an
+/// active one has its activity written at most every five minutes, and its expiry renewed
+/// when ExtendSessionLengthWithActivity is on.
+async fn keep_alive(state: &AppState, mut session: Session) -> Result<Option<Session>, ApiError> {
+    let now = now_millis();
+    let config = state.config();
+    let settings = &config.service_settings;
+    let web = session.device_id.is_empty() && !session.is_access_token() && !session.is_oauth;
+    let idle = settings.session_idle_timeout_in_minutes * 60_000;
+    if web && idle > 0 && now - session.last_activity_at > idle {
+        session::Entity::delete_by_id(session.id.clone())
+            .exec(state.db())
+            .await?;
+        state.sessions().remove(&session.token);
+        return Ok(None);
+    }
+    if now - session.last_activity_at < ACTIVITY_INTERVAL_MS {
+        return Ok(Some(session));
+    }
+    session.last_activity_at = now;
+    if settings.extend_session_length_with_activity && session.expires_at != 0 {
+        let hours = if session.device_id.is_empty() {
+            settings.session_length_web_in_hours
+        } else {
+            settings.session_length_mobile_in_hours
+        };
+        session.expires_at = now + hours * 3_600_000;
+    }
+    // A filtered update: a session revoked meanwhile is simply not there to update.
+    session::Entity::update_many()
+        .col_expr(session::Column::LastActivityAt, Expr::value(now))
+        .col_expr(session::Column::ExpiresAt, Expr::value(session.expires_at))
+        .filter(session::Column::Id.eq(session.id.clone()))
+        .exec(state.db())
+        .await?;
+    state.sessions().put(&session, now);
     Ok(Some(session))
 }
 
@@ -224,6 +271,13 @@ impl SessionCache {
                 None
             }
             None => None,
+        }
+    }
+
+    /// Replaces the cached copy of a session.
+    fn put(&self, session: &Session, now: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(session.token.clone(), (session.clone(), now));
         }
     }
 

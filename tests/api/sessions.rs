@@ -201,3 +201,50 @@ async fn logins_and_session_changes_are_audited() {
         .into_inner();
     assert!(all.len() > trail.len());
 }
+
+/// Moves a session's last activity into the past, as if it had been idle, and drops the
+/// cached copy so the server reads it again.
+async fn age_session(server: &TestServer, token: &str, minutes: i64) {
+    use ferromost::store::entity::session;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let past = ferromost::ids::now_millis() - minutes * 60_000;
+    session::Entity::update_many()
+        .col_expr(session::Column::LastActivityAt, Expr::value(past))
+        .filter(session::Column::Token.eq(token))
+        .exec(server.state.db())
+        .await
+        .unwrap();
+    server.state.sessions().remove(token);
+}
+
+#[tokio::test]
+async fn idle_web_sessions_end_and_active_ones_are_extended() {
+    let server =
+        TestServer::start_with(|c| c.service_settings.session_idle_timeout_in_minutes = 30).await;
+    let admin = server.admin().await;
+    let idle = server.login("sysadmin", crate::common::PASSWORD).await;
+    age_session(&server, &idle.token, 31).await;
+    assert_logged_out(&idle.client).await;
+    // An active session has its activity recorded and its expiry renewed.
+    age_session(&server, &admin.token, 10).await;
+    let before = ferromost::ids::now_millis();
+    admin.client.get_user("me").await.unwrap();
+    let listed = admin.client.get_sessions("me").await.unwrap().into_inner();
+    let my_id = admin.session_id(&server).await;
+    let mine = listed.iter().find(|s| s.id == my_id).unwrap();
+    assert!(mine.last_activity_at.unwrap() >= before);
+    assert!(mine.expires_at.unwrap() >= before + 719 * 3_600_000);
+    // Mobile sessions are not subject to the idle timeout.
+    let device = types::AttachDeviceExtraPropsBody {
+        device_id: Some("apple:device1".into()),
+        device_notification_disabled: None,
+        mobile_version: None,
+    };
+    admin
+        .client
+        .attach_device_extra_props(&device)
+        .await
+        .unwrap();
+    age_session(&server, &admin.token, 120).await;
+    admin.client.get_user("me").await.unwrap();
+}
