@@ -3,6 +3,7 @@
 
 mod bots;
 mod roles;
+mod schemes;
 mod system;
 mod terms;
 mod users;
@@ -43,7 +44,6 @@ impl contract::ReactionsApi for Api {}
 impl contract::ReportsApi for Api {}
 impl contract::RootApi for Api {}
 impl contract::SamlApi for Api {}
-impl contract::SchemesApi for Api {}
 impl contract::SharedChannelsApi for Api {}
 impl contract::StatusApi for Api {}
 impl contract::TeamsApi for Api {}

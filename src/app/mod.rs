@@ -6,6 +6,7 @@ pub mod directory;
 pub mod images;
 pub mod links;
 pub mod mail;
+pub mod schemes;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -185,3 +185,130 @@ async fn ancillary_permissions_follow_mattermosts_map() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn schemes_own_roles_copied_from_the_built_in_ones() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let team = types::CreateSchemeBody {
+        name: "Strict".into(),
+        description: None,
+        scope: "team".into(),
+    };
+    assert_fails(user.client.create_scheme(&team).await, 403, FORBIDDEN).await;
+    let team = admin
+        .client
+        .create_scheme(&team)
+        .await
+        .unwrap()
+        .into_inner();
+    let user_role = admin
+        .client
+        .get_role_by_name(team.default_team_user_role.as_deref().unwrap())
+        .await;
+    let user_role = user_role.unwrap().into_inner();
+    let built_in = admin
+        .client
+        .get_role_by_name("team_user")
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(user_role.permissions, built_in.permissions);
+    assert_eq!(user_role.scheme_managed, Some(true));
+    // A channel scheme: the admin role starts empty, users keep the moderated permissions.
+    let channel = types::CreateSchemeBody {
+        name: "Quiet".into(),
+        description: Some("d".into()),
+        scope: "channel".into(),
+    };
+    let channel = admin
+        .client
+        .create_scheme(&channel)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(channel.default_team_admin_role.as_deref() == Some(""));
+    let admin_role = admin
+        .client
+        .get_role_by_name(channel.default_channel_admin_role.as_deref().unwrap())
+        .await;
+    assert!(admin_role.unwrap().into_inner().permissions.is_empty());
+    let member = admin
+        .client
+        .get_role_by_name(channel.default_channel_user_role.as_deref().unwrap())
+        .await;
+    let member = member.unwrap().into_inner().permissions;
+    assert!(
+        member.contains(&"create_post".to_owned()) && !member.contains(&"read_channel".to_owned())
+    );
+    // Listing by scope, patching, scope-specific lists, deletion.
+    let teams_only = admin
+        .client
+        .get_schemes(None, None, Some("team"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(teams_only.len(), 1);
+    let patch = types::PatchSchemeBody {
+        name: Some("Stricter".into()),
+        description: None,
+    };
+    let patched = admin
+        .client
+        .patch_scheme(team.id.as_deref().unwrap(), &patch)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(patched.name.as_deref(), Some("Stricter"));
+    assert!(
+        admin
+            .client
+            .get_teams_for_scheme(team.id.as_deref().unwrap(), None, None)
+            .await
+            .unwrap()
+            .into_inner()
+            .is_empty()
+    );
+    assert_fails(
+        admin
+            .client
+            .get_channels_for_scheme(team.id.as_deref().unwrap(), None, None)
+            .await,
+        400,
+        "api.scheme.get_channels_for_scheme.scope.error",
+    )
+    .await;
+    let bad = types::CreateSchemeBody {
+        name: "x".into(),
+        description: None,
+        scope: "galaxy".into(),
+    };
+    assert_fails(
+        admin.client.create_scheme(&bad).await,
+        400,
+        "app.scheme.save.invalid_scheme.app_error",
+    )
+    .await;
+    admin
+        .client
+        .delete_scheme(channel.id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        admin
+            .client
+            .get_schemes(None, None, None)
+            .await
+            .unwrap()
+            .into_inner()
+            .len(),
+        1
+    );
+    assert_fails(
+        admin.client.get_scheme(&ferromost::ids::new_id()).await,
+        404,
+        "app.scheme.get.app_error",
+    )
+    .await;
+}

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bot;
 pub mod preference;
 pub mod role;
+pub mod scheme;
 pub mod session;
 pub mod system;
 pub mod terms_of_service;

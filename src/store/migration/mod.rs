@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261124_000001_identity_tables;
 mod m20261124_000002_tokens;
 mod m20261124_000003_terms_of_service;
+mod m20261124_000004_schemes;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_identity_tables::Migration),
             Box::new(m20261124_000002_tokens::Migration),
             Box::new(m20261124_000003_terms_of_service::Migration),
+            Box::new(m20261124_000004_schemes::Migration),
         ]
     }
 }
