@@ -522,19 +522,19 @@ impl contract::UsersApi for Api {
         audits::list(ctx, Some(&path.user_id), q.page(), q.per_page()).await
     }
 
-    /// `POST /api/v4/users/{user_id}/tokens`: needs EnableUserAccessTokens and
-    /// create_user_access_token (and edit_other_users for someone else). The token's value
-    /// is in this reply only.
+    /// `POST /api/v4/users/{user_id}/tokens`: create_user_access_token (and
+    /// edit_other_users for someone else), then EnableUserAccessTokens, in Mattermost's
+    /// order. The token's value is in this reply only.
     async fn create_user_access_token(
         ctx: &Ctx,
         path: CreateUserAccessTokenPath,
         body: types::CreateUserAccessTokenBody,
     ) -> Result<types::UserAccessToken, ApiError> {
         users::require_session_and_id(ctx, &path.user_id)?;
-        tokens::require_enabled(ctx)?;
         require_system(ctx, CREATE_USER_ACCESS_TOKEN).await?;
         require_user(ctx, &path.user_id).await?;
         users::get(ctx.state.db(), &path.user_id).await?;
+        tokens::require_enabled(ctx)?;
         let created = tokens::create(ctx, &path.user_id, &body.description).await?;
         let id = created.id.clone().unwrap_or_default();
         audits::record(ctx, &path.user_id, &format!("token_id={id} created")).await;
@@ -628,8 +628,8 @@ impl contract::UsersApi for Api {
         path: GenerateMfaSecretPath,
     ) -> Result<types::GenerateMfaSecretResponse, ApiError> {
         users::require_session_and_id(ctx, &path.user_id)?;
-        require_mfa_enabled(ctx)?;
         require_user(ctx, &path.user_id).await?;
+        require_mfa_enabled(ctx)?;
         let account = users::get(ctx.state.db(), &path.user_id).await?;
         if !account.auth_service.is_empty() {
             return Err(ApiError::new(
@@ -657,8 +657,8 @@ impl contract::UsersApi for Api {
         body: types::UpdateUserMfaBody,
     ) -> Result<types::StatusOk, ApiError> {
         let session = users::require_session_and_id(ctx, &path.user_id)?;
-        require_mfa_enabled(ctx)?;
         require_user(ctx, &path.user_id).await?;
+        require_mfa_enabled(ctx)?;
         let db = ctx.state.db();
         let account = users::get(db, &path.user_id).await?;
         if body.activate {
@@ -724,6 +724,7 @@ impl contract::UsersApi for Api {
         let _cache_buster = query.cache_buster;
         users::require_session_and_id(ctx, &path.user_id)?;
         let account = users::get(ctx.state.db(), &path.user_id).await?;
+        users::require_can_see(ctx, &account.id).await?;
         let etag = format!("\"{}.{}\"", account.id, account.last_picture_update);
         image_cache_headers(ctx, &etag)?;
         users::profile_image(ctx, &account).await

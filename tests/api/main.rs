@@ -10,6 +10,7 @@ mod contract;
 mod directory;
 mod email;
 mod images;
+mod matrix;
 mod mfa;
 mod roles;
 mod routing;
