@@ -60,9 +60,11 @@ impl contract::TermsOfServiceApi for Api {
                 "The terms of service need some text.",
             ));
         }
+        // Strictly after the version in force, so "newest" is never a tie.
+        let after = latest(ctx.state.db()).await?.map_or(0, |t| t.create_at + 1);
         let row = terms::ActiveModel {
             id: Set(new_id()),
-            create_at: Set(now_millis()),
+            create_at: Set(now_millis().max(after)),
             user_id: Set(creator.clone()),
             text: Set(body.text),
         };

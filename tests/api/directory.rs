@@ -72,6 +72,8 @@ async fn listing_filtering_and_paging() {
     let admin = server.admin().await;
     let user = server.user(&admin, "basic").await;
     for name in ["carol", "dave", "erin"] {
+        // Distinct creation times, so sort=create_at has one answer.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
         server.user(&admin, name).await;
     }
     admin

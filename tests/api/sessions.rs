@@ -177,15 +177,9 @@ async fn logins_and_session_changes_are_audited() {
             .iter()
             .all(|a| a.ip_address.as_deref() == Some("127.0.0.1"))
     );
-    assert_eq!(
-        trail
-            .first()
-            .unwrap()
-            .extra_info
-            .as_deref()
-            .map(|e| e.starts_with("success")),
-        Some(true)
-    );
+    assert!(actions.iter().any(|(_, e)| e.starts_with("success")));
+    // Newest first.
+    assert!(trail.windows(2).all(|w| w[0].create_at >= w[1].create_at));
     assert_fails(
         user.client.get_user_audits(admin.id()).await,
         403,
