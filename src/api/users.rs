@@ -18,13 +18,13 @@ use crate::contract::{
     DemoteUserToGuestPath, GenerateMfaSecretPath, GetDefaultProfileImagePath, GetProfileImagePath,
     GetProfileImageQuery, GetSessionsPath, GetTotalUsersStatsFilteredQuery, GetUserAccessTokenPath,
     GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery,
-    GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath, GetUserPath,
-    GetUserTermsOfServicePath, GetUsersByIdsQuery, GetUsersQuery, GetUsersWithInvalidEmailsQuery,
-    PatchUserPath, PromoteGuestToUserPath, RegisterTermsOfServiceActionPath,
-    ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath, RevokeSessionPath,
-    SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath, UpdateUserMfaPath,
-    UpdateUserPasswordPath, UpdateUserPath, UpdateUserRolesPath, VerifyUserEmailWithoutTokenPath,
-    types,
+    GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath, GetUserCountForReportingQuery,
+    GetUserPath, GetUserTermsOfServicePath, GetUsersByIdsQuery, GetUsersForReportingQuery,
+    GetUsersQuery, GetUsersWithInvalidEmailsQuery, PatchUserPath, PromoteGuestToUserPath,
+    RegisterTermsOfServiceActionPath, ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath,
+    RevokeSessionPath, SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath,
+    UpdateUserAuthPath, UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserPath,
+    UpdateUserRolesPath, VerifyUserEmailWithoutTokenPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -1266,6 +1266,142 @@ impl contract::UsersApi for Api {
             .collect();
         users::views(ctx, &outside).await
     }
+
+    /// `GET /api/v4/reports/users`: sysconsole_read_user_management_users. A page (50, at
+    /// most 100) of accounts with their activity, filtered and sorted as the System Console
+    /// asks, continuing after `from_column_value`/`from_id`.
+    async fn get_users_for_reporting(
+        ctx: &Ctx,
+        query: GetUsersForReportingQuery,
+    ) -> Result<Vec<types::UserReport>, ApiError> {
+        require_system(ctx, SYSCONSOLE_READ_USERS).await?;
+        if query.team_filter.is_some() {
+            return Ok(Vec::new());
+        }
+        let filter = report_filter(
+            ctx,
+            query.role_filter,
+            query.hide_active,
+            query.hide_inactive,
+            query.search_term,
+        )
+        .await?;
+        let ascending = match query.sort_direction.as_deref().unwrap_or("asc") {
+            "asc" => true,
+            "desc" => false,
+            _ => return Err(ApiError::invalid_param("sort_direction")),
+        };
+        let backwards = match query.direction.as_deref().unwrap_or("next") {
+            "next" => false,
+            "prev" => true,
+            _ => return Err(ApiError::invalid_param("direction")),
+        };
+        let from = match (&query.from_column_value, &query.from_id) {
+            (Some(value), Some(id)) => Some((value.as_str(), id.as_str())),
+            (None, None) => None,
+            _ => return Err(ApiError::invalid_param("from_id")),
+        };
+        let page = directory::ReportPage {
+            column: query.sort_column.as_deref().unwrap_or_default(),
+            ascending,
+            backwards,
+            from,
+            size: u64::try_from(query.page_size.unwrap_or(50).clamp(1, 100)).unwrap_or(50),
+        };
+        let rows = directory::report(ctx, &filter, page).await?;
+        Ok(rows
+            .into_iter()
+            .map(|u| {
+                let full = format!("{} {}", u.first_name, u.last_name);
+                types::UserReport {
+                    display_name: Some(if full.trim().is_empty() {
+                        u.username.clone()
+                    } else {
+                        full.trim().to_owned()
+                    }),
+                    id: Some(u.id),
+                    username: Some(u.username),
+                    email: Some(u.email),
+                    create_at: Some(u.create_at),
+                    last_login_at: Some(u.last_login),
+                    last_status_at: None,
+                    last_post_date: None,
+                    days_active: None,
+                    total_posts: None,
+                }
+            })
+            .collect())
+    }
+
+    /// `GET /api/v4/reports/users/count`: sysconsole_read_user_management_users.
+    async fn get_user_count_for_reporting(
+        ctx: &Ctx,
+        query: GetUserCountForReportingQuery,
+    ) -> Result<f64, ApiError> {
+        require_system(ctx, SYSCONSOLE_READ_USERS).await?;
+        if query.team_filter.is_some() {
+            return Ok(0.0);
+        }
+        let filter = report_filter(
+            ctx,
+            query.role_filter,
+            query.hide_active,
+            query.hide_inactive,
+            query.search_term,
+        )
+        .await?;
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "the contract types the count as a number"
+        )]
+        Ok(directory::count(ctx, &filter).await? as f64)
+    }
+
+    /// `GET /api/v4/limits/users`: sysconsole_read_user_management_users. ferromost sets
+    /// no user limit, so the limit is 0 (none), beside the count of active people.
+    async fn get_user_limits(ctx: &Ctx) -> Result<Vec<types::UserLimits>, ApiError> {
+        require_system(ctx, SYSCONSOLE_READ_USERS).await?;
+        let active = users::count_active_humans(ctx.state.db()).await?;
+        Ok(vec![types::UserLimits {
+            max_users_limit: Some(0),
+            active_user_count: Some(active),
+        }])
+    }
+
+    /// `POST /api/v4/users/group_channels`: a session. The members of each of the caller's
+    /// group channels among the ids (none while channels are not stored).
+    async fn get_users_by_group_channel_ids(
+        ctx: &Ctx,
+        body: Vec<String>,
+    ) -> Result<types::GetUsersByGroupChannelIdsResponse, ApiError> {
+        ctx.session()?;
+        if !body.iter().all(|id| is_valid_id(id)) {
+            return Err(ApiError::invalid_param("channel_ids"));
+        }
+        Ok(types::GetUsersByGroupChannelIdsResponse::default())
+    }
+
+    /// `PUT /api/v4/users/{user_id}/auth`: edit_other_users. Moves an account to another
+    /// sign-in service (`auth_data` is its id there), or back to email, after which the
+    /// user sets a password through the reset email (the contract's body carries none).
+    async fn update_user_auth(
+        ctx: &Ctx,
+        path: UpdateUserAuthPath,
+        body: types::UserAuthData,
+    ) -> Result<types::UserAuthData, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_system(ctx, crate::auth::permissions::ids::EDIT_OTHER_USERS).await?;
+        require_user(ctx, &path.user_id).await?;
+        let account = users::get(ctx.state.db(), &path.user_id).await?;
+        let updated = users::set_auth(ctx, account, body).await?;
+        audits::record(
+            ctx,
+            &path.user_id,
+            &format!("auth service={}", updated.auth_service),
+        )
+        .await;
+        Ok(updated)
+    }
 }
 
 fn status_ok() -> types::StatusOk {
@@ -1383,6 +1519,29 @@ async fn visible(ctx: &Ctx, rows: Vec<user::Model>) -> Result<Vec<types::User>, 
 async fn can_see_emails(ctx: &Ctx) -> Result<bool, ApiError> {
     Ok(ctx.state.config().privacy_settings.show_email_address
         || has_system(ctx, MANAGE_SYSTEM).await?)
+}
+
+/// The filter the two user reports share.
+async fn report_filter(
+    ctx: &Ctx,
+    role: Option<String>,
+    hide_active: Option<bool>,
+    hide_inactive: Option<bool>,
+    term: Option<String>,
+) -> Result<directory::Filter, ApiError> {
+    let active = match (hide_active.unwrap_or(false), hide_inactive.unwrap_or(false)) {
+        (true, true) => return Err(ApiError::invalid_param("hide_inactive")),
+        (true, false) => Some(false),
+        (false, true) => Some(true),
+        (false, false) => None,
+    };
+    Ok(directory::Filter {
+        active,
+        roles: role.into_iter().collect(),
+        term,
+        term_matches_email: can_see_emails(ctx).await?,
+        ..Default::default()
+    })
 }
 
 fn missing_account() -> ApiError {

@@ -148,3 +148,73 @@ pub fn split_list(value: Option<&str>) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// The columns the user report sorts by, as Mattermost names them.
+fn report_column(name: &str) -> Result<user::Column, ApiError> {
+    match name {
+        "" | "Username" => Ok(user::Column::Username),
+        "CreateAt" => Ok(user::Column::CreateAt),
+        "FirstName" => Ok(user::Column::FirstName),
+        "LastName" => Ok(user::Column::LastName),
+        "Nickname" => Ok(user::Column::Nickname),
+        "Email" => Ok(user::Column::Email),
+        _ => Err(ApiError::invalid_param("sort_column")),
+    }
+}
+
+/// A page of the user report: `filter`, sorted by `column` (`ascending` or not), starting
+/// after the row (`from_value`, `from_id`) when given; `backwards` pages the other way
+/// (Mattermost's `direction=prev`), still returning rows in the sort order.
+pub struct ReportPage<'a> {
+    pub column: &'a str,
+    pub ascending: bool,
+    pub backwards: bool,
+    pub from: Option<(&'a str, &'a str)>,
+    pub size: u64,
+}
+
+pub async fn report(
+    ctx: &Ctx,
+    filter: &Filter,
+    page: ReportPage<'_>,
+) -> Result<Vec<user::Model>, ApiError> {
+    let column = report_column(page.column)?;
+    let forward = page.ascending != page.backwards;
+    let mut query = user::Entity::find().filter(condition(ctx, filter).await?);
+    if let Some((value, id)) = page.from {
+        let value: sea_orm::Value = if matches!(column, user::Column::CreateAt) {
+            value
+                .parse::<i64>()
+                .map_err(|_| ApiError::invalid_param("from_column_value"))?
+                .into()
+        } else {
+            value.to_owned().into()
+        };
+        let (after, tie) = if forward {
+            (
+                Expr::col(column).gt(value.clone()),
+                Expr::col(user::Column::Id).gt(id),
+            )
+        } else {
+            (
+                Expr::col(column).lt(value.clone()),
+                Expr::col(user::Column::Id).lt(id),
+            )
+        };
+        query = query.filter(
+            Condition::any()
+                .add(after)
+                .add(Expr::col(column).eq(value).and(tie)),
+        );
+    }
+    query = if forward {
+        query.order_by_asc(column).order_by_asc(user::Column::Id)
+    } else {
+        query.order_by_desc(column).order_by_desc(user::Column::Id)
+    };
+    let mut rows = query.limit(page.size).all(ctx.state.db()).await?;
+    if page.backwards {
+        rows.reverse();
+    }
+    Ok(rows)
+}

@@ -850,3 +850,61 @@ pub async fn require_can_see(ctx: &Ctx, target_id: &str) -> Result<(), ApiError>
         Err(ApiError::forbidden().detail("needs view_members"))
     }
 }
+
+/// The sign-in services an account may use ("" is email and password).
+const AUTH_SERVICES: [&str; 7] = [
+    "",
+    "gitlab",
+    "ldap",
+    "saml",
+    "google",
+    "office365",
+    "openid",
+];
+
+/// Moves the account to `auth.auth_service`: another service takes the account's id there
+/// (unique) and drops the password; email ("" or "email") clears the service, leaving the
+/// account to set a password through the reset email. Its sessions end either way.
+pub async fn set_auth(
+    ctx: &Ctx,
+    account: user::Model,
+    auth: types::UserAuthData,
+) -> Result<types::UserAuthData, ApiError> {
+    let service = if auth.auth_service == "email" {
+        String::new()
+    } else {
+        auth.auth_service
+    };
+    if !AUTH_SERVICES.contains(&service.as_str()) {
+        return Err(ApiError::invalid_param("auth_service"));
+    }
+    let id = account.id.clone();
+    let auth_data = if service.is_empty() {
+        None
+    } else {
+        if auth.auth_data.is_empty() || auth.auth_data.len() > 128 {
+            return Err(ApiError::invalid_param("auth_data"));
+        }
+        let taken = user::Entity::find()
+            .filter(user::Column::AuthData.eq(auth.auth_data.clone()))
+            .filter(user::Column::Id.ne(id.clone()))
+            .one(ctx.state.db())
+            .await?;
+        if taken.is_some() {
+            return Err(ApiError::invalid_param("auth_data").detail("another account has it"));
+        }
+        Some(auth.auth_data)
+    };
+    let mut row = account.into_active_model();
+    row.auth_service = Set(service);
+    row.auth_data = Set(auth_data);
+    row.password = Set(String::new());
+    row.mfa_active = Set(false);
+    row.update_at = Set(now_millis());
+    let updated = row.update(ctx.state.db()).await?;
+    crate::app::sessions::revoke_all_for_user(ctx, &id, None).await?;
+    Ok(types::UserAuthData {
+        auth_data: updated.auth_data.unwrap_or_default(),
+        auth_service: updated.auth_service,
+    })
+}

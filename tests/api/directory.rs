@@ -312,3 +312,158 @@ async fn guests_see_only_themselves_and_counts_are_for_admins() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_user_report_pages_with_a_cursor() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    for name in ["carol", "dave", "erin"] {
+        server.user(&admin, name).await;
+    }
+    // Arguments (alphabetical): date_range, direction, from_column_value, from_id,
+    // has_no_team, hide_active, hide_inactive, page_size, role_filter, search_term,
+    // sort_column, sort_direction, team_filter.
+    let first = admin.client.get_users_for_reporting(
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        std::num::NonZeroU64::new(2),
+        None,
+        None,
+        None,
+        None,
+        None,
+    );
+    let first = first.await.unwrap().into_inner();
+    let first_names: Vec<_> = first.iter().map(|r| r.username.clone().unwrap()).collect();
+    assert_eq!(first_names, ["basic", "carol"]);
+    let last = first.last().unwrap();
+    let next = admin.client.get_users_for_reporting(
+        None,
+        None,
+        last.username.as_deref(),
+        last.id.as_deref(),
+        None,
+        None,
+        None,
+        std::num::NonZeroU64::new(2),
+        None,
+        None,
+        None,
+        None,
+        None,
+    );
+    let next: Vec<_> = next
+        .await
+        .unwrap()
+        .into_inner()
+        .into_iter()
+        .map(|r| r.username.unwrap())
+        .collect();
+    assert_eq!(next, ["dave", "erin"]);
+    let desc = admin.client.get_users_for_reporting(
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        std::num::NonZeroU64::new(1),
+        None,
+        None,
+        None,
+        Some("desc"),
+        None,
+    );
+    assert_eq!(
+        desc.await.unwrap().into_inner()[0].username.as_deref(),
+        Some("sysadmin")
+    );
+    let count = admin
+        .client
+        // Arguments: has_no_team, hide_active, hide_inactive, role_filter, search_term, team_filter.
+        .get_user_count_for_reporting(None, None, None, None, Some("car"), None)
+        .await
+        .unwrap();
+    assert_eq!(count.into_inner(), 1.0);
+    let limits = admin.client.get_user_limits().await.unwrap().into_inner();
+    assert_eq!(
+        (limits[0].max_users_limit, limits[0].active_user_count),
+        (Some(0), Some(5))
+    );
+    assert_fails(user.client.get_user_limits().await, 403, FORBIDDEN).await;
+    assert_fails(
+        user.client
+            .get_users_for_reporting(
+                None, None, None, None, None, None, None, None, None, None, None, None, None,
+            )
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    let groups = user
+        .client
+        .get_users_by_group_channel_ids(&vec![ferromost::ids::new_id()])
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_string(&groups.into_inner()).unwrap(), "{}");
+}
+
+#[tokio::test]
+async fn moving_an_account_to_another_sign_in_service() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let ldap = types::UserAuthData {
+        auth_service: "ldap".into(),
+        auth_data: "uid=basic".into(),
+    };
+    assert_fails(
+        user.client.update_user_auth(user.id(), &ldap).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    let moved = admin
+        .client
+        .update_user_auth(user.id(), &ldap)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(moved.auth_service, "ldap");
+    crate::common::assert_logged_out(&user.client).await;
+    // The password no longer signs in.
+    assert_fails(
+        server
+            .anonymous()
+            .login(&crate::common::login_body("basic", crate::common::PASSWORD))
+            .await,
+        401,
+        "api.user.login.invalid_credentials_email_username",
+    )
+    .await;
+    let other = server.user(&admin, "other").await;
+    assert_fails(
+        admin.client.update_user_auth(other.id(), &ldap).await,
+        400,
+        "api.context.invalid_param.app_error",
+    )
+    .await;
+    let bogus = types::UserAuthData {
+        auth_service: "myspace".into(),
+        auth_data: "x".into(),
+    };
+    assert_fails(
+        admin.client.update_user_auth(other.id(), &bogus).await,
+        400,
+        "api.context.invalid_param.app_error",
+    )
+    .await;
+}
