@@ -161,6 +161,9 @@ impl contract::RolesApi for Api {
         row.update_at = Set(now_millis());
         let updated = row.update(db).await?;
         ctx.state.roles().invalidate();
+        let caller = ctx.session()?.user_id.clone();
+        let what = format!("role {} permissions={}", updated.name, updated.permissions);
+        crate::app::audits::record(ctx, &caller, &what).await;
         Ok(to_api(updated))
     }
 }

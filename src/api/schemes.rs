@@ -25,6 +25,13 @@ async fn managed_scheme(
     schemes::get(ctx, id).await
 }
 
+/// Records a scheme change by the caller.
+async fn audit(ctx: &Ctx, what: &str) -> Result<(), ApiError> {
+    let caller = ctx.session()?.user_id.clone();
+    crate::app::audits::record(ctx, &caller, what).await;
+    Ok(())
+}
+
 impl contract::SchemesApi for Api {
     /// `GET /api/v4/schemes`: manage_system. Live schemes, of one `scope` if given.
     async fn get_schemes(
@@ -53,6 +60,7 @@ impl contract::SchemesApi for Api {
             &body.scope,
         )
         .await?;
+        audit(ctx, &format!("scheme {} created", created.id)).await?;
         Ok(schemes::to_api(&created))
     }
 
@@ -66,7 +74,9 @@ impl contract::SchemesApi for Api {
     /// `DELETE /api/v4/schemes/{scheme_id}`: manage_system. The scheme and its roles.
     async fn delete_scheme(ctx: &Ctx, path: DeleteSchemePath) -> Result<types::StatusOk, ApiError> {
         let found = managed_scheme(ctx, &path.scheme_id).await?;
+        let id = found.id.clone();
         schemes::delete(ctx, found).await?;
+        audit(ctx, &format!("scheme {id} deleted")).await?;
         Ok(types::StatusOk {
             status: Some("OK".to_owned()),
         })
@@ -80,6 +90,7 @@ impl contract::SchemesApi for Api {
     ) -> Result<types::Scheme, ApiError> {
         let found = managed_scheme(ctx, &path.scheme_id).await?;
         let patched = schemes::patch(ctx, found, body.name, body.description).await?;
+        audit(ctx, &format!("scheme {} patched", patched.id)).await?;
         Ok(schemes::to_api(&patched))
     }
 

@@ -106,6 +106,18 @@ async fn a_patched_role_takes_effect_on_the_next_request() {
     assert_eq!(patched.permissions.len(), 14);
     // ...until their role grants a sysconsole read permission.
     user.client.get_config().await.unwrap();
+    // The change is in the audit trail.
+    let audits = admin
+        .client
+        .get_audits(None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(audits.iter().any(|a| {
+        a.extra_info
+            .as_deref()
+            .is_some_and(|e| e.starts_with("role system_user permissions="))
+    }));
     let bogus = types::PatchRoleBody {
         permissions: vec!["fly_to_the_moon".to_owned()],
     };
