@@ -6,6 +6,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod contract;
 pub mod error;
@@ -21,7 +22,9 @@ pub use state::AppState;
 /// Opens the database the configuration names and builds the state.
 pub async fn start(config: config::Config) -> Result<AppState, String> {
     let db = store::open(&config).await?;
-    Ok(AppState::new(db, config))
+    let state = AppState::new(db, config);
+    cluster::listen(&state);
+    Ok(state)
 }
 
 /// Serves the application on `listener` until `shutdown` completes; in-flight requests finish.

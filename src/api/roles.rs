@@ -160,7 +160,9 @@ impl contract::RolesApi for Api {
         row.permissions = Set(permissions.join(" "));
         row.update_at = Set(now_millis());
         let updated = row.update(db).await?;
-        ctx.state.roles().invalidate();
+        ctx.state
+            .invalidate(crate::cluster::Invalidation::Roles)
+            .await?;
         let caller = ctx.session()?.user_id.clone();
         let what = format!("role {} permissions={}", updated.name, updated.permissions);
         crate::app::audits::record(ctx, &caller, &what).await;

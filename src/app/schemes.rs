@@ -159,7 +159,9 @@ pub async fn create(
         .exec_with_returning(&txn)
         .await?;
     txn.commit().await?;
-    ctx.state.roles().invalidate();
+    ctx.state
+        .invalidate(crate::cluster::Invalidation::Roles)
+        .await?;
     Ok(saved)
 }
 
@@ -232,6 +234,8 @@ pub async fn delete(ctx: &Ctx, found: scheme::Model) -> Result<(), ApiError> {
     row.update_at = Set(now);
     row.update(&txn).await?;
     txn.commit().await?;
-    ctx.state.roles().invalidate();
+    ctx.state
+        .invalidate(crate::cluster::Invalidation::Roles)
+        .await?;
     Ok(())
 }

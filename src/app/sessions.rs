@@ -1,6 +1,7 @@
 //! Creating and ending login sessions, and the cookies that carry them.
 
 use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, Session, USER_COOKIE};
+use crate::cluster::Invalidation;
 use crate::config::Config;
 use crate::contract::types;
 use crate::error::ApiError;
@@ -74,8 +75,9 @@ pub async fn revoke(ctx: &Ctx, session: &Session) -> Result<(), ApiError> {
     session::Entity::delete_by_id(session.id.clone())
         .exec(ctx.state.db())
         .await?;
-    ctx.state.sessions().remove(&session.token);
-    Ok(())
+    ctx.state
+        .invalidate(Invalidation::Token(session.token.clone()))
+        .await
 }
 
 /// Sets the `Token` header and the three cookies Mattermost's clients read.
@@ -156,15 +158,18 @@ pub async fn revoke_all_for_user(
         delete = delete.filter(session::Column::Id.ne(keep));
     }
     delete.exec(ctx.state.db()).await?;
-    ctx.state.sessions().remove_user(user_id, keep);
-    Ok(())
+    ctx.state
+        .invalidate(Invalidation::User {
+            id: user_id.to_owned(),
+            keep: keep.map(str::to_owned),
+        })
+        .await
 }
 
 /// Ends every session of every user.
 pub async fn revoke_everyone(ctx: &Ctx) -> Result<(), ApiError> {
     session::Entity::delete_many().exec(ctx.state.db()).await?;
-    ctx.state.sessions().clear();
-    Ok(())
+    ctx.state.invalidate(Invalidation::AllSessions).await
 }
 
 /// The session with `id`, or 404 `app.session.get.app_error`.
@@ -221,6 +226,10 @@ pub async fn attach_device(ctx: &Ctx, current: &Session, device_id: &str) -> Res
         ..Default::default()
     };
     session::Entity::update(row).exec(db).await?;
-    ctx.state.sessions().remove_user(&current.user_id, None);
-    Ok(())
+    ctx.state
+        .invalidate(Invalidation::User {
+            id: current.user_id.clone(),
+            keep: None,
+        })
+        .await
 }

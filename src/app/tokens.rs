@@ -3,6 +3,7 @@
 //! whose token is the access token itself, made on first use and ended with the token.
 
 use crate::auth::Session;
+use crate::cluster::Invalidation;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
@@ -151,8 +152,9 @@ async fn end_sessions(ctx: &Ctx, token: &str) -> Result<(), ApiError> {
         .filter(session::Column::Token.eq(token))
         .exec(ctx.state.db())
         .await?;
-    ctx.state.sessions().remove(token);
-    Ok(())
+    ctx.state
+        .invalidate(Invalidation::Token(token.to_owned()))
+        .await
 }
 
 pub async fn set_active(ctx: &Ctx, t: pat::Model, active: bool) -> Result<(), ApiError> {

@@ -5,6 +5,7 @@ use crate::app::images;
 use crate::auth::Session;
 use crate::auth::permissions::{has_system, ids::MANAGE_SYSTEM};
 use crate::auth::{mfa, password};
+use crate::cluster::Invalidation;
 use crate::config::Config;
 use crate::contract::types;
 use crate::error::ApiError;
@@ -527,8 +528,9 @@ pub async fn set_roles(ctx: &Ctx, account: user::Model, roles: &str) -> Result<(
         .filter(session::Column::UserId.eq(id.clone()))
         .exec(db)
         .await?;
-    ctx.state.sessions().remove_user(&id, None);
-    Ok(())
+    ctx.state
+        .invalidate(Invalidation::User { id, keep: None })
+        .await
 }
 
 /// A patch that changes nothing, to fill in with the fields that do change.
@@ -801,7 +803,12 @@ pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), Api
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;
-    ctx.state.sessions().remove_user(&id, None);
+    ctx.state
+        .invalidate(Invalidation::User {
+            id: id.clone(),
+            keep: None,
+        })
+        .await?;
     let dir = std::path::PathBuf::from(&ctx.state.config().file_settings.directory)
         .join("users")
         .join(&id);

@@ -201,7 +201,9 @@ async fn keep_alive(state: &AppState, mut session: Session) -> Result<Option<Ses
         session::Entity::delete_by_id(session.id.clone())
             .exec(state.db())
             .await?;
-        state.sessions().remove(&session.token);
+        state
+            .invalidate(crate::cluster::Invalidation::Token(session.token.clone()))
+            .await?;
         return Ok(None);
     }
     if now - session.last_activity_at < ACTIVITY_INTERVAL_MS {

@@ -242,3 +242,63 @@ async fn idle_web_sessions_end_and_active_ones_are_extended() {
     age_session(&server, &admin.token, 120).await;
     admin.client.get_user("me").await.unwrap();
 }
+
+/// Waits up to two seconds for `check` to hold (a notification crossing between nodes).
+async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut() -> F) -> bool {
+    for _ in 0..100 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_revocation_on_one_node_holds_on_every_node() {
+    let node_a = TestServer::start().await;
+    if !node_a.is_postgres() {
+        eprintln!("skipped: SQLite serves a single node");
+        return;
+    }
+    let node_b = node_a.second_node().await;
+    let admin = node_a.admin().await;
+    let user = node_a.user(&admin, "basic").await;
+    // Node B caches the user's session.
+    let on_b = node_b.client_with_token(&user.token);
+    on_b.get_user("me").await.unwrap();
+    // Revoked through node A: node B refuses it at once.
+    admin.client.revoke_all_sessions(user.id()).await.unwrap();
+    let refused = eventually(|| {
+        let on_b = &on_b;
+        async move { on_b.get_user("me").await.is_err() }
+    })
+    .await;
+    assert!(refused, "node B still accepts a session revoked on node A");
+    // A role change on node A applies on node B.
+    let user = node_a.login("basic", crate::common::PASSWORD).await;
+    let on_b = node_b.client_with_token(&user.token);
+    assert!(on_b.get_config().await.is_err());
+    let role = admin
+        .client
+        .get_role_by_name("system_user")
+        .await
+        .unwrap()
+        .into_inner();
+    let mut permissions = role.permissions.clone();
+    permissions.push("sysconsole_read_environment_web_server".to_owned());
+    admin
+        .client
+        .patch_role(
+            role.id.as_deref().unwrap(),
+            &types::PatchRoleBody { permissions },
+        )
+        .await
+        .unwrap();
+    let allowed = eventually(|| {
+        let on_b = &on_b;
+        async move { on_b.get_config().await.is_ok() }
+    })
+    .await;
+    assert!(allowed, "node B still uses the roles as they were");
+}

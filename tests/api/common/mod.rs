@@ -14,6 +14,7 @@ pub const PASSWORD: &str = "Passw0rd!";
 pub struct TestServer {
     pub url: String,
     pub state: ferromost::AppState,
+    config: Config,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -95,7 +96,21 @@ impl TestServer {
         config.password_settings.pbkdf2_iterations = 1_000;
         fresh_database(&mut config).await;
         adjust(&mut config);
-        let state = ferromost::start(config).await.unwrap();
+        Self::serve(config).await
+    }
+
+    /// Another node on the same database, as behind a load balancer.
+    pub async fn second_node(&self) -> Self {
+        Self::serve(self.config.clone()).await
+    }
+
+    /// True when the servers use PostgreSQL (where several nodes may share a database).
+    pub fn is_postgres(&self) -> bool {
+        self.config.is_postgres()
+    }
+
+    async fn serve(config: Config) -> Self {
+        let state = ferromost::start(config.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -109,6 +124,7 @@ impl TestServer {
         Self {
             url,
             state,
+            config,
             _stop: stop,
         }
     }
