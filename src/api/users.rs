@@ -1,7 +1,7 @@
 //! The `users` tag: accounts, login and sessions.
 
 use super::Api;
-use crate::app::{audits, directory, links, tokens};
+use crate::app::{audits, directory, links, mail, tokens};
 use crate::app::{sessions, users};
 use crate::auth::mfa;
 use crate::auth::password::{self, Verdict};
@@ -423,7 +423,9 @@ impl contract::UsersApi for Api {
                 ));
             }
         }
+        let email = account.email.clone();
         users::set_password(ctx, account, body.new_password).await?;
+        mail::notify_security_event(ctx, &email, "The password was changed");
         let keep = own.then(|| session.id.clone());
         sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
         audits::record(ctx, &path.user_id, "password updated").await;
@@ -533,9 +535,12 @@ impl contract::UsersApi for Api {
         users::require_session_and_id(ctx, &path.user_id)?;
         require_system(ctx, CREATE_USER_ACCESS_TOKEN).await?;
         require_user(ctx, &path.user_id).await?;
-        users::get(ctx.state.db(), &path.user_id).await?;
+        let owner = users::get(ctx.state.db(), &path.user_id).await?;
         tokens::require_enabled(ctx)?;
         let created = tokens::create(ctx, &path.user_id, &body.description).await?;
+        if !users::is_bot(ctx.state.db(), &owner.id).await? {
+            mail::notify_security_event(ctx, &owner.email, "A personal access token was added");
+        }
         let id = created.id.clone().unwrap_or_default();
         audits::record(ctx, &path.user_id, &format!("token_id={id} created")).await;
         Ok(created)
@@ -675,10 +680,13 @@ impl contract::UsersApi for Api {
                     "The code does not match the generated secret.",
                 ));
             }
-            let secret = account.mfa_secret.clone();
+            let (secret, email) = (account.mfa_secret.clone(), account.email.clone());
             users::set_mfa(db, account, true, &secret).await?;
+            mail::notify_security_event(ctx, &email, "Multi-factor authentication was turned on");
         } else {
+            let email = account.email.clone();
             users::set_mfa(db, account, false, "").await?;
+            mail::notify_security_event(ctx, &email, "Multi-factor authentication was turned off");
             let keep = (session.user_id == path.user_id).then(|| session.id.clone());
             sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
         }
@@ -938,7 +946,9 @@ impl contract::UsersApi for Api {
         users::validate_password(&body.new_password, &ctx.state.config())?;
         let subject = links::redeem(db, links::Purpose::PasswordRecovery, &body.code).await?;
         let account = users::get(db, &subject.user_id).await?;
+        let email = account.email.clone();
         users::set_password(ctx, account, body.new_password).await?;
+        mail::notify_security_event(ctx, &email, "The password was reset with an emailed link");
         sessions::revoke_all_for_user(ctx, &subject.user_id, None).await?;
         audits::record(ctx, &subject.user_id, "password reset with an emailed link").await;
         Ok(status_ok())

@@ -69,3 +69,32 @@ pub async fn send(
         .map_err(|e| fail(e.to_string()))?;
     Ok(())
 }
+
+/// Tells `to` about a change to their account (password, MFA, tokens, email address), in
+/// the background: the change has happened whether or not the mail gets through, so a
+/// failure is logged, not returned. Off when EmailSettings.SendEmailNotifications is.
+pub fn notify_security_event(ctx: &crate::rt::Ctx, to: &str, what: &str) {
+    let config = ctx.state.config();
+    if !config.email_settings.send_email_notifications {
+        return;
+    }
+    let (to, site) = (to.to_owned(), config.team_settings.site_name.clone());
+    let subject = format!("[{site}] Your account was changed");
+    let text = format!(
+        "{what} on your {site} account.\n\nIf you did not do this, contact your system \
+         administrator now.\n"
+    );
+    tokio::spawn(async move {
+        if let Err(e) = send(
+            &config,
+            &to,
+            &subject,
+            text,
+            "app.user.send_emails.app_error",
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "sending a security notification");
+        }
+    });
+}

@@ -577,6 +577,11 @@ pub async fn patch(
         if holder.is_some_and(|u| u.id != id) {
             return Err(email_exists());
         }
+        crate::app::mail::notify_security_event(
+            ctx,
+            &account.email,
+            &format!("The email address was changed to {email}"),
+        );
         row.email = Set(email);
         row.email_verified = Set(false);
     }

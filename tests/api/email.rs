@@ -212,3 +212,62 @@ async fn administrators_verify_without_a_token() {
         .into_inner();
     assert_eq!(verified.email_verified, Some(true));
 }
+
+#[tokio::test]
+async fn account_changes_are_notified_by_email() {
+    let (server, mailbox) = setup(|c| c.service_settings.enable_user_access_tokens = true).await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let change = types::UpdateUserPasswordBody {
+        current_password: Some(PASSWORD.into()),
+        new_password: "Changed-pass1".into(),
+    };
+    user.client
+        .update_user_password("me", &change)
+        .await
+        .unwrap();
+    let mail = mailbox.last_to("basic@example.com").await;
+    assert!(
+        mail.data.contains("The password was changed"),
+        "{}",
+        mail.data
+    );
+    // An email change tells the old address.
+    let patch = types::PatchUserBody {
+        email: Some("new@example.com".into()),
+        ..Default::default()
+    };
+    user.client.patch_user("me", &patch).await.unwrap();
+    mailbox
+        .find("basic@example.com", "changed to new@example.com")
+        .await;
+    // A token for the admin tells the admin.
+    let body = types::CreateUserAccessTokenBody {
+        description: "ci".into(),
+    };
+    admin
+        .client
+        .create_user_access_token("me", &body)
+        .await
+        .unwrap();
+    mailbox
+        .find("sysadmin@example.com", "personal access token")
+        .await;
+}
+
+#[tokio::test]
+async fn notifications_follow_send_email_notifications() {
+    let (server, mailbox) = setup(|c| c.email_settings.send_email_notifications = false).await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let change = types::UpdateUserPasswordBody {
+        current_password: Some(PASSWORD.into()),
+        new_password: "Changed-pass1".into(),
+    };
+    user.client
+        .update_user_password("me", &change)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(mailbox.all().is_empty());
+}

@@ -36,6 +36,24 @@ impl Mailbox {
         self.received.lock().unwrap().clone()
     }
 
+    /// A message to `address` whose text contains `needle`, waiting briefly for it.
+    pub async fn find(&self, address: &str, needle: &str) -> Mail {
+        for _ in 0..100 {
+            let found = self.all().into_iter().find(|m| {
+                m.to.iter().any(|t| t.contains(address))
+                    && m.data.replace("=\r\n", "").contains(needle)
+            });
+            if let Some(m) = found {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!(
+            "no mail to {address} with {needle:?}; received {:?}",
+            self.all()
+        );
+    }
+
     /// The last message sent to `address`, waiting briefly for it to arrive.
     pub async fn last_to(&self, address: &str) -> Mail {
         for _ in 0..100 {
