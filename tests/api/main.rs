@@ -15,6 +15,7 @@ mod mfa;
 mod roles;
 mod routing;
 mod sessions;
+mod store;
 mod sweep;
 mod system;
 mod terms;
