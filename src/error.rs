@@ -16,6 +16,7 @@ pub mod ids {
     pub const PERMISSIONS: &str = "api.context.permissions.app_error";
     pub const SESSION_EXPIRED: &str = "api.context.session_expired.app_error";
     pub const TOKEN_PROVIDED: &str = "api.context.token_provided.app_error";
+    pub const MFA_REQUIRED: &str = "api.context.mfa_required.app_error";
     pub const BODY_TOO_LARGE: &str = "api.context.request_body_too_large.app_error";
     pub const NOT_IMPLEMENTED: &str = "api.ferromost.not_implemented.app_error";
     pub const METHOD_NOT_ALLOWED: &str = "api.ferromost.method_not_allowed.app_error";

@@ -120,6 +120,14 @@ async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Resp
             }
         }
     }
+    if let Some(session) = &session {
+        let own = params
+            .iter()
+            .any(|(n, v)| *n == "user_id" && *v == session.user_id);
+        if let Err(e) = auth::require_mfa_if_enforced(&state, session, op.id, own) {
+            return e.into_response_with(&request_id);
+        }
+    }
     let headers = req.headers().clone();
     let path = req.uri().path().to_owned();
     let ctx = Ctx::new(

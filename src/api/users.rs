@@ -54,6 +54,7 @@ mod ids {
     pub const ALREADY_GUEST: &str = "api.user.demote_user_to_guest.already_guest.app_error";
     pub const NOT_GUEST: &str = "api.user.promote_guest_to_user.no_guest.app_error";
     pub const NOT_VERIFIED: &str = "api.user.login.not_verified.app_error";
+    pub const LDAP_NOT_AVAILABLE: &str = "api.user.login_ldap.not_available.app_error";
     pub const RESET_SSO: &str = "api.user.send_password_reset.sso.app_error";
     pub const MFA_REQUIRED: &str = "mfa.validate_token.authenticate.app_error";
     pub const MFA_BAD_CODE: &str = "api.user.check_user_mfa.bad_code.app_error";
@@ -136,6 +137,14 @@ impl contract::UsersApi for Api {
     async fn login(ctx: &Ctx, body: types::LoginBody) -> Result<types::User, ApiError> {
         let config = ctx.state.config();
         let db = ctx.state.db();
+        if body.ldap_only == Some(true) {
+            // AD/LDAP sign-in is not offered (yet): as Mattermost without it.
+            return Err(ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                ids::LDAP_NOT_AVAILABLE,
+                "AD/LDAP sign-in is not available on this server.",
+            ));
+        }
         let login_id = body.login_id.unwrap_or_default();
         let secret = body.password.unwrap_or_default();
         if secret.is_empty() {
@@ -690,6 +699,13 @@ impl contract::UsersApi for Api {
             let keep = (session.user_id == path.user_id).then(|| session.id.clone());
             sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
         }
+        // Cached sessions carry the MFA state: read it again.
+        ctx.state
+            .invalidate(crate::cluster::Invalidation::User {
+                id: path.user_id.clone(),
+                keep: None,
+            })
+            .await?;
         audits::record(ctx, &path.user_id, &format!("mfa active={}", body.activate)).await;
         Ok(status_ok())
     }

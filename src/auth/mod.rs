@@ -37,6 +37,9 @@ pub struct Session {
     pub last_activity_at: i64,
     pub device_id: String,
     pub props: serde_json::Map<String, serde_json::Value>,
+    /// The account's MFA state and sign-in service, read with the session.
+    pub mfa_active: bool,
+    pub auth_service: String,
 }
 
 impl Session {
@@ -60,6 +63,8 @@ impl Session {
             last_activity_at: m.last_activity_at,
             device_id: m.device_id,
             props,
+            mfa_active: false,
+            auth_service: String::new(),
         }
     }
 
@@ -248,13 +253,25 @@ impl SessionCache {
             .filter(session::Column::Token.eq(token))
             .one(state.db())
             .await?;
-        let session = match found {
+        let mut session = match found {
             Some(model) => Session::from_model(model),
             None => match crate::app::tokens::session_for_token(state, token).await? {
                 Some(session) => session,
                 None => return Ok(None),
             },
         };
+        // The account behind it: gone or deactivated ends the session; its MFA state
+        // decides MFA enforcement.
+        let owner = crate::store::entity::user::Entity::find_by_id(session.user_id.clone())
+            .one(state.db())
+            .await?;
+        match owner {
+            Some(owner) if owner.delete_at == 0 => {
+                session.mfa_active = owner.mfa_active;
+                session.auth_service = owner.auth_service;
+            }
+            _ => return Ok(None),
+        }
         if session.is_expired(now) {
             return Ok(None);
         }
@@ -304,4 +321,47 @@ impl SessionCache {
             entries.clear();
         }
     }
+}
+
+/// The operations a person without MFA may still use while MFA is enforced: enough to set it
+/// up, read their own account and sign out.
+const MFA_SETUP_OPERATIONS: [&str; 8] = [
+    "Login",
+    "Logout",
+    "CheckUserMfa",
+    "GenerateMfaSecret",
+    "UpdateUserMfa",
+    "GetPing",
+    "GetClientConfig",
+    "GetClientLicense",
+];
+
+/// ServiceSettings.EnforceMultifactorAuthentication: an email or LDAP account without MFA
+/// gets 403 `api.context.mfa_required.app_error` outside the setup operations (and GetUser
+/// of itself). Bots, tokens and OAuth sessions are exempt.
+pub fn require_mfa_if_enforced(
+    state: &AppState,
+    session: &Session,
+    operation_id: &str,
+    own_user_id_param: bool,
+) -> Result<(), ApiError> {
+    let config = state.config();
+    let settings = &config.service_settings;
+    let enforced =
+        settings.enable_multifactor_authentication && settings.enforce_multifactor_authentication;
+    let applies = !session.mfa_active
+        && (session.auth_service.is_empty() || session.auth_service == "ldap")
+        && !session.is_oauth
+        && !session.is_bot()
+        && !session.is_access_token();
+    let allowed = MFA_SETUP_OPERATIONS.contains(&operation_id)
+        || (operation_id == "GetUser" && own_user_id_param);
+    if enforced && applies && !allowed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ids::MFA_REQUIRED,
+            "This server requires multi-factor authentication; set it up first.",
+        ));
+    }
+    Ok(())
 }

@@ -182,3 +182,41 @@ async fn deactivating_mfa_ends_other_sessions_and_is_guarded() {
         .unwrap();
     assert_app_error(response, 400, "api.context.invalid_param.app_error").await;
 }
+
+#[tokio::test]
+async fn enforcement_confines_people_without_mfa_to_setting_it_up() {
+    let required = "api.context.mfa_required.app_error";
+    let server =
+        TestServer::start_with(|c| c.service_settings.enable_multifactor_authentication = true)
+            .await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    server.configure(|c| c.service_settings.enforce_multifactor_authentication = true);
+    // Administrators are not exempt either.
+    let names = vec!["basic".to_owned()];
+    assert_fails(
+        admin.client.get_users_by_usernames(&names).await,
+        403,
+        required,
+    )
+    .await;
+    assert_fails(user.client.get_user(admin.id()).await, 403, required).await;
+    // What setting it up needs still works.
+    user.client.get_user("me").await.unwrap();
+    let secret = user
+        .client
+        .generate_mfa_secret("me")
+        .await
+        .unwrap()
+        .into_inner()
+        .secret
+        .unwrap();
+    let code = mfa::code_at(&secret, mfa::unix_seconds()).unwrap();
+    let activate = types::UpdateUserMfaBody {
+        activate: true,
+        code: Some(code),
+    };
+    user.client.update_user_mfa("me", &activate).await.unwrap();
+    // With MFA on, the same session may do everything again.
+    user.client.get_user(admin.id()).await.unwrap();
+}

@@ -784,3 +784,19 @@ async fn failed_attempts_are_reset_by_user_managers_and_login_types_are_empty() 
         .into_inner();
     assert_eq!(kind.auth_service.as_deref(), Some(""));
 }
+
+#[tokio::test]
+async fn ldap_only_logins_say_ldap_is_not_available() {
+    let server = TestServer::start().await;
+    server.admin().await;
+    let body = types::LoginBody {
+        ldap_only: Some(true),
+        ..login_body("sysadmin", PASSWORD)
+    };
+    assert_fails(
+        server.anonymous().login(&body).await,
+        501,
+        "api.user.login_ldap.not_available.app_error",
+    )
+    .await;
+}
