@@ -177,7 +177,8 @@ impl QueryMap {
         value.ok_or_else(|| ApiError::invalid_param(name))
     }
 
-    pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
+    /// A number: absent or empty is None; anything that does not parse is a 400.
+    fn parsed<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
         match self.get(name) {
             None | Some("") => Ok(None),
             Some(v) => v
@@ -187,14 +188,12 @@ impl QueryMap {
         }
     }
 
+    pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        self.parsed(name)
+    }
+
     pub fn num(&self, name: &str) -> Result<Option<f64>, ApiError> {
-        match self.get(name) {
-            None | Some("") => Ok(None),
-            Some(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| ApiError::invalid_param(name)),
-        }
+        self.parsed(name)
     }
 
     /// Booleans accept every spelling Go's `strconv.ParseBool` accepts.

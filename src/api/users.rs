@@ -594,9 +594,7 @@ impl contract::UsersApi for Api {
         body: types::RevokeUserAccessTokenBody,
     ) -> Result<types::StatusOk, ApiError> {
         let t = token_for(ctx, &body.token_id, REVOKE_USER_ACCESS_TOKEN).await?;
-        let (owner, id) = (t.user_id.clone(), t.id.clone());
-        tokens::revoke(ctx, t).await?;
-        audits::record(ctx, &owner, &format!("token_id={id} revoked")).await;
+        tokens::change(ctx, t, tokens::Change::Revoke).await?;
         Ok(status_ok())
     }
 
@@ -607,9 +605,7 @@ impl contract::UsersApi for Api {
         body: types::DisableUserAccessTokenBody,
     ) -> Result<types::StatusOk, ApiError> {
         let t = token_for(ctx, &body.token_id, REVOKE_USER_ACCESS_TOKEN).await?;
-        let (owner, id) = (t.user_id.clone(), t.id.clone());
-        tokens::set_active(ctx, t, false).await?;
-        audits::record(ctx, &owner, &format!("token_id={id} disabled")).await;
+        tokens::change(ctx, t, tokens::Change::Disable).await?;
         Ok(status_ok())
     }
 
@@ -620,9 +616,7 @@ impl contract::UsersApi for Api {
         body: types::EnableUserAccessTokenBody,
     ) -> Result<types::StatusOk, ApiError> {
         let t = token_for(ctx, &body.token_id, CREATE_USER_ACCESS_TOKEN).await?;
-        let (owner, id) = (t.user_id.clone(), t.id.clone());
-        tokens::set_active(ctx, t, true).await?;
-        audits::record(ctx, &owner, &format!("token_id={id} enabled")).await;
+        tokens::change(ctx, t, tokens::Change::Enable).await?;
         Ok(status_ok())
     }
 

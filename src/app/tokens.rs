@@ -157,7 +157,36 @@ async fn end_sessions(ctx: &Ctx, token: &str) -> Result<(), ApiError> {
         .await
 }
 
-pub async fn set_active(ctx: &Ctx, t: pat::Model, active: bool) -> Result<(), ApiError> {
+/// What can happen to an existing token.
+#[derive(Clone, Copy)]
+pub enum Change {
+    Revoke,
+    Disable,
+    Enable,
+}
+
+/// Revokes, disables or enables `t`, and records it in the owner's audit trail.
+pub async fn change(ctx: &Ctx, t: pat::Model, what: Change) -> Result<(), ApiError> {
+    let (owner, id) = (t.user_id.clone(), t.id.clone());
+    let verb = match what {
+        Change::Revoke => {
+            revoke(ctx, t).await?;
+            "revoked"
+        }
+        Change::Disable => {
+            set_active(ctx, t, false).await?;
+            "disabled"
+        }
+        Change::Enable => {
+            set_active(ctx, t, true).await?;
+            "enabled"
+        }
+    };
+    crate::app::audits::record(ctx, &owner, &format!("token_id={id} {verb}")).await;
+    Ok(())
+}
+
+async fn set_active(ctx: &Ctx, t: pat::Model, active: bool) -> Result<(), ApiError> {
     let token = t.token.clone();
     let mut row = t.into_active_model();
     row.is_active = Set(active);
@@ -168,7 +197,7 @@ pub async fn set_active(ctx: &Ctx, t: pat::Model, active: bool) -> Result<(), Ap
     Ok(())
 }
 
-pub async fn revoke(ctx: &Ctx, t: pat::Model) -> Result<(), ApiError> {
+async fn revoke(ctx: &Ctx, t: pat::Model) -> Result<(), ApiError> {
     pat::Entity::delete_by_id(t.id.clone())
         .exec(ctx.state.db())
         .await?;
