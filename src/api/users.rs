@@ -1422,6 +1422,77 @@ impl contract::UsersApi for Api {
         .await;
         Ok(updated)
     }
+
+    /// `POST /api/v4/users/login/switch`: moves the caller's account between sign-in
+    /// services. No OAuth or AD/LDAP provider is offered yet, so switching to one answers
+    /// that it is not available, as Mattermost does without them; an account that came in
+    /// through one (an import, say) can switch back to email with a new password.
+    async fn switch_account_type(
+        ctx: &Ctx,
+        body: types::SwitchAccountTypeBody,
+    ) -> Result<types::SwitchAccountTypeResponse, ApiError> {
+        const OAUTH: [&str; 4] = ["gitlab", "google", "office365", "openid"];
+        let is_email = |s: &str| s.is_empty() || s == "email";
+        let (from, to) = (body.current_service.as_str(), body.new_service.as_str());
+        let unavailable = |id: &'static str| {
+            ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                id,
+                "That sign-in service is not available on this server.",
+            )
+        };
+        if is_email(from) && OAUTH.contains(&to) {
+            return Err(unavailable(
+                "api.user.email_to_oauth.not_available.app_error",
+            ));
+        }
+        if is_email(from) && to == "ldap" {
+            return Err(unavailable(
+                "api.user.email_to_ldap.not_available.app_error",
+            ));
+        }
+        if from == "ldap" && is_email(to) {
+            return Err(unavailable(
+                "api.user.ldap_to_email.not_available.app_error",
+            ));
+        }
+        if !(OAUTH.contains(&from) && is_email(to)) {
+            return Err(ApiError::invalid_param("switch_request"));
+        }
+        let session = ctx.session()?;
+        let db = ctx.state.db();
+        let account = users::get(db, &session.user_id).await?;
+        if body.email.as_deref().map(str::to_lowercase).as_deref() != Some(account.email.as_str()) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.user.oauth_to_email.context.app_error",
+                "The email address is not the signed-in account's.",
+            ));
+        }
+        if account.auth_service != from {
+            return Err(ApiError::invalid_param("current_service"));
+        }
+        let password = body
+            .password
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| ApiError::invalid_param("password"))?;
+        users::validate_password(&password, &ctx.state.config())?;
+        let to_email = types::UserAuthData {
+            auth_service: String::new(),
+            auth_data: String::new(),
+        };
+        users::set_auth(ctx, account, to_email).await?;
+        users::set_password(ctx, users::get(db, &session.user_id).await?, password).await?;
+        audits::record(
+            ctx,
+            &session.user_id,
+            &format!("switched from {from} to email"),
+        )
+        .await;
+        Ok(types::SwitchAccountTypeResponse {
+            follow_link: Some("/login?extra=signin_change".to_owned()),
+        })
+    }
 }
 
 fn status_ok() -> types::StatusOk {

@@ -800,3 +800,77 @@ async fn ldap_only_logins_say_ldap_is_not_available() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn switching_sign_in_services() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let switch = |from: &str, to: &str, password: Option<&str>| types::SwitchAccountTypeBody {
+        current_service: from.into(),
+        new_service: to.into(),
+        email: Some("basic@example.com".into()),
+        password: password.map(str::to_owned),
+        ldap_id: None,
+        mfa_code: None,
+    };
+    assert_fails(
+        user.client
+            .switch_account_type(&switch("email", "gitlab", Some(PASSWORD)))
+            .await,
+        501,
+        "api.user.email_to_oauth.not_available.app_error",
+    )
+    .await;
+    assert_fails(
+        user.client
+            .switch_account_type(&switch("", "ldap", Some(PASSWORD)))
+            .await,
+        501,
+        "api.user.email_to_ldap.not_available.app_error",
+    )
+    .await;
+    // An account that came in through GitLab switches back to email with a new password.
+    let gitlab = types::UserAuthData {
+        auth_service: "gitlab".into(),
+        auth_data: "42".into(),
+    };
+    admin
+        .client
+        .update_user_auth(user.id(), &gitlab)
+        .await
+        .unwrap();
+    let user = {
+        // Its sessions ended with the move; sign it in as an SSO session would be.
+        let account = ferromost::app::users::find_by_username(server.state.db(), "basic")
+            .await
+            .unwrap()
+            .unwrap();
+        let session = ferromost::app::sessions::create(
+            server.state.db(),
+            &server.state.config(),
+            &account,
+            "",
+            "test",
+        )
+        .await
+        .unwrap();
+        server.client_with_token(&session.token)
+    };
+    let switched = user
+        .switch_account_type(&switch("gitlab", "email", Some("Back-2-email")))
+        .await
+        .unwrap();
+    assert_eq!(
+        switched.into_inner().follow_link.as_deref(),
+        Some("/login?extra=signin_change")
+    );
+    server.login("basic", "Back-2-email").await;
+    assert_fails(
+        user.switch_account_type(&switch("gitlab", "email", Some("x")))
+            .await,
+        401,
+        "api.context.session_expired.app_error",
+    )
+    .await;
+}
