@@ -53,6 +53,9 @@ section!(ServiceSettings {
     tls_strict_transport: bool = false,
     #[serde(rename = "TLSStrictTransportMaxAge")]
     tls_strict_transport_max_age: i64 = 63_072_000,
+    /// mmctl's local mode: a Unix socket whose requests are fully authorised.
+    enable_local_mode: bool = false,
+    local_mode_socket_location: String = "/var/tmp/mattermost_local.socket".to_owned(),
 });
 
 section!(TeamSettings {

@@ -38,3 +38,25 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+/// Serves the application on the local-mode Unix socket at `path` (mmctl's local mode):
+/// every request there is fully authorised, so the socket is created readable and writable
+/// by this user only.
+#[cfg(unix)]
+pub async fn serve_local(
+    path: &std::path::Path,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let listener = tokio::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    let app = app(state).layer(axum::Extension(router::LocalMode));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -39,7 +39,28 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| format!("listening on {address}: {e}"))?;
     tracing::info!(address, "ferromost is serving the Mattermost API v4");
-    ferromost::serve(listener, state.clone(), shutdown_signal())
+    // One signal stops every listener.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let local = state.config().service_settings.clone();
+    #[cfg(unix)]
+    if local.enable_local_mode {
+        let path = PathBuf::from(&local.local_mode_socket_location);
+        let (state, rx) = (state.clone(), stopped.clone());
+        tracing::info!(socket = %path.display(), "local mode is on");
+        tokio::spawn(async move {
+            if let Err(e) = ferromost::serve_local(&path, state, until_stopped(rx)).await {
+                tracing::error!(error = %e, socket = %path.display(), "local mode");
+            }
+        });
+    }
+    ferromost::serve(listener, state.clone(), until_stopped(stopped))
         .await
         .map_err(|e| format!("serving: {e}"))?;
     tracing::info!("in-flight requests finished; closing the database");

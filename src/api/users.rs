@@ -810,15 +810,18 @@ impl contract::UsersApi for Api {
         Ok(status_ok())
     }
 
-    /// `DELETE /api/v4/users`: local mode only (mmctl over the server's Unix socket), so a
-    /// request over HTTP is refused.
+    /// `DELETE /api/v4/users`: local mode only (mmctl over the server's Unix socket); over
+    /// HTTP it is refused. Removes every account and everything that is only theirs.
     async fn permanent_delete_all_users(ctx: &Ctx) -> Result<serde_json::Value, ApiError> {
-        ctx.session()?;
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ids::LOCAL_ONLY,
-            "This operation is only available in local mode.",
-        ))
+        if !ctx.session()?.is_local() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ids::LOCAL_ONLY,
+                "This operation is only available in local mode.",
+            ));
+        }
+        users::permanent_delete_all(ctx).await?;
+        Ok(serde_json::json!({"status": "OK"}))
     }
 
     /// `PUT /api/v4/users/{user_id}`: the user, or edit_other_users. The profile fields not

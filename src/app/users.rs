@@ -920,3 +920,28 @@ pub async fn set_auth(
         auth_service: updated.auth_service,
     })
 }
+
+/// Removes every account with its sessions, tokens, preferences, audits, bot rows, emailed
+/// links and pictures (PermanentDeleteAllUsers, local mode).
+pub async fn permanent_delete_all(ctx: &Ctx) -> Result<(), ApiError> {
+    use crate::store::entity::{audit, preference, token, user_access_token};
+    let txn = ctx.state.db().begin().await?;
+    session::Entity::delete_many().exec(&txn).await?;
+    user_access_token::Entity::delete_many().exec(&txn).await?;
+    preference::Entity::delete_many().exec(&txn).await?;
+    audit::Entity::delete_many().exec(&txn).await?;
+    token::Entity::delete_many().exec(&txn).await?;
+    bot::Entity::delete_many().exec(&txn).await?;
+    user::Entity::delete_many().exec(&txn).await?;
+    txn.commit().await?;
+    ctx.state.invalidate(Invalidation::AllSessions).await?;
+    let files = std::path::PathBuf::from(&ctx.state.config().file_settings.directory);
+    for dir in ["users", "bots"] {
+        if let Err(e) = tokio::fs::remove_dir_all(files.join(dir)).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(ApiError::internal(e));
+        }
+    }
+    Ok(())
+}

@@ -80,6 +80,36 @@ impl Session {
             .unwrap_or_default()
     }
 
+    /// The session of a request over the local-mode socket: fully authorised, as
+    /// Mattermost's unrestricted local sessions are; it belongs to no account.
+    pub fn local() -> Self {
+        let mut props = serde_json::Map::new();
+        props.insert(
+            "local".to_owned(),
+            serde_json::Value::String("true".to_owned()),
+        );
+        Self {
+            id: String::new(),
+            token: String::new(),
+            user_id: String::new(),
+            roles: "system_admin".to_owned(),
+            csrf_token: String::new(),
+            is_oauth: false,
+            create_at: 0,
+            expires_at: 0,
+            last_activity_at: 0,
+            device_id: String::new(),
+            props,
+            mfa_active: true,
+            auth_service: String::new(),
+        }
+    }
+
+    /// True for the local-mode session.
+    pub fn is_local(&self) -> bool {
+        self.prop("local") == "true"
+    }
+
     /// True for a session made from a personal access token or a bot token.
     pub fn is_access_token(&self) -> bool {
         self.prop("type") == crate::app::tokens::SESSION_TYPE

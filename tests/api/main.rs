@@ -10,6 +10,8 @@ mod contract;
 mod directory;
 mod email;
 mod images;
+#[cfg(unix)]
+mod local;
 mod matrix;
 mod mfa;
 mod roles;

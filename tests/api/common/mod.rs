@@ -94,6 +94,10 @@ impl TestServer {
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::default();
         config.password_settings.pbkdf2_iterations = 1_000;
+        // Pictures and icons in a folder of this test's own.
+        let files =
+            std::env::temp_dir().join(format!("ferromost_files_{}", ferromost::ids::new_id()));
+        config.file_settings.directory = files.display().to_string();
         fresh_database(&mut config).await;
         adjust(&mut config);
         Self::serve(config).await
