@@ -86,3 +86,53 @@ async fn starts_with_nothing_configured_and_stops_gracefully_on_sigterm() {
     assert!(status.success(), "exit status {status}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn local_mode_switched_on_through_the_environment_answers_on_its_socket() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir =
+        std::env::temp_dir().join(format!("ferromost-local-bin-{}", ferromost::ids::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join("local.socket");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferromost"))
+        .current_dir(&dir)
+        .env_clear()
+        .env(
+            "MM_SERVICESETTINGS_LISTENADDRESS",
+            format!("127.0.0.1:{}", free_port()),
+        )
+        .env("MM_SERVICESETTINGS_ENABLELOCALMODE", "true")
+        .env("MM_SERVICESETTINGS_LOCALMODESOCKETLOCATION", &socket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut stream = loop {
+        if let Ok(s) = tokio::net::UnixStream::connect(&socket).await {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no local-mode socket"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    stream
+        .write_all(b"GET /api/v4/roles HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status}");
+    std::fs::remove_dir_all(&dir).ok();
+}
