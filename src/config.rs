@@ -96,8 +96,10 @@ section!(EmailSettings {
     smtp_server: String = "localhost".to_owned(),
     #[serde(rename = "SMTPPort")]
     smtp_port: String = "10025".to_owned(),
-    /// "" (plain SMTP) is what ferromost speaks today; "TLS" and "STARTTLS" are refused.
+    /// "" (plain SMTP), "STARTTLS" (upgrade required) or "TLS" (TLS from the start).
     connection_security: String = String::new(),
+    /// Accept any certificate from the SMTP server (self-signed test servers only).
+    skip_server_certificate_verification: bool = false,
     #[serde(rename = "EnableSMTPAuth")]
     enable_smtp_auth: bool = false,
     #[serde(rename = "SMTPUsername")]

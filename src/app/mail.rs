@@ -1,9 +1,10 @@
-//! Sending email over SMTP with EmailSettings (plain SMTP, optional AUTH).
+//! Sending email over SMTP with EmailSettings: plain, STARTTLS or TLS, optional AUTH.
 
 use crate::config::Config;
 use crate::error::ApiError;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
@@ -25,12 +26,6 @@ pub async fn send(
         .detail(detail)
     };
     let settings = &config.email_settings;
-    if !settings.connection_security.is_empty() {
-        return Err(fail(format!(
-            "EmailSettings.ConnectionSecurity {:?} is not supported yet; use \"\"",
-            settings.connection_security
-        )));
-    }
     let from_name = if settings.feedback_name.is_empty() {
         config.team_settings.site_name.clone()
     } else {
@@ -50,9 +45,22 @@ pub async fn send(
         .smtp_port
         .parse()
         .map_err(|_| fail("EmailSettings.SMTPPort".to_owned()))?;
+    let tls = || {
+        TlsParameters::builder(settings.smtp_server.clone())
+            .dangerous_accept_invalid_certs(settings.skip_server_certificate_verification)
+            .build()
+            .map_err(|e| fail(format!("TLS: {e}")))
+    };
+    let security = match settings.connection_security.as_str() {
+        "" => Tls::None,
+        "STARTTLS" => Tls::Required(tls()?),
+        "TLS" => Tls::Wrapper(tls()?),
+        other => return Err(fail(format!("EmailSettings.ConnectionSecurity {other:?}"))),
+    };
     let mut transport =
         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_server)
             .port(port)
+            .tls(security)
             .timeout(Some(Duration::from_secs(
                 settings.smtp_server_timeout.max(1),
             )));

@@ -271,3 +271,35 @@ async fn notifications_follow_send_email_notifications() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(mailbox.all().is_empty());
 }
+
+#[tokio::test]
+async fn mail_goes_over_starttls_when_configured() {
+    let (mailbox, port) = Mailbox::start_tls().await;
+    let server = TestServer::start_with(|c| {
+        c.email_settings.smtp_server = "127.0.0.1".into();
+        c.email_settings.smtp_port = port.to_string();
+        c.email_settings.connection_security = "STARTTLS".into();
+        c.email_settings.skip_server_certificate_verification = true;
+    })
+    .await;
+    let admin = server.admin().await;
+    server.user(&admin, "basic").await;
+    server
+        .anonymous()
+        .send_password_reset_email(&reset_to("basic@example.com"))
+        .await
+        .unwrap();
+    let mail = mailbox.last_to("basic@example.com").await;
+    assert!(mail.tls, "the message came over TLS");
+    // Without skipping verification, a self-signed certificate is refused.
+    server.configure(|c| c.email_settings.skip_server_certificate_verification = false);
+    let response = server
+        .http()
+        .post(server.api("/users/password/reset/send"))
+        .json(&serde_json::json!({"email": "basic@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    crate::common::assert_app_error(response, 500, "api.user.send_password_reset.send.app_error")
+        .await;
+}

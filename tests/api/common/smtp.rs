@@ -1,15 +1,21 @@
 //! A real SMTP server on loopback that keeps what it receives, so tests read the mail the
-//! server actually sent (no mock of the sending code).
+//! server actually sent (no mock of the sending code). It can offer STARTTLS with a
+//! self-signed certificate, and records whether each message came over TLS.
 
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-/// One message as received: the envelope recipients and the raw data.
+/// One message as received: the envelope recipients, the raw data, and whether it came
+/// over TLS.
 #[derive(Clone, Debug)]
 pub struct Mail {
     pub to: Vec<String>,
     pub data: String,
+    pub tls: bool,
 }
 
 #[derive(Clone, Default)]
@@ -17,16 +23,46 @@ pub struct Mailbox {
     received: Arc<Mutex<Vec<Mail>>>,
 }
 
+type Received = Arc<Mutex<Vec<Mail>>>;
+
 impl Mailbox {
-    /// Starts the listener; returns it and its port.
+    /// Starts a plain SMTP listener; returns it and its port.
     pub async fn start() -> (Self, u16) {
+        Self::listen(None).await
+    }
+
+    /// Starts a listener that offers STARTTLS with a self-signed certificate.
+    pub async fn start_tls() -> (Self, u16) {
+        let cert = rcgen::generate_simple_self_signed(vec![
+            "127.0.0.1".to_owned(),
+            "localhost".to_owned(),
+        ])
+        .unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
+        let chain = vec![CertificateDer::from(cert.cert.der().to_vec())];
+        let config = ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        Self::listen(Some(TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    async fn listen(tls: Option<TlsAcceptor>) -> (Self, u16) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mailbox = Self::default();
         let received = mailbox.received.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(session(socket, received.clone()));
+                let (received, tls) = (received.clone(), tls.clone());
+                tokio::spawn(async move {
+                    if let Some(plain) = dialogue(socket, &received, tls.is_some(), false).await
+                        && let Some(acceptor) = tls
+                        && let Ok(secure) = acceptor.accept(plain).await
+                    {
+                        dialogue(secure, &received, false, true).await;
+                    }
+                });
             }
         });
         (mailbox, port)
@@ -88,19 +124,45 @@ impl Mail {
     }
 }
 
-async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Mail>>>) {
-    let (read, mut write) = socket.into_split();
-    let mut lines = BufReader::new(read).lines();
+/// Speaks SMTP on `stream` until QUIT, or until the client asks for STARTTLS (when
+/// `offer_starttls`), in which case the stream comes back to be upgraded.
+async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    received: &Received,
+    offer_starttls: bool,
+    secure: bool,
+) -> Option<S> {
+    let mut reader = BufReader::new(stream);
+    if !secure {
+        reader
+            .get_mut()
+            .write_all(b"220 localhost ESMTP test\r\n")
+            .await
+            .ok()?;
+    }
     let mut to = Vec::new();
-    let _ = write.write_all(b"220 localhost ESMTP test\r\n").await;
-    while let Ok(Some(line)) = lines.next_line().await {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await.ok()? == 0 {
+            return None;
+        }
         let verb = line
             .split_whitespace()
             .next()
             .unwrap_or_default()
             .to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
+            "EHLO" | "HELO" if offer_starttls => b"250-localhost\r\n250 STARTTLS\r\n",
             "EHLO" | "HELO" => b"250 localhost\r\n",
+            "STARTTLS" if offer_starttls => {
+                reader
+                    .get_mut()
+                    .write_all(b"220 ready for TLS\r\n")
+                    .await
+                    .ok()?;
+                return Some(reader.into_inner());
+            }
             "MAIL" => {
                 to.clear();
                 b"250 OK\r\n"
@@ -114,29 +176,31 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Mail>>>)
                 b"250 OK\r\n"
             }
             "DATA" => {
-                let _ = write.write_all(b"354 go ahead\r\n").await;
+                reader.get_mut().write_all(b"354 go ahead\r\n").await.ok()?;
                 let mut data = String::new();
-                while let Ok(Some(l)) = lines.next_line().await {
-                    if l == "." {
+                loop {
+                    let mut l = String::new();
+                    if reader.read_line(&mut l).await.ok()? == 0 {
+                        return None;
+                    }
+                    if l.trim_end_matches(['\r', '\n']) == "." {
                         break;
                     }
                     data.push_str(&l);
-                    data.push_str("\r\n");
                 }
                 received.lock().unwrap().push(Mail {
                     to: to.clone(),
                     data,
+                    tls: secure,
                 });
                 b"250 queued\r\n"
             }
             "QUIT" => {
-                let _ = write.write_all(b"221 bye\r\n").await;
-                return;
+                let _ = reader.get_mut().write_all(b"221 bye\r\n").await;
+                return None;
             }
             _ => b"250 OK\r\n",
         };
-        if write.write_all(reply).await.is_err() {
-            return;
-        }
+        reader.get_mut().write_all(reply).await.ok()?;
     }
 }
