@@ -2,6 +2,7 @@
 //! trait on [`Api`]. A trait method left alone answers the generated 501.
 
 mod bots;
+mod data_retention;
 mod roles;
 mod schemes;
 mod system;
@@ -21,7 +22,6 @@ impl contract::CloudApi for Api {}
 impl contract::ClusterApi for Api {}
 impl contract::CommandsApi for Api {}
 impl contract::ComplianceApi for Api {}
-impl contract::DataRetentionApi for Api {}
 impl contract::ElasticsearchApi for Api {}
 impl contract::EmojiApi for Api {}
 impl contract::ExportsApi for Api {}

@@ -874,3 +874,30 @@ async fn switching_sign_in_services() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn retention_policies_that_apply_to_a_user() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let mine = user
+        .client
+        .get_team_policies_for_user("me", None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(mine.policies.is_empty() && mine.total_count == Some(0));
+    admin
+        .client
+        .get_channel_policies_for_user(user.id(), None, None)
+        .await
+        .unwrap();
+    assert_fails(
+        user.client
+            .get_channel_policies_for_user(admin.id(), None, None)
+            .await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+}
