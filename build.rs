@@ -446,15 +446,12 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
             }
         };
         let (ok_ty, finish) = match &op.reply {
-            Reply::Typed(ty) => (ty.clone(), quote!(rt::json_reply(&ctx, status, &out))),
+            Reply::Typed(ty) => (ty.clone(), quote!(rt::json_reply(status, &out))),
             Reply::Json => (
                 quote!(serde_json::Value),
-                quote!(rt::json_reply(&ctx, status, &out)),
+                quote!(rt::json_reply(status, &out)),
             ),
-            Reply::Binary => (
-                quote!(rt::Binary),
-                quote!(rt::binary_reply(&ctx, status, out)),
-            ),
+            Reply::Binary => (quote!(rt::Binary), quote!(rt::binary_reply(status, out))),
         };
         let id = &op.id;
         let status = op.status;
@@ -474,7 +471,7 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
                             #parse
                             let out = <Api as #tr>::#fn_name(#pass).await?;
                             let status = rt::status(#status);
-                            Ok(#finish)
+                            #finish
                         }.await;
                         rt::finish(ctx, result)
                     })

@@ -320,25 +320,22 @@ pub fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
 }
 
-pub fn json_reply<T: serde::Serialize>(_ctx: &Ctx, status: StatusCode, out: &T) -> Response {
-    match serde_json::to_vec(out) {
-        Ok(body) => (
-            status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response(),
-        Err(e) => ApiError::internal(format!("encoding the reply: {e}")).into_response_with(""),
-    }
+/// A JSON success body with `status`.
+pub fn json_reply<T: serde::Serialize>(status: StatusCode, out: &T) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(out)
+        .map_err(|e| ApiError::internal(format!("encoding the reply: {e}")))?;
+    let content_type = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )];
+    Ok((status, content_type, body).into_response())
 }
 
-pub fn binary_reply(_ctx: &Ctx, status: StatusCode, out: Binary) -> Response {
+/// A binary success body (an image, a file) with `status`.
+pub fn binary_reply(status: StatusCode, out: Binary) -> Result<Response, ApiError> {
     let content_type = HeaderValue::from_str(&out.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    (status, [(header::CONTENT_TYPE, content_type)], out.bytes).into_response()
+    Ok((status, [(header::CONTENT_TYPE, content_type)], out.bytes).into_response())
 }
 
 /// Where an operation without a handler is routed: the generated 501, before any parsing.
