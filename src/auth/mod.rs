@@ -17,6 +17,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const SESSION_COOKIE: &str = "MMAUTHTOKEN";
 pub const USER_COOKIE: &str = "MMUSERID";
@@ -266,9 +267,22 @@ async fn keep_alive(state: &AppState, mut session: Session) -> Result<Option<Ses
 
 /// Sessions by token, so that authenticating a request costs no database round trip.
 /// Entries live at most `SessionCacheInMinutes`; logout and revocation remove them at once.
-#[derive(Default)]
 pub struct SessionCache {
     entries: Mutex<HashMap<String, (Session, i64)>>,
+    /// The size at which the next insert first sweeps out retired entries.
+    sweep_at: AtomicUsize,
+}
+
+/// The cache size below which it is never swept.
+const SWEEP_FLOOR: usize = 1024;
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::default(),
+            sweep_at: AtomicUsize::new(SWEEP_FLOOR),
+        }
+    }
 }
 
 impl SessionCache {
@@ -305,10 +319,32 @@ impl SessionCache {
         if session.is_expired(now) {
             return Ok(None);
         }
+        self.store(token, &session, now, ttl);
+        Ok(Some(session))
+    }
+
+    /// Caches `session` under `token`. Tokens used once and never again would otherwise
+    /// stay forever: past a size, whatever the TTL has retired is dropped first (at most
+    /// once per doubling, so it stays cheap).
+    fn store(&self, token: &str, session: &Session, now: i64, ttl: i64) {
         if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= self.sweep_at.load(Ordering::Relaxed) {
+                entries.retain(|_, (s, at)| now - *at <= ttl && !s.is_expired(now));
+                let next = (entries.len() * 2).max(SWEEP_FLOOR);
+                self.sweep_at.store(next, Ordering::Relaxed);
+            }
             entries.insert(token.to_owned(), (session.clone(), now));
         }
-        Ok(Some(session))
+    }
+
+    /// How many sessions are cached (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn cached(&self, token: &str, now: i64, ttl: i64) -> Option<Session> {
@@ -394,4 +430,24 @@ pub fn require_mfa_if_enforced(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_sweeps_retired_entries_as_it_grows() {
+        let cache = SessionCache::default();
+        let session = Session::local();
+        let ttl = 60_000;
+        for i in 0..SWEEP_FLOOR {
+            cache.store(&format!("old{i}"), &session, 0, ttl);
+        }
+        assert_eq!(cache.len(), SWEEP_FLOOR);
+        // Past the TTL, the next insert sweeps the old ones out.
+        cache.store("fresh", &session, ttl + 1, ttl);
+        assert_eq!(cache.len(), 1);
+        assert!(cache.cached("fresh", ttl + 2, ttl).is_some());
+    }
 }
