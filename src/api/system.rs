@@ -4,7 +4,9 @@ use super::Api;
 use crate::app::audits;
 use crate::auth::permissions::ids::MANAGE_SYSTEM;
 use crate::auth::permissions::{SYSCONSOLE_READ, require_system, require_system_any};
-use crate::contract::{self, GetAuditsQuery, GetClientConfigQuery, GetPingQuery, types};
+use crate::contract::{
+    self, GetAuditsQuery, GetClientConfigQuery, GetClientLicenseQuery, GetPingQuery, types,
+};
 use crate::error::ApiError;
 use crate::router::{BUILD_NUMBER, MATTERMOST_VERSION};
 use crate::rt::Ctx;
@@ -53,6 +55,22 @@ impl contract::SystemApi for Api {
     async fn get_config(ctx: &Ctx) -> Result<types::Config, ApiError> {
         require_system_any(ctx, &SYSCONSOLE_READ).await?;
         serde_json::from_value(ctx.state.config().sanitized()).map_err(ApiError::internal)
+    }
+
+    /// `GET /api/v4/license/client?format=old`: no permission. ferromost needs no licence
+    /// and holds none, so clients see an unlicensed server (what they read at start-up).
+    async fn get_client_license(
+        _ctx: &Ctx,
+        query: GetClientLicenseQuery,
+    ) -> Result<serde_json::Value, ApiError> {
+        if query.format != "old" {
+            return Err(ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "api.license.client.old_format.app_error",
+                "Only format=old is supported for the client license.",
+            ));
+        }
+        Ok(serde_json::json!({"IsLicensed": "false"}))
     }
 
     /// `GET /api/v4/config/client?format=old`: no permission. The subset of settings that

@@ -59,3 +59,14 @@ async fn the_client_config_is_public_in_the_old_format_only() {
     let response = server.get("/config/client?format=new").await;
     assert_app_error(response, 501, "api.config.client.old_format.app_error").await;
 }
+
+#[tokio::test]
+async fn the_client_license_says_unlicensed() {
+    let server = TestServer::start().await;
+    let response = server.get("/license/client?format=old").await;
+    assert_eq!(response.status(), 200);
+    let license: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(license, serde_json::json!({"IsLicensed": "false"}));
+    let response = server.get("/license/client?format=new").await;
+    assert_app_error(response, 501, "api.license.client.old_format.app_error").await;
+}
