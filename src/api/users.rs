@@ -358,7 +358,7 @@ impl contract::UsersApi for Api {
     /// `GET /api/v4/users/stats`: permission: a session. Active accounts, bots excluded.
     async fn get_total_users_stats(ctx: &Ctx) -> Result<types::UsersStats, ApiError> {
         ctx.session()?;
-        let count = users::count_active_humans(ctx.state.db()).await?;
+        let count = directory::count_active_humans(ctx).await?;
         Ok(types::UsersStats {
             total_users_count: Some(count),
         })
@@ -1384,7 +1384,7 @@ impl contract::UsersApi for Api {
     /// no user limit, so the limit is 0 (none), beside the count of active people.
     async fn get_user_limits(ctx: &Ctx) -> Result<Vec<types::UserLimits>, ApiError> {
         require_system(ctx, SYSCONSOLE_READ_USERS).await?;
-        let active = users::count_active_humans(ctx.state.db()).await?;
+        let active = directory::count_active_humans(ctx).await?;
         Ok(vec![types::UserLimits {
             max_users_limit: Some(0),
             active_user_count: Some(active),

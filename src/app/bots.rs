@@ -193,17 +193,13 @@ pub async fn set_active(
     account: BotAccount,
     active: bool,
 ) -> Result<BotAccount, ApiError> {
-    let id = account.bot.user_id.clone();
     let now = now_millis();
     let mut row = account.bot.into_active_model();
     row.delete_at = Set(if active { 0 } else { now });
     row.update_at = Set(now);
     let bot = row.update(ctx.state.db()).await?;
-    users::set_active(ctx, account.user, active).await?;
-    if !active {
-        sessions::revoke_all_for_user(ctx, &id, None).await?;
-    }
-    let user = users::get(ctx.state.db(), &id).await?;
+    // Deactivating the user ends its sessions, its tokens' included.
+    let user = users::set_active(ctx, account.user, active).await?;
     Ok(BotAccount { bot, user })
 }
 
@@ -289,8 +285,9 @@ pub async fn convert_bot_to_user(
         "system_user"
     };
     let user = users::get(ctx.state.db(), &id).await?;
-    users::set_roles(ctx, user, roles).await?;
-    users::set_active(ctx, users::get(ctx.state.db(), &id).await?, true).await
+    let user = users::set_roles(ctx, user, roles).await?;
+    users::set_active(ctx, user, true).await?;
+    Ok(())
 }
 
 fn icon_path(ctx: &Ctx, id: &str) -> PathBuf {

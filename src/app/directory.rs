@@ -218,3 +218,13 @@ pub async fn report(
     }
     Ok(rows)
 }
+
+/// Active accounts that are not bots (Mattermost's total user count).
+pub async fn count_active_humans(ctx: &Ctx) -> Result<i64, ApiError> {
+    let filter = Filter {
+        active: Some(true),
+        exclude_bots: true,
+        ..Filter::default()
+    };
+    count(ctx, &filter).await
+}

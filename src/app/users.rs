@@ -463,39 +463,31 @@ pub fn to_api(
     }
 }
 
-/// Active accounts that are not bots (Mattermost's total user count).
-pub async fn count_active_humans(db: &impl ConnectionTrait) -> Result<i64, ApiError> {
-    let bots: Vec<String> = bot::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| b.user_id)
-        .collect();
-    let count = user::Entity::find()
-        .filter(user::Column::DeleteAt.eq(0))
-        .filter(user::Column::Id.is_not_in(bots))
-        .count(db)
-        .await?;
-    Ok(i64::try_from(count).unwrap_or(i64::MAX))
-}
-
-/// Activates or deactivates `account`; deactivation ends its sessions at once.
-pub async fn set_active(ctx: &Ctx, account: user::Model, active: bool) -> Result<(), ApiError> {
-    let id = account.id.clone();
+/// Activates or deactivates `account`; deactivation ends its sessions at once. Returns
+/// the updated row.
+pub async fn set_active(
+    ctx: &Ctx,
+    account: user::Model,
+    active: bool,
+) -> Result<user::Model, ApiError> {
     let now = now_millis();
     let mut row = account.into_active_model();
     row.delete_at = Set(if active { 0 } else { now });
     row.update_at = Set(now);
-    row.update(ctx.state.db()).await?;
+    let updated = row.update(ctx.state.db()).await?;
     if !active {
-        crate::app::sessions::revoke_all_for_user(ctx, &id, None).await?;
+        crate::app::sessions::revoke_all_for_user(ctx, &updated.id, None).await?;
     }
-    Ok(())
+    Ok(updated)
 }
 
 /// Gives `account` the system roles `roles` (space-separated, each an existing role) and
 /// carries them into the account's sessions.
-pub async fn set_roles(ctx: &Ctx, account: user::Model, roles: &str) -> Result<(), ApiError> {
+pub async fn set_roles(
+    ctx: &Ctx,
+    account: user::Model,
+    roles: &str,
+) -> Result<user::Model, ApiError> {
     let names: Vec<&str> = roles.split_whitespace().collect();
     let valid_name = |n: &str| {
         n.len() <= 64
@@ -522,7 +514,7 @@ pub async fn set_roles(ctx: &Ctx, account: user::Model, roles: &str) -> Result<(
     let mut row = account.into_active_model();
     row.roles = Set(roles.clone());
     row.update_at = Set(now_millis());
-    row.update(db).await?;
+    let updated = row.update(db).await?;
     session::Entity::update_many()
         .col_expr(session::Column::Roles, Expr::value(roles))
         .filter(session::Column::UserId.eq(id.clone()))
@@ -530,7 +522,8 @@ pub async fn set_roles(ctx: &Ctx, account: user::Model, roles: &str) -> Result<(
         .await?;
     ctx.state
         .invalidate(Invalidation::User { id, keep: None })
-        .await
+        .await?;
+    Ok(updated)
 }
 
 /// A patch that changes nothing, to fill in with the fields that do change.
