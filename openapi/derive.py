@@ -149,6 +149,21 @@ def main():
         schemas["User"]["properties"].setdefault(name, schema)
     fixes.append("User: position, is_bot, bot_description, bot_last_icon_update added")
 
+    # Addition: fields of Mattermost's team and team-member JSON that the 2024 schemas lack
+    # and that clients read (guests are told apart by scheme_guest).
+    for name, schema in [
+        ("company_name", {"type": "string"}),
+        ("last_team_icon_update", {"type": "integer", "format": "int64"}),
+        ("scheme_id", {"type": "string"}),
+        ("group_constrained", {"type": "boolean"}),
+        ("cloud_limits_archived", {"type": "boolean"}),
+    ]:
+        schemas["Team"]["properties"].setdefault(name, schema)
+    fixes.append("Team: company_name, last_team_icon_update, scheme_id, group_constrained, "
+                 "cloud_limits_archived added")
+    schemas["TeamMember"]["properties"].setdefault("scheme_guest", {"type": "boolean"})
+    fixes.append("TeamMember: scheme_guest added")
+
     for method, path, op in operations(spec):
         op_id = op["operationId"]
         # Fix: CreateTermsOfService declares no body, but the server reads {"text": ...}.
@@ -168,6 +183,23 @@ def main():
             if schema["properties"].get("accepted", {}).get("type") == "string":
                 schema["properties"]["accepted"] = {"type": "boolean"}
                 fixes.append(f"{op_id}: accepted typed boolean, as clients send it")
+        # Fix: the server joins by an email invitation `token` or by a team's `invite_id`
+        # (Client4 sends both, one empty); a required token would refuse invite-id joins.
+        if op_id == "AddTeamMemberFromInvite":
+            params = op.setdefault("parameters", [])
+            for p in params:
+                if p.get("name") == "token":
+                    p["required"] = False
+            if not any(p.get("name") == "invite_id" for p in params):
+                params.append({"name": "invite_id", "in": "query", "required": False,
+                               "schema": {"type": "string"}})
+                fixes.append(f"{op_id}: token optional, invite_id query parameter declared")
+        # Fix: `allow_open_invite` is a boolean on the wire (a Team's own field), not a string.
+        if op_id == "UpdateTeam":
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            if schema["properties"].get("allow_open_invite", {}).get("type") == "string":
+                schema["properties"]["allow_open_invite"] = {"type": "boolean"}
+                fixes.append(f"{op_id}: allow_open_invite typed boolean, as clients send it")
         op["summary"] = summary_for(op_id)
         op.pop("body", None)
         # Fix: path parameters used in the path but never declared.

@@ -35,6 +35,7 @@ section!(ServiceSettings {
     maximum_login_attempts: i64 = 10,
     enable_user_access_tokens: bool = false,
     enable_bot_account_creation: bool = false,
+    enable_email_invitations: bool = false,
     enable_multifactor_authentication: bool = false,
     enforce_multifactor_authentication: bool = false,
     session_length_web_in_hours: i64 = 720,
@@ -48,6 +49,8 @@ section!(ServiceSettings {
     experimental_strict_csrf_enforcement: bool = false,
     #[serde(rename = "EnableAPIUserDeletion")]
     enable_api_user_deletion: bool = false,
+    #[serde(rename = "EnableAPITeamDeletion")]
+    enable_api_team_deletion: bool = false,
     enable_developer: bool = false,
     #[serde(rename = "TLSStrictTransport")]
     tls_strict_transport: bool = false,
@@ -112,6 +115,7 @@ section!(EmailSettings {
 
 section!(GuestAccountsSettings {
     enable: bool = false,
+    restrict_creation_to_domains: String = String::new(),
 });
 
 section!(FileSettings {

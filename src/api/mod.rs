@@ -6,6 +6,7 @@ mod data_retention;
 mod roles;
 mod schemes;
 mod system;
+mod teams;
 mod terms;
 mod users;
 
@@ -46,7 +47,6 @@ impl contract::RootApi for Api {}
 impl contract::SamlApi for Api {}
 impl contract::SharedChannelsApi for Api {}
 impl contract::StatusApi for Api {}
-impl contract::TeamsApi for Api {}
 impl contract::ThreadsApi for Api {}
 impl contract::TimelineApi for Api {}
 impl contract::UploadsApi for Api {}

@@ -10,6 +10,7 @@ use crate::contract::{
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
 use crate::rt::Ctx;
+use crate::store::entity::team;
 use axum::http::StatusCode;
 
 /// manage_system, then the scheme `id` (400 when malformed, 404 when unknown).
@@ -94,12 +95,12 @@ impl contract::SchemesApi for Api {
         Ok(schemes::to_api(&patched))
     }
 
-    /// `GET /api/v4/schemes/{scheme_id}/teams`: manage_system; team schemes only. The teams
-    /// using it (none while teams are not stored).
+    /// `GET /api/v4/schemes/{scheme_id}/teams`: manage_system; team schemes only. The live
+    /// teams using it, by display name, paged.
     async fn get_teams_for_scheme(
         ctx: &Ctx,
         path: GetTeamsForSchemePath,
-        _query: GetTeamsForSchemeQuery,
+        query: GetTeamsForSchemeQuery,
     ) -> Result<Vec<types::Team>, ApiError> {
         let found = managed_scheme(ctx, &path.scheme_id).await?;
         if found.scope != "team" {
@@ -109,7 +110,16 @@ impl contract::SchemesApi for Api {
                 "Only a team scheme has teams.",
             ));
         }
-        Ok(Vec::new())
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+        let rows = team::Entity::find()
+            .filter(team::Column::SchemeId.eq(found.id))
+            .filter(team::Column::DeleteAt.eq(0))
+            .order_by_asc(team::Column::DisplayName)
+            .offset(u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
+            .limit(u64::try_from(query.per_page).unwrap_or(0))
+            .all(ctx.state.db())
+            .await?;
+        crate::app::teams::to_api_all(ctx, &rows).await
     }
 
     /// `GET /api/v4/schemes/{scheme_id}/channels`: manage_system; channel schemes only. The

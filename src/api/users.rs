@@ -39,6 +39,9 @@ mod ids {
     pub const SIGNUP_DISABLED: &str = "api.user.create_user.signup_email_disabled.app_error";
     pub const NO_OPEN_SERVER: &str = "api.user.create_user.no_open_server";
     pub const SIGNUP_LINK_INVALID: &str = "api.user.create_user.signup_link_invalid.app_error";
+    pub const CREATE_DISABLED: &str = "api.user.create_user.disabled.app_error";
+    pub const INVITATION_TYPE: &str = "api.user.create_user.invalid_invitation_type.app_error";
+    pub const INVITE_DOMAIN: &str = "api.team.invite_members.invalid_email.app_error";
     pub const BLANK_PASSWORD: &str = "api.user.login.blank_pwd.app_error";
     pub const INVALID_CREDENTIALS: &str = "api.user.login.invalid_credentials_email_username";
     pub const INACTIVE: &str = "api.user.login.inactive.app_error";
@@ -63,6 +66,105 @@ mod ids {
     pub const MFA_ACCOUNT_TYPE: &str = "api.user.activate_mfa.email_and_ldap_only.app_error";
 }
 
+/// CreateUser with an invitation: `token` from an email invitation (the address is the
+/// invited one, already verified) or a team's `invite_id` (open-type teams only, the
+/// address within the team's allowed domains). Open sign-up need not be on; user creation
+/// and email sign-up must be. The account joins the team.
+async fn create_invited_user(
+    ctx: &Ctx,
+    token: Option<String>,
+    invite_id: Option<String>,
+    body: types::CreateUserBody,
+) -> Result<types::User, ApiError> {
+    let config = ctx.state.config();
+    let db = ctx.state.db();
+    if !config.team_settings.enable_user_creation {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            ids::CREATE_DISABLED,
+            "Creating accounts is turned off on this server.",
+        ));
+    }
+    if !config.email_settings.enable_sign_up_with_email {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            ids::SIGNUP_DISABLED,
+            "Signing up with an email address is turned off on this server.",
+        ));
+    }
+    let mut new = new_account(body, false)?;
+    let (created, team) = if let Some(token) = token {
+        // The token is spent in the transaction that creates the account: a refused
+        // account keeps the invitation usable, and of racing sign-ups one wins.
+        let txn = sea_orm::TransactionTrait::begin(db).await?;
+        let invited = links::redeem(&txn, links::Purpose::TeamInvitation, &token).await?;
+        let team = crate::app::teams::get(&txn, &invited.team_id)
+            .await
+            .map_err(|_| links_invalid())?;
+        new.email = invited.email;
+        new.email_verified = true;
+        let created = users::create(&txn, &config, new, "system_user").await?;
+        txn.commit().await?;
+        (created, team)
+    } else {
+        let invite_id = invite_id.unwrap_or_default();
+        if !is_valid_id(&invite_id) {
+            return Err(links_invalid());
+        }
+        let team = crate::app::teams::get_by_invite_id(db, &invite_id).await?;
+        if team.team_type != "O" {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ids::INVITATION_TYPE,
+                "This team does not take sign-ups by invite link.",
+            ));
+        }
+        let allowed = crate::app::teams::email_allowed(&new.email, &team.allowed_domains);
+        if !allowed {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ids::INVITE_DOMAIN,
+                "That email address is not in a domain this team allows.",
+            ));
+        }
+        (users::create(db, &config, new, "system_user").await?, team)
+    };
+    crate::app::teams::join(ctx, &team, &created, false).await?;
+    Ok(users::to_api(&created, users::View::Full, &config, None))
+}
+
+/// The account a sign-up body describes; a password is required.
+fn new_account(
+    body: types::CreateUserBody,
+    email_verified: bool,
+) -> Result<users::NewUser, ApiError> {
+    if body.password.as_deref().is_none_or(str::is_empty) {
+        return Err(ApiError::invalid_body_param("password"));
+    }
+    Ok(users::NewUser {
+        username: body.username,
+        email: body.email,
+        password: body.password,
+        first_name: body.first_name.unwrap_or_default(),
+        last_name: body.last_name.unwrap_or_default(),
+        nickname: body.nickname.unwrap_or_default(),
+        position: body.position.unwrap_or_default(),
+        locale: body.locale.unwrap_or_default(),
+        props: body.props,
+        notify_props: body.notify_props,
+        timezone: body.timezone,
+        email_verified,
+    })
+}
+
+fn links_invalid() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ids::SIGNUP_LINK_INVALID,
+        "The sign-up link is not valid.",
+    )
+}
+
 impl contract::UsersApi for Api {
     /// `POST /api/v4/users`: open sign-up when the server allows it; the first account, and
     /// any account a system admin creates, needs no permission. The first account becomes
@@ -74,14 +176,10 @@ impl contract::UsersApi for Api {
     ) -> Result<types::User, ApiError> {
         let config = ctx.state.config();
         let db = ctx.state.db();
-        if query.t.is_some() || query.iid.is_some() {
-            // TODO-correctness: email-token and team-invite sign-up arrive with those
-            // features; until then no such link can be valid.
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ids::SIGNUP_LINK_INVALID,
-                "The sign-up link is not valid.",
-            ));
+        let token = query.t.filter(|t| !t.is_empty());
+        let invite_id = query.iid.filter(|i| !i.is_empty());
+        if token.is_some() || invite_id.is_some() {
+            return create_invited_user(ctx, token, invite_id, body).await;
         }
         let first = users::is_first_account(db).await?;
         let by_admin = match &ctx.session {
@@ -106,28 +204,12 @@ impl contract::UsersApi for Api {
                 ));
             }
         }
-        if body.password.as_deref().is_none_or(str::is_empty) {
-            return Err(ApiError::invalid_body_param("password"));
-        }
         let roles = if first {
             "system_admin system_user"
         } else {
             "system_user"
         };
-        let new = users::NewUser {
-            username: body.username,
-            email: body.email,
-            password: body.password,
-            first_name: body.first_name.unwrap_or_default(),
-            last_name: body.last_name.unwrap_or_default(),
-            nickname: body.nickname.unwrap_or_default(),
-            position: body.position.unwrap_or_default(),
-            locale: body.locale.unwrap_or_default(),
-            props: body.props,
-            notify_props: body.notify_props,
-            timezone: body.timezone,
-            email_verified: by_admin || first,
-        };
+        let new = new_account(body, by_admin || first)?;
         let created = users::create(db, &config, new, roles).await?;
         Ok(users::to_api(&created, users::View::Full, &config, None))
     }
@@ -1110,9 +1192,8 @@ impl contract::UsersApi for Api {
         }
         let sort = directory::Sort::parse(query.sort.as_deref())?;
         let mut nobody = false;
-        if let Some(team) = query.in_team.as_deref().or(query.not_in_team.as_deref()) {
+        for team in [&query.in_team, &query.not_in_team].into_iter().flatten() {
             require_team(ctx, team, VIEW_TEAM).await?;
-            nobody |= query.in_team.is_some();
         }
         if let Some(channel) = query
             .in_channel
@@ -1141,6 +1222,9 @@ impl contract::UsersApi for Api {
                 _ => None,
             },
             roles,
+            in_team: query.in_team.clone(),
+            not_in_team: query.not_in_team.clone(),
+            without_team: query.without_team == Some(true),
             ..Default::default()
         };
         let offset = u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
@@ -1161,9 +1245,11 @@ impl contract::UsersApi for Api {
             return Err(ApiError::invalid_param("term"));
         }
         let mut nobody = false;
-        if let Some(team) = body.team_id.as_deref().or(body.not_in_team_id.as_deref()) {
+        for team in [&body.team_id, &body.not_in_team_id].into_iter().flatten() {
             require_team(ctx, team, VIEW_TEAM).await?;
-            nobody |= body.team_id.is_some();
+        }
+        if body.without_team == Some(true) {
+            require_system(ctx, LIST_USERS_WITHOUT_TEAM).await?;
         }
         if let Some(channel) = body
             .in_channel_id
@@ -1180,6 +1266,9 @@ impl contract::UsersApi for Api {
             active: (!body.allow_inactive.unwrap_or(false)).then_some(true),
             term: Some(body.term),
             term_matches_email: can_see_emails(ctx).await?,
+            in_team: body.team_id.clone(),
+            not_in_team: body.not_in_team_id.clone(),
+            without_team: body.without_team == Some(true),
             ..Default::default()
         };
         let limit = u64::try_from(body.limit.clamp(1, 1000)).unwrap_or(100);
@@ -1201,7 +1290,7 @@ impl contract::UsersApi for Api {
         if let Some(channel) = &query.channel_id {
             require_channel(ctx, channel, READ_CHANNEL).await?;
         }
-        if query.team_id.is_some() || query.channel_id.is_some() {
+        if query.channel_id.is_some() {
             return Ok(types::UserAutocomplete {
                 users: Vec::new(),
                 out_of_channel: Vec::new(),
@@ -1211,6 +1300,7 @@ impl contract::UsersApi for Api {
             active: Some(true),
             term: Some(query.name),
             term_matches_email: can_see_emails(ctx).await?,
+            in_team: query.team_id.clone(),
             ..Default::default()
         };
         let limit = u64::try_from(query.limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
@@ -1234,7 +1324,7 @@ impl contract::UsersApi for Api {
         query: GetTotalUsersStatsFilteredQuery,
     ) -> Result<types::UsersStats, ApiError> {
         require_system(ctx, MANAGE_SYSTEM).await?;
-        if query.in_team.is_some() || query.in_channel.is_some() {
+        if query.in_channel.is_some() {
             return Ok(types::UsersStats {
                 total_users_count: Some(0),
             });
@@ -1243,6 +1333,7 @@ impl contract::UsersApi for Api {
             active: (!query.include_deleted.unwrap_or(false)).then_some(true),
             roles: directory::split_list(query.roles.as_deref()),
             exclude_bots: !query.include_bots.unwrap_or(false),
+            in_team: query.in_team.clone(),
             ..Default::default()
         };
         Ok(types::UsersStats {
@@ -1593,6 +1684,7 @@ async fn change_guest_status(
         "system_user"
     };
     users::set_roles(ctx, account, roles).await?;
+    crate::app::teams::set_guest_memberships(ctx.state.db(), user_id, to_guest).await?;
     audits::record(ctx, user_id, &format!("roles={roles}")).await;
     Ok(status_ok())
 }
@@ -1604,7 +1696,10 @@ async fn visible(ctx: &Ctx, rows: Vec<user::Model>) -> Result<Vec<types::User>, 
         rows
     } else {
         let me = ctx.session()?.user_id.clone();
-        rows.into_iter().filter(|u| u.id == me).collect()
+        let mates = crate::app::teams::teammates(ctx.state.db(), &me).await?;
+        rows.into_iter()
+            .filter(|u| u.id == me || mates.contains(&u.id))
+            .collect()
     };
     users::views(ctx, &rows).await
 }

@@ -1,11 +1,11 @@
 //! Finding accounts: the filters, search and sort orders behind GetUsers, SearchUsers,
-//! AutocompleteUsers and the user counts. Team and channel scopes join when teams and
-//! channels are stored; until then nobody is in a team or channel.
+//! AutocompleteUsers and the user counts. Team scopes follow active team memberships; the
+//! channel scope joins when channels are stored.
 
 use crate::error::ApiError;
 use crate::rt::Ctx;
-use crate::store::entity::{bot, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use crate::store::entity::{bot, team, team_member, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -21,6 +21,12 @@ pub struct Filter {
     pub term: Option<String>,
     pub term_matches_email: bool,
     pub exclude_bots: bool,
+    /// Active members of this team only.
+    pub in_team: Option<String>,
+    /// Everyone but the active members of this team.
+    pub not_in_team: Option<String>,
+    /// Only accounts in no live team.
+    pub without_team: bool,
 }
 
 /// The orders Mattermost offers.
@@ -92,6 +98,15 @@ async fn condition(ctx: &Ctx, filter: &Filter) -> Result<Condition, ApiError> {
         }
         all = all.add(any);
     }
+    if let Some(team_id) = &filter.in_team {
+        all = all.add(user::Column::Id.in_subquery(members_of(Some(team_id))));
+    }
+    if let Some(team_id) = &filter.not_in_team {
+        all = all.add(user::Column::Id.not_in_subquery(members_of(Some(team_id))));
+    }
+    if filter.without_team {
+        all = all.add(user::Column::Id.not_in_subquery(members_of(None)));
+    }
     if filter.exclude_bots {
         let bots: Vec<String> = bot::Entity::find()
             .all(ctx.state.db())
@@ -102,6 +117,28 @@ async fn condition(ctx: &Ctx, filter: &Filter) -> Result<Condition, ApiError> {
         all = all.add(user::Column::Id.is_not_in(bots));
     }
     Ok(all)
+}
+
+/// The user ids of the active members of `team_id`, or of any live team.
+fn members_of(team_id: Option<&str>) -> SelectStatement {
+    let mut q = Query::select();
+    q.column((team_member::Entity, team_member::Column::UserId))
+        .from(team_member::Entity)
+        .and_where(Expr::col((team_member::Entity, team_member::Column::DeleteAt)).eq(0));
+    match team_id {
+        Some(id) => {
+            q.and_where(Expr::col((team_member::Entity, team_member::Column::TeamId)).eq(id));
+        }
+        None => {
+            q.inner_join(
+                team::Entity,
+                Expr::col((team::Entity, team::Column::Id))
+                    .equals((team_member::Entity, team_member::Column::TeamId)),
+            )
+            .and_where(Expr::col((team::Entity, team::Column::DeleteAt)).eq(0));
+        }
+    }
+    q
 }
 
 /// The accounts matching `filter`, in `sort` order, from `offset`, at most `limit`.

@@ -14,6 +14,8 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 pub enum Purpose {
     PasswordRecovery,
     VerifyEmail,
+    /// An email invitation to join a team (and sign up if need be).
+    TeamInvitation,
 }
 
 impl Purpose {
@@ -21,13 +23,14 @@ impl Purpose {
         match self {
             Self::PasswordRecovery => "password_recovery",
             Self::VerifyEmail => "verify_email",
+            Self::TeamInvitation => "team_invitation",
         }
     }
 
     fn lifetime_ms(self) -> i64 {
         match self {
             Self::PasswordRecovery => 60 * 60 * 1000,
-            Self::VerifyEmail => 48 * 60 * 60 * 1000,
+            Self::VerifyEmail | Self::TeamInvitation => 48 * 60 * 60 * 1000,
         }
     }
 
@@ -35,6 +38,7 @@ impl Purpose {
         match self {
             Self::PasswordRecovery => "api.user.send_password_reset.send.app_error",
             Self::VerifyEmail => "api.user.send_verify_email_and_forget.failed.error",
+            Self::TeamInvitation => "api.team.invite_members.unable_to_send_email.app_error",
         }
     }
 
@@ -49,6 +53,11 @@ impl Purpose {
                 StatusCode::BAD_REQUEST,
                 "api.user.verify_email.bad_link.app_error",
                 "The email verification link is not valid.",
+            ),
+            Self::TeamInvitation => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.user.create_user.signup_link_invalid.app_error",
+                "The invitation link is not valid.",
             ),
         }
     }
@@ -65,6 +74,11 @@ impl Purpose {
                 "api.user.verify_email.link_expired.app_error",
                 "The email verification link has expired.",
             ),
+            Self::TeamInvitation => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.user.create_user.signup_link_expired.app_error",
+                "The invitation link has expired.",
+            ),
         }
     }
 }
@@ -72,8 +86,12 @@ impl Purpose {
 /// Who a token was made for.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Subject {
+    /// The account the token was made for ("" for an invitation to a new address).
     pub user_id: String,
     pub email: String,
+    /// The team an invitation is to.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub team_id: String,
 }
 
 /// A new token for `subject`: 256 random bits as 52 characters.
@@ -131,6 +149,7 @@ pub async fn mail(
     let who = Subject {
         user_id: account.id.clone(),
         email: account.email.clone(),
+        team_id: String::new(),
     };
     let token = issue(ctx.state.db(), purpose, &who).await?;
     let config = ctx.state.config();
@@ -144,4 +163,59 @@ pub async fn mail(
         purpose.send_failed_id(),
     )
     .await
+}
+
+/// Mails an invitation to join `team` to `email`: a single-use link to sign up (or, for an
+/// existing account, to join) valid 48 hours.
+pub async fn mail_invitation(
+    ctx: &Ctx,
+    team: &crate::store::entity::team::Model,
+    email: &str,
+    sender: &str,
+) -> Result<(), ApiError> {
+    let who = Subject {
+        user_id: String::new(),
+        email: email.to_owned(),
+        team_id: team.id.clone(),
+    };
+    let token = issue(ctx.state.db(), Purpose::TeamInvitation, &who).await?;
+    let config = ctx.state.config();
+    let site = &config.team_settings.site_name;
+    let subject = format!(
+        "[{site}] {sender} invited you to join {}",
+        team.display_name
+    );
+    let text = format!(
+        "{sender} invited you to join the {team_name} team on {site}.\n\n\
+         To join, open this link within the next 48 hours:\n\
+         {url}/signup_user_complete/?t={token}\n",
+        team_name = team.display_name,
+        url = config.service_settings.site_url,
+    );
+    crate::app::mail::send(
+        &config,
+        email,
+        &subject,
+        text,
+        Purpose::TeamInvitation.send_failed_id(),
+    )
+    .await
+}
+
+/// Spends an invitation to join a team: (team id, invited address).
+pub async fn redeem_invitation(
+    db: &impl ConnectionTrait,
+    value: &str,
+) -> Result<Subject, ApiError> {
+    redeem(db, Purpose::TeamInvitation, value).await
+}
+
+/// Deletes every pending team invitation; returns how many there were.
+pub async fn invalidate_invitations(db: &impl ConnectionTrait) -> Result<u64, ApiError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let gone = token::Entity::delete_many()
+        .filter(token::Column::Kind.eq(Purpose::TeamInvitation.kind()))
+        .exec(db)
+        .await?;
+    Ok(gone.rows_affected)
 }

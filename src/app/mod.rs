@@ -8,5 +8,6 @@ pub mod links;
 pub mod mail;
 pub mod schemes;
 pub mod sessions;
+pub mod teams;
 pub mod tokens;
 pub mod users;

@@ -798,6 +798,10 @@ pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), Api
         .filter(audit::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    crate::store::entity::team_member::Entity::delete_many()
+        .filter(crate::store::entity::team_member::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;
@@ -845,11 +849,13 @@ pub async fn set_terms_accepted(
 }
 
 /// Mattermost's UserCanSeeOtherUser: everyone with `view_members` sees everyone; without it
-/// (guests) only people sharing a team or channel, and none are stored yet, so only
-/// themselves.
+/// (guests) only people sharing a team (or, when channels are stored, a channel).
 pub async fn require_can_see(ctx: &Ctx, target_id: &str) -> Result<(), ApiError> {
     let me = ctx.session()?.user_id.as_str();
-    if me == target_id || has_system(ctx, crate::auth::permissions::ids::VIEW_MEMBERS).await? {
+    if me == target_id
+        || has_system(ctx, crate::auth::permissions::ids::VIEW_MEMBERS).await?
+        || super::teams::share_a_team(ctx.state.db(), me, target_id).await?
+    {
         Ok(())
     } else {
         Err(ApiError::forbidden().detail("needs view_members"))
@@ -924,6 +930,9 @@ pub async fn permanent_delete_all(ctx: &Ctx) -> Result<(), ApiError> {
     preference::Entity::delete_many().exec(&txn).await?;
     audit::Entity::delete_many().exec(&txn).await?;
     token::Entity::delete_many().exec(&txn).await?;
+    crate::store::entity::team_member::Entity::delete_many()
+        .exec(&txn)
+        .await?;
     bot::Entity::delete_many().exec(&txn).await?;
     user::Entity::delete_many().exec(&txn).await?;
     txn.commit().await?;

@@ -1,7 +1,7 @@
 //! Permissions are data: roles are rows naming their permission ids, and a session holds
 //! role names. A check asks whether any of the session's roles grants the permission, like
-//! Mattermost's `SessionHasPermissionTo`. Team and channel scopes join when teams and
-//! channels are stored.
+//! Mattermost's `SessionHasPermissionTo`; team-scoped checks add the roles of the caller's
+//! team membership. The channel scope joins when channels are stored.
 
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
@@ -34,6 +34,18 @@ pub mod ids {
     pub const LIST_USERS_WITHOUT_TEAM: &str = "list_users_without_team";
     pub const SYSCONSOLE_READ_USERS: &str = "sysconsole_read_user_management_users";
     pub const SYSCONSOLE_READ_GROUPS: &str = "sysconsole_read_user_management_groups";
+    pub const CREATE_TEAM: &str = "create_team";
+    pub const MANAGE_TEAM: &str = "manage_team";
+    pub const MANAGE_TEAM_ROLES: &str = "manage_team_roles";
+    pub const INVITE_USER: &str = "invite_user";
+    pub const ADD_USER_TO_TEAM: &str = "add_user_to_team";
+    pub const REMOVE_USER_FROM_TEAM: &str = "remove_user_from_team";
+    pub const LIST_PUBLIC_TEAMS: &str = "list_public_teams";
+    pub const LIST_PRIVATE_TEAMS: &str = "list_private_teams";
+    pub const JOIN_PUBLIC_TEAMS: &str = "join_public_teams";
+    pub const JOIN_PRIVATE_TEAMS: &str = "join_private_teams";
+    pub const READ_OTHER_USERS_TEAMS: &str = "read_other_users_teams";
+    pub const INVALIDATE_EMAIL_INVITE: &str = "invalidate_email_invite";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).
@@ -194,18 +206,35 @@ pub async fn has_system(ctx: &Ctx, permission: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// Mattermost's SessionHasPermissionToTeam. Teams are not stored yet, so nobody holds a
-/// team membership role and only system-wide grants count; membership roles join this
-/// check when teams land.
+/// Mattermost's SessionHasPermissionToTeam: a system-wide grant, or one of the roles the
+/// caller holds as an active member of the team (its scheme's roles when it has one).
+pub async fn has_team(ctx: &Ctx, team_id: &str, permission: &str) -> Result<bool, ApiError> {
+    let Some(session) = &ctx.session else {
+        return Ok(false);
+    };
+    if roles_grant(ctx, session.role_names(), &[permission]).await? {
+        return Ok(true);
+    }
+    let roles =
+        crate::app::teams::member_role_names(ctx.state.db(), team_id, &session.user_id).await?;
+    roles_grant(ctx, roles.iter().map(String::as_str), &[permission]).await
+}
+
+/// 401 without a session, 400 for a malformed team id, 403 unless [`has_team`].
 pub async fn require_team(ctx: &Ctx, team_id: &str, permission: &str) -> Result<(), ApiError> {
+    ctx.session()?;
     if !crate::ids::is_valid_id(team_id) {
         return Err(ApiError::invalid_param("team_id"));
     }
-    require_system(ctx, permission).await
+    if has_team(ctx, team_id, permission).await? {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden().detail(format!("needs {permission} in the team")))
+    }
 }
 
-/// Mattermost's SessionHasPermissionToChannel; as [`require_team`], only system-wide grants
-/// count until channels are stored.
+/// Mattermost's SessionHasPermissionToChannel; only system-wide grants count until
+/// channels (and their membership roles) are stored.
 pub async fn require_channel(
     ctx: &Ctx,
     channel_id: &str,

@@ -21,6 +21,7 @@ mod sessions;
 mod store;
 mod sweep;
 mod system;
+mod teams;
 mod terms;
 mod tokens;
 mod users;

@@ -1,119 +1,253 @@
-//! The permission matrix: identity operations, each sent by six callers, with the status
-//! Mattermost's roles give each. The basic user acts on another user (`{t}`); teams do not
-//! exist yet, so there is no team admin column.
+//! The permission matrix: identity and team operations, each sent by seven callers, with the
+//! status Mattermost's roles give each. The basic user acts on another user (`{t}`) who
+//! shares their team (`{team}`, invite only); the team admin administers that team; the
+//! guest and the bot are in no team.
 
 use crate::common::{Account, PASSWORD, TestServer};
 use ferromost_client::types;
 
-/// Columns: anonymous, basic user, guest, bot, system manager, system admin.
-const CALLERS: [&str; 6] = ["anonymous", "user", "guest", "bot", "manager", "admin"];
+/// Columns: anonymous, basic user, guest, bot, team admin, system manager, system admin.
+const CALLERS: [&str; 7] = [
+    "anonymous",
+    "user",
+    "guest",
+    "bot",
+    "team_admin",
+    "manager",
+    "admin",
+];
 
-/// (method, path with {t} for the other user, JSON body, expected statuses by caller)
-const MATRIX: &[(&str, &str, &str, [u16; 6])] = &[
-    ("GET", "/users/{t}", "", [401, 200, 403, 200, 200, 200]),
-    ("GET", "/users/junk", "", [401, 400, 400, 400, 400, 400]),
+/// (method, path with {t} for the other user, {team} for the team, {admin} for the system
+/// admin; JSON body, in which {n} is unique per request; expected statuses by caller)
+const MATRIX: &[(&str, &str, &str, [u16; 7])] = &[
+    ("GET", "/users/{t}", "", [401, 200, 403, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/users/junk",
+        "",
+        [401, 400, 400, 400, 400, 400, 400],
+    ),
     (
         "GET",
         "/users/{unknown}",
         "",
-        [401, 404, 404, 404, 404, 404],
+        [401, 404, 404, 404, 404, 404, 404],
     ),
     (
         "GET",
         "/users/{t}/image",
         "",
-        [401, 200, 403, 200, 200, 200],
+        [401, 200, 403, 200, 200, 200, 200],
     ),
     (
         "GET",
         "/users/{t}/sessions",
         "",
-        [401, 403, 403, 403, 403, 200],
+        [401, 403, 403, 403, 403, 403, 200],
     ),
     (
         "GET",
         "/users/{t}/audits",
         "",
-        [401, 403, 403, 403, 403, 200],
+        [401, 403, 403, 403, 403, 403, 200],
     ),
     (
         "GET",
         "/users/{t}/terms_of_service",
         "",
-        [401, 403, 403, 403, 403, 404],
+        [401, 403, 403, 403, 403, 403, 404],
     ),
     (
         "PUT",
         "/users/{t}/patch",
         r#"{"nickname":"n"}"#,
-        [401, 403, 403, 403, 403, 200],
+        [401, 403, 403, 403, 403, 403, 200],
     ),
     (
         "PUT",
         "/users/{t}/roles",
         r#"{"roles":"system_user"}"#,
-        [401, 403, 403, 403, 403, 200],
+        [401, 403, 403, 403, 403, 403, 200],
     ),
     (
         "PUT",
         "/users/{t}/active",
         r#"{"active":true}"#,
-        [401, 403, 403, 403, 403, 200],
+        [401, 403, 403, 403, 403, 403, 200],
     ),
     (
         "PUT",
         "/users/{t}/password",
         r#"{"new_password":"Another-1"}"#,
-        [401, 403, 403, 403, 403, 200],
+        [401, 403, 403, 403, 403, 403, 200],
     ),
     (
         "POST",
         "/users/{t}/tokens",
         r#"{"description":"d"}"#,
-        [401, 403, 403, 403, 403, 501],
+        [401, 403, 403, 403, 403, 403, 501],
     ),
     (
         "POST",
         "/users/{t}/mfa/generate",
         "",
-        [401, 403, 403, 403, 403, 501],
+        [401, 403, 403, 403, 403, 403, 501],
     ),
-    ("GET", "/users/tokens", "", [401, 403, 403, 403, 403, 200]),
+    (
+        "GET",
+        "/users/tokens",
+        "",
+        [401, 403, 403, 403, 403, 403, 200],
+    ),
     (
         "POST",
         "/users/search",
         r#"{"term":"tar"}"#,
-        [401, 200, 200, 200, 200, 200],
+        [401, 200, 200, 200, 200, 200, 200],
     ),
-    ("GET", "/users/stats", "", [401, 200, 200, 200, 200, 200]),
-    ("GET", "/audits", "", [401, 403, 403, 403, 403, 200]),
-    ("GET", "/config", "", [401, 403, 403, 403, 200, 200]),
-    ("GET", "/roles", "", [401, 403, 403, 403, 403, 200]),
+    (
+        "GET",
+        "/users/stats",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    ("GET", "/audits", "", [401, 403, 403, 403, 403, 403, 200]),
+    ("GET", "/config", "", [401, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/roles", "", [401, 403, 403, 403, 403, 403, 200]),
     (
         "GET",
         "/roles/name/system_user",
         "",
-        [401, 200, 200, 200, 200, 200],
+        [401, 200, 200, 200, 200, 200, 200],
     ),
-    ("GET", "/bots", "", [401, 403, 403, 403, 403, 200]),
+    ("GET", "/bots", "", [401, 403, 403, 403, 403, 403, 200]),
     (
         "POST",
         "/bots",
         r#"{"username":"matrixbot"}"#,
-        [401, 403, 403, 403, 403, 201],
+        [401, 403, 403, 403, 403, 403, 201],
     ),
     (
         "POST",
         "/schemes",
         r#"{"name":"s","scope":"team"}"#,
-        [401, 403, 403, 403, 403, 201],
+        [401, 403, 403, 403, 403, 403, 201],
+    ),
+    (
+        "GET",
+        "/teams/{team}",
+        "",
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/teams/junk",
+        "",
+        [401, 400, 400, 400, 400, 400, 400],
+    ),
+    (
+        "GET",
+        "/teams/{unknown}",
+        "",
+        [401, 404, 404, 404, 404, 404, 404],
+    ),
+    ("GET", "/teams", "", [401, 200, 403, 200, 200, 200, 200]),
+    (
+        "POST",
+        "/teams",
+        r#"{"name":"made-{n}","display_name":"Made","type":"O"}"#,
+        [401, 201, 403, 201, 201, 201, 201],
+    ),
+    (
+        "GET",
+        "/teams/{team}/members",
+        "",
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/teams/{team}/stats",
+        "",
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/users?in_team={team}",
+        "",
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "PUT",
+        "/teams/{team}/patch",
+        r#"{"display_name":"Matrix"}"#,
+        [401, 403, 403, 403, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/teams/{team}/members",
+        r#"{"team_id":"{team}","user_id":"{t}"}"#,
+        [401, 201, 403, 403, 201, 201, 201],
+    ),
+    (
+        "PUT",
+        "/teams/{team}/members/{t}/schemeRoles",
+        r#"{"scheme_admin":false,"scheme_user":true}"#,
+        [401, 403, 403, 403, 200, 200, 200],
+    ),
+    (
+        "PUT",
+        "/teams/{team}/members/{admin}/schemeRoles",
+        r#"{"scheme_admin":true,"scheme_user":true}"#,
+        [401, 403, 403, 403, 403, 403, 200],
+    ),
+    (
+        "POST",
+        "/teams/{team}/regenerate_invite_id",
+        "",
+        [401, 403, 403, 403, 200, 200, 200],
     ),
 ];
 
-async fn callers(server: &TestServer) -> (Vec<Option<String>>, String) {
+/// The ids the matrix paths name.
+struct Targets {
+    user: String,
+    team: String,
+    admin: String,
+}
+
+async fn callers(server: &TestServer) -> (Vec<Option<String>>, Targets) {
     let admin = server.admin().await;
     let target = server.user(&admin, "target").await;
     let user = server.user(&admin, "basic").await;
+    let team_admin = server.user(&admin, "teamadmin").await;
+    let team = admin
+        .client
+        .create_team(&types::CreateTeamBody {
+            name: "matrix".into(),
+            display_name: "Matrix".into(),
+            type_: "I".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    for member in [&target, &user, &team_admin] {
+        let body = types::AddTeamMemberBody {
+            team_id: Some(team.clone()),
+            user_id: Some(member.id().to_owned()),
+        };
+        admin.client.add_team_member(&team, &body).await.unwrap();
+    }
+    let promote = types::UpdateTeamMemberSchemeRolesBody {
+        scheme_admin: true,
+        scheme_user: true,
+    };
+    admin
+        .client
+        .update_team_member_scheme_roles(&team, team_admin.id(), &promote)
+        .await
+        .unwrap();
     let guest = server.user(&admin, "guestie").await;
     admin.client.demote_user_to_guest(guest.id()).await.unwrap();
     let guest = server.login("guestie", PASSWORD).await;
@@ -132,10 +266,16 @@ async fn callers(server: &TestServer) -> (Vec<Option<String>>, String) {
         Some(user.token),
         Some(guest.token),
         Some(bot),
+        Some(team_admin.token),
         Some(manager.token),
-        Some(admin.token),
+        Some(admin.token.clone()),
     ];
-    (tokens, target.id().to_owned())
+    let targets = Targets {
+        user: target.id().to_owned(),
+        team,
+        admin: admin.id().to_owned(),
+    };
+    (tokens, targets)
 }
 
 /// A bot of the admin's and a token for it (tokens on just long enough to make one).
@@ -165,13 +305,20 @@ async fn every_caller_gets_what_mattermost_gives() {
         c.service_settings.enable_bot_account_creation = true;
     })
     .await;
-    let (tokens, target) = callers(&server).await;
+    let (tokens, targets) = callers(&server).await;
     let unknown = ferromost::ids::new_id();
     let http = server.http();
     let mut wrong = Vec::new();
-    for (method, path, body, expected) in MATRIX {
-        let path = path.replace("{t}", &target).replace("{unknown}", &unknown);
-        for ((caller, token), want) in CALLERS.iter().zip(&tokens).zip(expected) {
+    let fill = |text: &str| {
+        text.replace("{t}", &targets.user)
+            .replace("{team}", &targets.team)
+            .replace("{admin}", &targets.admin)
+            .replace("{unknown}", &unknown)
+    };
+    for (n, (method, path, body, expected)) in MATRIX.iter().enumerate() {
+        let path = fill(path);
+        for (((caller, token), want), m) in CALLERS.iter().zip(&tokens).zip(expected).zip(0..) {
+            let body = fill(body).replace("{n}", &format!("{n}-{m}"));
             let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
             let mut request = http.request(method.clone(), server.api(&path));
             if let Some(token) = token {
@@ -180,7 +327,7 @@ async fn every_caller_gets_what_mattermost_gives() {
             if !body.is_empty() {
                 request = request
                     .header("content-type", "application/json")
-                    .body(*body);
+                    .body(body);
             }
             let response = request.send().await.unwrap();
             let got = response.status().as_u16();

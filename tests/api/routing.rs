@@ -57,7 +57,7 @@ async fn unknown_routes_and_wrong_methods_answer_app_error_json() {
 #[tokio::test]
 async fn unimplemented_operations_answer_the_generated_501() {
     let server = TestServer::start().await;
-    let response = server.get("/teams").await;
+    let response = server.get("/cluster/status").await;
     assert_app_error(response, 501, "api.ferromost.not_implemented.app_error").await;
 }
 

@@ -17,6 +17,8 @@ async fn every_entity_matches_its_migrated_table() {
     scheme::Entity::find().all(db).await.unwrap();
     session::Entity::find().all(db).await.unwrap();
     system::Entity::find().all(db).await.unwrap();
+    team::Entity::find().all(db).await.unwrap();
+    team_member::Entity::find().all(db).await.unwrap();
     terms_of_service::Entity::find().all(db).await.unwrap();
     token::Entity::find().all(db).await.unwrap();
     user_access_token::Entity::find().all(db).await.unwrap();

@@ -7,6 +7,8 @@ pub mod role;
 pub mod scheme;
 pub mod session;
 pub mod system;
+pub mod team;
+pub mod team_member;
 pub mod terms_of_service;
 pub mod token;
 pub mod user;

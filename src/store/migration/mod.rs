@@ -6,6 +6,7 @@ mod m20261124_000001_identity_tables;
 mod m20261124_000002_tokens;
 mod m20261124_000003_terms_of_service;
 mod m20261124_000004_schemes;
+mod m20261130_000005_teams;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_tokens::Migration),
             Box::new(m20261124_000003_terms_of_service::Migration),
             Box::new(m20261124_000004_schemes::Migration),
+            Box::new(m20261130_000005_teams::Migration),
         ]
     }
 }

@@ -1,0 +1,775 @@
+//! Teams and team membership: validation as Mattermost's `Team.IsValid`, joining and
+//! leaving, member roles (scheme flags plus explicit roles) and what a caller may see of a
+//! team.
+
+use crate::auth::permissions::{self, ids as perm};
+use crate::contract::types;
+use crate::error::ApiError;
+use crate::ids::{is_valid_id, new_id, now_millis};
+use crate::rt::Ctx;
+use crate::store::entity::{scheme, team, team_member, user};
+use axum::http::StatusCode;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+pub mod ids {
+    pub const NOT_FOUND: &str = "app.team.get.find.app_error";
+    pub const NAME_NOT_FOUND: &str = "app.team.get_by_name.missing.app_error";
+    pub const INVITE_NOT_FOUND: &str = "app.team.get_by_invite_id.finding.app_error";
+    pub const EXISTS: &str = "app.team.save.existing.app_error";
+    pub const MEMBER_MISSING: &str = "app.team.get_member.missing.app_error";
+    pub const NOT_A_MEMBER: &str = "api.team.remove_user_from_team.missing.app_error";
+    pub const MAX_ACCOUNTS: &str = "app.team.join_user_to_team.max_accounts.app_error";
+    pub const DOMAINS: &str = "api.team.join_user_to_team.allowed_domains.app_error";
+    pub const CREATION_DOMAIN: &str = "api.team.is_team_creation_allowed.domain.app_error";
+    pub const CREATION_DISABLED: &str = "api.team.is_team_creation_allowed.disabled.app_error";
+    pub const LIST_FORBIDDEN: &str = "api.team.get_all_teams.insufficient_permissions";
+    pub const NOT_OPEN: &str = "api.team.get_invite_info.not_open_team";
+    pub const GUEST_INVITE: &str = "api.team.add_user_to_team_from_invite.guest.app_error";
+    pub const GUEST_AND_USER: &str = "api.team.update_team_member_roles.guest_and_user.app_error";
+    pub const GUEST_ROLE: &str = "api.team.update_team_member_roles.guest.app_error";
+    pub const DELETE_DISABLED: &str = "api.user.delete_team.not_enabled.app_error";
+    pub const SCHEME_SCOPE: &str = "api.team.update_team_scheme.scheme_scope.error";
+    pub const GROUP_CONSTRAINED: &str = "api.team.remove_member.group_constrained.app_error";
+}
+
+/// Names a team may not start with (they would shadow the web app's own routes).
+const RESERVED: [&str; 17] = [
+    "admin",
+    "api",
+    "channel",
+    "claim",
+    "error",
+    "files",
+    "help",
+    "landing",
+    "login",
+    "mfa",
+    "oauth",
+    "plug",
+    "plugins",
+    "post",
+    "signup",
+    "boards",
+    "playbooks",
+];
+
+pub fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ids::NOT_FOUND,
+        "There is no such team.",
+    )
+}
+
+fn invalid(id: &'static str, what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        id,
+        format!("The team's {what} is not valid."),
+    )
+}
+
+/// Lower-case letters, digits and dashes (or one `__`), starting and ending with a letter
+/// or digit, at least 2 characters: Mattermost's team URL names.
+pub fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.len() < 2 || !edge(bytes[0]) || !edge(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let inner = &name[1..name.len() - 1];
+    inner == "__"
+        || inner
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn is_reserved(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    RESERVED.iter().any(|r| lower.starts_with(r))
+}
+
+/// Mattermost's `Team.IsValid`, in its order.
+pub fn validate(t: &team::Model) -> Result<(), ApiError> {
+    if t.email.len() > 128
+        || (!t.email.is_empty() && super::users::validate_email(&t.email).is_err())
+    {
+        return Err(invalid("model.team.is_valid.email.app_error", "email"));
+    }
+    let display = t.display_name.chars().count();
+    if display == 0 || display > 64 {
+        return Err(invalid(
+            "model.team.is_valid.name.app_error",
+            "display name",
+        ));
+    }
+    if t.name.len() > 64 {
+        return Err(invalid("model.team.is_valid.url.app_error", "URL name"));
+    }
+    if t.description.len() > 255 {
+        return Err(invalid(
+            "model.team.is_valid.description.app_error",
+            "description",
+        ));
+    }
+    if !is_valid_id(&t.invite_id) {
+        return Err(invalid(
+            "model.team.is_valid.invite_id.app_error",
+            "invite id",
+        ));
+    }
+    if is_reserved(&t.name) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "model.team.is_valid.reserved.app_error",
+            "That team URL name is reserved.",
+        ));
+    }
+    if !is_valid_name(&t.name) {
+        return Err(invalid(
+            "model.team.is_valid.characters.app_error",
+            "URL name",
+        ));
+    }
+    if t.team_type != "O" && t.team_type != "I" {
+        return Err(invalid("model.team.is_valid.type.app_error", "type"));
+    }
+    if t.company_name.len() > 64 {
+        return Err(invalid(
+            "model.team.is_valid.company.app_error",
+            "company name",
+        ));
+    }
+    if t.allowed_domains.len() > 500 {
+        return Err(invalid(
+            "model.team.is_valid.domains.app_error",
+            "allowed domains",
+        ));
+    }
+    Ok(())
+}
+
+/// A team by id, deleted or not.
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<team::Model, ApiError> {
+    team::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+pub async fn find_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<team::Model>, ApiError> {
+    Ok(team::Entity::find()
+        .filter(team::Column::Name.eq(name.to_lowercase()))
+        .one(db)
+        .await?)
+}
+
+pub async fn get_by_name(db: &impl ConnectionTrait, name: &str) -> Result<team::Model, ApiError> {
+    find_by_name(db, name).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ids::NAME_NOT_FOUND,
+            "There is no team with that name.",
+        )
+    })
+}
+
+pub async fn get_by_invite_id(
+    db: &impl ConnectionTrait,
+    invite_id: &str,
+) -> Result<team::Model, ApiError> {
+    team::Entity::find()
+        .filter(team::Column::InviteId.eq(invite_id))
+        .filter(team::Column::DeleteAt.eq(0))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ids::INVITE_NOT_FOUND,
+                "No team has that invitation.",
+            )
+        })
+}
+
+/// What a new team starts with.
+pub struct NewTeam {
+    pub name: String,
+    pub display_name: String,
+    pub team_type: String,
+    pub description: String,
+    pub company_name: String,
+    pub allowed_domains: String,
+    pub allow_open_invite: bool,
+    pub email: String,
+}
+
+/// Stores a new team (no members yet).
+pub async fn create(db: &impl ConnectionTrait, new: NewTeam) -> Result<team::Model, ApiError> {
+    let now = now_millis();
+    let row = team::Model {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        display_name: new.display_name.trim().to_owned(),
+        name: new.name.trim().to_owned(),
+        description: new.description,
+        email: new.email.to_lowercase(),
+        team_type: new.team_type,
+        company_name: new.company_name,
+        allowed_domains: new.allowed_domains,
+        invite_id: new_id(),
+        allow_open_invite: new.allow_open_invite,
+        last_team_icon_update: 0,
+        scheme_id: String::new(),
+        group_constrained: false,
+    };
+    validate(&row)?;
+    if find_by_name(db, &row.name).await?.is_some() {
+        return Err(name_taken());
+    }
+    team::Entity::insert(row.clone().into_active_model())
+        .exec(db)
+        .await
+        .map_err(|e| {
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) {
+                name_taken()
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(row)
+}
+
+fn name_taken() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ids::EXISTS,
+        "A team with that name already exists.",
+    )
+}
+
+/// Writes `row` back after validating it; `update_at` moves on.
+pub async fn save(ctx: &Ctx, mut row: team::Model) -> Result<team::Model, ApiError> {
+    row.update_at = now_millis();
+    validate(&row)?;
+    Ok(row
+        .into_active_model()
+        .reset_all()
+        .update(ctx.state.db())
+        .await?)
+}
+
+/// The domains in an allowed-domains setting (`a.com, @b.org c.net`).
+fn domains(setting: &str) -> Vec<String> {
+    setting
+        .split([',', ' '])
+        .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect()
+}
+
+/// True when `email` is in one of `setting`'s domains, or the setting names none.
+pub fn email_allowed(email: &str, setting: &str) -> bool {
+    let allowed = domains(setting);
+    let domain = email.rsplit('@').next().unwrap_or_default().to_lowercase();
+    allowed.is_empty() || allowed.contains(&domain)
+}
+
+/// Mattermost's isTeamEmailAllowed at creation: the creator's address must be within
+/// TeamSettings.RestrictCreationToDomains (bots are exempt).
+pub async fn require_creation_allowed(ctx: &Ctx, creator: &user::Model) -> Result<(), ApiError> {
+    let setting = ctx
+        .state
+        .config()
+        .team_settings
+        .restrict_creation_to_domains
+        .clone();
+    if email_allowed(&creator.email, &setting)
+        || super::users::is_bot(ctx.state.db(), &creator.id).await?
+    {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::CREATION_DOMAIN,
+            "Your email address is not in a domain allowed to create teams.",
+        ))
+    }
+}
+
+/// The role names a team's scheme uses for (guest, user, admin) members.
+async fn scheme_roles(db: &impl ConnectionTrait, scheme_id: &str) -> Result<[String; 3], ApiError> {
+    let built_in = || {
+        [
+            "team_guest".to_owned(),
+            "team_user".to_owned(),
+            "team_admin".to_owned(),
+        ]
+    };
+    if scheme_id.is_empty() {
+        return Ok(built_in());
+    }
+    Ok(
+        match scheme::Entity::find_by_id(scheme_id.to_owned())
+            .one(db)
+            .await?
+        {
+            Some(s) if s.delete_at == 0 => [
+                s.default_team_guest_role,
+                s.default_team_user_role,
+                s.default_team_admin_role,
+            ],
+            _ => built_in(),
+        },
+    )
+}
+
+/// A member's role names: the explicit ones, then those its scheme flags imply.
+fn role_names(member: &team_member::Model, scheme: &[String; 3]) -> Vec<String> {
+    let mut names: Vec<String> = member.roles.split_whitespace().map(str::to_owned).collect();
+    for (flag, role) in [member.scheme_guest, member.scheme_user, member.scheme_admin]
+        .into_iter()
+        .zip(scheme.iter())
+    {
+        if flag && !names.contains(role) {
+            names.push(role.clone());
+        }
+    }
+    names
+}
+
+/// The role names `user_id` holds in `team_id` (none unless an active member).
+pub async fn member_role_names(
+    db: &impl ConnectionTrait,
+    team_id: &str,
+    user_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let Some(member) = active_member(db, team_id, user_id).await? else {
+        return Ok(Vec::new());
+    };
+    let scheme_id = team::Entity::find_by_id(team_id.to_owned())
+        .one(db)
+        .await?
+        .map(|t| t.scheme_id)
+        .unwrap_or_default();
+    Ok(role_names(&member, &scheme_roles(db, &scheme_id).await?))
+}
+
+pub async fn active_member(
+    db: &impl ConnectionTrait,
+    team_id: &str,
+    user_id: &str,
+) -> Result<Option<team_member::Model>, ApiError> {
+    Ok(
+        team_member::Entity::find_by_id((team_id.to_owned(), user_id.to_owned()))
+            .one(db)
+            .await?
+            .filter(|m| m.delete_at == 0),
+    )
+}
+
+pub fn member_missing() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ids::MEMBER_MISSING,
+        "That user is not a member of the team.",
+    )
+}
+
+/// Members of `team` as Mattermost shows them (`roles` holds explicit and implied roles).
+pub async fn members_to_api(
+    db: &impl ConnectionTrait,
+    team: &team::Model,
+    members: &[team_member::Model],
+) -> Result<Vec<types::TeamMember>, ApiError> {
+    let scheme = scheme_roles(db, &team.scheme_id).await?;
+    Ok(members
+        .iter()
+        .map(|m| types::TeamMember {
+            team_id: Some(m.team_id.clone()),
+            user_id: Some(m.user_id.clone()),
+            roles: Some(role_names(m, &scheme).join(" ")),
+            delete_at: Some(m.delete_at),
+            scheme_guest: Some(m.scheme_guest),
+            scheme_user: Some(m.scheme_user),
+            scheme_admin: Some(m.scheme_admin),
+            explicit_roles: Some(m.roles.clone()),
+        })
+        .collect())
+}
+
+pub async fn member_to_api(
+    db: &impl ConnectionTrait,
+    team: &team::Model,
+    member: &team_member::Model,
+) -> Result<types::TeamMember, ApiError> {
+    let mut all = members_to_api(db, team, std::slice::from_ref(member)).await?;
+    all.pop()
+        .ok_or_else(|| ApiError::internal("member lost in conversion"))
+}
+
+/// How much of a team the caller sees: everything with manage_team there, the invite id
+/// too with invite_user, otherwise neither the email nor the invite id.
+pub async fn to_api(ctx: &Ctx, t: &team::Model) -> Result<types::Team, ApiError> {
+    let manage = permissions::has_team(ctx, &t.id, perm::MANAGE_TEAM).await?;
+    let invite = manage || permissions::has_team(ctx, &t.id, perm::INVITE_USER).await?;
+    Ok(api_view(t, manage, invite))
+}
+
+pub async fn to_api_all(ctx: &Ctx, teams: &[team::Model]) -> Result<Vec<types::Team>, ApiError> {
+    let mut out = Vec::with_capacity(teams.len());
+    for t in teams {
+        out.push(to_api(ctx, t).await?);
+    }
+    Ok(out)
+}
+
+fn api_view(t: &team::Model, email: bool, invite_id: bool) -> types::Team {
+    types::Team {
+        id: Some(t.id.clone()),
+        create_at: Some(t.create_at),
+        update_at: Some(t.update_at),
+        delete_at: Some(t.delete_at),
+        display_name: Some(t.display_name.clone()),
+        name: Some(t.name.clone()),
+        description: Some(t.description.clone()),
+        email: Some(if email {
+            t.email.clone()
+        } else {
+            String::new()
+        }),
+        type_: Some(t.team_type.clone()),
+        company_name: Some(t.company_name.clone()),
+        allowed_domains: Some(t.allowed_domains.clone()),
+        invite_id: Some(if invite_id {
+            t.invite_id.clone()
+        } else {
+            String::new()
+        }),
+        allow_open_invite: Some(t.allow_open_invite),
+        last_team_icon_update: (t.last_team_icon_update != 0).then_some(t.last_team_icon_update),
+        scheme_id: (!t.scheme_id.is_empty()).then(|| t.scheme_id.clone()),
+        group_constrained: Some(t.group_constrained),
+        policy_id: None,
+        cloud_limits_archived: Some(false),
+    }
+}
+
+/// Mattermost's JoinUserToTeam: the account becomes an active member (a guest account as
+/// a team guest), unless its email domain is not allowed or the team is full. Joining a
+/// team one is already in changes nothing.
+pub async fn join(
+    ctx: &Ctx,
+    t: &team::Model,
+    account: &user::Model,
+    as_admin: bool,
+) -> Result<team_member::Model, ApiError> {
+    let db = ctx.state.db();
+    let config = ctx.state.config();
+    let guest = super::users::is_guest(account);
+    let is_bot = super::users::is_bot(db, &account.id).await?;
+    let allowed = is_bot
+        || if guest {
+            email_allowed(
+                &account.email,
+                &config.guest_accounts_settings.restrict_creation_to_domains,
+            )
+        } else {
+            email_allowed(&account.email, &t.allowed_domains)
+                && email_allowed(
+                    &account.email,
+                    &config.team_settings.restrict_creation_to_domains,
+                )
+        };
+    if !allowed {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::DOMAINS,
+            "The user's email address is not in a domain this team allows.",
+        ));
+    }
+    let existing = team_member::Entity::find_by_id((t.id.clone(), account.id.clone()))
+        .one(db)
+        .await?;
+    if let Some(m) = &existing
+        && m.delete_at == 0
+    {
+        return Ok(m.clone());
+    }
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(t.id.clone()))
+        .filter(team_member::Column::DeleteAt.eq(0))
+        .count(db)
+        .await?;
+    let max = config.team_settings.max_users_per_team;
+    if max > 0 && i64::try_from(members).unwrap_or(i64::MAX) >= max {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::MAX_ACCOUNTS,
+            "This team has reached its maximum number of members.",
+        ));
+    }
+    let row = team_member::Model {
+        team_id: t.id.clone(),
+        user_id: account.id.clone(),
+        roles: String::new(),
+        delete_at: 0,
+        scheme_guest: guest,
+        scheme_user: !guest,
+        scheme_admin: as_admin && !guest,
+        create_at: existing.as_ref().map_or_else(now_millis, |m| m.create_at),
+    };
+    let active = row.clone().into_active_model();
+    if existing.is_some() {
+        active.reset_all().update(db).await?;
+    } else {
+        team_member::Entity::insert(active).exec(db).await?;
+    }
+    Ok(row)
+}
+
+/// Ends `user_id`'s membership of `team_id` (400 when not a member).
+pub async fn leave(ctx: &Ctx, team_id: &str, user_id: &str) -> Result<(), ApiError> {
+    let db = ctx.state.db();
+    let Some(member) = active_member(db, team_id, user_id).await? else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::NOT_A_MEMBER,
+            "That user is not a member of the team.",
+        ));
+    };
+    let mut row = member.into_active_model();
+    row.delete_at = Set(now_millis());
+    row.scheme_admin = Set(false);
+    row.update(db).await?;
+    Ok(())
+}
+
+/// Sets a member's roles from a role string: `team_guest`, `team_user` and `team_admin`
+/// (or the scheme's equivalents) become the scheme flags, the rest must be existing roles
+/// that no scheme manages and stay explicit.
+pub async fn set_member_roles(
+    ctx: &Ctx,
+    t: &team::Model,
+    member: team_member::Model,
+    roles: &str,
+) -> Result<team_member::Model, ApiError> {
+    let db = ctx.state.db();
+    let scheme = scheme_roles(db, &t.scheme_id).await?;
+    let (mut guest, mut user, mut admin) = (false, false, false);
+    let mut explicit = Vec::new();
+    for name in roles.split_whitespace() {
+        if name == scheme[0] {
+            guest = true;
+        } else if name == scheme[1] {
+            user = true;
+        } else if name == scheme[2] {
+            admin = true;
+        } else {
+            let known = crate::store::entity::role::Entity::find()
+                .filter(crate::store::entity::role::Column::Name.eq(name))
+                .filter(crate::store::entity::role::Column::DeleteAt.eq(0))
+                .one(db)
+                .await?;
+            match known {
+                Some(r) if !r.scheme_managed => explicit.push(name.to_owned()),
+                _ => return Err(ApiError::invalid_param("roles").detail(format!("role {name}"))),
+            }
+        }
+    }
+    if guest && (user || admin) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::GUEST_AND_USER,
+            "A member cannot be a guest and a user of a team at once.",
+        ));
+    }
+    if guest != member.scheme_guest {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::GUEST_ROLE,
+            "Guest status is changed by promoting or demoting the account, not here.",
+        ));
+    }
+    set_member_flags(ctx, member, explicit.join(" "), user, admin).await
+}
+
+/// Writes a member's explicit roles and user/admin flags.
+pub async fn set_member_flags(
+    ctx: &Ctx,
+    member: team_member::Model,
+    explicit: String,
+    user: bool,
+    admin: bool,
+) -> Result<team_member::Model, ApiError> {
+    if member.scheme_guest && (user || admin) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::GUEST_AND_USER,
+            "A guest member cannot also be a user or admin of the team.",
+        ));
+    }
+    let mut row = member.into_active_model();
+    row.roles = Set(explicit);
+    row.scheme_user = Set(user);
+    row.scheme_admin = Set(admin);
+    Ok(row.update(ctx.state.db()).await?)
+}
+
+/// After a demotion to guest (or a promotion from it), the account's memberships follow:
+/// a guest is a team guest only, a promoted guest a plain team user.
+pub async fn set_guest_memberships(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    guest: bool,
+) -> Result<(), ApiError> {
+    team_member::Entity::update_many()
+        .col_expr(team_member::Column::SchemeGuest, Expr::value(guest))
+        .col_expr(team_member::Column::SchemeUser, Expr::value(!guest))
+        .col_expr(team_member::Column::SchemeAdmin, Expr::value(false))
+        .filter(team_member::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Which teams a listing may include.
+#[derive(Clone, Copy)]
+pub enum Listing {
+    All,
+    OpenOnly,
+    PrivateOnly,
+}
+
+impl Listing {
+    /// From list_public_teams and list_private_teams; None when the caller has neither.
+    pub async fn for_caller(ctx: &Ctx) -> Result<Option<Self>, ApiError> {
+        let public = permissions::has_system(ctx, perm::LIST_PUBLIC_TEAMS).await?;
+        let private = permissions::has_system(ctx, perm::LIST_PRIVATE_TEAMS).await?;
+        Ok(match (public, private) {
+            (true, true) => Some(Self::All),
+            (true, false) => Some(Self::OpenOnly),
+            (false, true) => Some(Self::PrivateOnly),
+            (false, false) => None,
+        })
+    }
+
+    fn condition(self) -> Condition {
+        match self {
+            Self::All => Condition::all(),
+            Self::OpenOnly => Condition::all().add(team::Column::AllowOpenInvite.eq(true)),
+            Self::PrivateOnly => Condition::all().add(team::Column::AllowOpenInvite.eq(false)),
+        }
+    }
+}
+
+/// Live teams of `listing` whose name or display name starts with `term` (any when None),
+/// by display name, with the total before paging.
+pub async fn list(
+    ctx: &Ctx,
+    listing: Listing,
+    term: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<team::Model>, u64), ApiError> {
+    let mut cond = listing.condition().add(team::Column::DeleteAt.eq(0));
+    if let Some(term) = term.map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!(
+            "{}%",
+            term.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let like = |c: team::Column| {
+            Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        cond = cond.add(
+            Condition::any()
+                .add(like(team::Column::Name))
+                .add(like(team::Column::DisplayName)),
+        );
+    }
+    let db = ctx.state.db();
+    let total = team::Entity::find().filter(cond.clone()).count(db).await?;
+    let rows = team::Entity::find()
+        .filter(cond)
+        .order_by_asc(team::Column::DisplayName)
+        .order_by_asc(team::Column::Name)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The live teams `user_id` is an active member of, by display name.
+pub async fn teams_of(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<Vec<team::Model>, ApiError> {
+    let ids: Vec<String> = team_member::Entity::find()
+        .filter(team_member::Column::UserId.eq(user_id))
+        .filter(team_member::Column::DeleteAt.eq(0))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.team_id)
+        .collect();
+    Ok(team::Entity::find()
+        .filter(team::Column::Id.is_in(ids))
+        .filter(team::Column::DeleteAt.eq(0))
+        .order_by_asc(team::Column::DisplayName)
+        .all(db)
+        .await?)
+}
+
+/// The ids of everyone who shares a live team with `user_id`.
+pub async fn teammates(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<std::collections::HashSet<String>, ApiError> {
+    let mine: Vec<String> = teams_of(db, user_id)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    if mine.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::DeleteAt.eq(0))
+        .filter(team_member::Column::TeamId.is_in(mine))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
+}
+
+/// Whether two accounts share a live team.
+pub async fn share_a_team(db: &impl ConnectionTrait, a: &str, b: &str) -> Result<bool, ApiError> {
+    let mine: Vec<String> = teams_of(db, a).await?.into_iter().map(|t| t.id).collect();
+    if mine.is_empty() {
+        return Ok(false);
+    }
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::UserId.eq(b))
+        .filter(team_member::Column::DeleteAt.eq(0))
+        .filter(team_member::Column::TeamId.is_in(mine))
+        .count(db)
+        .await?
+        > 0)
+}
