@@ -164,8 +164,85 @@ def main():
     schemas["TeamMember"]["properties"].setdefault("scheme_guest", {"type": "boolean"})
     fixes.append("TeamMember: scheme_guest added")
 
+    # Addition: the same for channels and channel members.
+    for name, schema in [
+        ("scheme_id", {"type": "string"}),
+        ("props", {"type": "object"}),
+        ("group_constrained", {"type": "boolean"}),
+        ("shared", {"type": "boolean"}),
+        ("total_msg_count_root", {"type": "integer", "format": "int64"}),
+        ("policy_id", {"type": "string"}),
+        ("last_root_post_at", {"type": "integer", "format": "int64"}),
+    ]:
+        schemas["Channel"]["properties"].setdefault(name, schema)
+    fixes.append("Channel: scheme_id, props, group_constrained, shared, total_msg_count_root, "
+                 "policy_id, last_root_post_at added")
+    for name, schema in [
+        ("scheme_guest", {"type": "boolean"}),
+        ("scheme_user", {"type": "boolean"}),
+        ("scheme_admin", {"type": "boolean"}),
+        ("explicit_roles", {"type": "string"}),
+        ("msg_count_root", {"type": "integer", "format": "int64"}),
+        ("mention_count_root", {"type": "integer", "format": "int64"}),
+        ("urgent_mention_count", {"type": "integer", "format": "int64"}),
+    ]:
+        schemas["ChannelMember"]["properties"].setdefault(name, schema)
+    fixes.append("ChannelMember: scheme_guest, scheme_user, scheme_admin, explicit_roles, "
+                 "msg_count_root, mention_count_root, urgent_mention_count added")
+
+    # Addition: fields of Mattermost's post JSON that the 2024 Post schema lacks and that
+    # clients read (pins, thread counts, whether the caller follows the thread).
+    for name, schema in [
+        ("is_pinned", {"type": "boolean"}),
+        ("reply_count", {"type": "integer", "format": "int64"}),
+        ("last_reply_at", {"type": "integer", "format": "int64"}),
+        ("is_following", {"type": "boolean"}),
+        ("hashtags", {"type": "string"}),
+    ]:
+        schemas["Post"]["properties"].setdefault(name, schema)
+    fixes.append("Post: is_pinned, reply_count, last_reply_at, is_following, hashtags added")
+    # Fix: a thread's participants are users (Mattermost sends user objects), not posts;
+    # and the thread and thread-list counts clients read are declared.
+    thread = schemas["UserThread"]["properties"]
+    if thread.get("participants", {}).get("items", {}).get("$ref", "").endswith("/Post"):
+        thread["participants"] = {"type": "array",
+                                  "items": {"$ref": "#/components/schemas/User"}}
+        fixes.append("UserThread.participants: items are User")
+    for name, schema in [
+        ("unread_replies", {"type": "integer", "format": "int64"}),
+        ("unread_mentions", {"type": "integer", "format": "int64"}),
+        ("is_urgent", {"type": "boolean"}),
+        ("deleted", {"type": "boolean"}),
+    ]:
+        thread.setdefault(name, schema)
+    for name in ["total_unread_threads", "total_unread_mentions",
+                 "total_unread_urgent_mentions"]:
+        schemas["UserThreads"]["properties"].setdefault(
+            name, {"type": "integer", "format": "int64"})
+    fixes.append("UserThread: unread_replies, unread_mentions, is_urgent, deleted added; "
+                 "UserThreads: the unread totals added")
+
+    # Fix: the thread operations answer JSON (a thread, the per-channel mention counts, or
+    # a status) but declare a bodyless 200, so generated clients would drop it.
+    thread_bodies = {
+        "GetUserThread": {"$ref": "#/components/schemas/UserThread"},
+        "UpdateThreadReadForUser": {"$ref": "#/components/schemas/UserThread"},
+        "SetThreadUnreadByPostId": {"$ref": "#/components/schemas/UserThread"},
+        "GetThreadMentionCountsByChannel": {
+            "type": "object",
+            "additionalProperties": {"type": "integer", "format": "int64"},
+        },
+        "UpdateThreadsReadForUser": {"$ref": "#/components/schemas/StatusOK"},
+        "StartFollowingThread": {"$ref": "#/components/schemas/StatusOK"},
+        "StopFollowingThread": {"$ref": "#/components/schemas/StatusOK"},
+    }
+
     for method, path, op in operations(spec):
         op_id = op["operationId"]
+        if op_id in thread_bodies and "content" not in op["responses"].get("200", {}):
+            op["responses"]["200"]["content"] = {
+                "application/json": {"schema": thread_bodies[op_id]}}
+            fixes.append(f"{op_id}: 200 declared as the JSON it answers")
         # Fix: CreateTermsOfService declares no body, but the server reads {"text": ...}.
         if op_id == "CreateTermsOfService" and "requestBody" not in op:
             op["requestBody"] = {

@@ -1,6 +1,6 @@
 //! The `bots` tag: bot accounts and their icons.
 
-use super::Api;
+use super::{Api, ok};
 use crate::app::bots::{self, BotAccount, ListFilter};
 use crate::app::{audits, users};
 use crate::auth::permissions::ids::{
@@ -26,12 +26,6 @@ async fn managed_bot(ctx: &Ctx, id: &str) -> Result<BotAccount, ApiError> {
     let account = bots::get(ctx, id, true).await?;
     require_manage_bot(ctx, &account.bot.owner_id).await?;
     Ok(account)
-}
-
-fn status_ok() -> types::StatusOk {
-    types::StatusOk {
-        status: Some("OK".to_owned()),
-    }
 }
 
 impl contract::BotsApi for Api {
@@ -161,7 +155,7 @@ impl contract::BotsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         let account = managed_bot(ctx, &path.bot_user_id).await?;
         bots::set_icon(ctx, account, body).await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `DELETE /api/v4/bots/{bot_user_id}/icon`: as PatchBot.
@@ -171,7 +165,7 @@ impl contract::BotsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         let account = managed_bot(ctx, &path.bot_user_id).await?;
         bots::delete_icon(ctx, account).await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/bots/{bot_user_id}/convert_to_user`: manage_system. A password is
@@ -191,7 +185,7 @@ impl contract::BotsApi for Api {
         bots::convert_bot_to_user(ctx, account, body, query.set_system_admin.unwrap_or(false))
             .await?;
         audits::record(ctx, &path.bot_user_id, "bot converted to user").await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/{user_id}/convert_to_bot`: manage_system.
@@ -207,6 +201,6 @@ impl contract::BotsApi for Api {
         }
         bots::convert_user_to_bot(ctx, account).await?;
         audits::record(ctx, &path.user_id, "user converted to bot").await;
-        Ok(status_ok())
+        Ok(ok())
     }
 }

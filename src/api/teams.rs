@@ -1,6 +1,6 @@
 //! The `teams` tag: teams, their members and member roles, invitations by invite id.
 
-use super::Api;
+use super::{Api, ok};
 use crate::app::{audits, teams, users};
 use crate::auth::permissions::{
     has_system, ids as perm, require_system, require_team, require_user,
@@ -18,15 +18,9 @@ use crate::contract::{
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id};
 use crate::rt::Ctx;
-use crate::store::entity::{team, team_member, user};
+use crate::store::entity::{channel, channel_member, team, team_member, user};
 use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-
-fn ok() -> types::StatusOk {
-    types::StatusOk {
-        status: Some("OK".to_owned()),
-    }
-}
 
 /// A session and a well-formed `team_id` path value.
 fn team_id_param(ctx: &Ctx, team_id: &str) -> Result<(), ApiError> {
@@ -454,6 +448,21 @@ impl contract::TeamsApi for Api {
             }
             team_member::Entity::delete_many()
                 .filter(team_member::Column::TeamId.eq(found.id.clone()))
+                .exec(db)
+                .await?;
+            let channel_ids: Vec<String> = channel::Entity::find()
+                .filter(channel::Column::TeamId.eq(found.id.clone()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            channel_member::Entity::delete_many()
+                .filter(channel_member::Column::ChannelId.is_in(channel_ids))
+                .exec(db)
+                .await?;
+            channel::Entity::delete_many()
+                .filter(channel::Column::TeamId.eq(found.id.clone()))
                 .exec(db)
                 .await?;
             team::Entity::delete_by_id(found.id.clone())

@@ -1,6 +1,6 @@
 //! The `users` tag: accounts, login and sessions.
 
-use super::Api;
+use super::{Api, ok};
 use crate::app::{audits, directory, links, mail, tokens};
 use crate::app::{sessions, users};
 use crate::auth::mfa;
@@ -470,7 +470,7 @@ impl contract::UsersApi for Api {
         let account = users::get(ctx.state.db(), &path.user_id).await?;
         users::set_active(ctx, account, body.active).await?;
         audits::record(ctx, &path.user_id, &format!("active={}", body.active)).await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `PUT /api/v4/users/{user_id}/roles`: permission: manage_roles. Every role named must
@@ -485,7 +485,7 @@ impl contract::UsersApi for Api {
         let account = users::get(ctx.state.db(), &path.user_id).await?;
         users::set_roles(ctx, account, &body.roles).await?;
         audits::record(ctx, &path.user_id, &format!("roles={}", body.roles)).await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `PUT /api/v4/users/{user_id}/password`: the user, with the current password; or
@@ -520,7 +520,7 @@ impl contract::UsersApi for Api {
         let keep = own.then(|| session.id.clone());
         sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
         audits::record(ctx, &path.user_id, "password updated").await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `PUT /api/v4/users/{user_id}/patch`: permission: the user, or edit_other_users.
@@ -563,7 +563,7 @@ impl contract::UsersApi for Api {
         }
         sessions::revoke(ctx, &target).await?;
         audits::record(ctx, &path.user_id, &format!("session_id={}", target.id)).await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/{user_id}/sessions/revoke/all`: permission: the user, or
@@ -576,7 +576,7 @@ impl contract::UsersApi for Api {
         require_user(ctx, &path.user_id).await?;
         sessions::revoke_all_for_user(ctx, &path.user_id, None).await?;
         audits::record(ctx, &path.user_id, "all sessions revoked").await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/sessions/revoke/all`: permission: manage_system.
@@ -601,7 +601,7 @@ impl contract::UsersApi for Api {
             return Err(ApiError::invalid_param("device_id"));
         }
         sessions::attach_device(ctx, session, &device_id).await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `GET /api/v4/users/{user_id}/audits`: permission: the user, or edit_other_users.
@@ -677,7 +677,7 @@ impl contract::UsersApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         let t = token_for(ctx, &body.token_id, REVOKE_USER_ACCESS_TOKEN).await?;
         tokens::change(ctx, t, tokens::Change::Revoke).await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/tokens/disable`: revoke_user_access_token (and edit_other_users
@@ -688,7 +688,7 @@ impl contract::UsersApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         let t = token_for(ctx, &body.token_id, REVOKE_USER_ACCESS_TOKEN).await?;
         tokens::change(ctx, t, tokens::Change::Disable).await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/tokens/enable`: create_user_access_token (and edit_other_users
@@ -699,7 +699,7 @@ impl contract::UsersApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         let t = token_for(ctx, &body.token_id, CREATE_USER_ACCESS_TOKEN).await?;
         tokens::change(ctx, t, tokens::Change::Enable).await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/tokens/search`: permission: manage_system.
@@ -783,7 +783,7 @@ impl contract::UsersApi for Api {
             })
             .await?;
         audits::record(ctx, &path.user_id, &format!("mfa active={}", body.activate)).await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/mfa`: no permission. Whether logging in as `login_id` needs a
@@ -851,7 +851,7 @@ impl contract::UsersApi for Api {
         require_user(ctx, &path.user_id).await?;
         let account = users::get(ctx.state.db(), &path.user_id).await?;
         users::set_profile_image(ctx, account, body).await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `DELETE /api/v4/users/{user_id}/image`: the user, or edit_other_users.
@@ -863,7 +863,7 @@ impl contract::UsersApi for Api {
         require_user(ctx, &path.user_id).await?;
         let account = users::get(ctx.state.db(), &path.user_id).await?;
         users::reset_profile_image(ctx, account).await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `DELETE /api/v4/users/{user_id}`: the user, or edit_other_users, deactivates the
@@ -889,7 +889,7 @@ impl contract::UsersApi for Api {
             users::set_active(ctx, account, false).await?;
             audits::record(ctx, &path.user_id, "deactivated").await;
         }
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `DELETE /api/v4/users`: local mode only (mmctl over the server's Unix socket); over
@@ -998,7 +998,7 @@ impl contract::UsersApi for Api {
         }
         let db = ctx.state.db();
         let Some(account) = users::find_by_email(db, &body.email).await? else {
-            return Ok(status_ok());
+            return Ok(ok());
         };
         if !account.auth_service.is_empty() {
             return Err(ApiError::new(
@@ -1025,7 +1025,7 @@ impl contract::UsersApi for Api {
         )
         .await?;
         audits::record(ctx, &account.id, "password reset email sent").await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/password/reset`: no permission; the mailed code, once. Every
@@ -1046,7 +1046,7 @@ impl contract::UsersApi for Api {
         mail::notify_security_event(ctx, &email, "The password was reset with an emailed link");
         sessions::revoke_all_for_user(ctx, &subject.user_id, None).await?;
         audits::record(ctx, &subject.user_id, "password reset with an emailed link").await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/email/verify/send`: no permission. Mails a 48-hour, single-use
@@ -1061,10 +1061,10 @@ impl contract::UsersApi for Api {
         }
         let db = ctx.state.db();
         let Some(account) = users::find_by_email(db, &body.email).await? else {
-            return Ok(status_ok());
+            return Ok(ok());
         };
         if account.email_verified {
-            return Ok(status_ok());
+            return Ok(ok());
         }
         let site = ctx.state.config().team_settings.site_name.clone();
         let name = account.username.clone();
@@ -1082,7 +1082,7 @@ impl contract::UsersApi for Api {
             },
         )
         .await?;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/email/verify`: no permission; the mailed token, once, for the
@@ -1103,7 +1103,7 @@ impl contract::UsersApi for Api {
         }
         users::set_email_verified(db, account).await?;
         audits::record(ctx, &subject.user_id, "email verified").await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `POST /api/v4/users/{user_id}/email/verify/member`: manage_system.
@@ -1156,7 +1156,7 @@ impl contract::UsersApi for Api {
             &format!("terms of service accepted={}", body.accepted),
         )
         .await;
-        Ok(status_ok())
+        Ok(ok())
     }
 
     /// `GET /api/v4/users/{user_id}/terms_of_service`: the user, or edit_other_users. Which
@@ -1195,13 +1195,11 @@ impl contract::UsersApi for Api {
         for team in [&query.in_team, &query.not_in_team].into_iter().flatten() {
             require_team(ctx, team, VIEW_TEAM).await?;
         }
-        if let Some(channel) = query
-            .in_channel
-            .as_deref()
-            .or(query.not_in_channel.as_deref())
+        for channel in [&query.in_channel, &query.not_in_channel]
+            .into_iter()
+            .flatten()
         {
             require_channel(ctx, channel, READ_CHANNEL).await?;
-            nobody |= query.in_channel.is_some();
         }
         if query.in_group.is_some() {
             require_system(ctx, SYSCONSOLE_READ_GROUPS).await?;
@@ -1225,6 +1223,8 @@ impl contract::UsersApi for Api {
             in_team: query.in_team.clone(),
             not_in_team: query.not_in_team.clone(),
             without_team: query.without_team == Some(true),
+            in_channel: query.in_channel.clone(),
+            not_in_channel: query.not_in_channel.clone(),
             ..Default::default()
         };
         let offset = u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
@@ -1244,22 +1244,19 @@ impl contract::UsersApi for Api {
         if body.term.trim().is_empty() {
             return Err(ApiError::invalid_param("term"));
         }
-        let mut nobody = false;
         for team in [&body.team_id, &body.not_in_team_id].into_iter().flatten() {
             require_team(ctx, team, VIEW_TEAM).await?;
         }
         if body.without_team == Some(true) {
             require_system(ctx, LIST_USERS_WITHOUT_TEAM).await?;
         }
-        if let Some(channel) = body
-            .in_channel_id
-            .as_deref()
-            .or(body.not_in_channel_id.as_deref())
+        for channel in [&body.in_channel_id, &body.not_in_channel_id]
+            .into_iter()
+            .flatten()
         {
             require_channel(ctx, channel, READ_CHANNEL).await?;
-            nobody |= body.in_channel_id.is_some();
         }
-        if nobody || body.in_group_id.is_some() {
+        if body.in_group_id.is_some() {
             return Ok(Vec::new());
         }
         let filter = directory::Filter {
@@ -1269,6 +1266,8 @@ impl contract::UsersApi for Api {
             in_team: body.team_id.clone(),
             not_in_team: body.not_in_team_id.clone(),
             without_team: body.without_team == Some(true),
+            in_channel: body.in_channel_id.clone(),
+            not_in_channel: body.not_in_channel_id.clone(),
             ..Default::default()
         };
         let limit = u64::try_from(body.limit.clamp(1, 1000)).unwrap_or(100);
@@ -1290,32 +1289,47 @@ impl contract::UsersApi for Api {
         if let Some(channel) = &query.channel_id {
             require_channel(ctx, channel, READ_CHANNEL).await?;
         }
-        if query.channel_id.is_some() {
-            return Ok(types::UserAutocomplete {
-                users: Vec::new(),
-                out_of_channel: Vec::new(),
-            });
-        }
         let filter = directory::Filter {
             active: Some(true),
             term: Some(query.name),
             term_matches_email: can_see_emails(ctx).await?,
             in_team: query.team_id.clone(),
+            in_channel: query.channel_id.clone(),
             ..Default::default()
         };
         let limit = u64::try_from(query.limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
         let rows = directory::find(ctx, &filter, directory::Sort::Username, 0, limit).await?;
+        let out_of_channel = match &query.channel_id {
+            Some(channel) => {
+                let others = directory::Filter {
+                    in_channel: None,
+                    not_in_channel: Some(channel.clone()),
+                    ..filter
+                };
+                let rows =
+                    directory::find(ctx, &others, directory::Sort::Username, 0, limit).await?;
+                visible(ctx, rows).await?
+            }
+            None => Vec::new(),
+        };
         Ok(types::UserAutocomplete {
             users: visible(ctx, rows).await?,
-            out_of_channel: Vec::new(),
+            out_of_channel,
         })
     }
 
-    /// `GET /api/v4/users/known`: a session. The ids of users who share a team or channel
-    /// with the caller (none while teams and channels are not stored).
+    /// `GET /api/v4/users/known`: a session. The ids of users who share a channel with
+    /// the caller.
     async fn get_known_users(ctx: &Ctx) -> Result<types::KnownUsers, ApiError> {
-        ctx.session()?;
-        Ok(types::KnownUsers(Vec::new()))
+        let me = ctx.session()?.user_id.clone();
+        let mut known: Vec<String> = crate::app::channels::channel_mates(ctx.state.db(), &me)
+            .await?
+            .into_iter()
+            .collect();
+        known.sort_unstable();
+        Ok(types::KnownUsers(
+            known.into_iter().map(Into::into).collect(),
+        ))
     }
 
     /// `GET /api/v4/users/stats/filtered`: manage_system.
@@ -1324,16 +1338,12 @@ impl contract::UsersApi for Api {
         query: GetTotalUsersStatsFilteredQuery,
     ) -> Result<types::UsersStats, ApiError> {
         require_system(ctx, MANAGE_SYSTEM).await?;
-        if query.in_channel.is_some() {
-            return Ok(types::UsersStats {
-                total_users_count: Some(0),
-            });
-        }
         let filter = directory::Filter {
             active: (!query.include_deleted.unwrap_or(false)).then_some(true),
             roles: directory::split_list(query.roles.as_deref()),
             exclude_bots: !query.include_bots.unwrap_or(false),
             in_team: query.in_team.clone(),
+            in_channel: query.in_channel.clone(),
             ..Default::default()
         };
         Ok(types::UsersStats {
@@ -1589,12 +1599,6 @@ impl contract::UsersApi for Api {
     }
 }
 
-fn status_ok() -> types::StatusOk {
-    types::StatusOk {
-        status: Some("OK".to_owned()),
-    }
-}
-
 /// The token `token_id`, when the caller has `permission` and may act on its owner.
 async fn token_for(
     ctx: &Ctx,
@@ -1685,8 +1689,9 @@ async fn change_guest_status(
     };
     users::set_roles(ctx, account, roles).await?;
     crate::app::teams::set_guest_memberships(ctx.state.db(), user_id, to_guest).await?;
+    crate::app::channels::set_guest_memberships(ctx.state.db(), user_id, to_guest).await?;
     audits::record(ctx, user_id, &format!("roles={roles}")).await;
-    Ok(status_ok())
+    Ok(ok())
 }
 
 /// The rows the caller may see (everyone with view_members; only themselves without),
@@ -1696,7 +1701,8 @@ async fn visible(ctx: &Ctx, rows: Vec<user::Model>) -> Result<Vec<types::User>, 
         rows
     } else {
         let me = ctx.session()?.user_id.clone();
-        let mates = crate::app::teams::teammates(ctx.state.db(), &me).await?;
+        let mut mates = crate::app::teams::teammates(ctx.state.db(), &me).await?;
+        mates.extend(crate::app::channels::channel_mates(ctx.state.db(), &me).await?);
         rows.into_iter()
             .filter(|u| u.id == me || mates.contains(&u.id))
             .collect()

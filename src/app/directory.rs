@@ -1,10 +1,10 @@
 //! Finding accounts: the filters, search and sort orders behind GetUsers, SearchUsers,
-//! AutocompleteUsers and the user counts. Team scopes follow active team memberships; the
-//! channel scope joins when channels are stored.
+//! AutocompleteUsers and the user counts. Team and channel scopes follow active
+//! memberships.
 
 use crate::error::ApiError;
 use crate::rt::Ctx;
-use crate::store::entity::{bot, team, team_member, user};
+use crate::store::entity::{bot, channel_member, team, team_member, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -27,6 +27,10 @@ pub struct Filter {
     pub not_in_team: Option<String>,
     /// Only accounts in no live team.
     pub without_team: bool,
+    /// Members of this channel only.
+    pub in_channel: Option<String>,
+    /// Everyone but the members of this channel.
+    pub not_in_channel: Option<String>,
 }
 
 /// The orders Mattermost offers.
@@ -104,6 +108,12 @@ async fn condition(ctx: &Ctx, filter: &Filter) -> Result<Condition, ApiError> {
     if let Some(team_id) = &filter.not_in_team {
         all = all.add(user::Column::Id.not_in_subquery(members_of(Some(team_id))));
     }
+    if let Some(channel_id) = &filter.in_channel {
+        all = all.add(user::Column::Id.in_subquery(channel_members(channel_id)));
+    }
+    if let Some(channel_id) = &filter.not_in_channel {
+        all = all.add(user::Column::Id.not_in_subquery(channel_members(channel_id)));
+    }
     if filter.without_team {
         all = all.add(user::Column::Id.not_in_subquery(members_of(None)));
     }
@@ -117,6 +127,15 @@ async fn condition(ctx: &Ctx, filter: &Filter) -> Result<Condition, ApiError> {
         all = all.add(user::Column::Id.is_not_in(bots));
     }
     Ok(all)
+}
+
+/// The user ids of the members of `channel_id`.
+fn channel_members(channel_id: &str) -> SelectStatement {
+    let mut q = Query::select();
+    q.column(channel_member::Column::UserId)
+        .from(channel_member::Entity)
+        .and_where(Expr::col(channel_member::Column::ChannelId).eq(channel_id));
+    q
 }
 
 /// The user ids of the active members of `team_id`, or of any live team.

@@ -2,10 +2,12 @@
 
 pub mod audits;
 pub mod bots;
+pub mod channels;
 pub mod directory;
 pub mod images;
 pub mod links;
 pub mod mail;
+pub mod membership;
 pub mod schemes;
 pub mod sessions;
 pub mod teams;

@@ -2,6 +2,7 @@
 //! leaving, member roles (scheme flags plus explicit roles) and what a caller may see of a
 //! team.
 
+use super::membership::{self, SchemeRoles};
 use crate::auth::permissions::{self, ids as perm};
 use crate::contract::types;
 use crate::error::ApiError;
@@ -211,7 +212,7 @@ pub struct NewTeam {
     pub email: String,
 }
 
-/// Stores a new team (no members yet).
+/// Stores a new team (no members yet) with its default channels.
 pub async fn create(db: &impl ConnectionTrait, new: NewTeam) -> Result<team::Model, ApiError> {
     let now = now_millis();
     let row = team::Model {
@@ -249,6 +250,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewTeam) -> Result<team::Mod
                 e.into()
             }
         })?;
+    super::channels::create_defaults(db, &row.id, "").await?;
     Ok(row)
 }
 
@@ -310,7 +312,7 @@ pub async fn require_creation_allowed(ctx: &Ctx, creator: &user::Model) -> Resul
 }
 
 /// The role names a team's scheme uses for (guest, user, admin) members.
-async fn scheme_roles(db: &impl ConnectionTrait, scheme_id: &str) -> Result<[String; 3], ApiError> {
+async fn scheme_roles(db: &impl ConnectionTrait, scheme_id: &str) -> Result<SchemeRoles, ApiError> {
     let built_in = || {
         [
             "team_guest".to_owned(),
@@ -337,17 +339,12 @@ async fn scheme_roles(db: &impl ConnectionTrait, scheme_id: &str) -> Result<[Str
 }
 
 /// A member's role names: the explicit ones, then those its scheme flags imply.
-fn role_names(member: &team_member::Model, scheme: &[String; 3]) -> Vec<String> {
-    let mut names: Vec<String> = member.roles.split_whitespace().map(str::to_owned).collect();
-    for (flag, role) in [member.scheme_guest, member.scheme_user, member.scheme_admin]
-        .into_iter()
-        .zip(scheme.iter())
-    {
-        if flag && !names.contains(role) {
-            names.push(role.clone());
-        }
-    }
-    names
+fn role_names(member: &team_member::Model, scheme: &SchemeRoles) -> Vec<String> {
+    membership::role_names(
+        &member.roles,
+        [member.scheme_guest, member.scheme_user, member.scheme_admin],
+        scheme,
+    )
 }
 
 /// The role names `user_id` holds in `team_id` (none unless an active member).
@@ -468,7 +465,7 @@ fn api_view(t: &team::Model, email: bool, invite_id: bool) -> types::Team {
 }
 
 /// Mattermost's JoinUserToTeam: the account becomes an active member (a guest account as
-/// a team guest), unless its email domain is not allowed or the team is full. Joining a
+/// a team guest) and joins the default channels (guests do not), unless its email domain is not allowed or the team is full. Joining a
 /// team one is already in changes nothing.
 pub async fn join(
     ctx: &Ctx,
@@ -537,10 +534,11 @@ pub async fn join(
     } else {
         team_member::Entity::insert(active).exec(db).await?;
     }
+    super::channels::join_defaults(db, &t.id, account).await?;
     Ok(row)
 }
 
-/// Ends `user_id`'s membership of `team_id` (400 when not a member).
+/// Ends `user_id`'s membership of `team_id` and of its channels (400 when not a member).
 pub async fn leave(ctx: &Ctx, team_id: &str, user_id: &str) -> Result<(), ApiError> {
     let db = ctx.state.db();
     let Some(member) = active_member(db, team_id, user_id).await? else {
@@ -554,12 +552,12 @@ pub async fn leave(ctx: &Ctx, team_id: &str, user_id: &str) -> Result<(), ApiErr
     row.delete_at = Set(now_millis());
     row.scheme_admin = Set(false);
     row.update(db).await?;
-    Ok(())
+    super::channels::leave_team_channels(db, team_id, user_id).await
 }
 
 /// Sets a member's roles from a role string: `team_guest`, `team_user` and `team_admin`
-/// (or the scheme's equivalents) become the scheme flags, the rest must be existing roles
-/// that no scheme manages and stay explicit.
+/// (or the scheme's equivalents) become the scheme flags, the rest stay explicit
+/// ([`membership::parse_roles`]).
 pub async fn set_member_roles(
     ctx: &Ctx,
     t: &team::Model,
@@ -568,27 +566,8 @@ pub async fn set_member_roles(
 ) -> Result<team_member::Model, ApiError> {
     let db = ctx.state.db();
     let scheme = scheme_roles(db, &t.scheme_id).await?;
-    let (mut guest, mut user, mut admin) = (false, false, false);
-    let mut explicit = Vec::new();
-    for name in roles.split_whitespace() {
-        if name == scheme[0] {
-            guest = true;
-        } else if name == scheme[1] {
-            user = true;
-        } else if name == scheme[2] {
-            admin = true;
-        } else {
-            let known = crate::store::entity::role::Entity::find()
-                .filter(crate::store::entity::role::Column::Name.eq(name))
-                .filter(crate::store::entity::role::Column::DeleteAt.eq(0))
-                .one(db)
-                .await?;
-            match known {
-                Some(r) if !r.scheme_managed => explicit.push(name.to_owned()),
-                _ => return Err(ApiError::invalid_param("roles").detail(format!("role {name}"))),
-            }
-        }
-    }
+    let ([guest, user, admin], explicit) =
+        membership::parse_roles(db, roles, &scheme, || ApiError::invalid_param("roles")).await?;
     if guest && (user || admin) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -603,7 +582,7 @@ pub async fn set_member_roles(
             "Guest status is changed by promoting or demoting the account, not here.",
         ));
     }
-    set_member_flags(ctx, member, explicit.join(" "), user, admin).await
+    set_member_flags(ctx, member, explicit, user, admin).await
 }
 
 /// Writes a member's explicit roles and user/admin flags.

@@ -802,6 +802,10 @@ pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), Api
         .filter(crate::store::entity::team_member::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    crate::store::entity::channel_member::Entity::delete_many()
+        .filter(crate::store::entity::channel_member::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;
@@ -849,12 +853,15 @@ pub async fn set_terms_accepted(
 }
 
 /// Mattermost's UserCanSeeOtherUser: everyone with `view_members` sees everyone; without it
-/// (guests) only people sharing a team (or, when channels are stored, a channel).
+/// (guests) only people sharing a team or a channel.
 pub async fn require_can_see(ctx: &Ctx, target_id: &str) -> Result<(), ApiError> {
     let me = ctx.session()?.user_id.as_str();
     if me == target_id
         || has_system(ctx, crate::auth::permissions::ids::VIEW_MEMBERS).await?
         || super::teams::share_a_team(ctx.state.db(), me, target_id).await?
+        || super::channels::channel_mates(ctx.state.db(), me)
+            .await?
+            .contains(target_id)
     {
         Ok(())
     } else {
@@ -931,6 +938,9 @@ pub async fn permanent_delete_all(ctx: &Ctx) -> Result<(), ApiError> {
     audit::Entity::delete_many().exec(&txn).await?;
     token::Entity::delete_many().exec(&txn).await?;
     crate::store::entity::team_member::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::channel_member::Entity::delete_many()
         .exec(&txn)
         .await?;
     bot::Entity::delete_many().exec(&txn).await?;

@@ -1,7 +1,7 @@
 //! Permissions are data: roles are rows naming their permission ids, and a session holds
 //! role names. A check asks whether any of the session's roles grants the permission, like
-//! Mattermost's `SessionHasPermissionTo`; team-scoped checks add the roles of the caller's
-//! team membership. The channel scope joins when channels are stored.
+//! Mattermost's `SessionHasPermissionTo`; team- and channel-scoped checks add the roles of
+//! the caller's team and channel memberships.
 
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
@@ -46,6 +46,22 @@ pub mod ids {
     pub const JOIN_PRIVATE_TEAMS: &str = "join_private_teams";
     pub const READ_OTHER_USERS_TEAMS: &str = "read_other_users_teams";
     pub const INVALIDATE_EMAIL_INVITE: &str = "invalidate_email_invite";
+    pub const CREATE_PUBLIC_CHANNEL: &str = "create_public_channel";
+    pub const CREATE_PRIVATE_CHANNEL: &str = "create_private_channel";
+    pub const READ_PUBLIC_CHANNEL: &str = "read_public_channel";
+    pub const JOIN_PUBLIC_CHANNELS: &str = "join_public_channels";
+    pub const LIST_TEAM_CHANNELS: &str = "list_team_channels";
+    pub const MANAGE_PUBLIC_CHANNEL_PROPERTIES: &str = "manage_public_channel_properties";
+    pub const MANAGE_PRIVATE_CHANNEL_PROPERTIES: &str = "manage_private_channel_properties";
+    pub const MANAGE_PUBLIC_CHANNEL_MEMBERS: &str = "manage_public_channel_members";
+    pub const MANAGE_PRIVATE_CHANNEL_MEMBERS: &str = "manage_private_channel_members";
+    pub const DELETE_PUBLIC_CHANNEL: &str = "delete_public_channel";
+    pub const DELETE_PRIVATE_CHANNEL: &str = "delete_private_channel";
+    pub const CONVERT_PUBLIC_TO_PRIVATE: &str = "convert_public_channel_to_private";
+    pub const CONVERT_PRIVATE_TO_PUBLIC: &str = "convert_private_channel_to_public";
+    pub const MANAGE_CHANNEL_ROLES: &str = "manage_channel_roles";
+    pub const CREATE_DIRECT_CHANNEL: &str = "create_direct_channel";
+    pub const CREATE_GROUP_CHANNEL: &str = "create_group_channel";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).
@@ -233,17 +249,49 @@ pub async fn require_team(ctx: &Ctx, team_id: &str, permission: &str) -> Result<
     }
 }
 
-/// Mattermost's SessionHasPermissionToChannel; only system-wide grants count until
-/// channels (and their membership roles) are stored.
+/// Mattermost's SessionHasPermissionToChannel: the roles the caller holds as a member of
+/// the channel; then, for a channel that exists, manage_system, or the team-scoped check in
+/// the channel's team (system-wide for direct and group channels).
+pub async fn has_channel(ctx: &Ctx, channel_id: &str, permission: &str) -> Result<bool, ApiError> {
+    let Some(session) = &ctx.session else {
+        return Ok(false);
+    };
+    let db = ctx.state.db();
+    let roles = crate::app::channels::member_role_names(db, channel_id, &session.user_id).await?;
+    if roles_grant(ctx, roles.iter().map(String::as_str), &[permission]).await? {
+        return Ok(true);
+    }
+    let Some(channel) = crate::store::entity::channel::Entity::find_by_id(channel_id.to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if roles_grant(ctx, session.role_names(), &[ids::MANAGE_SYSTEM]).await? {
+        return Ok(true);
+    }
+    if channel.team_id.is_empty() {
+        roles_grant(ctx, session.role_names(), &[permission]).await
+    } else {
+        has_team(ctx, &channel.team_id, permission).await
+    }
+}
+
+/// 401 without a session, 400 for a malformed channel id, 403 unless [`has_channel`].
 pub async fn require_channel(
     ctx: &Ctx,
     channel_id: &str,
     permission: &str,
 ) -> Result<(), ApiError> {
+    ctx.session()?;
     if !crate::ids::is_valid_id(channel_id) {
         return Err(ApiError::invalid_param("channel_id"));
     }
-    require_system(ctx, permission).await
+    if has_channel(ctx, channel_id, permission).await? {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden().detail(format!("needs {permission} in the channel")))
+    }
 }
 
 /// Whether the caller may see bots owned by `owner_id` (read_bots for their own,

@@ -6,6 +6,7 @@
 #[cfg(unix)]
 mod binary;
 mod bots;
+mod channels;
 mod common;
 mod contract;
 mod directory;

@@ -1,7 +1,8 @@
-//! The permission matrix: identity and team operations, each sent by seven callers, with the
-//! status Mattermost's roles give each. The basic user acts on another user (`{t}`) who
-//! shares their team (`{team}`, invite only); the team admin administers that team; the
-//! guest and the bot are in no team.
+//! The permission matrix: identity, team and channel operations, each sent by seven callers,
+//! with the status Mattermost's roles give each. The basic user acts on another user (`{t}`)
+//! who shares their team (`{team}`, invite only, with its town-square `{square}` and a
+//! private channel `{hidden}` only the system admin is in); the team admin administers that
+//! team; the guest and the bot are in no team.
 
 use crate::common::{Account, PASSWORD, TestServer};
 use ferromost_client::types;
@@ -206,6 +207,54 @@ const MATRIX: &[(&str, &str, &str, [u16; 7])] = &[
         "",
         [401, 403, 403, 403, 200, 200, 200],
     ),
+    (
+        "GET",
+        "/channels/{square}",
+        "",
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/channels/{hidden}",
+        "",
+        [401, 403, 403, 403, 403, 200, 200],
+    ),
+    (
+        "GET",
+        "/channels/junk",
+        "",
+        [401, 400, 400, 400, 400, 400, 400],
+    ),
+    (
+        "GET",
+        "/channels/{unknown}",
+        "",
+        [401, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST",
+        "/channels",
+        r#"{"team_id":"{team}","name":"made-{n}","display_name":"Made","type":"O"}"#,
+        [401, 201, 403, 403, 201, 403, 201],
+    ),
+    (
+        "PUT",
+        "/channels/{square}/patch",
+        r#"{"header":"h"}"#,
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/channels/{hidden}/members",
+        r#"{"user_id":"{t}"}"#,
+        [401, 403, 403, 403, 201, 201, 201],
+    ),
+    (
+        "GET",
+        "/channels/{hidden}/members",
+        "",
+        [401, 403, 403, 403, 403, 200, 200],
+    ),
 ];
 
 /// The ids the matrix paths name.
@@ -213,6 +262,10 @@ struct Targets {
     user: String,
     team: String,
     admin: String,
+    /// The team's town-square.
+    square: String,
+    /// A private channel of the team with the system admin as its only member.
+    hidden: String,
 }
 
 async fn callers(server: &TestServer) -> (Vec<Option<String>>, Targets) {
@@ -270,10 +323,35 @@ async fn callers(server: &TestServer) -> (Vec<Option<String>>, Targets) {
         Some(manager.token),
         Some(admin.token.clone()),
     ];
+    let square = admin
+        .client
+        .get_channel_by_name(&team, "town-square", None)
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    let hidden = admin
+        .client
+        .create_channel(&types::CreateChannelBody {
+            team_id: team.clone(),
+            name: "hidden".into(),
+            display_name: "Hidden".into(),
+            type_: "P".into(),
+            purpose: None,
+            header: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
     let targets = Targets {
         user: target.id().to_owned(),
         team,
         admin: admin.id().to_owned(),
+        square,
+        hidden,
     };
     (tokens, targets)
 }
@@ -313,6 +391,8 @@ async fn every_caller_gets_what_mattermost_gives() {
         text.replace("{t}", &targets.user)
             .replace("{team}", &targets.team)
             .replace("{admin}", &targets.admin)
+            .replace("{square}", &targets.square)
+            .replace("{hidden}", &targets.hidden)
             .replace("{unknown}", &unknown)
     };
     for (n, (method, path, body, expected)) in MATRIX.iter().enumerate() {

@@ -13,6 +13,8 @@ async fn every_entity_matches_its_migrated_table() {
     // Selecting names every column; a missing or misnamed one fails here.
     audit::Entity::find().all(db).await.unwrap();
     bot::Entity::find().all(db).await.unwrap();
+    channel::Entity::find().all(db).await.unwrap();
+    channel_member::Entity::find().all(db).await.unwrap();
     preference::Entity::find().all(db).await.unwrap();
     scheme::Entity::find().all(db).await.unwrap();
     session::Entity::find().all(db).await.unwrap();

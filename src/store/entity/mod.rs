@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod bot;
+pub mod channel;
+pub mod channel_member;
 pub mod preference;
 pub mod role;
 pub mod scheme;

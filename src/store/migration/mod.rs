@@ -7,6 +7,7 @@ mod m20261124_000002_tokens;
 mod m20261124_000003_terms_of_service;
 mod m20261124_000004_schemes;
 mod m20261130_000005_teams;
+mod m20261130_000006_channels;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_terms_of_service::Migration),
             Box::new(m20261124_000004_schemes::Migration),
             Box::new(m20261130_000005_teams::Migration),
+            Box::new(m20261130_000006_channels::Migration),
         ]
     }
 }

@@ -1,0 +1,1062 @@
+//! The `channels` tag: public and private channels of a team, direct and group message
+//! channels, their members, member roles and what each member has read.
+
+use super::{Api, ok};
+use crate::app::{audits, channels, teams, users};
+use crate::auth::permissions::{
+    has_team, ids as perm, require_channel, require_system, require_team, require_user,
+};
+use crate::contract::{
+    self, AddChannelMemberPath, AutocompleteChannelsForTeamPath, AutocompleteChannelsForTeamQuery,
+    DeleteChannelPath, GetChannelByNameForTeamNamePath, GetChannelByNameForTeamNameQuery,
+    GetChannelByNamePath, GetChannelByNameQuery, GetChannelMemberPath, GetChannelMembersByIdsPath,
+    GetChannelMembersForUserPath, GetChannelMembersPath, GetChannelMembersQuery, GetChannelPath,
+    GetChannelStatsPath, GetChannelUnreadPath, GetChannelsForTeamForUserPath,
+    GetChannelsForTeamForUserQuery, GetChannelsForUserPath, GetChannelsForUserQuery,
+    GetDeletedChannelsForTeamPath, GetDeletedChannelsForTeamQuery, GetPrivateChannelsForTeamPath,
+    GetPrivateChannelsForTeamQuery, GetPublicChannelsByIdsForTeamPath,
+    GetPublicChannelsForTeamPath, GetPublicChannelsForTeamQuery, PatchChannelPath,
+    RemoveUserFromChannelPath, RestoreChannelPath, SearchChannelsPath,
+    UpdateChannelMemberSchemeRolesPath, UpdateChannelNotifyPropsPath, UpdateChannelPath,
+    UpdateChannelPrivacyPath, UpdateChannelRolesPath, UpdateChannelSchemePath, ViewChannelPath,
+    types,
+};
+use crate::error::ApiError;
+use crate::ids::{is_valid_id, now_millis};
+use crate::rt::Ctx;
+use crate::store::entity::{channel, channel_member, user};
+use axum::http::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+
+/// A session and a well-formed `channel_id` path value.
+fn channel_id_param(ctx: &Ctx, channel_id: &str) -> Result<(), ApiError> {
+    ctx.session()?;
+    if is_valid_id(channel_id) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_url_param("channel_id"))
+    }
+}
+
+fn user_id_param(user_id: &str) -> Result<(), ApiError> {
+    if is_valid_id(user_id) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_url_param("user_id"))
+    }
+}
+
+fn team_id_param(ctx: &Ctx, team_id: &str) -> Result<(), ApiError> {
+    ctx.session()?;
+    if is_valid_id(team_id) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_url_param("team_id"))
+    }
+}
+
+/// The channel `channel_id` after `permission` on it is checked (400, 403, then 404).
+async fn channel_with(
+    ctx: &Ctx,
+    channel_id: &str,
+    permission: &str,
+) -> Result<channel::Model, ApiError> {
+    channel_id_param(ctx, channel_id)?;
+    require_channel(ctx, channel_id, permission).await?;
+    channels::get(ctx.state.db(), channel_id).await
+}
+
+/// Mattermost's read rule: a public channel is readable with read_public_channel in its
+/// team or read_channel in it; any other only with read_channel.
+async fn require_read(ctx: &Ctx, c: &channel::Model) -> Result<(), ApiError> {
+    if c.channel_type == "O" && has_team(ctx, &c.team_id, perm::READ_PUBLIC_CHANNEL).await? {
+        return Ok(());
+    }
+    require_channel(ctx, &c.id, perm::READ_CHANNEL).await
+}
+
+/// The permission pair (public, private) for an action, by channel type.
+fn by_type<'a>(c: &channel::Model, public: &'a str, private: &'a str) -> &'a str {
+    if c.channel_type == "O" {
+        public
+    } else {
+        private
+    }
+}
+
+/// The properties of a team channel may change with manage_*_channel_properties; those of
+/// a direct or group channel only for its members, and never its name.
+async fn require_edit(ctx: &Ctx, c: &channel::Model, renames: bool) -> Result<(), ApiError> {
+    if c.delete_at != 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            channels::ids::DELETED,
+            "The channel is archived.",
+        ));
+    }
+    if channels::is_team_channel(c) {
+        let needed = by_type(
+            c,
+            perm::MANAGE_PUBLIC_CHANNEL_PROPERTIES,
+            perm::MANAGE_PRIVATE_CHANNEL_PROPERTIES,
+        );
+        require_channel(ctx, &c.id, needed).await
+    } else {
+        if renames {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::DIRECT_UPDATE,
+                "The name of a direct or group message channel does not change.",
+            ));
+        }
+        require_channel(ctx, &c.id, perm::READ_CHANNEL).await
+    }
+}
+
+async fn audit(ctx: &Ctx, what: &str) -> Result<(), ApiError> {
+    let caller = ctx.session()?.user_id.clone();
+    audits::record(ctx, &caller, what).await;
+    Ok(())
+}
+
+/// Applies name, display name, purpose and header changes (town-square keeps its name).
+async fn apply_edit(
+    ctx: &Ctx,
+    mut c: channel::Model,
+    name: Option<String>,
+    display_name: Option<String>,
+    purpose: Option<String>,
+    header: Option<String>,
+) -> Result<types::Channel, ApiError> {
+    let renames = name.as_ref().is_some_and(|n| *n != c.name)
+        || display_name.as_ref().is_some_and(|d| *d != c.display_name);
+    require_edit(ctx, &c, renames).await?;
+    if let Some(name) = name {
+        if c.name == channels::TOWN_SQUARE && name != c.name {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::DEFAULT_RENAME,
+                "The team's default channel keeps its name.",
+            ));
+        }
+        c.name = name;
+    }
+    if let Some(v) = display_name {
+        c.display_name = v;
+    }
+    if let Some(v) = purpose {
+        c.purpose = v;
+    }
+    if let Some(v) = header {
+        c.header = v;
+    }
+    let saved = channels::save(ctx.state.db(), c).await?;
+    audit(ctx, &format!("channel {} updated", saved.id)).await?;
+    Ok(channels::to_api(&saved))
+}
+
+/// The channel and membership whose roles the caller would change: manage_channel_roles,
+/// and manage_system when the member is a system admin.
+async fn managed_member(
+    ctx: &Ctx,
+    channel_id: &str,
+    user_id: &str,
+) -> Result<(channel::Model, channel_member::Model), ApiError> {
+    channel_id_param(ctx, channel_id)?;
+    user_id_param(user_id)?;
+    let found = channel_with(ctx, channel_id, perm::MANAGE_CHANNEL_ROLES).await?;
+    let db = ctx.state.db();
+    let target = users::get(db, user_id).await?;
+    if target.roles.split_whitespace().any(|r| r == "system_admin") {
+        require_system(ctx, perm::MANAGE_SYSTEM).await?;
+    }
+    let m = channels::member(db, &found.id, &target.id)
+        .await?
+        .ok_or_else(channels::member_missing)?;
+    Ok((found, m))
+}
+
+/// Users named in a direct or group channel request: 400 for a malformed id, `missing`
+/// for an unknown one.
+async fn accounts(
+    ctx: &Ctx,
+    ids: &[String],
+    missing: &'static str,
+) -> Result<Vec<user::Model>, ApiError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !is_valid_id(id) {
+            return Err(ApiError::invalid_body_param("user_ids"));
+        }
+        let found = users::get(ctx.state.db(), id).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                missing,
+                "One of the users does not exist.",
+            )
+        })?;
+        if !out.iter().any(|u: &user::Model| u.id == found.id) {
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
+impl contract::ChannelsApi for Api {
+    /// `POST /api/v4/channels`: create_public_channel / create_private_channel in the team.
+    /// The creator becomes its first member and channel admin.
+    async fn create_channel(
+        ctx: &Ctx,
+        body: types::CreateChannelBody,
+    ) -> Result<types::Channel, ApiError> {
+        let session = ctx.session()?;
+        if !is_valid_id(&body.team_id) {
+            return Err(ApiError::invalid_param("team_id"));
+        }
+        let needed = match body.type_.as_str() {
+            "O" => perm::CREATE_PUBLIC_CHANNEL,
+            "P" => perm::CREATE_PRIVATE_CHANNEL,
+            "D" | "G" => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    channels::ids::DIRECT_VIA_CREATE,
+                    "Direct and group channels are made with their own calls.",
+                ));
+            }
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "model.channel.is_valid.type.app_error",
+                    "The channel's type is not valid.",
+                ));
+            }
+        };
+        require_team(ctx, &body.team_id, needed).await?;
+        let db = ctx.state.db();
+        let team = teams::get(db, &body.team_id).await?;
+        let made = channels::create(
+            db,
+            channels::NewChannel {
+                team_id: team.id.clone(),
+                channel_type: body.type_,
+                name: body.name,
+                display_name: body.display_name,
+                header: body.header.unwrap_or_default(),
+                purpose: body.purpose.unwrap_or_default(),
+                creator_id: session.user_id.clone(),
+            },
+        )
+        .await?;
+        if !session.is_local() {
+            let creator = users::get(db, &session.user_id).await?;
+            channels::join(db, &made, &creator, true).await?;
+        }
+        audit(ctx, &format!("channel {} created", made.id)).await?;
+        Ok(channels::to_api(&made))
+    }
+
+    /// `POST /api/v4/channels/direct`: create_direct_channel for a channel one is in,
+    /// manage_system for two others'. Both members; the same channel comes back next time.
+    async fn create_direct_channel(
+        ctx: &Ctx,
+        body: [String; 2],
+    ) -> Result<types::Channel, ApiError> {
+        let session = ctx.session()?;
+        let ids: Vec<String> = body.to_vec();
+        let in_it = ids.contains(&session.user_id);
+        if in_it {
+            require_system(ctx, perm::CREATE_DIRECT_CHANNEL).await?;
+        } else {
+            require_system(ctx, perm::MANAGE_SYSTEM).await?;
+        }
+        let found = accounts(ctx, &ids, channels::ids::DIRECT_USER).await?;
+        let (a, b) = match found.as_slice() {
+            [a] => (a, a),
+            [a, b] => (a, b),
+            _ => return Err(ApiError::invalid_body_param("user_ids")),
+        };
+        let made = channels::direct(ctx.state.db(), a, b).await?;
+        Ok(channels::to_api(&made))
+    }
+
+    /// `POST /api/v4/channels/group`: create_group_channel; 3 to 8 people, the caller
+    /// among them.
+    async fn create_group_channel(
+        ctx: &Ctx,
+        body: Vec<String>,
+    ) -> Result<types::Channel, ApiError> {
+        let session = ctx.session()?;
+        require_system(ctx, perm::CREATE_GROUP_CHANNEL).await?;
+        let mut ids = body;
+        if !ids.contains(&session.user_id) {
+            ids.push(session.user_id.clone());
+        }
+        let found = accounts(ctx, &ids, channels::ids::GROUP_USER).await?;
+        if !(3..=8).contains(&found.len()) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::GROUP_SIZE,
+                "A group message channel has 3 to 8 members.",
+            ));
+        }
+        let made = channels::group(ctx.state.db(), &found).await?;
+        Ok(channels::to_api(&made))
+    }
+
+    /// `POST /api/v4/channels/members/{user_id}/view`: the user themself, with read_channel
+    /// in the channel. Marks it read now.
+    async fn view_channel(
+        ctx: &Ctx,
+        path: ViewChannelPath,
+        body: types::ViewChannelBody,
+    ) -> Result<types::ViewChannelResponse, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        if !is_valid_id(&body.channel_id) {
+            return Err(ApiError::invalid_body_param("channel_id"));
+        }
+        let found = channel_with(ctx, &body.channel_id, perm::READ_CHANNEL).await?;
+        let db = ctx.state.db();
+        let m = channels::member(db, &found.id, &path.user_id)
+            .await?
+            .ok_or_else(channels::member_missing)?;
+        let at = channels::view(db, &found, m).await?;
+        let mut times = serde_json::Map::new();
+        times.insert(found.id, at.into());
+        Ok(types::ViewChannelResponse {
+            status: Some("OK".to_owned()),
+            last_viewed_at_times: times,
+        })
+    }
+
+    /// `GET /api/v4/channels/{channel_id}`: read_channel, or read_public_channel in the
+    /// team for a public channel.
+    async fn get_channel(ctx: &Ctx, path: GetChannelPath) -> Result<types::Channel, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        let found = channels::get(ctx.state.db(), &path.channel_id).await?;
+        require_read(ctx, &found).await?;
+        Ok(channels::to_api(&found))
+    }
+
+    /// `PUT /api/v4/channels/{channel_id}`: manage_public/private_channel_properties.
+    async fn update_channel(
+        ctx: &Ctx,
+        path: UpdateChannelPath,
+        body: types::UpdateChannelBody,
+    ) -> Result<types::Channel, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        if body.id != path.channel_id {
+            return Err(ApiError::invalid_param("id"));
+        }
+        let found = channels::get(ctx.state.db(), &path.channel_id).await?;
+        apply_edit(
+            ctx,
+            found,
+            body.name,
+            body.display_name,
+            body.purpose,
+            body.header,
+        )
+        .await
+    }
+
+    /// `DELETE /api/v4/channels/{channel_id}`: delete_public/private_channel. Archives the
+    /// channel; town-square and direct or group channels stay.
+    async fn delete_channel(
+        ctx: &Ctx,
+        path: DeleteChannelPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        let db = ctx.state.db();
+        let found = channels::get(db, &path.channel_id).await?;
+        if !channels::is_team_channel(&found) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::DELETE_TYPE,
+                "Direct and group message channels are not archived.",
+            ));
+        }
+        let needed = by_type(
+            &found,
+            perm::DELETE_PUBLIC_CHANNEL,
+            perm::DELETE_PRIVATE_CHANNEL,
+        );
+        require_channel(ctx, &found.id, needed).await?;
+        if found.name == channels::TOWN_SQUARE {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::DELETE_DEFAULT,
+                "The team's default channel cannot be archived.",
+            ));
+        }
+        if found.delete_at != 0 {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::ALREADY_DELETED,
+                "The channel is archived already.",
+            ));
+        }
+        let mut archived = found;
+        archived.delete_at = now_millis();
+        let saved = channels::save(db, archived).await?;
+        audit(ctx, &format!("channel {} archived", saved.id)).await?;
+        Ok(ok())
+    }
+
+    /// `GET /api/v4/channels/{channel_id}/members`: read_channel. Paged.
+    async fn get_channel_members(
+        ctx: &Ctx,
+        path: GetChannelMembersPath,
+        query: GetChannelMembersQuery,
+    ) -> Result<Vec<types::ChannelMember>, ApiError> {
+        let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
+        let db = ctx.state.db();
+        let rows = channel_member::Entity::find()
+            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
+            .order_by_asc(channel_member::Column::UserId)
+            .offset(u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
+            .limit(u64::try_from(query.per_page).unwrap_or(0))
+            .all(db)
+            .await?;
+        channels::members_to_api(db, &found, &rows).await
+    }
+
+    /// `POST /api/v4/channels/{channel_id}/members`: joining a public channel oneself takes
+    /// join_public_channels in the team; adding someone takes
+    /// manage_public/private_channel_members in the channel.
+    async fn add_channel_member(
+        ctx: &Ctx,
+        path: AddChannelMemberPath,
+        body: types::AddChannelMemberBody,
+    ) -> Result<types::ChannelMember, ApiError> {
+        let session = ctx.session()?;
+        channel_id_param(ctx, &path.channel_id)?;
+        if !is_valid_id(&body.user_id) {
+            return Err(ApiError::invalid_param("user_id"));
+        }
+        let db = ctx.state.db();
+        let found = channels::get(db, &path.channel_id).await?;
+        if !channels::is_team_channel(&found) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::ADD_TYPE,
+                "Nobody is added to a direct or group message channel.",
+            ));
+        }
+        let own = body.user_id == session.user_id;
+        let may_join = own
+            && found.channel_type == "O"
+            && has_team(ctx, &found.team_id, perm::JOIN_PUBLIC_CHANNELS).await?;
+        if !may_join {
+            let needed = by_type(
+                &found,
+                perm::MANAGE_PUBLIC_CHANNEL_MEMBERS,
+                perm::MANAGE_PRIVATE_CHANNEL_MEMBERS,
+            );
+            require_channel(ctx, &found.id, needed).await?;
+        }
+        if found.delete_at != 0 {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::DELETED,
+                "The channel is archived.",
+            ));
+        }
+        let target = users::get(db, &body.user_id).await?;
+        let m = channels::join(db, &found, &target, false).await?;
+        audit(
+            ctx,
+            &format!("user {} added to channel {}", target.id, found.id),
+        )
+        .await?;
+        channels::member_to_api(db, &found, &m).await
+    }
+
+    /// `POST /api/v4/channels/{channel_id}/members/ids`: read_channel. The members among
+    /// the ids given.
+    async fn get_channel_members_by_ids(
+        ctx: &Ctx,
+        path: GetChannelMembersByIdsPath,
+        body: Vec<String>,
+    ) -> Result<Vec<types::ChannelMember>, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        if body.is_empty() || body.iter().any(|id| !is_valid_id(id)) {
+            return Err(ApiError::invalid_body_param("user_ids"));
+        }
+        let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
+        let db = ctx.state.db();
+        let rows = channel_member::Entity::find()
+            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
+            .filter(channel_member::Column::UserId.is_in(body))
+            .order_by_asc(channel_member::Column::UserId)
+            .all(db)
+            .await?;
+        channels::members_to_api(db, &found, &rows).await
+    }
+
+    /// `GET /api/v4/channels/{channel_id}/members/{user_id}`: read_channel.
+    async fn get_channel_member(
+        ctx: &Ctx,
+        path: GetChannelMemberPath,
+    ) -> Result<types::ChannelMember, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        user_id_param(&path.user_id)?;
+        let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
+        let db = ctx.state.db();
+        let m = channels::member(db, &found.id, &path.user_id)
+            .await?
+            .ok_or_else(channels::member_missing)?;
+        channels::member_to_api(db, &found, &m).await
+    }
+
+    /// `DELETE /api/v4/channels/{channel_id}/members/{user_id}`: anyone leaves (but not
+    /// town-square or a direct channel); removing someone takes
+    /// manage_public/private_channel_members.
+    async fn remove_user_from_channel(
+        ctx: &Ctx,
+        path: RemoveUserFromChannelPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        let session = ctx.session()?;
+        channel_id_param(ctx, &path.channel_id)?;
+        user_id_param(&path.user_id)?;
+        let db = ctx.state.db();
+        let found = channels::get(db, &path.channel_id).await?;
+        let own = session.user_id == path.user_id;
+        if !own {
+            if !channels::is_team_channel(&found) {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    channels::ids::REMOVE_TYPE,
+                    "Nobody is removed from a direct or group message channel.",
+                ));
+            }
+            let needed = by_type(
+                &found,
+                perm::MANAGE_PUBLIC_CHANNEL_MEMBERS,
+                perm::MANAGE_PRIVATE_CHANNEL_MEMBERS,
+            );
+            require_channel(ctx, &found.id, needed).await?;
+        }
+        channels::leave(db, &found, &path.user_id, own).await?;
+        audit(
+            ctx,
+            &format!("user {} removed from channel {}", path.user_id, found.id),
+        )
+        .await?;
+        Ok(ok())
+    }
+
+    /// `PUT /api/v4/channels/{channel_id}/members/{user_id}/notify_props`: the user or
+    /// whoever may act for them. Only the settings sent change.
+    async fn update_channel_notify_props(
+        ctx: &Ctx,
+        path: UpdateChannelNotifyPropsPath,
+        body: types::ChannelNotifyProps,
+    ) -> Result<types::StatusOk, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        user_id_param(&path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let db = ctx.state.db();
+        let m = channels::member(db, &path.channel_id, &path.user_id)
+            .await?
+            .ok_or_else(channels::member_missing)?;
+        let mut props: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&m.notify_props).unwrap_or_default();
+        for (key, value) in [
+            ("desktop", body.desktop),
+            ("email", body.email),
+            ("push", body.push),
+            ("mark_unread", body.mark_unread),
+        ] {
+            if let Some(value) = value {
+                props.insert(key.to_owned(), value.into());
+            }
+        }
+        let mut row = m.into_active_model();
+        row.notify_props = sea_orm::ActiveValue::Set(serde_json::Value::Object(props).to_string());
+        row.last_update_at = sea_orm::ActiveValue::Set(now_millis());
+        sea_orm::ActiveModelTrait::update(row, db).await?;
+        Ok(ok())
+    }
+
+    /// `PUT /api/v4/channels/{channel_id}/members/{user_id}/roles`: manage_channel_roles.
+    async fn update_channel_roles(
+        ctx: &Ctx,
+        path: UpdateChannelRolesPath,
+        body: types::UpdateChannelRolesBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let (found, m) = managed_member(ctx, &path.channel_id, &path.user_id).await?;
+        channels::set_member_roles(ctx.state.db(), &found, m, &body.roles).await?;
+        audit(
+            ctx,
+            &format!(
+                "channel {} roles of {} set to {}",
+                found.id, path.user_id, body.roles
+            ),
+        )
+        .await?;
+        Ok(ok())
+    }
+
+    /// `PUT /api/v4/channels/{channel_id}/members/{user_id}/schemeRoles`:
+    /// manage_channel_roles. Guest status stays as it is.
+    async fn update_channel_member_scheme_roles(
+        ctx: &Ctx,
+        path: UpdateChannelMemberSchemeRolesPath,
+        body: types::UpdateChannelMemberSchemeRolesBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        let (found, m) = managed_member(ctx, &path.channel_id, &path.user_id).await?;
+        let explicit = m.roles.clone();
+        channels::set_member_flags(
+            ctx.state.db(),
+            m,
+            explicit,
+            body.scheme_user,
+            body.scheme_admin,
+        )
+        .await?;
+        audit(
+            ctx,
+            &format!(
+                "channel {} scheme roles of {}: user={} admin={}",
+                found.id, path.user_id, body.scheme_user, body.scheme_admin
+            ),
+        )
+        .await?;
+        Ok(ok())
+    }
+
+    /// `PUT /api/v4/channels/{channel_id}/patch`: as UpdateChannel, for the fields sent.
+    async fn patch_channel(
+        ctx: &Ctx,
+        path: PatchChannelPath,
+        body: types::PatchChannelBody,
+    ) -> Result<types::Channel, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        let found = channels::get(ctx.state.db(), &path.channel_id).await?;
+        apply_edit(
+            ctx,
+            found,
+            body.name,
+            body.display_name,
+            body.purpose,
+            body.header,
+        )
+        .await
+    }
+
+    /// `PUT /api/v4/channels/{channel_id}/privacy`: convert_public_channel_to_private or
+    /// convert_private_channel_to_public; town-square stays public.
+    async fn update_channel_privacy(
+        ctx: &Ctx,
+        path: UpdateChannelPrivacyPath,
+        body: types::UpdateChannelPrivacyBody,
+    ) -> Result<types::Channel, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        if body.privacy != "O" && body.privacy != "P" {
+            return Err(ApiError::invalid_param("privacy"));
+        }
+        let db = ctx.state.db();
+        let mut found = channels::get(db, &path.channel_id).await?;
+        if !channels::is_team_channel(&found) {
+            return Err(ApiError::invalid_param("channel_id").detail("not a team channel"));
+        }
+        let needed = by_type(
+            &found,
+            perm::CONVERT_PUBLIC_TO_PRIVATE,
+            perm::CONVERT_PRIVATE_TO_PUBLIC,
+        );
+        require_channel(ctx, &found.id, needed).await?;
+        if found.name == channels::TOWN_SQUARE {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::DEFAULT_PRIVATE,
+                "The team's default channel stays public.",
+            ));
+        }
+        found.channel_type = body.privacy;
+        let saved = channels::save(db, found).await?;
+        audit(
+            ctx,
+            &format!("channel {} privacy {}", saved.id, saved.channel_type),
+        )
+        .await?;
+        Ok(channels::to_api(&saved))
+    }
+
+    /// `POST /api/v4/channels/{channel_id}/restore`: manage_team in the channel's team.
+    async fn restore_channel(
+        ctx: &Ctx,
+        path: RestoreChannelPath,
+    ) -> Result<types::Channel, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        let db = ctx.state.db();
+        let mut found = channels::get(db, &path.channel_id).await?;
+        require_team(ctx, &found.team_id, perm::MANAGE_TEAM).await?;
+        if found.delete_at == 0 {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                channels::ids::NOT_ARCHIVED,
+                "The channel is not archived.",
+            ));
+        }
+        found.delete_at = 0;
+        let saved = channels::save(db, found).await?;
+        audit(ctx, &format!("channel {} restored", saved.id)).await?;
+        Ok(channels::to_api(&saved))
+    }
+
+    /// `PUT /api/v4/channels/{channel_id}/scheme`: manage_system; a channel-scope scheme
+    /// ("" for none) whose roles replace the team's channel roles in this channel.
+    async fn update_channel_scheme(
+        ctx: &Ctx,
+        path: UpdateChannelSchemePath,
+        body: types::UpdateChannelSchemeBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        require_system(ctx, perm::MANAGE_SYSTEM).await?;
+        if !body.scheme_id.is_empty() {
+            if !is_valid_id(&body.scheme_id) {
+                return Err(ApiError::invalid_param("scheme_id"));
+            }
+            let scheme = crate::app::schemes::get(ctx, &body.scheme_id).await?;
+            if scheme.scope != "channel" || scheme.delete_at != 0 {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    channels::ids::SCHEME_SCOPE,
+                    "Only a channel-scope scheme can be given to a channel.",
+                ));
+            }
+        }
+        let db = ctx.state.db();
+        let mut found = channels::get(db, &path.channel_id).await?;
+        found.scheme_id = body.scheme_id;
+        let saved = channels::save(db, found).await?;
+        ctx.state
+            .invalidate(crate::cluster::Invalidation::Roles)
+            .await?;
+        audit(
+            ctx,
+            &format!("channel {} scheme {:?}", saved.id, saved.scheme_id),
+        )
+        .await?;
+        Ok(ok())
+    }
+
+    /// `GET /api/v4/channels/{channel_id}/stats`: read_channel. Members with active
+    /// accounts.
+    async fn get_channel_stats(
+        ctx: &Ctx,
+        path: GetChannelStatsPath,
+    ) -> Result<types::ChannelStats, ApiError> {
+        let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
+        let db = ctx.state.db();
+        let ids: Vec<String> = channel_member::Entity::find()
+            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        let active = sea_orm::PaginatorTrait::count(
+            user::Entity::find()
+                .filter(user::Column::Id.is_in(ids))
+                .filter(user::Column::DeleteAt.eq(0)),
+            db,
+        )
+        .await?;
+        Ok(types::ChannelStats {
+            channel_id: Some(found.id),
+            member_count: Some(i64::try_from(active).unwrap_or(i64::MAX)),
+        })
+    }
+
+    /// `GET /api/v4/teams/name/{team_name}/channels/name/{channel_name}`: as
+    /// GetChannelByName.
+    async fn get_channel_by_name_for_team_name(
+        ctx: &Ctx,
+        path: GetChannelByNameForTeamNamePath,
+        query: GetChannelByNameForTeamNameQuery,
+    ) -> Result<types::Channel, ApiError> {
+        ctx.session()?;
+        if !teams::is_valid_name(&path.team_name) {
+            return Err(ApiError::invalid_url_param("team_name"));
+        }
+        let team = teams::get_by_name(ctx.state.db(), &path.team_name).await?;
+        by_name(ctx, &team.id, &path.channel_name, query.include_deleted).await
+    }
+
+    /// `GET /api/v4/teams/{team_id}/channels`: list_team_channels. Live public channels by
+    /// display name, paged.
+    async fn get_public_channels_for_team(
+        ctx: &Ctx,
+        path: GetPublicChannelsForTeamPath,
+        query: GetPublicChannelsForTeamQuery,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        team_listing(
+            ctx,
+            &path.team_id,
+            perm::LIST_TEAM_CHANNELS,
+            "O",
+            false,
+            None,
+            query.page,
+            query.per_page,
+        )
+        .await
+    }
+
+    /// `GET /api/v4/teams/{team_id}/channels/autocomplete`: list_team_channels. Public
+    /// channels whose name starts with `name`, at most 50.
+    async fn autocomplete_channels_for_team(
+        ctx: &Ctx,
+        path: AutocompleteChannelsForTeamPath,
+        query: AutocompleteChannelsForTeamQuery,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        team_listing(
+            ctx,
+            &path.team_id,
+            perm::LIST_TEAM_CHANNELS,
+            "O",
+            false,
+            Some(&query.name),
+            0,
+            50,
+        )
+        .await
+    }
+
+    /// `GET /api/v4/teams/{team_id}/channels/deleted`: list_team_channels. Archived public
+    /// channels, and archived private ones the caller is in.
+    async fn get_deleted_channels_for_team(
+        ctx: &Ctx,
+        path: GetDeletedChannelsForTeamPath,
+        query: GetDeletedChannelsForTeamQuery,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        let mut out = team_listing(
+            ctx,
+            &path.team_id,
+            perm::LIST_TEAM_CHANNELS,
+            "O",
+            true,
+            None,
+            query.page,
+            query.per_page,
+        )
+        .await?;
+        let me = ctx.session()?.user_id.clone();
+        let mine = channels::channels_of(ctx.state.db(), &me, Some(&path.team_id), true).await?;
+        out.extend(
+            mine.iter()
+                .filter(|c| c.channel_type == "P" && c.delete_at != 0)
+                .map(channels::to_api),
+        );
+        Ok(out)
+    }
+
+    /// `POST /api/v4/teams/{team_id}/channels/ids`: view_team. The live public channels
+    /// among the ids given.
+    async fn get_public_channels_by_ids_for_team(
+        ctx: &Ctx,
+        path: GetPublicChannelsByIdsForTeamPath,
+        body: Vec<String>,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        team_id_param(ctx, &path.team_id)?;
+        if body.is_empty() || body.iter().any(|id| !is_valid_id(id)) {
+            return Err(ApiError::invalid_body_param("channel_ids"));
+        }
+        require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
+        let rows = channel::Entity::find()
+            .filter(channel::Column::TeamId.eq(path.team_id))
+            .filter(channel::Column::ChannelType.eq("O"))
+            .filter(channel::Column::DeleteAt.eq(0))
+            .filter(channel::Column::Id.is_in(body))
+            .order_by_asc(channel::Column::DisplayName)
+            .all(ctx.state.db())
+            .await?;
+        Ok(channels::to_api_all(&rows))
+    }
+
+    /// `GET /api/v4/teams/{team_id}/channels/name/{channel_name}`: as GetChannel.
+    async fn get_channel_by_name(
+        ctx: &Ctx,
+        path: GetChannelByNamePath,
+        query: GetChannelByNameQuery,
+    ) -> Result<types::Channel, ApiError> {
+        team_id_param(ctx, &path.team_id)?;
+        by_name(
+            ctx,
+            &path.team_id,
+            &path.channel_name,
+            query.include_deleted,
+        )
+        .await
+    }
+
+    /// `GET /api/v4/teams/{team_id}/channels/private`: manage_system. Live private
+    /// channels of the team.
+    async fn get_private_channels_for_team(
+        ctx: &Ctx,
+        path: GetPrivateChannelsForTeamPath,
+        query: GetPrivateChannelsForTeamQuery,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        team_listing(
+            ctx,
+            &path.team_id,
+            perm::MANAGE_SYSTEM,
+            "P",
+            false,
+            None,
+            query.page,
+            query.per_page,
+        )
+        .await
+    }
+
+    /// `POST /api/v4/teams/{team_id}/channels/search`: list_team_channels. Live public
+    /// channels whose name or display name starts with `term`, at most 100.
+    async fn search_channels(
+        ctx: &Ctx,
+        path: SearchChannelsPath,
+        body: types::SearchChannelsBody,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        team_listing(
+            ctx,
+            &path.team_id,
+            perm::LIST_TEAM_CHANNELS,
+            "O",
+            false,
+            Some(&body.term),
+            0,
+            100,
+        )
+        .await
+    }
+
+    /// `GET /api/v4/users/{user_id}/channels`: the user or whoever may act for them. Every
+    /// channel they are in.
+    async fn get_channels_for_user(
+        ctx: &Ctx,
+        path: GetChannelsForUserPath,
+        query: GetChannelsForUserQuery,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let include_deleted = query.include_deleted == Some(true);
+        let rows =
+            channels::channels_of(ctx.state.db(), &path.user_id, None, include_deleted).await?;
+        Ok(channels::to_api_all(&rows))
+    }
+
+    /// `GET /api/v4/users/{user_id}/channels/{channel_id}/unread`: the user, with
+    /// read_channel. Messages and mentions since they last looked.
+    async fn get_channel_unread(
+        ctx: &Ctx,
+        path: GetChannelUnreadPath,
+    ) -> Result<types::ChannelUnread, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
+        let m = channels::member(ctx.state.db(), &found.id, &path.user_id)
+            .await?
+            .ok_or_else(channels::member_missing)?;
+        Ok(types::ChannelUnread {
+            team_id: Some(found.team_id),
+            channel_id: Some(found.id),
+            msg_count: Some((found.total_msg_count - m.msg_count).max(0)),
+            mention_count: Some(m.mention_count),
+        })
+    }
+
+    /// `GET /api/v4/users/{user_id}/teams/{team_id}/channels`: the user or whoever may act
+    /// for them, in a team they are in. Their channels there, with direct and group ones.
+    async fn get_channels_for_team_for_user(
+        ctx: &Ctx,
+        path: GetChannelsForTeamForUserPath,
+        query: GetChannelsForTeamForUserQuery,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        team_id_param(ctx, &path.team_id)?;
+        require_user(ctx, &path.user_id).await?;
+        require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
+        let include_deleted = query.include_deleted == Some(true);
+        let rows = channels::channels_of(
+            ctx.state.db(),
+            &path.user_id,
+            Some(&path.team_id),
+            include_deleted,
+        )
+        .await?;
+        Ok(channels::to_api_all(&rows))
+    }
+
+    /// `GET /api/v4/users/{user_id}/teams/{team_id}/channels/members`: as
+    /// GetChannelsForTeamForUser; the user's memberships there.
+    async fn get_channel_members_for_user(
+        ctx: &Ctx,
+        path: GetChannelMembersForUserPath,
+    ) -> Result<Vec<types::ChannelMember>, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        team_id_param(ctx, &path.team_id)?;
+        require_user(ctx, &path.user_id).await?;
+        require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
+        let db = ctx.state.db();
+        let mut out = Vec::new();
+        for c in channels::channels_of(db, &path.user_id, Some(&path.team_id), false).await? {
+            if let Some(m) = channels::member(db, &c.id, &path.user_id).await? {
+                out.push(channels::member_to_api(db, &c, &m).await?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// GetChannelByName's rule: the channel (archived only with `include_deleted`), readable
+/// as GetChannel.
+async fn by_name(
+    ctx: &Ctx,
+    team_id: &str,
+    name: &str,
+    include_deleted: Option<bool>,
+) -> Result<types::Channel, ApiError> {
+    if !channels::is_valid_name(name) {
+        return Err(ApiError::invalid_url_param("channel_name"));
+    }
+    let found =
+        channels::get_by_name(ctx.state.db(), team_id, name, include_deleted == Some(true)).await?;
+    require_read(ctx, &found).await?;
+    Ok(channels::to_api(&found))
+}
+
+/// A page of a team's channels of `channel_type` after `permission` in the team.
+#[expect(clippy::too_many_arguments, reason = "one listing, several handlers")]
+async fn team_listing(
+    ctx: &Ctx,
+    team_id: &str,
+    permission: &str,
+    channel_type: &str,
+    deleted: bool,
+    term: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<types::Channel>, ApiError> {
+    team_id_param(ctx, team_id)?;
+    if permission == perm::MANAGE_SYSTEM {
+        require_system(ctx, permission).await?;
+    } else {
+        require_team(ctx, team_id, permission).await?;
+    }
+    let rows = channels::list(
+        ctx.state.db(),
+        &channels::Listing {
+            team_id,
+            channel_type,
+            deleted,
+            term,
+            offset: u64::try_from(page.saturating_mul(per_page)).unwrap_or(0),
+            limit: u64::try_from(per_page).unwrap_or(0),
+        },
+    )
+    .await?;
+    Ok(channels::to_api_all(&rows))
+}
