@@ -271,6 +271,18 @@ def main():
                 params.append({"name": "invite_id", "in": "query", "required": False,
                                "schema": {"type": "string"}})
                 fixes.append(f"{op_id}: token optional, invite_id query parameter declared")
+        # Fix: a post's props are an object on the wire, not a string; clients also send
+        # the pending_post_id they match the answer by.
+        if op_id in ("UpdatePost", "PatchPost"):
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            if schema["properties"].get("props", {}).get("type") == "string":
+                schema["properties"]["props"] = {"type": "object"}
+                fixes.append(f"{op_id}: props typed object, as clients send it")
+        if op_id == "CreatePost":
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            if "pending_post_id" not in schema["properties"]:
+                schema["properties"]["pending_post_id"] = {"type": "string"}
+                fixes.append(f"{op_id}: pending_post_id declared")
         # Fix: `allow_open_invite` is a boolean on the wire (a Team's own field), not a string.
         if op_id == "UpdateTeam":
             schema = op["requestBody"]["content"]["application/json"]["schema"]

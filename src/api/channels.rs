@@ -66,15 +66,6 @@ async fn channel_with(
     channels::get(ctx.state.db(), channel_id).await
 }
 
-/// Mattermost's read rule: a public channel is readable with read_public_channel in its
-/// team or read_channel in it; any other only with read_channel.
-async fn require_read(ctx: &Ctx, c: &channel::Model) -> Result<(), ApiError> {
-    if c.channel_type == "O" && has_team(ctx, &c.team_id, perm::READ_PUBLIC_CHANNEL).await? {
-        return Ok(());
-    }
-    require_channel(ctx, &c.id, perm::READ_CHANNEL).await
-}
-
 /// The permission pair (public, private) for an action, by channel type.
 fn by_type<'a>(c: &channel::Model, public: &'a str, private: &'a str) -> &'a str {
     if c.channel_type == "O" {
@@ -334,7 +325,7 @@ impl contract::ChannelsApi for Api {
     async fn get_channel(ctx: &Ctx, path: GetChannelPath) -> Result<types::Channel, ApiError> {
         channel_id_param(ctx, &path.channel_id)?;
         let found = channels::get(ctx.state.db(), &path.channel_id).await?;
-        require_read(ctx, &found).await?;
+        channels::require_read(ctx, &found).await?;
         Ok(channels::to_api(&found))
     }
 
@@ -1024,7 +1015,7 @@ async fn by_name(
     }
     let found =
         channels::get_by_name(ctx.state.db(), team_id, name, include_deleted == Some(true)).await?;
-    require_read(ctx, &found).await?;
+    channels::require_read(ctx, &found).await?;
     Ok(channels::to_api(&found))
 }
 

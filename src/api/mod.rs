@@ -4,11 +4,13 @@
 mod bots;
 mod channels;
 mod data_retention;
+mod posts;
 mod roles;
 mod schemes;
 mod system;
 mod teams;
 mod terms;
+mod threads;
 mod users;
 
 use crate::contract;
@@ -46,7 +48,6 @@ impl contract::PlaybookAutofollowsApi for Api {}
 impl contract::PlaybookRunsApi for Api {}
 impl contract::PlaybooksApi for Api {}
 impl contract::PluginsApi for Api {}
-impl contract::PostsApi for Api {}
 impl contract::PreferencesApi for Api {}
 impl contract::ReactionsApi for Api {}
 impl contract::ReportsApi for Api {}
@@ -54,7 +55,6 @@ impl contract::RootApi for Api {}
 impl contract::SamlApi for Api {}
 impl contract::SharedChannelsApi for Api {}
 impl contract::StatusApi for Api {}
-impl contract::ThreadsApi for Api {}
 impl contract::TimelineApi for Api {}
 impl contract::UploadsApi for Api {}
 impl contract::UsageApi for Api {}

@@ -458,9 +458,10 @@ impl contract::TeamsApi for Api {
                 .map(|c| c.id)
                 .collect();
             channel_member::Entity::delete_many()
-                .filter(channel_member::Column::ChannelId.is_in(channel_ids))
+                .filter(channel_member::Column::ChannelId.is_in(channel_ids.clone()))
                 .exec(db)
                 .await?;
+            crate::app::posts::delete_in_channels(db, channel_ids).await?;
             channel::Entity::delete_many()
                 .filter(channel::Column::TeamId.eq(found.id.clone()))
                 .exec(db)

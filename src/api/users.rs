@@ -15,7 +15,8 @@ use crate::auth::permissions::{
 };
 use crate::contract::{
     self, AutocompleteUsersQuery, CreateUserAccessTokenPath, CreateUserQuery, DeleteUserPath,
-    DemoteUserToGuestPath, GenerateMfaSecretPath, GetDefaultProfileImagePath, GetProfileImagePath,
+    DemoteUserToGuestPath, GenerateMfaSecretPath, GetChannelMembersWithTeamDataForUserPath,
+    GetChannelMembersWithTeamDataForUserQuery, GetDefaultProfileImagePath, GetProfileImagePath,
     GetProfileImageQuery, GetSessionsPath, GetTotalUsersStatsFilteredQuery, GetUserAccessTokenPath,
     GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery,
     GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath, GetUserCountForReportingQuery,
@@ -837,6 +838,7 @@ impl contract::UsersApi for Api {
     ) -> Result<Binary, ApiError> {
         users::require_session_and_id(ctx, &path.user_id)?;
         let account = users::get(ctx.state.db(), &path.user_id).await?;
+        users::require_can_see(ctx, &account.id).await?;
         image_cache_headers(ctx, &format!("\"{}.default\"", account.id))?;
         users::default_profile_image(&account)
     }
@@ -1316,6 +1318,21 @@ impl contract::UsersApi for Api {
             users: visible(ctx, rows).await?,
             out_of_channel,
         })
+    }
+
+    /// `GET /api/v4/users/{user_id}/channel_members`: the user or edit_other_users. Their
+    /// memberships of team channels (with the team's names), by channel id, paged.
+    async fn get_channel_members_with_team_data_for_user(
+        ctx: &Ctx,
+        path: GetChannelMembersWithTeamDataForUserPath,
+        query: GetChannelMembersWithTeamDataForUserQuery,
+    ) -> Result<Vec<types::ChannelMemberWithTeamData>, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let offset = usize::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
+        let limit = usize::try_from(query.per_page).unwrap_or(0);
+        crate::app::channels::members_with_team_data(ctx.state.db(), &path.user_id, offset, limit)
+            .await
     }
 
     /// `GET /api/v4/users/known`: a session. The ids of users who share a channel with

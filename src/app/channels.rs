@@ -266,6 +266,16 @@ pub async fn save(
     Ok(row.into_active_model().reset_all().update(db).await?)
 }
 
+/// Mattermost's read rule: a public channel is readable with read_public_channel in its
+/// team or read_channel in it; any other only with read_channel.
+pub async fn require_read(ctx: &crate::rt::Ctx, c: &channel::Model) -> Result<(), ApiError> {
+    use crate::auth::permissions::{has_team, ids as perm, require_channel};
+    if c.channel_type == "O" && has_team(ctx, &c.team_id, perm::READ_PUBLIC_CHANNEL).await? {
+        return Ok(());
+    }
+    require_channel(ctx, &c.id, perm::READ_CHANNEL).await
+}
+
 /// The channel as Mattermost's JSON shows it.
 pub fn to_api(c: &channel::Model) -> types::Channel {
     types::Channel {
@@ -854,6 +864,49 @@ pub async fn view(
     row.last_update_at = Set(now);
     row.update(db).await?;
     Ok(now)
+}
+
+/// `user_id`'s memberships of live team channels with the team's names, by channel id.
+pub async fn members_with_team_data(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<types::ChannelMemberWithTeamData>, ApiError> {
+    let mut out = Vec::new();
+    let mut mine = channels_of(db, user_id, None, false).await?;
+    mine.retain(is_team_channel);
+    mine.sort_by(|a, b| a.id.cmp(&b.id));
+    for c in mine.iter().skip(offset).take(limit) {
+        let (Some(m), Some(t)) = (
+            member(db, &c.id, user_id).await?,
+            team::Entity::find_by_id(c.team_id.clone()).one(db).await?,
+        ) else {
+            continue;
+        };
+        let base = member_to_api(db, c, &m).await?;
+        out.push(types::ChannelMemberWithTeamData {
+            channel_id: base.channel_id,
+            explicit_roles: base.explicit_roles,
+            last_update_at: base.last_update_at,
+            last_viewed_at: base.last_viewed_at,
+            mention_count: base.mention_count,
+            mention_count_root: base.mention_count_root,
+            msg_count: base.msg_count,
+            msg_count_root: base.msg_count_root,
+            notify_props: base.notify_props,
+            roles: base.roles,
+            scheme_admin: base.scheme_admin,
+            scheme_guest: base.scheme_guest,
+            scheme_user: base.scheme_user,
+            team_display_name: Some(t.display_name),
+            team_name: Some(t.name),
+            team_update_at: Some(t.update_at),
+            urgent_mention_count: base.urgent_mention_count,
+            user_id: base.user_id,
+        });
+    }
+    Ok(out)
 }
 
 /// The ids of everyone who shares a channel with `user_id`.

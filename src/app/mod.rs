@@ -8,6 +8,7 @@ pub mod images;
 pub mod links;
 pub mod mail;
 pub mod membership;
+pub mod posts;
 pub mod schemes;
 pub mod sessions;
 pub mod teams;

@@ -806,6 +806,14 @@ pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), Api
         .filter(crate::store::entity::channel_member::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    crate::store::entity::post::Entity::delete_many()
+        .filter(crate::store::entity::post::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
+    crate::store::entity::thread_membership::Entity::delete_many()
+        .filter(crate::store::entity::thread_membership::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;
@@ -941,6 +949,15 @@ pub async fn permanent_delete_all(ctx: &Ctx) -> Result<(), ApiError> {
         .exec(&txn)
         .await?;
     crate::store::entity::channel_member::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::post::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::thread::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::thread_membership::Entity::delete_many()
         .exec(&txn)
         .await?;
     bot::Entity::delete_many().exec(&txn).await?;

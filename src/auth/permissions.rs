@@ -62,6 +62,12 @@ pub mod ids {
     pub const MANAGE_CHANNEL_ROLES: &str = "manage_channel_roles";
     pub const CREATE_DIRECT_CHANNEL: &str = "create_direct_channel";
     pub const CREATE_GROUP_CHANNEL: &str = "create_group_channel";
+    pub const CREATE_POST: &str = "create_post";
+    pub const EDIT_POST: &str = "edit_post";
+    pub const EDIT_OTHERS_POSTS: &str = "edit_others_posts";
+    pub const DELETE_POST: &str = "delete_post";
+    pub const DELETE_OTHERS_POSTS: &str = "delete_others_posts";
+    pub const USE_CHANNEL_MENTIONS: &str = "use_channel_mentions";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).

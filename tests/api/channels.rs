@@ -757,6 +757,27 @@ async fn read_state_and_the_directory() {
         .unwrap()
         .into_inner();
     assert_eq!(members.len(), 3);
+    let with_team = member
+        .client
+        .get_channel_members_with_team_data_for_user("me", None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(with_team.len(), 3);
+    assert!(
+        with_team
+            .iter()
+            .all(|m| m.team_name.as_deref() == Some("readstate"))
+    );
+    assert_fails(
+        other
+            .client
+            .get_channel_members_with_team_data_for_user(member.id(), None, None)
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
     let notify = types::ChannelNotifyProps {
         desktop: Some("mention".into()),
         ..Default::default()

@@ -12,7 +12,7 @@ async fn bytes_of(reply: ferromost_client::ResponseValue<ferromost_client::ByteS
         .collect()
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub fn png(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbaImage::from_pixel(width, height, image::Rgba([200, 10, 10, 255]));
     let mut out = std::io::Cursor::new(Vec::new());
     image.write_to(&mut out, image::ImageFormat::Png).unwrap();

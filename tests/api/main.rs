@@ -16,6 +16,7 @@ mod images;
 mod local;
 mod matrix;
 mod mfa;
+mod posts;
 mod roles;
 mod routing;
 mod sessions;

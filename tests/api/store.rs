@@ -15,7 +15,10 @@ async fn every_entity_matches_its_migrated_table() {
     bot::Entity::find().all(db).await.unwrap();
     channel::Entity::find().all(db).await.unwrap();
     channel_member::Entity::find().all(db).await.unwrap();
+    post::Entity::find().all(db).await.unwrap();
     preference::Entity::find().all(db).await.unwrap();
+    thread::Entity::find().all(db).await.unwrap();
+    thread_membership::Entity::find().all(db).await.unwrap();
     scheme::Entity::find().all(db).await.unwrap();
     session::Entity::find().all(db).await.unwrap();
     system::Entity::find().all(db).await.unwrap();

@@ -8,6 +8,7 @@ mod m20261124_000003_terms_of_service;
 mod m20261124_000004_schemes;
 mod m20261130_000005_teams;
 mod m20261130_000006_channels;
+mod m20261130_000007_posts;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_schemes::Migration),
             Box::new(m20261130_000005_teams::Migration),
             Box::new(m20261130_000006_channels::Migration),
+            Box::new(m20261130_000007_posts::Migration),
         ]
     }
 }

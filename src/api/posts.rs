@@ -1,0 +1,330 @@
+//! The `posts` tag: posting, reading channels and threads, editing, deleting, pinning.
+
+use super::{Api, ok};
+use crate::app::{channels, posts};
+use crate::auth::permissions::{has_channel, ids as perm, require_channel};
+use crate::contract::{
+    self, CreatePostQuery, DeletePostPath, GetPostPath, GetPostQuery, GetPostThreadPath,
+    GetPostThreadQuery, GetPostsForChannelPath, GetPostsForChannelQuery, PatchPostPath,
+    PinPostPath, UnpinPostPath, UpdatePostPath, types,
+};
+use crate::error::ApiError;
+use crate::ids::{is_valid_id, now_millis};
+use crate::rt::Ctx;
+use crate::store::entity::{channel, post};
+use axum::http::StatusCode;
+
+/// A session, a well-formed `post_id`, the post (deleted ones only when `include_deleted`)
+/// and its channel, which the caller must be able to read.
+async fn readable_post(
+    ctx: &Ctx,
+    post_id: &str,
+    include_deleted: bool,
+) -> Result<(post::Model, channel::Model), ApiError> {
+    ctx.session()?;
+    if !is_valid_id(post_id) {
+        return Err(ApiError::invalid_url_param("post_id"));
+    }
+    let db = ctx.state.db();
+    let found = posts::get(db, post_id).await?;
+    let c = channels::get(db, &found.channel_id).await?;
+    channels::require_read(ctx, &c).await?;
+    if found.delete_at != 0 && !include_deleted {
+        return Err(posts::not_found());
+    }
+    Ok((found, c))
+}
+
+/// Editing takes edit_post in the channel for one's own post, edit_others_posts for
+/// another's; system messages and deleted posts do not change, nor posts in archived
+/// channels.
+async fn editable_post(
+    ctx: &Ctx,
+    post_id: &str,
+    archived_id: &'static str,
+) -> Result<post::Model, ApiError> {
+    let me = ctx.session()?.user_id.clone();
+    if !is_valid_id(post_id) {
+        return Err(ApiError::invalid_url_param("post_id"));
+    }
+    let db = ctx.state.db();
+    let found = posts::get(db, post_id).await?;
+    let needed = if found.user_id == me {
+        perm::EDIT_POST
+    } else {
+        perm::EDIT_OTHERS_POSTS
+    };
+    require_channel(ctx, &found.channel_id, needed).await?;
+    if found.delete_at != 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            posts::ids::ALREADY_DELETED,
+            "The post is deleted.",
+        ));
+    }
+    if found.post_type.starts_with("system_") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            posts::ids::SYSTEM_MESSAGE,
+            "System messages are not edited.",
+        ));
+    }
+    if channels::get(db, &found.channel_id).await?.delete_at != 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            archived_id,
+            "The channel is archived.",
+        ));
+    }
+    Ok(found)
+}
+
+/// Applies an edit: the message (which sets `edit_at`), the pin, the props (an empty or
+/// absent props object leaves them as they are).
+async fn apply_edit(
+    ctx: &Ctx,
+    mut found: post::Model,
+    message: Option<String>,
+    is_pinned: Option<bool>,
+    props: Option<serde_json::Map<String, serde_json::Value>>,
+) -> Result<types::Post, ApiError> {
+    if let Some(message) = message
+        && message != found.message
+    {
+        found.message = message;
+        found.edit_at = now_millis();
+    }
+    if let Some(pinned) = is_pinned {
+        found.is_pinned = pinned;
+    }
+    if let Some(props) = props {
+        found.props = serde_json::Value::Object(props).to_string();
+    }
+    let db = ctx.state.db();
+    let saved = posts::save(db, found).await?;
+    posts::to_api_one(db, &saved).await
+}
+
+async fn set_pinned(ctx: &Ctx, post_id: &str, pinned: bool) -> Result<types::StatusOk, ApiError> {
+    let (mut found, c) = readable_post(ctx, post_id, false).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            posts::ids::UPDATE_DELETED_CHANNEL,
+            "The channel is archived.",
+        ));
+    }
+    require_channel(ctx, &c.id, perm::READ_CHANNEL).await?;
+    found.is_pinned = pinned;
+    posts::save(ctx.state.db(), found).await?;
+    Ok(ok())
+}
+
+impl contract::PostsApi for Api {
+    /// `GET /api/v4/channels/{channel_id}/posts`: readable channel. Newest first: a page,
+    /// posts changed `since` a time (deleted ones too), or those `before`/`after` a post.
+    async fn get_posts_for_channel(
+        ctx: &Ctx,
+        path: GetPostsForChannelPath,
+        query: GetPostsForChannelQuery,
+    ) -> Result<types::PostList, ApiError> {
+        ctx.session()?;
+        if !is_valid_id(&path.channel_id) {
+            return Err(ApiError::invalid_url_param("channel_id"));
+        }
+        let db = ctx.state.db();
+        let c = channels::get(db, &path.channel_id).await?;
+        channels::require_read(ctx, &c).await?;
+        let limit = u64::try_from(query.per_page).unwrap_or(0);
+        let anchor = |id: &str, name: &str| {
+            let id = id.to_owned();
+            let name = name.to_owned();
+            async move {
+                if !is_valid_id(&id) {
+                    return Err(ApiError::invalid_param(&name));
+                }
+                let p = posts::get(db, &id).await?;
+                if p.channel_id == path.channel_id {
+                    Ok(p)
+                } else {
+                    Err(ApiError::invalid_param(&name))
+                }
+            }
+        };
+        let page = if let Some(since) = query.since {
+            posts::Page::Since(since)
+        } else if let Some(before) = query.before.as_deref().filter(|s| !s.is_empty()) {
+            posts::Page::Before {
+                post: anchor(before, "before").await?,
+                limit,
+            }
+        } else if let Some(after) = query.after.as_deref().filter(|s| !s.is_empty()) {
+            posts::Page::After {
+                post: anchor(after, "after").await?,
+                limit,
+            }
+        } else {
+            posts::Page::Offset {
+                offset: u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0),
+                limit,
+            }
+        };
+        let include_deleted = query.include_deleted == Some(true);
+        let rows = posts::channel_posts(db, &c.id, page, include_deleted).await?;
+        posts::post_list(db, rows).await
+    }
+
+    /// `POST /api/v4/posts`: create_post in the channel. The author is the caller;
+    /// `@channel`/`@all`/`@here` notify everyone only with use_channel_mentions.
+    async fn create_post(
+        ctx: &Ctx,
+        _query: CreatePostQuery,
+        body: types::CreatePostBody,
+    ) -> Result<types::Post, ApiError> {
+        let session = ctx.session()?;
+        if !is_valid_id(&body.channel_id) {
+            return Err(ApiError::invalid_param("channel_id"));
+        }
+        require_channel(ctx, &body.channel_id, perm::CREATE_POST).await?;
+        let db = ctx.state.db();
+        let c = channels::get(db, &body.channel_id).await?;
+        let everyone = has_channel(ctx, &c.id, perm::USE_CHANNEL_MENTIONS).await?;
+        let made = posts::create(
+            db,
+            &c,
+            posts::NewPost {
+                channel_id: c.id.clone(),
+                user_id: session.user_id.clone(),
+                root_id: body.root_id.unwrap_or_default(),
+                message: body.message,
+                props: body.props,
+                file_ids: body.file_ids,
+                pending_post_id: body.pending_post_id.unwrap_or_default(),
+            },
+            everyone,
+        )
+        .await?;
+        posts::to_api_one(db, &made).await
+    }
+
+    /// `GET /api/v4/posts/{post_id}`: a readable channel; a deleted post only with
+    /// `include_deleted`, which takes manage_system.
+    async fn get_post(
+        ctx: &Ctx,
+        path: GetPostPath,
+        query: GetPostQuery,
+    ) -> Result<types::Post, ApiError> {
+        let include_deleted = query.include_deleted == Some(true);
+        if include_deleted {
+            crate::auth::permissions::require_system(ctx, perm::MANAGE_SYSTEM).await?;
+        }
+        let (found, _) = readable_post(ctx, &path.post_id, include_deleted).await?;
+        posts::to_api_one(ctx.state.db(), &found).await
+    }
+
+    /// `PUT /api/v4/posts/{post_id}`: edit_post for one's own, edit_others_posts otherwise.
+    async fn update_post(
+        ctx: &Ctx,
+        path: UpdatePostPath,
+        body: types::UpdatePostBody,
+    ) -> Result<types::Post, ApiError> {
+        if body.id != path.post_id {
+            return Err(ApiError::invalid_param("id"));
+        }
+        let found = editable_post(ctx, &path.post_id, posts::ids::UPDATE_DELETED_CHANNEL).await?;
+        let props = (!body.props.is_empty()).then_some(body.props);
+        apply_edit(ctx, found, body.message, body.is_pinned, props).await
+    }
+
+    /// `DELETE /api/v4/posts/{post_id}`: delete_post for one's own, delete_others_posts
+    /// otherwise. A root post takes its replies with it.
+    async fn delete_post(ctx: &Ctx, path: DeletePostPath) -> Result<types::StatusOk, ApiError> {
+        let me = ctx.session()?.user_id.clone();
+        if !is_valid_id(&path.post_id) {
+            return Err(ApiError::invalid_url_param("post_id"));
+        }
+        let db = ctx.state.db();
+        let found = posts::get(db, &path.post_id).await?;
+        let needed = if found.user_id == me {
+            perm::DELETE_POST
+        } else {
+            perm::DELETE_OTHERS_POSTS
+        };
+        require_channel(ctx, &found.channel_id, needed).await?;
+        if found.delete_at != 0 {
+            return Err(posts::not_found());
+        }
+        if channels::get(db, &found.channel_id).await?.delete_at != 0 {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                posts::ids::DELETE_DELETED_CHANNEL,
+                "The channel is archived.",
+            ));
+        }
+        posts::delete(db, found).await?;
+        Ok(ok())
+    }
+
+    /// `PUT /api/v4/posts/{post_id}/patch`: as UpdatePost, for the fields sent.
+    async fn patch_post(
+        ctx: &Ctx,
+        path: PatchPostPath,
+        body: types::PatchPostBody,
+    ) -> Result<types::Post, ApiError> {
+        let found = editable_post(ctx, &path.post_id, posts::ids::PATCH_DELETED_CHANNEL).await?;
+        let props = (!body.props.is_empty()).then_some(body.props);
+        apply_edit(ctx, found, body.message, body.is_pinned, props).await
+    }
+
+    /// `POST /api/v4/posts/{post_id}/pin`: read_channel in the post's channel.
+    async fn pin_post(ctx: &Ctx, path: PinPostPath) -> Result<types::StatusOk, ApiError> {
+        set_pinned(ctx, &path.post_id, true).await
+    }
+
+    /// `POST /api/v4/posts/{post_id}/unpin`: read_channel in the post's channel.
+    async fn unpin_post(ctx: &Ctx, path: UnpinPostPath) -> Result<types::StatusOk, ApiError> {
+        set_pinned(ctx, &path.post_id, false).await
+    }
+
+    /// `GET /api/v4/posts/{post_id}/thread`: a readable channel. The root and its live
+    /// replies, newest first (the post may be any post of the thread).
+    async fn get_post_thread(
+        ctx: &Ctx,
+        path: GetPostThreadPath,
+        _query: GetPostThreadQuery,
+    ) -> Result<types::PostList, ApiError> {
+        let (found, _) = readable_post(ctx, &path.post_id, false).await?;
+        let db = ctx.state.db();
+        let root = if found.root_id.is_empty() {
+            found
+        } else {
+            posts::get(db, &found.root_id).await?
+        };
+        let rows = posts::thread_posts(db, &root).await?;
+        posts::post_list(db, rows).await
+    }
+
+    /// `POST /api/v4/posts/ids`: a session. The live posts among the ids given whose
+    /// channels the caller can read (others are left out).
+    async fn get_posts_by_ids(ctx: &Ctx, body: Vec<String>) -> Result<Vec<types::Post>, ApiError> {
+        ctx.session()?;
+        if body.is_empty() || body.len() > 1000 || body.iter().any(|id| !is_valid_id(id)) {
+            return Err(ApiError::invalid_body_param("post_ids"));
+        }
+        let db = ctx.state.db();
+        let mut out = Vec::new();
+        for id in &body {
+            let Ok(found) = posts::get(db, id).await else {
+                continue;
+            };
+            if found.delete_at != 0 {
+                continue;
+            }
+            let c = channels::get(db, &found.channel_id).await?;
+            if channels::require_read(ctx, &c).await.is_ok() {
+                out.push(posts::to_api_one(db, &found).await?);
+            }
+        }
+        Ok(out)
+    }
+}

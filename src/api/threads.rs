@@ -1,0 +1,208 @@
+//! The `threads` tag: the threads a user follows in a team (collapsed reply threads),
+//! following and unfollowing, and what they have read of each.
+
+use super::{Api, ok};
+use crate::app::{channels, posts, users};
+use crate::auth::permissions::{ids as perm, require_team, require_user};
+use crate::contract::{
+    self, GetThreadMentionCountsByChannelPath, GetUserThreadPath, GetUserThreadsPath,
+    GetUserThreadsQuery, SetThreadUnreadByPostIdPath, StartFollowingThreadPath,
+    StopFollowingThreadPath, UpdateThreadReadForUserPath, UpdateThreadsReadForUserPath, types,
+};
+use crate::error::ApiError;
+use crate::ids::{is_valid_id, now_millis};
+use crate::rt::Ctx;
+use crate::store::entity::thread;
+use sea_orm::EntityTrait;
+use std::collections::HashMap;
+
+/// The user (or whoever may act for them) in a team they can see: 401, 400 for malformed
+/// ids, 403.
+async fn require_user_in_team(ctx: &Ctx, user_id: &str, team_id: &str) -> Result<(), ApiError> {
+    users::require_session_and_id(ctx, user_id)?;
+    if !is_valid_id(team_id) {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    require_user(ctx, user_id).await?;
+    require_team(ctx, team_id, perm::VIEW_TEAM).await
+}
+
+/// The thread `thread_id` (a root post with replies) in a channel the caller can read.
+async fn readable_thread(ctx: &Ctx, thread_id: &str) -> Result<thread::Model, ApiError> {
+    if !is_valid_id(thread_id) {
+        return Err(ApiError::invalid_url_param("thread_id"));
+    }
+    let db = ctx.state.db();
+    let root = posts::get(db, thread_id).await?;
+    let c = channels::get(db, &root.channel_id).await?;
+    channels::require_read(ctx, &c).await?;
+    thread::Entity::find_by_id(thread_id.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(posts::not_found)
+}
+
+async fn view(ctx: &Ctx, t: &thread::Model, user_id: &str) -> Result<types::UserThread, ApiError> {
+    posts::user_thread(ctx.state.db(), &ctx.state.config(), t, user_id).await
+}
+
+impl contract::ThreadsApi for Api {
+    /// `GET /api/v4/users/{user_id}/teams/{team_id}/threads`: the user in a team they are
+    /// in. The threads they follow there, most recently active first, with unread totals;
+    /// `since` keeps those with replies after it, `deleted` keeps deleted ones.
+    async fn get_user_threads(
+        ctx: &Ctx,
+        path: GetUserThreadsPath,
+        query: GetUserThreadsQuery,
+    ) -> Result<types::UserThreads, ApiError> {
+        require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
+        let db = ctx.state.db();
+        let all = posts::followed_threads(
+            db,
+            &path.user_id,
+            &path.team_id,
+            query.deleted == Some(true),
+            query.since.unwrap_or(0),
+        )
+        .await?;
+        let mut views = Vec::with_capacity(all.len());
+        for t in &all {
+            views.push(view(ctx, t, &path.user_id).await?);
+        }
+        let unread_threads = views
+            .iter()
+            .filter(|v| v.unread_replies.unwrap_or(0) > 0)
+            .count();
+        let unread_mentions: i64 = views.iter().filter_map(|v| v.unread_mentions).sum();
+        let total = views.len();
+        let threads = if query.totals_only == Some(true) {
+            Vec::new()
+        } else {
+            let offset = usize::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
+            let limit = usize::try_from(query.per_page).unwrap_or(0);
+            views.into_iter().skip(offset).take(limit).collect()
+        };
+        let count = |n: usize| Some(i64::try_from(n).unwrap_or(i64::MAX));
+        let totals = query.threads_only != Some(true);
+        Ok(types::UserThreads {
+            total: if totals { count(total) } else { None },
+            total_unread_threads: if totals { count(unread_threads) } else { None },
+            total_unread_mentions: totals.then_some(unread_mentions),
+            total_unread_urgent_mentions: totals.then_some(0),
+            threads,
+        })
+    }
+
+    /// `GET /api/v4/users/{user_id}/teams/{team_id}/threads/mention_counts`: as
+    /// GetUserThreads. Unread thread mentions by channel.
+    async fn get_thread_mention_counts_by_channel(
+        ctx: &Ctx,
+        path: GetThreadMentionCountsByChannelPath,
+    ) -> Result<HashMap<String, i64>, ApiError> {
+        require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
+        let db = ctx.state.db();
+        let mut counts = HashMap::new();
+        for t in posts::followed_threads(db, &path.user_id, &path.team_id, false, 0).await? {
+            let mentions = posts::membership(db, &t.post_id, &path.user_id)
+                .await?
+                .map_or(0, |m| m.unread_mentions);
+            if mentions > 0 {
+                *counts.entry(t.channel_id).or_insert(0) += mentions;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// `PUT /api/v4/users/{user_id}/teams/{team_id}/threads/read`: as GetUserThreads.
+    /// Every followed thread there is read now.
+    async fn update_threads_read_for_user(
+        ctx: &Ctx,
+        path: UpdateThreadsReadForUserPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
+        let db = ctx.state.db();
+        let now = now_millis();
+        for t in posts::followed_threads(db, &path.user_id, &path.team_id, false, 0).await? {
+            posts::mark_read(db, &t, &path.user_id, now).await?;
+        }
+        Ok(ok())
+    }
+
+    /// `GET /api/v4/users/{user_id}/teams/{team_id}/threads/{thread_id}`: as
+    /// GetUserThreads, in a readable channel.
+    async fn get_user_thread(
+        ctx: &Ctx,
+        path: GetUserThreadPath,
+    ) -> Result<types::UserThread, ApiError> {
+        require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
+        let t = readable_thread(ctx, &path.thread_id).await?;
+        view(ctx, &t, &path.user_id).await
+    }
+
+    /// `PUT …/threads/{thread_id}/following`: the user follows the thread.
+    async fn start_following_thread(
+        ctx: &Ctx,
+        path: StartFollowingThreadPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
+        let t = readable_thread(ctx, &path.thread_id).await?;
+        posts::upsert_membership(ctx.state.db(), &t.post_id, &path.user_id, |m| {
+            m.following = true;
+        })
+        .await?;
+        Ok(ok())
+    }
+
+    /// `DELETE …/threads/{thread_id}/following`: the user stops following the thread.
+    async fn stop_following_thread(
+        ctx: &Ctx,
+        path: StopFollowingThreadPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
+        let t = readable_thread(ctx, &path.thread_id).await?;
+        posts::upsert_membership(ctx.state.db(), &t.post_id, &path.user_id, |m| {
+            m.following = false;
+        })
+        .await?;
+        Ok(ok())
+    }
+
+    /// `PUT …/threads/{thread_id}/read/{timestamp}`: the thread counts as read up to
+    /// `timestamp` (milliseconds).
+    async fn update_thread_read_for_user(
+        ctx: &Ctx,
+        path: UpdateThreadReadForUserPath,
+    ) -> Result<types::UserThread, ApiError> {
+        require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
+        let at: i64 = path
+            .timestamp
+            .parse()
+            .map_err(|_| ApiError::invalid_url_param("timestamp"))?;
+        let t = readable_thread(ctx, &path.thread_id).await?;
+        posts::mark_read(ctx.state.db(), &t, &path.user_id, at).await?;
+        view(ctx, &t, &path.user_id).await
+    }
+
+    /// `POST …/threads/{thread_id}/set_unread/{post_id}`: the thread is unread from that
+    /// reply on.
+    async fn set_thread_unread_by_post_id(
+        ctx: &Ctx,
+        path: SetThreadUnreadByPostIdPath,
+    ) -> Result<types::UserThread, ApiError> {
+        require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
+        if !is_valid_id(&path.post_id) {
+            return Err(ApiError::invalid_url_param("post_id"));
+        }
+        let t = readable_thread(ctx, &path.thread_id).await?;
+        let db = ctx.state.db();
+        let from = posts::get(db, &path.post_id).await?;
+        if from.root_id != t.post_id && from.id != t.post_id {
+            return Err(ApiError::invalid_url_param("post_id"));
+        }
+        posts::upsert_membership(db, &t.post_id, &path.user_id, |m| {
+            m.last_viewed = from.create_at - 1;
+        })
+        .await?;
+        view(ctx, &t, &path.user_id).await
+    }
+}

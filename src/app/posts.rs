@@ -1,0 +1,739 @@
+//! Posts and threads: creating a post updates its channel's counters, the mentions of
+//! those it names, and (for a reply) its thread and the thread memberships; reading builds
+//! Mattermost's post lists; a thread's unread replies are those after the member last
+//! looked.
+
+use crate::contract::types;
+use crate::error::ApiError;
+use crate::ids::{is_valid_id, new_id, now_millis};
+use crate::store::entity::{channel, channel_member, post, thread, thread_membership, user};
+use axum::http::StatusCode;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::{BTreeMap, HashSet};
+
+pub mod ids {
+    pub const NOT_FOUND: &str = "app.post.get.app_error";
+    pub const DELETED_CHANNEL: &str = "api.post.create_post.can_not_post_to_deleted.error";
+    pub const ROOT_INVALID: &str = "api.post.create_post.root_id.app_error";
+    pub const ROOT_CHANNEL: &str = "api.post.create_post.channel_root_id.app_error";
+    pub const MESSAGE: &str = "model.post.is_valid.msg.app_error";
+    pub const UPDATE_DELETED_CHANNEL: &str =
+        "api.post.update_post.can_not_update_post_in_deleted.error";
+    pub const PATCH_DELETED_CHANNEL: &str =
+        "api.post.patch_post.can_not_update_post_in_deleted.error";
+    pub const DELETE_DELETED_CHANNEL: &str =
+        "api.post.delete_post.can_not_delete_post_in_deleted.error";
+    pub const SYSTEM_MESSAGE: &str = "api.post.update_post.system_message.app_error";
+    pub const ALREADY_DELETED: &str = "api.post.update_post.permissions_details.app_error";
+}
+
+/// The longest message Mattermost stores, in characters.
+const MAX_MESSAGE_RUNES: usize = 16_383;
+
+pub fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ids::NOT_FOUND,
+        "There is no such post.",
+    )
+}
+
+/// A post by id, deleted or not.
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<post::Model, ApiError> {
+    post::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+pub fn validate_message(message: &str) -> Result<(), ApiError> {
+    if message.chars().count() > MAX_MESSAGE_RUNES {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::MESSAGE,
+            "The message is too long.",
+        ));
+    }
+    Ok(())
+}
+
+/// The `#words` of a message, space-separated, as Mattermost stores them.
+fn hashtags(message: &str) -> String {
+    let mut tags: Vec<&str> = Vec::new();
+    for word in message.split_whitespace() {
+        let word = word.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_');
+        if word.len() > 1
+            && word.starts_with('#')
+            && word[1..].starts_with(char::is_alphabetic)
+            && !tags.contains(&word)
+        {
+            tags.push(word);
+        }
+    }
+    tags.join(" ")
+}
+
+/// The usernames a message mentions (`@name`), and whether it mentions the whole channel
+/// (`@channel`, `@all`, `@here`).
+fn mentions(message: &str) -> (HashSet<String>, bool) {
+    let mut names = HashSet::new();
+    let mut everyone = false;
+    for word in message.split_whitespace() {
+        let Some(name) = word.strip_prefix('@') else {
+            continue;
+        };
+        let name = name
+            .trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .to_lowercase();
+        match name.as_str() {
+            "channel" | "all" | "here" => everyone = true,
+            "" => {}
+            _ => {
+                names.insert(name);
+            }
+        }
+    }
+    (names, everyone)
+}
+
+/// What a new post carries.
+pub struct NewPost {
+    pub channel_id: String,
+    pub user_id: String,
+    pub root_id: String,
+    pub message: String,
+    pub props: serde_json::Map<String, serde_json::Value>,
+    pub file_ids: Vec<String>,
+    pub pending_post_id: String,
+}
+
+/// Stores a post in `c` and updates what depends on it: the channel's counters and last
+/// post time, the author's read state, the mention counts of those it names (who must be
+/// channel members), and for a reply its thread and the thread memberships (the author and
+/// the root's author follow it; those mentioned follow it with an unread mention).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    c: &channel::Model,
+    new: NewPost,
+    everyone_allowed: bool,
+) -> Result<post::Model, ApiError> {
+    validate_message(&new.message)?;
+    if c.delete_at != 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::DELETED_CHANNEL,
+            "The channel is archived; nothing more is posted in it.",
+        ));
+    }
+    let root = if new.root_id.is_empty() {
+        None
+    } else {
+        if !is_valid_id(&new.root_id) {
+            return Err(root_invalid());
+        }
+        let root = post::Entity::find_by_id(new.root_id.clone())
+            .one(db)
+            .await?
+            .filter(|r| r.delete_at == 0 && r.root_id.is_empty())
+            .ok_or_else(root_invalid)?;
+        if root.channel_id != c.id {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ids::ROOT_CHANNEL,
+                "The thread's root post is in another channel.",
+            ));
+        }
+        Some(root)
+    };
+    let now = now_millis();
+    let row = post::Model {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        edit_at: 0,
+        delete_at: 0,
+        is_pinned: false,
+        user_id: new.user_id.clone(),
+        channel_id: c.id.clone(),
+        root_id: new.root_id.clone(),
+        original_id: String::new(),
+        hashtags: hashtags(&new.message),
+        message: new.message,
+        post_type: String::new(),
+        props: serde_json::Value::Object(new.props).to_string(),
+        file_ids: serde_json::to_string(&new.file_ids).map_err(ApiError::internal)?,
+        pending_post_id: new.pending_post_id,
+    };
+    post::Entity::insert(row.clone().into_active_model())
+        .exec(db)
+        .await?;
+
+    let is_root = root.is_none();
+    let mut counters = channel::Entity::update_many()
+        .col_expr(channel::Column::LastPostAt, Expr::value(now))
+        .col_expr(
+            channel::Column::TotalMsgCount,
+            Expr::col(channel::Column::TotalMsgCount).add(1),
+        );
+    if is_root {
+        counters = counters
+            .col_expr(channel::Column::LastRootPostAt, Expr::value(now))
+            .col_expr(
+                channel::Column::TotalMsgCountRoot,
+                Expr::col(channel::Column::TotalMsgCountRoot).add(1),
+            );
+    }
+    counters
+        .filter(channel::Column::Id.eq(c.id.clone()))
+        .exec(db)
+        .await?;
+    // The author has read their own post.
+    channel_member::Entity::update_many()
+        .col_expr(channel_member::Column::LastViewedAt, Expr::value(now))
+        .col_expr(
+            channel_member::Column::MsgCount,
+            Expr::value(c.total_msg_count + 1),
+        )
+        .col_expr(
+            channel_member::Column::MsgCountRoot,
+            Expr::value(c.total_msg_count_root + i64::from(is_root)),
+        )
+        .filter(channel_member::Column::ChannelId.eq(c.id.clone()))
+        .filter(channel_member::Column::UserId.eq(row.user_id.clone()))
+        .exec(db)
+        .await?;
+
+    let mentioned = mentioned_members(db, c, &row, everyone_allowed).await?;
+    if !mentioned.is_empty() {
+        let mut bump = channel_member::Entity::update_many().col_expr(
+            channel_member::Column::MentionCount,
+            Expr::col(channel_member::Column::MentionCount).add(1),
+        );
+        if is_root {
+            bump = bump.col_expr(
+                channel_member::Column::MentionCountRoot,
+                Expr::col(channel_member::Column::MentionCountRoot).add(1),
+            );
+        }
+        bump.filter(channel_member::Column::ChannelId.eq(c.id.clone()))
+            .filter(channel_member::Column::UserId.is_in(mentioned.clone()))
+            .exec(db)
+            .await?;
+    }
+    if let Some(root) = root {
+        record_reply(db, &root, &row, &mentioned).await?;
+    }
+    Ok(row)
+}
+
+fn root_invalid() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ids::ROOT_INVALID,
+        "The thread's root post does not exist.",
+    )
+}
+
+/// The channel members (other than the author) that `p` mentions.
+async fn mentioned_members(
+    db: &impl ConnectionTrait,
+    c: &channel::Model,
+    p: &post::Model,
+    everyone_allowed: bool,
+) -> Result<Vec<String>, ApiError> {
+    let (names, everyone) = mentions(&p.message);
+    if names.is_empty() && !(everyone && everyone_allowed) {
+        return Ok(Vec::new());
+    }
+    let members: Vec<String> = channel_member::Entity::find()
+        .filter(channel_member::Column::ChannelId.eq(c.id.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .filter(|id| *id != p.user_id)
+        .collect();
+    if everyone && everyone_allowed {
+        return Ok(members);
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.is_in(names))
+        .filter(user::Column::Id.is_in(members))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
+/// A reply's effect on its thread and the thread memberships.
+async fn record_reply(
+    db: &impl ConnectionTrait,
+    root: &post::Model,
+    reply: &post::Model,
+    mentioned: &[String],
+) -> Result<(), ApiError> {
+    let existing = thread::Entity::find_by_id(root.id.clone()).one(db).await?;
+    let mut participants: Vec<String> = existing
+        .as_ref()
+        .and_then(|t| serde_json::from_str(&t.participants).ok())
+        .unwrap_or_default();
+    if !participants.contains(&reply.user_id) {
+        participants.push(reply.user_id.clone());
+    }
+    let participants = serde_json::to_string(&participants).map_err(ApiError::internal)?;
+    match existing {
+        Some(t) => {
+            let mut row = t.into_active_model();
+            row.reply_count = Set(reply_count(db, &root.id).await?);
+            row.last_reply_at = Set(reply.create_at);
+            row.participants = Set(participants);
+            row.update(db).await?;
+        }
+        None => {
+            let row = thread::Model {
+                post_id: root.id.clone(),
+                channel_id: root.channel_id.clone(),
+                reply_count: 1,
+                last_reply_at: reply.create_at,
+                participants,
+                delete_at: 0,
+            };
+            thread::Entity::insert(row.into_active_model())
+                .exec(db)
+                .await?;
+        }
+    }
+    // The replier follows and has read it all; the root's author follows unless they
+    // stopped; the mentioned follow with one more unread mention.
+    upsert_membership(db, &root.id, &reply.user_id, |m| {
+        m.following = true;
+        m.last_viewed = reply.create_at;
+        m.unread_mentions = 0;
+    })
+    .await?;
+    if root.user_id != reply.user_id {
+        let had = membership(db, &root.id, &root.user_id).await?.is_some();
+        if !had {
+            upsert_membership(db, &root.id, &root.user_id, |m| m.following = true).await?;
+        }
+    }
+    for id in mentioned {
+        upsert_membership(db, &root.id, id, |m| {
+            m.following = true;
+            m.unread_mentions += 1;
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+async fn reply_count(db: &impl ConnectionTrait, root_id: &str) -> Result<i64, ApiError> {
+    let n = post::Entity::find()
+        .filter(post::Column::RootId.eq(root_id))
+        .filter(post::Column::DeleteAt.eq(0))
+        .count(db)
+        .await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+pub async fn membership(
+    db: &impl ConnectionTrait,
+    root_id: &str,
+    user_id: &str,
+) -> Result<Option<thread_membership::Model>, ApiError> {
+    Ok(
+        thread_membership::Entity::find_by_id((root_id.to_owned(), user_id.to_owned()))
+            .one(db)
+            .await?,
+    )
+}
+
+/// Changes (or creates, not following, nothing read) `user_id`'s membership of a thread.
+pub async fn upsert_membership(
+    db: &impl ConnectionTrait,
+    root_id: &str,
+    user_id: &str,
+    change: impl FnOnce(&mut thread_membership::Model),
+) -> Result<thread_membership::Model, ApiError> {
+    let existing = membership(db, root_id, user_id).await?;
+    let mut row = existing.clone().unwrap_or(thread_membership::Model {
+        post_id: root_id.to_owned(),
+        user_id: user_id.to_owned(),
+        following: false,
+        last_viewed: 0,
+        last_updated: 0,
+        unread_mentions: 0,
+    });
+    change(&mut row);
+    row.last_updated = now_millis();
+    let active = row.clone().into_active_model();
+    if existing.is_some() {
+        active.reset_all().update(db).await?;
+    } else {
+        thread_membership::Entity::insert(active).exec(db).await?;
+    }
+    Ok(row)
+}
+
+/// Soft-deletes a post; a root post takes its replies and thread with it, a reply leaves
+/// its thread one reply shorter.
+pub async fn delete(db: &impl ConnectionTrait, p: post::Model) -> Result<(), ApiError> {
+    let now = now_millis();
+    post::Entity::update_many()
+        .col_expr(post::Column::DeleteAt, Expr::value(now))
+        .col_expr(post::Column::UpdateAt, Expr::value(now))
+        .filter(
+            Condition::any()
+                .add(post::Column::Id.eq(p.id.clone()))
+                .add(post::Column::RootId.eq(p.id.clone())),
+        )
+        .filter(post::Column::DeleteAt.eq(0))
+        .exec(db)
+        .await?;
+    if p.root_id.is_empty() {
+        thread::Entity::update_many()
+            .col_expr(thread::Column::DeleteAt, Expr::value(now))
+            .filter(thread::Column::PostId.eq(p.id.clone()))
+            .exec(db)
+            .await?;
+    } else {
+        let count = reply_count(db, &p.root_id).await?;
+        thread::Entity::update_many()
+            .col_expr(thread::Column::ReplyCount, Expr::value(count))
+            .filter(thread::Column::PostId.eq(p.root_id.clone()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes every post, thread and thread membership of the channels given (a team's,
+/// when it is deleted for good).
+pub async fn delete_in_channels(
+    db: &impl ConnectionTrait,
+    channel_ids: Vec<String>,
+) -> Result<(), ApiError> {
+    let roots: Vec<String> = thread::Entity::find()
+        .filter(thread::Column::ChannelId.is_in(channel_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.post_id)
+        .collect();
+    thread_membership::Entity::delete_many()
+        .filter(thread_membership::Column::PostId.is_in(roots))
+        .exec(db)
+        .await?;
+    thread::Entity::delete_many()
+        .filter(thread::Column::ChannelId.is_in(channel_ids.clone()))
+        .exec(db)
+        .await?;
+    post::Entity::delete_many()
+        .filter(post::Column::ChannelId.is_in(channel_ids))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Saves an edited post: the message and props given, `edit_at` when the message changed.
+pub async fn save(db: &impl ConnectionTrait, mut p: post::Model) -> Result<post::Model, ApiError> {
+    validate_message(&p.message)?;
+    p.hashtags = hashtags(&p.message);
+    p.update_at = now_millis();
+    Ok(p.into_active_model().reset_all().update(db).await?)
+}
+
+/// The thread of each root among `posts` (for reply counts).
+async fn threads_of(
+    db: &impl ConnectionTrait,
+    posts: &[post::Model],
+) -> Result<BTreeMap<String, thread::Model>, ApiError> {
+    let ids: Vec<String> = posts
+        .iter()
+        .filter(|p| p.root_id.is_empty())
+        .map(|p| p.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(thread::Entity::find()
+        .filter(thread::Column::PostId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.post_id.clone(), t))
+        .collect())
+}
+
+/// The post as Mattermost's JSON shows it; a deleted post shows no message or props.
+pub fn to_api(p: &post::Model, t: Option<&thread::Model>) -> types::Post {
+    let deleted = p.delete_at != 0;
+    let props = if deleted {
+        serde_json::Map::new()
+    } else {
+        serde_json::from_str(&p.props).unwrap_or_default()
+    };
+    types::Post {
+        id: Some(p.id.clone()),
+        create_at: Some(p.create_at),
+        update_at: Some(p.update_at),
+        delete_at: Some(p.delete_at),
+        edit_at: Some(p.edit_at),
+        user_id: Some(p.user_id.clone()),
+        channel_id: Some(p.channel_id.clone()),
+        root_id: Some(p.root_id.clone()),
+        original_id: Some(p.original_id.clone()),
+        message: Some(if deleted {
+            String::new()
+        } else {
+            p.message.clone()
+        }),
+        type_: Some(p.post_type.clone()),
+        props,
+        hashtag: None,
+        hashtags: Some(p.hashtags.clone()),
+        file_ids: serde_json::from_str(&p.file_ids).unwrap_or_default(),
+        pending_post_id: Some(p.pending_post_id.clone()),
+        metadata: None,
+        is_pinned: Some(p.is_pinned),
+        reply_count: Some(t.map_or(0, |t| t.reply_count)),
+        last_reply_at: t.map(|t| t.last_reply_at),
+        is_following: None,
+    }
+}
+
+pub async fn to_api_one(
+    db: &impl ConnectionTrait,
+    p: &post::Model,
+) -> Result<types::Post, ApiError> {
+    let root_id = if p.root_id.is_empty() {
+        &p.id
+    } else {
+        &p.root_id
+    };
+    let t = thread::Entity::find_by_id(root_id.clone()).one(db).await?;
+    Ok(to_api(p, t.as_ref()))
+}
+
+/// A post list: `order` as given (newest first), every post in `posts`, plus the roots of
+/// listed replies in `posts` only, for context.
+pub async fn post_list(
+    db: &impl ConnectionTrait,
+    ordered: Vec<post::Model>,
+) -> Result<types::PostList, ApiError> {
+    let mut all = ordered.clone();
+    let listed: HashSet<String> = ordered.iter().map(|p| p.id.clone()).collect();
+    let missing_roots: Vec<String> = ordered
+        .iter()
+        .filter(|p| !p.root_id.is_empty() && !listed.contains(&p.root_id))
+        .map(|p| p.root_id.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing_roots.is_empty() {
+        all.extend(
+            post::Entity::find()
+                .filter(post::Column::Id.is_in(missing_roots))
+                .all(db)
+                .await?,
+        );
+    }
+    let mut roots: Vec<post::Model> = all.clone();
+    roots.retain(|p| p.root_id.is_empty());
+    let threads = threads_of(db, &roots).await?;
+    let thread_for = |p: &post::Model| {
+        let key = if p.root_id.is_empty() {
+            &p.id
+        } else {
+            &p.root_id
+        };
+        threads.get(key)
+    };
+    let posts = all
+        .iter()
+        .map(|p| (p.id.clone(), to_api(p, thread_for(p))))
+        .collect();
+    Ok(types::PostList {
+        order: ordered.iter().map(|p| p.id.clone()).collect(),
+        posts,
+        next_post_id: Some(String::new()),
+        prev_post_id: Some(String::new()),
+        has_next: Some(false),
+    })
+}
+
+/// A thread: its root and every live reply, newest first.
+pub async fn thread_posts(
+    db: &impl ConnectionTrait,
+    root: &post::Model,
+) -> Result<Vec<post::Model>, ApiError> {
+    let mut posts = post::Entity::find()
+        .filter(post::Column::RootId.eq(root.id.clone()))
+        .filter(post::Column::DeleteAt.eq(0))
+        .order_by_desc(post::Column::CreateAt)
+        .all(db)
+        .await?;
+    posts.push(root.clone());
+    Ok(posts)
+}
+
+/// Which posts of a channel to list.
+pub enum Page {
+    /// `offset` newest-first posts from the newest.
+    Offset { offset: u64, limit: u64 },
+    /// Posts changed after this time, deleted ones too.
+    Since(i64),
+    /// The `limit` posts just before this one, newest first.
+    Before { post: post::Model, limit: u64 },
+    /// The `limit` posts just after this one, newest first.
+    After { post: post::Model, limit: u64 },
+}
+
+pub async fn channel_posts(
+    db: &impl ConnectionTrait,
+    channel_id: &str,
+    page: Page,
+    include_deleted: bool,
+) -> Result<Vec<post::Model>, ApiError> {
+    let mut find = post::Entity::find().filter(post::Column::ChannelId.eq(channel_id));
+    if !include_deleted && !matches!(page, Page::Since(_)) {
+        find = find.filter(post::Column::DeleteAt.eq(0));
+    }
+    let rows = match page {
+        Page::Offset { offset, limit } => {
+            find.order_by_desc(post::Column::CreateAt)
+                .order_by_desc(post::Column::Id)
+                .offset(offset)
+                .limit(limit)
+                .all(db)
+                .await?
+        }
+        Page::Since(time) => {
+            find.filter(post::Column::UpdateAt.gt(time))
+                .order_by_desc(post::Column::CreateAt)
+                .all(db)
+                .await?
+        }
+        Page::Before { post, limit } => {
+            find.filter(post::Column::CreateAt.lt(post.create_at))
+                .order_by_desc(post::Column::CreateAt)
+                .limit(limit)
+                .all(db)
+                .await?
+        }
+        Page::After { post, limit } => {
+            let mut rows = find
+                .filter(post::Column::CreateAt.gt(post.create_at))
+                .order_by_asc(post::Column::CreateAt)
+                .limit(limit)
+                .all(db)
+                .await?;
+            rows.reverse();
+            rows
+        }
+    };
+    Ok(rows)
+}
+
+/// `user_id`'s view of a thread: counts, participants, the root post, and what is unread.
+pub async fn user_thread(
+    db: &impl ConnectionTrait,
+    config: &crate::config::Config,
+    t: &thread::Model,
+    user_id: &str,
+) -> Result<types::UserThread, ApiError> {
+    let root = get(db, &t.post_id).await?;
+    let m = membership(db, &t.post_id, user_id).await?;
+    let last_viewed = m.as_ref().map_or(0, |m| m.last_viewed);
+    let unread = post::Entity::find()
+        .filter(post::Column::RootId.eq(t.post_id.clone()))
+        .filter(post::Column::DeleteAt.eq(0))
+        .filter(post::Column::CreateAt.gt(last_viewed))
+        .filter(post::Column::UserId.ne(user_id))
+        .count(db)
+        .await?;
+    let ids: Vec<String> = serde_json::from_str(&t.participants).unwrap_or_default();
+    let mut people = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    people.sort_by_key(|u| ids.iter().position(|id| *id == u.id));
+    let participants = people
+        .iter()
+        .map(|u| super::users::to_api(u, super::users::View::Profile, config, None))
+        .collect();
+    let mut post = to_api(&root, Some(t));
+    post.is_following = Some(m.as_ref().is_some_and(|m| m.following));
+    Ok(types::UserThread {
+        id: Some(t.post_id.clone()),
+        reply_count: Some(t.reply_count),
+        last_reply_at: Some(t.last_reply_at),
+        last_viewed_at: Some(last_viewed),
+        participants,
+        post: Some(post),
+        unread_replies: Some(i64::try_from(unread).unwrap_or(i64::MAX)),
+        unread_mentions: Some(m.as_ref().map_or(0, |m| m.unread_mentions)),
+        is_urgent: Some(false),
+        deleted: Some(t.delete_at != 0),
+    })
+}
+
+/// The threads `user_id` follows in the channels of `team_id` (and in their direct and
+/// group channels), most recently active first.
+pub async fn followed_threads(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    team_id: &str,
+    include_deleted: bool,
+    since: i64,
+) -> Result<Vec<thread::Model>, ApiError> {
+    let followed: Vec<String> = thread_membership::Entity::find()
+        .filter(thread_membership::Column::UserId.eq(user_id))
+        .filter(thread_membership::Column::Following.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.post_id)
+        .collect();
+    let channels: Vec<String> =
+        super::channels::channels_of(db, user_id, Some(team_id), include_deleted)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+    let mut find = thread::Entity::find()
+        .filter(thread::Column::PostId.is_in(followed))
+        .filter(thread::Column::ChannelId.is_in(channels))
+        .filter(thread::Column::LastReplyAt.gt(since));
+    if !include_deleted {
+        find = find.filter(thread::Column::DeleteAt.eq(0));
+    }
+    Ok(find
+        .order_by_desc(thread::Column::LastReplyAt)
+        .all(db)
+        .await?)
+}
+
+/// Marks a thread read for `user_id` up to `at` (its mentions count as seen when `at`
+/// reaches the last reply).
+pub async fn mark_read(
+    db: &impl ConnectionTrait,
+    t: &thread::Model,
+    user_id: &str,
+    at: i64,
+) -> Result<(), ApiError> {
+    let seen_all = at >= t.last_reply_at;
+    upsert_membership(db, &t.post_id, user_id, |m| {
+        m.last_viewed = at;
+        if seen_all {
+            m.unread_mentions = 0;
+        }
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,547 @@
+//! Posts and threads: posting and its effect on channels and mentions, reading channels
+//! and threads, editing, deleting and pinning with their permissions, and the collapsed
+//! threads a user follows with their unread state.
+
+use crate::common::{Account, TestServer, assert_fails};
+use ferromost_client::types;
+
+const FORBIDDEN: &str = "api.context.permissions.app_error";
+
+/// A team owned by `owner` with `members`, and its town-square.
+async fn team_with(owner: &Account, members: &[&Account]) -> (String, String) {
+    let team = owner
+        .client
+        .create_team(&types::CreateTeamBody {
+            name: "writing".into(),
+            display_name: "Writing".into(),
+            type_: "I".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    for m in members {
+        let body = types::AddTeamMemberBody {
+            team_id: Some(team.clone()),
+            user_id: Some(m.id().to_owned()),
+        };
+        owner.client.add_team_member(&team, &body).await.unwrap();
+    }
+    let square = owner
+        .client
+        .get_channel_by_name(&team, "town-square", None)
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    (team, square)
+}
+
+fn post_body(channel_id: &str, message: &str, root_id: Option<&str>) -> types::CreatePostBody {
+    types::CreatePostBody {
+        channel_id: channel_id.into(),
+        message: message.into(),
+        root_id: root_id.map(str::to_owned),
+        file_ids: Vec::new(),
+        metadata: None,
+        props: serde_json::Map::new(),
+        pending_post_id: None,
+    }
+}
+
+async fn post(by: &Account, channel_id: &str, message: &str, root_id: Option<&str>) -> types::Post {
+    by.client
+        .create_post(None, &post_body(channel_id, message, root_id))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn id(p: &types::Post) -> &str {
+    p.id.as_deref().unwrap()
+}
+
+#[tokio::test]
+async fn posting_updates_the_channel_and_mentions() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let outsider = server.user(&admin, "outsider").await;
+    let (team, square) = team_with(&owner, &[&member]).await;
+    let mut body = post_body(&square, "hello @member and #news", None);
+    body.pending_post_id = Some("pending-1".into());
+    let first = owner
+        .client
+        .create_post(None, &body)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.user_id.as_deref(), Some(owner.id()));
+    assert_eq!(first.pending_post_id.as_deref(), Some("pending-1"));
+    assert_eq!(first.hashtags.as_deref(), Some("#news"));
+    let channel = member
+        .client
+        .get_channel(&square)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(channel.total_msg_count, Some(1));
+    assert_eq!(channel.last_post_at, first.create_at);
+    let unread = member
+        .client
+        .get_channel_unread("me", &square)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((unread.msg_count, unread.mention_count), (Some(1), Some(1)));
+    let mine = owner
+        .client
+        .get_channel_unread("me", &square)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(mine.msg_count, Some(0), "the author has read their post");
+    // Viewing clears the mention.
+    let view = types::ViewChannelBody {
+        channel_id: square.clone(),
+        prev_channel_id: None,
+    };
+    member.client.view_channel("me", &view).await.unwrap();
+    let unread = member
+        .client
+        .get_channel_unread("me", &square)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((unread.msg_count, unread.mention_count), (Some(0), Some(0)));
+
+    // Who may post: members, not outsiders; nothing in archived channels; limits apply.
+    assert_fails(
+        outsider
+            .client
+            .create_post(None, &post_body(&square, "hi", None))
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        member
+            .client
+            .create_post(None, &post_body(&square, &"x".repeat(16_384), None))
+            .await,
+        400,
+        "model.post.is_valid.msg.app_error",
+    )
+    .await;
+    assert_fails(
+        member
+            .client
+            .create_post(
+                None,
+                &post_body(&square, "reply", Some(&ferromost::ids::new_id())),
+            )
+            .await,
+        400,
+        "api.post.create_post.root_id.app_error",
+    )
+    .await;
+    let room = member
+        .client
+        .create_channel(&types::CreateChannelBody {
+            team_id: team.clone(),
+            name: "room".into(),
+            display_name: "Room".into(),
+            type_: "O".into(),
+            purpose: None,
+            header: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    assert_fails(
+        member
+            .client
+            .create_post(None, &post_body(&room, "elsewhere", Some(id(&first))))
+            .await,
+        400,
+        "api.post.create_post.channel_root_id.app_error",
+    )
+    .await;
+    member.client.delete_channel(&room).await.unwrap();
+    assert_fails(
+        member
+            .client
+            .create_post(None, &post_body(&room, "late", None))
+            .await,
+        400,
+        "api.post.create_post.can_not_post_to_deleted.error",
+    )
+    .await;
+    // @channel reaches every member.
+    post(&owner, &square, "@channel heads up", None).await;
+    let unread = member
+        .client
+        .get_channel_unread("me", &square)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(unread.mention_count, Some(1));
+}
+
+#[tokio::test]
+async fn reading_channels_and_threads() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let outsider = server.user(&admin, "outsider").await;
+    let (_team, square) = team_with(&owner, &[&member]).await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        made.push(post(&owner, &square, &format!("message {i}"), None).await);
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let reply = post(&member, &square, "a reply", Some(id(&made[1]))).await;
+    let page = member
+        .client
+        .get_posts_for_channel(&square, None, None, None, None, Some(3), None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.order.len(), 3);
+    assert_eq!(page.order[0], id(&reply));
+    assert!(
+        page.posts.contains_key(id(&made[1])),
+        "a listed reply brings its root"
+    );
+    let before = member
+        .client
+        .get_posts_for_channel(
+            &square,
+            None,
+            Some(id(&made[2])),
+            None,
+            None,
+            Some(10),
+            None,
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(before.order, [id(&made[1]), id(&made[0])]);
+    let after = member
+        .client
+        .get_posts_for_channel(&square, Some(id(&made[2])), None, None, None, Some(2), None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.order, [id(&made[4]), id(&made[3])]);
+    let thread = member
+        .client
+        .get_post_thread(id(&reply), None, None, None, None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(thread.order, [id(&reply), id(&made[1])]);
+    assert_eq!(thread.posts[id(&made[1])].reply_count, Some(1));
+    let got = member
+        .client
+        .get_post(id(&made[0]), None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.message.as_deref(), Some("message 0"));
+    // Outsiders read nothing; malformed and unknown ids.
+    assert_fails(
+        outsider.client.get_post(id(&made[0]), None).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        outsider
+            .client
+            .get_posts_for_channel(&square, None, None, None, None, None, None)
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        member.client.get_post("junk", None).await,
+        400,
+        "api.context.invalid_url_param.app_error",
+    )
+    .await;
+    assert_fails(
+        member
+            .client
+            .get_post(&ferromost::ids::new_id(), None)
+            .await,
+        404,
+        "app.post.get.app_error",
+    )
+    .await;
+    let ids = vec![id(&made[0]).to_owned(), id(&made[3]).to_owned()];
+    let by_ids = member
+        .client
+        .get_posts_by_ids(&ids)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_ids.len(), 2);
+    let hidden = outsider
+        .client
+        .get_posts_by_ids(&ids)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(hidden.is_empty());
+}
+
+#[tokio::test]
+async fn editing_deleting_and_pinning() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let (_team, square) = team_with(&owner, &[&member, &admin]).await;
+    let mine = post(&member, &square, "first draft", None).await;
+    let reply = post(&owner, &square, "a reply", Some(id(&mine))).await;
+    let patch = types::PatchPostBody {
+        message: Some("final".into()),
+        ..Default::default()
+    };
+    let edited = member
+        .client
+        .patch_post(id(&mine), &patch)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(edited.message.as_deref(), Some("final"));
+    assert!(edited.edit_at.unwrap() > 0);
+    // Another member's post: edit_others_posts, which plain members lack.
+    assert_fails(
+        owner.client.patch_post(id(&mine), &patch).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    admin.client.patch_post(id(&mine), &patch).await.unwrap();
+    let update = types::UpdatePostBody {
+        id: ferromost::ids::new_id(),
+        message: Some("x".into()),
+        has_reactions: None,
+        is_pinned: None,
+        props: serde_json::Map::new(),
+    };
+    assert_fails(
+        member.client.update_post(id(&mine), &update).await,
+        400,
+        "api.context.invalid_param.app_error",
+    )
+    .await;
+    // Pinning.
+    member.client.pin_post(id(&mine)).await.unwrap();
+    let pinned = member
+        .client
+        .get_post(id(&mine), None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(pinned.is_pinned, Some(true));
+    member.client.unpin_post(id(&mine)).await.unwrap();
+    // Deleting: one's own, or delete_others_posts (team admins have it).
+    assert_fails(member.client.delete_post(id(&reply)).await, 403, FORBIDDEN).await;
+    member.client.delete_post(id(&mine)).await.unwrap();
+    assert_fails(
+        member.client.get_post(id(&reply), None).await,
+        404,
+        "app.post.get.app_error",
+    )
+    .await;
+    let deleted = admin
+        .client
+        .get_post(id(&mine), Some(true))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(deleted.message.as_deref(), Some(""));
+    assert_fails(
+        member.client.get_post(id(&mine), Some(true)).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        member.client.patch_post(id(&mine), &patch).await,
+        400,
+        "api.post.update_post.permissions_details.app_error",
+    )
+    .await;
+    let other = post(&member, &square, "someone's", None).await;
+    owner.client.delete_post(id(&other)).await.unwrap();
+}
+
+#[tokio::test]
+async fn followed_threads_and_their_unread_state() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let third = server.user(&admin, "third").await;
+    let outsider = server.user(&admin, "outsider").await;
+    let (team, square) = team_with(&owner, &[&member, &third]).await;
+    let root = post(&owner, &square, "a question", None).await;
+    let root_id = id(&root).to_owned();
+    post(&member, &square, "an answer", Some(&root_id)).await;
+    post(&third, &square, "@owner another", Some(&root_id)).await;
+
+    // The root's author follows, with two unread replies and one mention.
+    let threads = owner
+        .client
+        .get_user_threads("me", &team, None, None, None, None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(threads.total, Some(1));
+    assert_eq!(threads.total_unread_threads, Some(1));
+    assert_eq!(threads.total_unread_mentions, Some(1));
+    let t = &threads.threads[0];
+    assert_eq!(t.id.as_deref(), Some(root_id.as_str()));
+    assert_eq!(t.reply_count, Some(2));
+    assert_eq!(t.unread_replies, Some(2));
+    let names: Vec<_> = t
+        .participants
+        .iter()
+        .filter_map(|u| u.username.clone())
+        .collect();
+    assert_eq!(names, ["member", "third"]);
+    assert_eq!(t.post.as_ref().unwrap().is_following, Some(true));
+    let counts = owner
+        .client
+        .get_thread_mention_counts_by_channel("me", &team)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(counts.get(&square), Some(&1));
+    // The first replier has read up to their own reply: one unread.
+    let one = member
+        .client
+        .get_user_thread("me", &team, &root_id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(one.unread_replies, Some(1));
+    // Reading up to a time, marking unread from a post, reading everything.
+    let last = one.last_reply_at.unwrap();
+    let read = owner
+        .client
+        .update_thread_read_for_user("me", &team, &root_id, &last.to_string())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (read.unread_replies, read.unread_mentions),
+        (Some(0), Some(0))
+    );
+    let thread_posts = owner
+        .client
+        .get_post_thread(&root_id, None, None, None, None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    let first_reply = thread_posts.order[1].clone();
+    let unread = owner
+        .client
+        .set_thread_unread_by_post_id("me", &team, &root_id, &first_reply)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(unread.unread_replies, Some(2));
+    owner
+        .client
+        .update_threads_read_for_user("me", &team)
+        .await
+        .unwrap();
+    let all_read = owner
+        .client
+        .get_user_thread("me", &team, &root_id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(all_read.unread_replies, Some(0));
+    // Unfollowing drops it from the list; following brings it back.
+    owner
+        .client
+        .stop_following_thread("me", &team, &root_id)
+        .await
+        .unwrap();
+    let none = owner
+        .client
+        .get_user_threads("me", &team, None, None, None, None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(none.total, Some(0));
+    owner
+        .client
+        .start_following_thread("me", &team, &root_id)
+        .await
+        .unwrap();
+    // Someone else's threads, an outsider, bad ids.
+    assert_fails(
+        member
+            .client
+            .get_user_threads(owner.id(), &team, None, None, None, None, None, None, None)
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        outsider.client.get_user_thread("me", &team, &root_id).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        owner.client.get_user_thread("me", &team, "junk").await,
+        400,
+        "api.context.invalid_url_param.app_error",
+    )
+    .await;
+    assert_fails(
+        owner
+            .client
+            .get_user_thread("me", &team, &ferromost::ids::new_id())
+            .await,
+        404,
+        "app.post.get.app_error",
+    )
+    .await;
+    assert_fails(
+        owner
+            .client
+            .update_thread_read_for_user("me", &team, &root_id, "yesterday")
+            .await,
+        400,
+        "api.context.invalid_url_param.app_error",
+    )
+    .await;
+    // Deleting the root ends the thread.
+    owner.client.delete_post(&root_id).await.unwrap();
+    let gone = owner
+        .client
+        .get_user_threads("me", &team, None, None, None, None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(gone.total, Some(0));
+}
