@@ -92,17 +92,26 @@ fn main() {
     write_rust(&out.join("api.rs"), api);
 }
 
-/// The route-trait methods that `src/api/*.rs` overrides: the `fn` names inside each
-/// `impl contract::<Tag>Api for Api` block. An operation not among them is routed straight to
-/// the shared 501, before any parsing, so it answers 501 whatever the request holds. If this
-/// scan missed an override, that operation would answer 501 and its tests would say so.
+/// The route-trait methods that the modules of `src/api` override: the `fn` names inside
+/// each `impl contract::<Tag>Api for Api` block of `mod.rs` and of the modules it declares
+/// (a file not declared there is not compiled, so its overrides do not count). An
+/// operation not among them is routed straight to the shared 501, before any parsing, so
+/// it answers 501 whatever the request holds. If this scan missed an override, that
+/// operation would answer 501 and its tests would say so.
 fn implemented_methods(dir: &Path) -> HashSet<String> {
     let mut found = HashSet::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(root) = std::fs::read_to_string(dir.join("mod.rs")) else {
         return found;
     };
-    for entry in entries.flatten() {
-        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+    let declared = root.lines().filter_map(|line| {
+        let name = line.trim().strip_prefix("mod ")?.strip_suffix(';')?;
+        Some(dir.join(format!("{name}.rs")))
+    });
+    let files: Vec<_> = std::iter::once(dir.join("mod.rs"))
+        .chain(declared)
+        .collect();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(file) else {
             continue;
         };
         let mut rest = text.as_str();
