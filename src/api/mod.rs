@@ -5,8 +5,11 @@ mod bots;
 mod channels;
 mod data_retention;
 mod posts;
+mod preferences;
+mod reactions;
 mod roles;
 mod schemes;
+mod status;
 mod system;
 mod teams;
 mod terms;
@@ -48,13 +51,10 @@ impl contract::PlaybookAutofollowsApi for Api {}
 impl contract::PlaybookRunsApi for Api {}
 impl contract::PlaybooksApi for Api {}
 impl contract::PluginsApi for Api {}
-impl contract::PreferencesApi for Api {}
-impl contract::ReactionsApi for Api {}
 impl contract::ReportsApi for Api {}
 impl contract::RootApi for Api {}
 impl contract::SamlApi for Api {}
 impl contract::SharedChannelsApi for Api {}
-impl contract::StatusApi for Api {}
 impl contract::TimelineApi for Api {}
 impl contract::UploadsApi for Api {}
 impl contract::UsageApi for Api {}

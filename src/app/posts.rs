@@ -433,6 +433,10 @@ pub async fn delete_in_channels(
         .filter(thread::Column::ChannelId.is_in(channel_ids.clone()))
         .exec(db)
         .await?;
+    crate::store::entity::reaction::Entity::delete_many()
+        .filter(crate::store::entity::reaction::Column::ChannelId.is_in(channel_ids.clone()))
+        .exec(db)
+        .await?;
     post::Entity::delete_many()
         .filter(post::Column::ChannelId.is_in(channel_ids))
         .exec(db)

@@ -814,6 +814,13 @@ pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), Api
         .filter(crate::store::entity::thread_membership::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    crate::store::entity::reaction::Entity::delete_many()
+        .filter(crate::store::entity::reaction::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
+    crate::store::entity::status::Entity::delete_by_id(id.clone())
+        .exec(&txn)
+        .await?;
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;
@@ -958,6 +965,12 @@ pub async fn permanent_delete_all(ctx: &Ctx) -> Result<(), ApiError> {
         .exec(&txn)
         .await?;
     crate::store::entity::thread_membership::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::reaction::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::status::Entity::delete_many()
         .exec(&txn)
         .await?;
     bot::Entity::delete_many().exec(&txn).await?;

@@ -68,6 +68,9 @@ pub mod ids {
     pub const DELETE_POST: &str = "delete_post";
     pub const DELETE_OTHERS_POSTS: &str = "delete_others_posts";
     pub const USE_CHANNEL_MENTIONS: &str = "use_channel_mentions";
+    pub const ADD_REACTION: &str = "add_reaction";
+    pub const REMOVE_REACTION: &str = "remove_reaction";
+    pub const REMOVE_OTHERS_REACTIONS: &str = "remove_others_reactions";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).

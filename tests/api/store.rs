@@ -17,6 +17,8 @@ async fn every_entity_matches_its_migrated_table() {
     channel_member::Entity::find().all(db).await.unwrap();
     post::Entity::find().all(db).await.unwrap();
     preference::Entity::find().all(db).await.unwrap();
+    reaction::Entity::find().all(db).await.unwrap();
+    status::Entity::find().all(db).await.unwrap();
     thread::Entity::find().all(db).await.unwrap();
     thread_membership::Entity::find().all(db).await.unwrap();
     scheme::Entity::find().all(db).await.unwrap();

@@ -9,6 +9,8 @@ mod m20261124_000004_schemes;
 mod m20261130_000005_teams;
 mod m20261130_000006_channels;
 mod m20261130_000007_posts;
+mod m20261130_000008_reactions;
+mod m20261130_000009_statuses;
 
 pub struct Migrator;
 
@@ -23,6 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_teams::Migration),
             Box::new(m20261130_000006_channels::Migration),
             Box::new(m20261130_000007_posts::Migration),
+            Box::new(m20261130_000008_reactions::Migration),
+            Box::new(m20261130_000009_statuses::Migration),
         ]
     }
 }
