@@ -283,6 +283,12 @@ def main():
             if "pending_post_id" not in schema["properties"]:
                 schema["properties"]["pending_post_id"] = {"type": "string"}
                 fixes.append(f"{op_id}: pending_post_id declared")
+        # Fix: clients ask for their teams' unread counts without `exclude_team`.
+        if op_id == "GetTeamsUnreadForUser":
+            for p in op.get("parameters", []):
+                if p.get("name") == "exclude_team" and p.get("required"):
+                    p["required"] = False
+                    fixes.append(f"{op_id}: exclude_team optional")
         # Fix: `allow_open_invite` is a boolean on the wire (a Team's own field), not a string.
         if op_id == "UpdateTeam":
             schema = op["requestBody"]["content"]["application/json"]["schema"]

@@ -13,10 +13,10 @@ use crate::contract::{
     GetChannelMembersForUserPath, GetChannelMembersPath, GetChannelMembersQuery, GetChannelPath,
     GetChannelStatsPath, GetChannelUnreadPath, GetChannelsForTeamForUserPath,
     GetChannelsForTeamForUserQuery, GetChannelsForUserPath, GetChannelsForUserQuery,
-    GetDeletedChannelsForTeamPath, GetDeletedChannelsForTeamQuery, GetPrivateChannelsForTeamPath,
-    GetPrivateChannelsForTeamQuery, GetPublicChannelsByIdsForTeamPath,
-    GetPublicChannelsForTeamPath, GetPublicChannelsForTeamQuery, PatchChannelPath,
-    RemoveUserFromChannelPath, RestoreChannelPath, SearchChannelsPath,
+    GetDeletedChannelsForTeamPath, GetDeletedChannelsForTeamQuery, GetPinnedPostsPath,
+    GetPrivateChannelsForTeamPath, GetPrivateChannelsForTeamQuery,
+    GetPublicChannelsByIdsForTeamPath, GetPublicChannelsForTeamPath, GetPublicChannelsForTeamQuery,
+    PatchChannelPath, RemoveUserFromChannelPath, RestoreChannelPath, SearchChannelsPath,
     UpdateChannelMemberSchemeRolesPath, UpdateChannelNotifyPropsPath, UpdateChannelPath,
     UpdateChannelPrivacyPath, UpdateChannelRolesPath, UpdateChannelSchemePath, ViewChannelPath,
     types,
@@ -24,7 +24,7 @@ use crate::contract::{
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
 use crate::rt::Ctx;
-use crate::store::entity::{channel, channel_member, user};
+use crate::store::entity::{channel, channel_member, post, user};
 use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 
@@ -732,6 +732,29 @@ impl contract::ChannelsApi for Api {
         )
         .await?;
         Ok(ok())
+    }
+
+    /// `GET /api/v4/channels/{channel_id}/pinned`: a readable channel. Its live pinned
+    /// posts, newest first.
+    async fn get_pinned_posts(
+        ctx: &Ctx,
+        path: GetPinnedPostsPath,
+    ) -> Result<types::PostList, ApiError> {
+        ctx.session()?;
+        if !is_valid_id(&path.channel_id) {
+            return Err(ApiError::invalid_url_param("channel_id"));
+        }
+        let db = ctx.state.db();
+        let c = channels::get(db, &path.channel_id).await?;
+        channels::require_read(ctx, &c).await?;
+        let rows = post::Entity::find()
+            .filter(post::Column::ChannelId.eq(c.id))
+            .filter(post::Column::IsPinned.eq(true))
+            .filter(post::Column::DeleteAt.eq(0))
+            .order_by_desc(post::Column::CreateAt)
+            .all(db)
+            .await?;
+        crate::app::posts::post_list(db, rows).await
     }
 
     /// `GET /api/v4/channels/{channel_id}/stats`: read_channel. Members with active

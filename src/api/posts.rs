@@ -1,12 +1,13 @@
 //! The `posts` tag: posting, reading channels and threads, editing, deleting, pinning.
 
 use super::{Api, ok};
-use crate::app::{channels, posts};
-use crate::auth::permissions::{has_channel, ids as perm, require_channel};
+use crate::app::{channels, posts, users};
+use crate::auth::permissions::{has_channel, ids as perm, require_channel, require_user};
 use crate::contract::{
     self, CreatePostQuery, DeletePostPath, GetPostPath, GetPostQuery, GetPostThreadPath,
-    GetPostThreadQuery, GetPostsForChannelPath, GetPostsForChannelQuery, PatchPostPath,
-    PinPostPath, UnpinPostPath, UpdatePostPath, types,
+    GetPostThreadQuery, GetPostsAroundLastUnreadPath, GetPostsAroundLastUnreadQuery,
+    GetPostsForChannelPath, GetPostsForChannelQuery, PatchPostPath, PinPostPath, SearchPostsPath,
+    SetPostUnreadPath, UnpinPostPath, UpdatePostPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -302,6 +303,115 @@ impl contract::PostsApi for Api {
         };
         let rows = posts::thread_posts(db, &root).await?;
         posts::post_list(db, rows).await
+    }
+
+    /// `POST /api/v4/users/{user_id}/posts/{post_id}/set_unread`: the user, in a channel
+    /// they are in. The channel is unread from that post on.
+    async fn set_post_unread(
+        ctx: &Ctx,
+        path: SetPostUnreadPath,
+    ) -> Result<types::ChannelUnreadAt, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let (found, c) = readable_post(ctx, &path.post_id, false).await?;
+        let db = ctx.state.db();
+        let m = channels::member(db, &c.id, &path.user_id)
+            .await?
+            .ok_or_else(channels::member_missing)?;
+        let account = users::get(db, &path.user_id).await?;
+        let everyone = has_channel(ctx, &c.id, perm::USE_CHANNEL_MENTIONS).await?;
+        let (read, mentions, last_viewed) =
+            posts::mark_unread_from(db, &c, m, &found, &account.username, everyone).await?;
+        Ok(types::ChannelUnreadAt {
+            team_id: Some(c.team_id.clone()),
+            channel_id: Some(c.id.clone()),
+            msg_count: Some(read),
+            mention_count: Some(mentions),
+            last_viewed_at: Some(last_viewed),
+        })
+    }
+
+    /// `GET /api/v4/users/{user_id}/channels/{channel_id}/posts/unread`: the user, in a
+    /// channel they are in. The posts around where they stopped reading: up to
+    /// `limit_after` newer (oldest first kept) and `limit_before` older, newest first.
+    async fn get_posts_around_last_unread(
+        ctx: &Ctx,
+        path: GetPostsAroundLastUnreadPath,
+        query: GetPostsAroundLastUnreadQuery,
+    ) -> Result<types::PostList, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        if !is_valid_id(&path.channel_id) {
+            return Err(ApiError::invalid_url_param("channel_id"));
+        }
+        require_channel(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
+        let limit = |v: Option<i64>, name: &str| -> Result<u64, ApiError> {
+            let v = v.unwrap_or(60);
+            if (0..=200).contains(&v) {
+                Ok(u64::try_from(v).unwrap_or(60))
+            } else {
+                Err(ApiError::invalid_param(name))
+            }
+        };
+        let before = limit(query.limit_before, "limit_before")?;
+        let after = limit(query.limit_after, "limit_after")?;
+        let db = ctx.state.db();
+        let m = channels::member(db, &path.channel_id, &path.user_id)
+            .await?
+            .ok_or_else(channels::member_missing)?;
+        let (rows, prev, next) =
+            posts::around(db, &path.channel_id, m.last_viewed_at, before, after).await?;
+        let mut list = posts::post_list(db, rows).await?;
+        list.prev_post_id = Some(prev);
+        list.has_next = Some(!next.is_empty());
+        list.next_post_id = Some(next);
+        Ok(list)
+    }
+
+    /// `POST /api/v4/teams/{team_id}/posts/search`: view_team. Only the channels of the
+    /// team (and direct and group channels) the caller is a member of are searched:
+    /// words (all of them, or any with `is_or_search`), `"phrases"`, `word*`, `-word`,
+    /// `from:username`, `in:channel-name`.
+    async fn search_posts(
+        ctx: &Ctx,
+        path: SearchPostsPath,
+        body: types::SearchPostsBody,
+    ) -> Result<types::PostListWithSearchMatches, ApiError> {
+        let me = ctx.session()?.user_id.clone();
+        if !is_valid_id(&path.team_id) {
+            return Err(ApiError::invalid_url_param("team_id"));
+        }
+        crate::auth::permissions::require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
+        if body.terms.trim().is_empty() {
+            return Err(ApiError::invalid_param("terms"));
+        }
+        if body.page < 0 || !(1..=200).contains(&body.per_page) {
+            return Err(ApiError::invalid_param("per_page"));
+        }
+        let db = ctx.state.db();
+        let include_deleted = body.include_deleted_channels == Some(true);
+        let mine: Vec<String> =
+            channels::channels_of(db, &me, Some(&path.team_id), include_deleted)
+                .await?
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+        let search = posts::Search::parse(&body.terms);
+        let found = posts::search(db, mine, &search, body.is_or_search, include_deleted).await?;
+        let offset = usize::try_from(body.page.saturating_mul(body.per_page)).unwrap_or(0);
+        let limit = usize::try_from(body.per_page).unwrap_or(60);
+        let page: Vec<_> = found.into_iter().skip(offset).take(limit).collect();
+        let matches = page
+            .iter()
+            .map(|(p, words)| (p.id.clone(), words.clone()))
+            .collect();
+        let rows: Vec<post::Model> = page.into_iter().map(|(p, _)| p).collect();
+        let list = posts::post_list(db, rows).await?;
+        Ok(types::PostListWithSearchMatches {
+            order: list.order,
+            posts: list.posts,
+            matches,
+        })
     }
 
     /// `POST /api/v4/posts/ids`: a session. The live posts among the ids given whose

@@ -9,7 +9,8 @@ use crate::contract::{
     self, AddTeamMemberFromInviteQuery, AddTeamMemberPath, AddTeamMembersPath, AddTeamMembersQuery,
     GetAllTeamsQuery, GetTeamByNamePath, GetTeamInviteInfoPath, GetTeamMemberPath,
     GetTeamMembersByIdsPath, GetTeamMembersForUserPath, GetTeamMembersPath, GetTeamMembersQuery,
-    GetTeamPath, GetTeamStatsPath, GetTeamsForUserPath, InviteUsersToTeamPath, PatchTeamPath,
+    GetTeamPath, GetTeamStatsPath, GetTeamUnreadPath, GetTeamsForUserPath,
+    GetTeamsUnreadForUserPath, GetTeamsUnreadForUserQuery, InviteUsersToTeamPath, PatchTeamPath,
     RegenerateTeamInviteIdPath, RemoveTeamMemberPath, RestoreTeamPath, SoftDeleteTeamPath,
     SoftDeleteTeamQuery, TeamExistsPath, UpdateTeamMemberRolesPath,
     UpdateTeamMemberSchemeRolesPath, UpdateTeamPath, UpdateTeamPrivacyPath, UpdateTeamSchemePath,
@@ -21,6 +22,30 @@ use crate::rt::Ctx;
 use crate::store::entity::{channel, channel_member, team, team_member, user};
 use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// A user's unread messages and mentions over their live channels of a team.
+async fn team_unread(
+    ctx: &Ctx,
+    team_id: &str,
+    user_id: &str,
+) -> Result<types::TeamUnread, ApiError> {
+    let db = ctx.state.db();
+    let (mut messages, mut mentions) = (0, 0);
+    for c in crate::app::channels::channels_of(db, user_id, Some(team_id), false).await? {
+        if c.team_id != team_id {
+            continue;
+        }
+        if let Some(m) = crate::app::channels::member(db, &c.id, user_id).await? {
+            messages += (c.total_msg_count - m.msg_count).max(0);
+            mentions += m.mention_count;
+        }
+    }
+    Ok(types::TeamUnread {
+        team_id: Some(team_id.to_owned()),
+        msg_count: Some(messages),
+        mention_count: Some(mentions),
+    })
+}
 
 /// A session and a well-formed `team_id` path value.
 fn team_id_param(ctx: &Ctx, team_id: &str) -> Result<(), ApiError> {
@@ -816,6 +841,39 @@ impl contract::TeamsApi for Api {
             total_member_count: Some(i64::try_from(total).unwrap_or(i64::MAX)),
             active_member_count: Some(i64::try_from(active).unwrap_or(i64::MAX)),
         })
+    }
+
+    /// `GET /api/v4/users/{user_id}/teams/{team_id}/unread`: the user (or whoever may act
+    /// for them) with view_team. Unread messages and mentions over their channels there.
+    async fn get_team_unread(
+        ctx: &Ctx,
+        path: GetTeamUnreadPath,
+    ) -> Result<types::TeamUnread, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        team_id_param(ctx, &path.team_id)?;
+        require_user(ctx, &path.user_id).await?;
+        require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
+        teams::get(ctx.state.db(), &path.team_id).await?;
+        team_unread(ctx, &path.team_id, &path.user_id).await
+    }
+
+    /// `GET /api/v4/users/{user_id}/teams/unread`: the user or whoever may act for them.
+    /// The unread counts of each of their teams but `exclude_team`.
+    async fn get_teams_unread_for_user(
+        ctx: &Ctx,
+        path: GetTeamsUnreadForUserPath,
+        query: GetTeamsUnreadForUserQuery,
+    ) -> Result<Vec<types::TeamUnread>, ApiError> {
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        let exclude = query.exclude_team.unwrap_or_default();
+        let mut out = Vec::new();
+        for t in teams::teams_of(ctx.state.db(), &path.user_id).await? {
+            if t.id != exclude {
+                out.push(team_unread(ctx, &t.id, &path.user_id).await?);
+            }
+        }
+        Ok(out)
     }
 
     /// `GET /api/v4/users/{user_id}/teams`: the user themself, or manage_system.

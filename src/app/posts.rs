@@ -100,6 +100,12 @@ fn mentions(message: &str) -> (HashSet<String>, bool) {
     (names, everyone)
 }
 
+/// Whether `message` mentions `username` (or, when `everyone` counts, the whole channel).
+pub fn mentions_user(message: &str, username: &str, everyone: bool) -> bool {
+    let (names, all) = mentions(message);
+    names.contains(&username.to_lowercase()) || (all && everyone)
+}
+
 /// What a new post carries.
 pub struct NewPost {
     pub channel_id: String,
@@ -642,6 +648,209 @@ pub async fn channel_posts(
         }
     };
     Ok(rows)
+}
+
+/// Marks `c` unread for a member from `from` on: they have read everything before it, and
+/// the posts from it on count as unread (with the mentions of `username` among them).
+/// Returns (read message count, mention count, last viewed at).
+pub async fn mark_unread_from(
+    db: &impl ConnectionTrait,
+    c: &channel::Model,
+    m: channel_member::Model,
+    from: &post::Model,
+    username: &str,
+    everyone: bool,
+) -> Result<(i64, i64, i64), ApiError> {
+    let unread = post::Entity::find()
+        .filter(post::Column::ChannelId.eq(c.id.clone()))
+        .filter(post::Column::DeleteAt.eq(0))
+        .filter(post::Column::CreateAt.gte(from.create_at))
+        .all(db)
+        .await?;
+    let unread_roots = unread.iter().filter(|p| p.root_id.is_empty()).count();
+    let mentions = unread
+        .iter()
+        .filter(|p| p.user_id != m.user_id && mentions_user(&p.message, username, everyone))
+        .count();
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let read = std::cmp::max(c.total_msg_count - count(unread.len()), 0);
+    let read_roots = std::cmp::max(c.total_msg_count_root - count(unread_roots), 0);
+    let last_viewed = from.create_at - 1;
+    let mut row = m.into_active_model();
+    row.last_viewed_at = Set(last_viewed);
+    row.msg_count = Set(read);
+    row.msg_count_root = Set(read_roots);
+    row.mention_count = Set(count(mentions));
+    row.last_update_at = Set(now_millis());
+    row.update(db).await?;
+    Ok((read, count(mentions), last_viewed))
+}
+
+/// The posts of a channel around a time: the `after` oldest posts created after it and the
+/// `before` newest at or before it, newest first; and the ids just beyond each end ("" when
+/// there is none).
+pub async fn around(
+    db: &impl ConnectionTrait,
+    channel_id: &str,
+    at: i64,
+    before: u64,
+    after: u64,
+) -> Result<(Vec<post::Model>, String, String), ApiError> {
+    let live = || {
+        post::Entity::find()
+            .filter(post::Column::ChannelId.eq(channel_id))
+            .filter(post::Column::DeleteAt.eq(0))
+    };
+    let mut newer = live()
+        .filter(post::Column::CreateAt.gt(at))
+        .order_by_asc(post::Column::CreateAt)
+        .limit(after + 1)
+        .all(db)
+        .await?;
+    let next = if newer.len() as u64 > after {
+        newer.pop().map(|p| p.id).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let mut older = live()
+        .filter(post::Column::CreateAt.lte(at))
+        .order_by_desc(post::Column::CreateAt)
+        .limit(before + 1)
+        .all(db)
+        .await?;
+    let prev = if older.len() as u64 > before {
+        older.pop().map(|p| p.id).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    newer.reverse();
+    newer.extend(older);
+    Ok((newer, prev, next))
+}
+
+/// One search term: a word (`*` at its end matches any ending), a quoted phrase, or one
+/// of those excluded with `-`; `from:` and `in:` narrow by author and channel name.
+#[derive(Default)]
+pub struct Search {
+    pub words: Vec<String>,
+    pub excluded: Vec<String>,
+    pub from: Vec<String>,
+    pub in_channels: Vec<String>,
+}
+
+impl Search {
+    pub fn parse(terms: &str) -> Self {
+        let mut out = Self::default();
+        let mut rest = terms.trim();
+        while !rest.is_empty() {
+            let (token, tail) = if let Some(quoted) = rest.strip_prefix('"') {
+                match quoted.find('"') {
+                    Some(end) => (&quoted[..end], &quoted[end + 1..]),
+                    None => (quoted, ""),
+                }
+            } else {
+                match rest.find(char::is_whitespace) {
+                    Some(end) => (&rest[..end], &rest[end..]),
+                    None => (rest, ""),
+                }
+            };
+            rest = tail.trim_start();
+            let token = token.trim().to_lowercase();
+            if token.is_empty() {
+                continue;
+            }
+            if let Some(who) = token.strip_prefix("from:") {
+                out.from.push(who.trim_start_matches('@').to_owned());
+            } else if let Some(name) = token.strip_prefix("in:") {
+                out.in_channels
+                    .push(name.trim_start_matches('~').to_owned());
+            } else if let Some(word) = token.strip_prefix('-') {
+                out.excluded.push(word.to_owned());
+            } else {
+                out.words.push(token);
+            }
+        }
+        out
+    }
+}
+
+/// Whether `message` contains `word` as a word (or, ending in `*`, a word starting so).
+fn has_word(message: &str, word: &str) -> bool {
+    let lower = message.to_lowercase();
+    if word.contains(char::is_whitespace) {
+        return lower.contains(word);
+    }
+    let (stem, prefix) = match word.strip_suffix('*') {
+        Some(stem) => (stem, true),
+        None => (word, false),
+    };
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '#' || c == '@'))
+        .any(|w| {
+            if prefix {
+                w.starts_with(stem)
+            } else {
+                w == stem
+            }
+        })
+}
+
+/// The live posts of `channel_ids` that match `search` (every word, or any with
+/// `is_or`), newest first, with the words each matched.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    channel_ids: Vec<String>,
+    search: &Search,
+    is_or: bool,
+    include_deleted_channels: bool,
+) -> Result<Vec<(post::Model, Vec<String>)>, ApiError> {
+    let mut channels = channel::Entity::find().filter(channel::Column::Id.is_in(channel_ids));
+    if !include_deleted_channels {
+        channels = channels.filter(channel::Column::DeleteAt.eq(0));
+    }
+    let channels = channels.all(db).await?;
+    let channel_ids: Vec<String> = channels
+        .iter()
+        .filter(|c| search.in_channels.is_empty() || search.in_channels.contains(&c.name))
+        .map(|c| c.id.clone())
+        .collect();
+    let mut find = post::Entity::find()
+        .filter(post::Column::ChannelId.is_in(channel_ids))
+        .filter(post::Column::DeleteAt.eq(0))
+        .filter(post::Column::PostType.eq(""));
+    if !search.from.is_empty() {
+        let authors: Vec<String> = user::Entity::find()
+            .filter(user::Column::Username.is_in(search.from.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
+        find = find.filter(post::Column::UserId.is_in(authors));
+    }
+    let rows = find.order_by_desc(post::Column::CreateAt).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|p| {
+            if search.excluded.iter().any(|w| has_word(&p.message, w)) {
+                return None;
+            }
+            let matched: Vec<String> = search
+                .words
+                .iter()
+                .filter(|w| has_word(&p.message, w))
+                .map(|w| w.trim_end_matches('*').to_owned())
+                .collect();
+            let ok = if search.words.is_empty() {
+                true
+            } else if is_or {
+                !matched.is_empty()
+            } else {
+                matched.len() == search.words.len()
+            };
+            ok.then_some((p, matched))
+        })
+        .collect())
 }
 
 /// `user_id`'s view of a thread: counts, participants, the root post, and what is unread.

@@ -545,3 +545,180 @@ async fn followed_threads_and_their_unread_state() {
         .into_inner();
     assert_eq!(gone.total, Some(0));
 }
+
+#[tokio::test]
+async fn unread_marks_pins_and_search() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let (team, square) = team_with(&owner, &[&member]).await;
+    let first = post(&owner, &square, "the quick brown fox", None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    let second = post(&owner, &square, "hey @member jumps over", None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    post(&owner, &square, "the lazy dog", None).await;
+    let view = types::ViewChannelBody {
+        channel_id: square.clone(),
+        prev_channel_id: None,
+    };
+    member.client.view_channel("me", &view).await.unwrap();
+
+    // Unread from the second post: two messages, one mention.
+    let unread = member
+        .client
+        .set_post_unread("me", id(&second))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(unread.mention_count, Some(1));
+    assert_eq!(unread.last_viewed_at, Some(second.create_at.unwrap() - 1));
+    let counts = member
+        .client
+        .get_channel_unread("me", &square)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((counts.msg_count, counts.mention_count), (Some(2), Some(1)));
+    let team_unread = member
+        .client
+        .get_team_unread("me", &team)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (team_unread.msg_count, team_unread.mention_count),
+        (Some(2), Some(1))
+    );
+    let all_teams = member
+        .client
+        .get_teams_unread_for_user("me", None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(all_teams.len(), 1);
+    let around = member
+        .client
+        .get_posts_around_last_unread(
+            "me",
+            &square,
+            None,
+            None,
+            std::num::NonZeroU64::new(1),
+            Some(1),
+            None,
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(around.order, [id(&second), id(&first)]);
+    assert!(around.has_next.unwrap());
+    assert_fails(
+        owner.client.set_post_unread(member.id(), id(&second)).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+
+    // Pins.
+    owner.client.pin_post(id(&first)).await.unwrap();
+    let pinned = member
+        .client
+        .get_pinned_posts(&square)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(pinned.order, [id(&first)]);
+
+    // Search sees only the caller's channels.
+    let secret_room = owner
+        .client
+        .create_channel(&types::CreateChannelBody {
+            team_id: team.clone(),
+            name: "secret".into(),
+            display_name: "Secret".into(),
+            type_: "P".into(),
+            purpose: None,
+            header: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    post(&owner, &secret_room, "the quick plan", None).await;
+    let search = |who: &Account, terms: &str, or: bool| {
+        let client = who.client.clone();
+        let team = team.clone();
+        let body = types::SearchPostsBody {
+            terms: terms.to_owned(),
+            is_or_search: or,
+            time_zone_offset: 0,
+            include_deleted_channels: None,
+            page: 0,
+            per_page: 60,
+        };
+        async move {
+            let found = client
+                .search_posts(&team, &body)
+                .await
+                .unwrap()
+                .into_inner();
+            let mut messages: Vec<String> = found
+                .order
+                .iter()
+                .map(|id| found.posts[id].message.clone().unwrap())
+                .collect();
+            messages.sort();
+            messages
+        }
+    };
+    assert_eq!(
+        search(&member, "quick", false).await,
+        ["the quick brown fox"]
+    );
+    assert_eq!(
+        search(&owner, "quick", false).await,
+        ["the quick brown fox", "the quick plan"]
+    );
+    assert_eq!(
+        search(&member, "quick -fox", false).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        search(&member, "fox dog", true).await,
+        ["the lazy dog", "the quick brown fox"]
+    );
+    assert!(search(&member, "fox dog", false).await.is_empty());
+    assert_eq!(
+        search(&member, "\"lazy dog\"", false).await,
+        ["the lazy dog"]
+    );
+    assert_eq!(
+        search(&member, "jump*", false).await,
+        ["hey @member jumps over"]
+    );
+    assert_eq!(
+        search(&member, "from:member the", false).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        search(&owner, "in:secret the", false).await,
+        ["the quick plan"]
+    );
+    let outsider = server.user(&admin, "outsider").await;
+    let body = types::SearchPostsBody {
+        terms: "quick".into(),
+        is_or_search: false,
+        time_zone_offset: 0,
+        include_deleted_channels: None,
+        page: 0,
+        per_page: 60,
+    };
+    assert_fails(
+        outsider.client.search_posts(&team, &body).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+}
