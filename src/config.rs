@@ -68,6 +68,7 @@ section!(TeamSettings {
     restrict_creation_to_domains: String = String::new(),
     max_users_per_team: i64 = 50,
     enable_user_deactivation: bool = false,
+    enable_custom_user_statuses: bool = true,
 });
 
 section!(SqlSettings {

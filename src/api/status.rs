@@ -1,17 +1,159 @@
 //! The `status` tag: a user's presence (online, away, offline, do not disturb) as others
-//! see it. Custom statuses arrive with the features they belong to.
+//! see it, and the custom status (emoji and text) they show beside their name.
 
 use super::Api;
 use crate::app::users;
 use crate::auth::permissions::require_user;
-use crate::contract::{self, GetUserStatusPath, UpdateUserStatusPath, types};
+use crate::contract::{
+    self, GetUserStatusPath, PostUserRecentCustomStatusDeletePath, RemoveRecentCustomStatusPath,
+    UnsetUserCustomStatusPath, UpdateUserCustomStatusPath, UpdateUserStatusPath, types,
+};
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
 use crate::rt::Ctx;
-use crate::store::entity::status;
+use crate::store::entity::{preference, status, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
+
+/// How long a custom status lasts, as clients name it ("" for until cleared).
+const DURATIONS: [&str; 7] = [
+    "",
+    "thirty_minutes",
+    "one_hour",
+    "four_hours",
+    "today",
+    "this_week",
+    "date_and_time",
+];
+
+/// The most recent custom statuses a user keeps for reuse.
+const RECENT_KEPT: usize = 5;
+
+fn custom_status_error(detail: &str) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "api.custom_status.set_custom_statuses.update.app_error",
+        "The custom status is not valid.",
+    )
+    .detail(detail)
+}
+
+/// The user's, with custom statuses on (TeamSettings.EnableCustomUserStatuses).
+async fn custom_status_owner(ctx: &Ctx, user_id: &str) -> Result<user::Model, ApiError> {
+    users::require_session_and_id(ctx, user_id)?;
+    require_user(ctx, user_id).await?;
+    if !ctx.state.config().team_settings.enable_custom_user_statuses {
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_IMPLEMENTED,
+            "api.custom_status.disabled",
+            "Custom statuses are turned off on this server.",
+        ));
+    }
+    users::get(ctx.state.db(), user_id).await
+}
+
+/// A custom status as clients store it: emoji, text, duration, expires_at.
+fn custom_status_json(
+    emoji: &str,
+    text: &str,
+    duration: &str,
+    expires_at: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "emoji": emoji,
+        "text": text,
+        "duration": duration,
+        "expires_at": expires_at,
+    })
+}
+
+/// Sets (Some) or clears (None) the `customStatus` prop of the account.
+async fn set_custom_status_prop(
+    ctx: &Ctx,
+    account: user::Model,
+    value: Option<&serde_json::Value>,
+) -> Result<(), ApiError> {
+    let mut props: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&account.props).unwrap_or_default();
+    match value {
+        Some(v) => {
+            props.insert("customStatus".to_owned(), v.to_string().into());
+        }
+        None => {
+            props.remove("customStatus");
+        }
+    }
+    let mut row = account.into_active_model();
+    row.props = sea_orm::ActiveValue::Set(serde_json::Value::Object(props).to_string());
+    row.update_at = sea_orm::ActiveValue::Set(now_millis());
+    row.update(ctx.state.db()).await?;
+    Ok(())
+}
+
+/// The user's recent custom statuses (a preference, newest first).
+async fn recent(ctx: &Ctx, user_id: &str) -> Result<Vec<serde_json::Value>, ApiError> {
+    let row = preference::Entity::find_by_id((
+        user_id.to_owned(),
+        "custom_status".to_owned(),
+        "recent_custom_statuses".to_owned(),
+    ))
+    .one(ctx.state.db())
+    .await?;
+    Ok(row
+        .and_then(|r| serde_json::from_str(&r.value).ok())
+        .unwrap_or_default())
+}
+
+async fn save_recent(ctx: &Ctx, user_id: &str, list: &[serde_json::Value]) -> Result<(), ApiError> {
+    let row = preference::Model {
+        user_id: user_id.to_owned(),
+        category: "custom_status".to_owned(),
+        name: "recent_custom_statuses".to_owned(),
+        value: serde_json::Value::Array(list.to_vec()).to_string(),
+    };
+    preference::Entity::insert(row.into_active_model())
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                preference::Column::UserId,
+                preference::Column::Category,
+                preference::Column::Name,
+            ])
+            .update_column(preference::Column::Value)
+            .to_owned(),
+        )
+        .exec(ctx.state.db())
+        .await?;
+    Ok(())
+}
+
+/// Whether two custom statuses are the same for the recent list (emoji and text).
+fn same_status(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    a["emoji"] == b["emoji"] && a["text"] == b["text"]
+}
+
+/// Removes `body`'s status from the recent list (400 when it is not there).
+async fn forget_recent(
+    ctx: &Ctx,
+    path_user: &str,
+    emoji: &str,
+    text: &str,
+) -> Result<serde_json::Value, ApiError> {
+    custom_status_owner(ctx, path_user).await?;
+    let wanted = custom_status_json(emoji, text, "", "");
+    let mut list = recent(ctx, path_user).await?;
+    let before = list.len();
+    list.retain(|s| !same_status(s, &wanted));
+    if list.len() == before {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "api.custom_status.recent_custom_statuses.delete.app_error",
+            "That custom status is not among the recent ones.",
+        ));
+    }
+    save_recent(ctx, path_user, &list).await?;
+    Ok(serde_json::json!({"status": "OK"}))
+}
 
 /// The presences a user may choose.
 const STATUSES: [&str; 4] = ["online", "away", "offline", "dnd"];
@@ -49,6 +191,79 @@ async fn find(db: &impl ConnectionTrait, user_id: &str) -> Result<Option<status:
 }
 
 impl contract::StatusApi for Api {
+    /// `PUT /api/v4/users/{user_id}/status/custom`: the user or edit_other_users, with
+    /// custom statuses on. Emoji (a name) and text (at most 100 characters) show beside the
+    /// name; the status joins the five recent ones.
+    async fn update_user_custom_status(
+        ctx: &Ctx,
+        path: UpdateUserCustomStatusPath,
+        body: types::UpdateUserCustomStatusBody,
+    ) -> Result<serde_json::Value, ApiError> {
+        let account = custom_status_owner(ctx, &path.user_id).await?;
+        let duration = body.duration.unwrap_or_default();
+        if body.text.chars().count() > 100 {
+            return Err(custom_status_error("text: at most 100 characters"));
+        }
+        if body.emoji.is_empty() && body.text.trim().is_empty() {
+            return Err(custom_status_error("an emoji or a text is needed"));
+        }
+        let emoji_ok = body
+            .emoji
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'+');
+        if !emoji_ok || body.emoji.len() > 64 {
+            return Err(custom_status_error("emoji: a name such as 'calendar'"));
+        }
+        if !DURATIONS.contains(&duration.as_str()) {
+            return Err(custom_status_error("duration"));
+        }
+        let expires_at = body.expires_at.unwrap_or_default();
+        if duration == "date_and_time" && expires_at.is_empty() {
+            return Err(custom_status_error(
+                "expires_at is needed with date_and_time",
+            ));
+        }
+        let status = custom_status_json(&body.emoji, &body.text, &duration, &expires_at);
+        set_custom_status_prop(ctx, account, Some(&status)).await?;
+        let mut list = recent(ctx, &path.user_id).await?;
+        list.retain(|s| !same_status(s, &status));
+        list.insert(0, status);
+        list.truncate(RECENT_KEPT);
+        save_recent(ctx, &path.user_id, &list).await?;
+        Ok(serde_json::json!({"status": "OK"}))
+    }
+
+    /// `DELETE /api/v4/users/{user_id}/status/custom`: as UpdateUserCustomStatus; clears
+    /// it.
+    async fn unset_user_custom_status(
+        ctx: &Ctx,
+        path: UnsetUserCustomStatusPath,
+    ) -> Result<serde_json::Value, ApiError> {
+        let account = custom_status_owner(ctx, &path.user_id).await?;
+        set_custom_status_prop(ctx, account, None).await?;
+        Ok(serde_json::json!({"status": "OK"}))
+    }
+
+    /// `DELETE /api/v4/users/{user_id}/status/custom/recent`: as UpdateUserCustomStatus;
+    /// forgets one of the recent statuses.
+    async fn remove_recent_custom_status(
+        ctx: &Ctx,
+        path: RemoveRecentCustomStatusPath,
+        body: types::RemoveRecentCustomStatusBody,
+    ) -> Result<serde_json::Value, ApiError> {
+        forget_recent(ctx, &path.user_id, &body.emoji, &body.text).await
+    }
+
+    /// `POST /api/v4/users/{user_id}/status/custom/recent/delete`: the same, for clients
+    /// that cannot send a body with DELETE.
+    async fn post_user_recent_custom_status_delete(
+        ctx: &Ctx,
+        path: PostUserRecentCustomStatusDeletePath,
+        body: types::PostUserRecentCustomStatusDeleteBody,
+    ) -> Result<serde_json::Value, ApiError> {
+        forget_recent(ctx, &path.user_id, &body.emoji, &body.text).await
+    }
+
     /// `POST /api/v4/users/status/ids`: a session. One status per id given.
     async fn get_users_statuses_by_ids(
         ctx: &Ctx,

@@ -7,20 +7,20 @@ use crate::auth::permissions::{
 };
 use crate::contract::{
     self, AddTeamMemberFromInviteQuery, AddTeamMemberPath, AddTeamMembersPath, AddTeamMembersQuery,
-    GetAllTeamsQuery, GetTeamByNamePath, GetTeamInviteInfoPath, GetTeamMemberPath,
+    GetAllTeamsQuery, GetTeamByNamePath, GetTeamIconPath, GetTeamInviteInfoPath, GetTeamMemberPath,
     GetTeamMembersByIdsPath, GetTeamMembersForUserPath, GetTeamMembersPath, GetTeamMembersQuery,
     GetTeamPath, GetTeamStatsPath, GetTeamUnreadPath, GetTeamsForUserPath,
     GetTeamsUnreadForUserPath, GetTeamsUnreadForUserQuery, InviteUsersToTeamPath, PatchTeamPath,
-    RegenerateTeamInviteIdPath, RemoveTeamMemberPath, RestoreTeamPath, SoftDeleteTeamPath,
-    SoftDeleteTeamQuery, TeamExistsPath, UpdateTeamMemberRolesPath,
-    UpdateTeamMemberSchemeRolesPath, UpdateTeamPath, UpdateTeamPrivacyPath, UpdateTeamSchemePath,
-    types,
+    RegenerateTeamInviteIdPath, RemoveTeamIconPath, RemoveTeamMemberPath, RestoreTeamPath,
+    SetTeamIconPath, SoftDeleteTeamPath, SoftDeleteTeamQuery, TeamExistsPath,
+    UpdateTeamMemberRolesPath, UpdateTeamMemberSchemeRolesPath, UpdateTeamPath,
+    UpdateTeamPrivacyPath, UpdateTeamSchemePath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id};
-use crate::rt::Ctx;
+use crate::rt::{self, Ctx};
 use crate::store::entity::{channel, channel_member, team, team_member, user};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// A user's unread messages and mentions over their live channels of a team.
@@ -350,6 +350,81 @@ impl contract::TeamsApi for Api {
         Ok(ok())
     }
 
+    /// `GET /api/v4/teams/{team_id}/image`: as GetTeam. The team's icon (a 128×128 PNG);
+    /// 404 `api.team.get_team_icon.read_file.app_error` when it has none.
+    async fn get_team_icon(ctx: &Ctx, path: GetTeamIconPath) -> Result<rt::Binary, ApiError> {
+        team_id_param(ctx, &path.team_id)?;
+        let found = teams::get(ctx.state.db(), &path.team_id).await?;
+        require_view(ctx, &found).await?;
+        let missing = || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "api.team.get_team_icon.read_file.app_error",
+                "The team has no icon.",
+            )
+        };
+        if found.last_team_icon_update == 0 {
+            return Err(missing());
+        }
+        let bytes = tokio::fs::read(teams::icon_path(ctx, &found.id))
+            .await
+            .map_err(|_| missing())?;
+        let etag = format!("\"{}.{}\"", found.id, found.last_team_icon_update);
+        if ctx.header("if-none-match") == Some(etag.as_str()) {
+            return Err(ApiError::not_modified());
+        }
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            ctx.set_header(header::ETAG, value);
+        }
+        Ok(rt::Binary {
+            content_type: "image/png".to_owned(),
+            bytes: bytes.into(),
+        })
+    }
+
+    /// `POST /api/v4/teams/{team_id}/image`: manage_team. The upload (PNG, JPEG, GIF or
+    /// BMP) becomes a 128×128 PNG, as profile pictures do.
+    async fn set_team_icon(
+        ctx: &Ctx,
+        path: SetTeamIconPath,
+        body: rt::Multipart,
+    ) -> Result<types::StatusOk, ApiError> {
+        let found = team_with(ctx, &path.team_id, perm::MANAGE_TEAM).await?;
+        let png = crate::app::images::read_upload(body, crate::app::images::TEAM_ICON_FORM).await?;
+        let file = teams::icon_path(ctx, &found.id);
+        if let Some(dir) = file.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(ApiError::internal)?;
+        }
+        tokio::fs::write(&file, png)
+            .await
+            .map_err(ApiError::internal)?;
+        let mut changed = found;
+        changed.last_team_icon_update = crate::ids::now_millis();
+        let saved = teams::save(ctx, changed).await?;
+        audit(ctx, &format!("team {} icon set", saved.id)).await?;
+        Ok(ok())
+    }
+
+    /// `DELETE /api/v4/teams/{team_id}/image`: manage_team. Back to no icon.
+    async fn remove_team_icon(
+        ctx: &Ctx,
+        path: RemoveTeamIconPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        let found = team_with(ctx, &path.team_id, perm::MANAGE_TEAM).await?;
+        if let Err(e) = tokio::fs::remove_file(teams::icon_path(ctx, &found.id)).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(ApiError::internal(e));
+        }
+        let mut changed = found;
+        changed.last_team_icon_update = 0;
+        let saved = teams::save(ctx, changed).await?;
+        audit(ctx, &format!("team {} icon removed", saved.id)).await?;
+        Ok(ok())
+    }
+
     /// `GET /api/v4/teams/name/{name}`: as GetTeam.
     async fn get_team_by_name(ctx: &Ctx, path: GetTeamByNamePath) -> Result<types::Team, ApiError> {
         ctx.session()?;
@@ -494,6 +569,12 @@ impl contract::TeamsApi for Api {
             team::Entity::delete_by_id(found.id.clone())
                 .exec(db)
                 .await?;
+            if let Some(dir) = teams::icon_path(ctx, &found.id).parent()
+                && let Err(e) = tokio::fs::remove_dir_all(dir).await
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(ApiError::internal(e));
+            }
             audit(ctx, &format!("team {} permanently deleted", found.id)).await?;
         } else {
             let mut archived = found;

@@ -85,13 +85,73 @@ pub fn default_profile_png(id: &str, username: &str) -> Result<Vec<u8>, ApiError
     encode_png(&image)
 }
 
+/// The AppError ids an upload's failures answer with.
+#[derive(Clone, Copy)]
+pub struct FormIds {
+    /// The multipart body could not be read.
+    pub parse: &'static str,
+    /// It has no `image` field.
+    pub no_file: &'static str,
+    /// The image could not be decoded.
+    pub decode: &'static str,
+    /// The image has too many pixels.
+    pub too_large: &'static str,
+}
+
+/// A profile picture's upload.
+pub const PROFILE_FORM: FormIds = FormIds {
+    parse: "api.user.upload_profile_user.parse.app_error",
+    no_file: "api.user.upload_profile_user.no_file.app_error",
+    decode: ids::DECODE,
+    too_large: ids::TOO_LARGE,
+};
+
+/// A team icon's upload.
+pub const TEAM_ICON_FORM: FormIds = FormIds {
+    parse: "api.team.set_team_icon.parse.app_error",
+    no_file: "api.team.set_team_icon.no_file.app_error",
+    decode: "api.team.set_team_icon.decode.app_error",
+    too_large: "api.team.set_team_icon.check_image_limits.app_error",
+};
+
+/// The `image` field of an upload form, as the 128×128 PNG [`normalize_upload`] makes of it.
+pub async fn read_upload(
+    mut form: crate::rt::Multipart,
+    ids: FormIds,
+) -> Result<Vec<u8>, ApiError> {
+    let parse = |e: axum::extract::multipart::MultipartError| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids.parse,
+            "The multipart form could not be read.",
+        )
+        .detail(e.body_text())
+    };
+    let mut image = None;
+    while let Some(field) = form.next_field().await.map_err(parse)? {
+        if field.name() == Some("image") {
+            image = Some(field.bytes().await.map_err(parse)?);
+        }
+    }
+    let image = image.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids.no_file,
+            "The form has no file under 'image'.",
+        )
+    })?;
+    tokio::task::spawn_blocking(move || normalize_upload(&image, ids))
+        .await
+        .map_err(ApiError::internal)?
+}
+
 /// Decodes an uploaded image (PNG, JPEG, GIF or BMP), crops it to a centred square and
 /// scales it to 128×128, as a PNG.
-pub fn normalize_upload(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
+pub fn normalize_upload(bytes: &[u8], form: FormIds) -> Result<Vec<u8>, ApiError> {
     let decode_error = |detail: String| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            ids::DECODE,
+            form.decode,
             "The image could not be decoded.",
         )
         .detail(detail)
@@ -105,7 +165,7 @@ pub fn normalize_upload(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            ids::TOO_LARGE,
+            form.too_large,
             "The image has more pixels than this server accepts.",
         ));
     }
@@ -143,9 +203,9 @@ mod tests {
     #[test]
     fn uploads_are_cropped_and_scaled() {
         let wide = RgbaImage::from_pixel(300, 100, Rgba([10, 20, 30, 255]));
-        let png = normalize_upload(&encode_png(&wide).unwrap()).unwrap();
+        let png = normalize_upload(&encode_png(&wide).unwrap(), PROFILE_FORM).unwrap();
         let image = image::load_from_memory(&png).unwrap();
         assert_eq!((image.width(), image.height()), (SIDE, SIDE));
-        assert!(normalize_upload(b"not an image").is_err());
+        assert!(normalize_upload(b"not an image", PROFILE_FORM).is_err());
     }
 }

@@ -154,6 +154,14 @@ pub fn validate(t: &team::Model) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Where a team's icon is kept.
+pub fn icon_path(ctx: &Ctx, team_id: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(&ctx.state.config().file_settings.directory)
+        .join("teams")
+        .join(team_id)
+        .join("teamIcon.png")
+}
+
 /// A team by id, deleted or not.
 pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<team::Model, ApiError> {
     team::Entity::find_by_id(id.to_owned())

@@ -701,32 +701,9 @@ pub fn default_profile_image(account: &user::Model) -> Result<Binary, ApiError> 
 pub async fn set_profile_image(
     ctx: &Ctx,
     account: user::Model,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<(), ApiError> {
-    let parse = |e: axum::extract::multipart::MultipartError| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "api.user.upload_profile_user.parse.app_error",
-            "The multipart form could not be read.",
-        )
-        .detail(e.body_text())
-    };
-    let mut image = None;
-    while let Some(field) = form.next_field().await.map_err(parse)? {
-        if field.name() == Some("image") {
-            image = Some(field.bytes().await.map_err(parse)?);
-        }
-    }
-    let image = image.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "api.user.upload_profile_user.no_file.app_error",
-            "The form has no file under 'image'.",
-        )
-    })?;
-    let png = tokio::task::spawn_blocking(move || images::normalize_upload(&image))
-        .await
-        .map_err(ApiError::internal)??;
+    let png = images::read_upload(form, images::PROFILE_FORM).await?;
     let path = profile_image_path(ctx, &account.id);
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir)

@@ -113,3 +113,96 @@ async fn setting_and_reading_statuses() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn custom_statuses_and_the_recent_ones() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let other = server.user(&admin, "other").await;
+    let status = |emoji: &str, text: &str| types::UpdateUserCustomStatusBody {
+        emoji: emoji.into(),
+        text: text.into(),
+        duration: Some("one_hour".into()),
+        expires_at: None,
+    };
+    user.client
+        .update_user_custom_status("me", &status("calendar", "In a meeting"))
+        .await
+        .unwrap();
+    let seen = other.client.get_user(user.id()).await.unwrap().into_inner();
+    let prop: serde_json::Value =
+        serde_json::from_str(seen.props["customStatus"].as_str().unwrap()).unwrap();
+    assert_eq!(prop["text"], "In a meeting");
+    assert_eq!(prop["emoji"], "calendar");
+    for i in 0..6 {
+        user.client
+            .update_user_custom_status("me", &status("coffee", &format!("break {i}")))
+            .await
+            .unwrap();
+    }
+    let recent = user
+        .client
+        .get_preferences_by_category_by_name("me", "custom_status", "recent_custom_statuses")
+        .await
+        .unwrap()
+        .into_inner();
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(recent.value.as_deref().unwrap()).unwrap();
+    assert_eq!(list.len(), 5);
+    assert_eq!(list[0]["text"], "break 5");
+    let forget = types::RemoveRecentCustomStatusBody {
+        emoji: "coffee".into(),
+        text: "break 5".into(),
+        duration: "one_hour".into(),
+        expires_at: String::new(),
+    };
+    user.client
+        .remove_recent_custom_status("me", &forget)
+        .await
+        .unwrap();
+    assert_fails(
+        user.client.remove_recent_custom_status("me", &forget).await,
+        400,
+        "api.custom_status.recent_custom_statuses.delete.app_error",
+    )
+    .await;
+    user.client.unset_user_custom_status("me").await.unwrap();
+    let cleared = other.client.get_user(user.id()).await.unwrap().into_inner();
+    assert!(!cleared.props.contains_key("customStatus"));
+    // Others', bad values, the setting.
+    assert_fails(
+        other
+            .client
+            .update_user_custom_status(user.id(), &status("x", "y"))
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        user.client
+            .update_user_custom_status("me", &status("calendar", &"t".repeat(101)))
+            .await,
+        400,
+        "api.custom_status.set_custom_statuses.update.app_error",
+    )
+    .await;
+    let mut odd = status("calendar", "Soon");
+    odd.duration = Some("forever".into());
+    assert_fails(
+        user.client.update_user_custom_status("me", &odd).await,
+        400,
+        "api.custom_status.set_custom_statuses.update.app_error",
+    )
+    .await;
+    server.configure(|c| c.team_settings.enable_custom_user_statuses = false);
+    assert_fails(
+        user.client
+            .update_user_custom_status("me", &status("calendar", "Off"))
+            .await,
+        501,
+        "api.custom_status.disabled",
+    )
+    .await;
+}

@@ -1119,3 +1119,80 @@ async fn the_directory_filters_by_team() {
         .into_inner();
     assert_eq!(stats.total_users_count, Some(2));
 }
+
+#[tokio::test]
+async fn team_icons() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let outsider = server.user(&admin, "outsider").await;
+    let team = create(&owner, "iconic", "I").await;
+    add(&owner, &team, member.id()).await;
+    let icon = |who: &Account| {
+        let http = server.http();
+        let url = server.api(&format!("/teams/{}/image", id(&team)));
+        let token = who.token.clone();
+        async move { http.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    crate::common::assert_app_error(
+        icon(&member).await,
+        404,
+        "api.team.get_team_icon.read_file.app_error",
+    )
+    .await;
+    let upload = || ferromost_client::Upload::new("icon.png", crate::images::png(300, 200));
+    assert_fails(
+        member.client.set_team_icon(id(&team), upload()).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    owner
+        .client
+        .set_team_icon(id(&team), upload())
+        .await
+        .unwrap();
+    let reply = icon(&member).await;
+    assert_eq!(reply.status(), 200);
+    let etag = reply.headers()["etag"].to_str().unwrap().to_owned();
+    let png = image::load_from_memory(&reply.bytes().await.unwrap()).unwrap();
+    assert_eq!((png.width(), png.height()), (128, 128));
+    let again = server
+        .http()
+        .get(server.api(&format!("/teams/{}/image", id(&team))))
+        .bearer_auth(&member.token)
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let seen = member
+        .client
+        .get_team(id(&team))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(seen.last_team_icon_update.unwrap() > 0);
+    assert_eq!(icon(&outsider).await.status(), 403);
+    assert_fails(
+        owner
+            .client
+            .set_team_icon(
+                id(&team),
+                ferromost_client::Upload::new("icon.png", b"not an image".to_vec()),
+            )
+            .await,
+        400,
+        "api.team.set_team_icon.decode.app_error",
+    )
+    .await;
+    assert_fails(
+        member.client.remove_team_icon(id(&team)).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    owner.client.remove_team_icon(id(&team)).await.unwrap();
+    assert_eq!(icon(&member).await.status(), 404);
+}
