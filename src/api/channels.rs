@@ -7,19 +7,21 @@ use crate::auth::permissions::{
     has_team, ids as perm, require_channel, require_system, require_team, require_user,
 };
 use crate::contract::{
-    self, AddChannelMemberPath, AutocompleteChannelsForTeamPath, AutocompleteChannelsForTeamQuery,
-    DeleteChannelPath, GetChannelByNameForTeamNamePath, GetChannelByNameForTeamNameQuery,
-    GetChannelByNamePath, GetChannelByNameQuery, GetChannelMemberPath, GetChannelMembersByIdsPath,
-    GetChannelMembersForUserPath, GetChannelMembersPath, GetChannelMembersQuery, GetChannelPath,
-    GetChannelStatsPath, GetChannelUnreadPath, GetChannelsForTeamForUserPath,
-    GetChannelsForTeamForUserQuery, GetChannelsForUserPath, GetChannelsForUserQuery,
-    GetDeletedChannelsForTeamPath, GetDeletedChannelsForTeamQuery, GetPinnedPostsPath,
-    GetPrivateChannelsForTeamPath, GetPrivateChannelsForTeamQuery,
+    self, AddChannelMemberPath, AutocompleteChannelsForTeamForSearchPath,
+    AutocompleteChannelsForTeamForSearchQuery, AutocompleteChannelsForTeamPath,
+    AutocompleteChannelsForTeamQuery, DeleteChannelPath, GetAllChannelsQuery,
+    GetChannelByNameForTeamNamePath, GetChannelByNameForTeamNameQuery, GetChannelByNamePath,
+    GetChannelByNameQuery, GetChannelMemberPath, GetChannelMembersByIdsPath,
+    GetChannelMembersForUserPath, GetChannelMembersPath, GetChannelMembersQuery,
+    GetChannelMembersTimezonesPath, GetChannelPath, GetChannelStatsPath, GetChannelUnreadPath,
+    GetChannelsForTeamForUserPath, GetChannelsForTeamForUserQuery, GetChannelsForUserPath,
+    GetChannelsForUserQuery, GetDeletedChannelsForTeamPath, GetDeletedChannelsForTeamQuery,
+    GetPinnedPostsPath, GetPrivateChannelsForTeamPath, GetPrivateChannelsForTeamQuery,
     GetPublicChannelsByIdsForTeamPath, GetPublicChannelsForTeamPath, GetPublicChannelsForTeamQuery,
-    PatchChannelPath, RemoveUserFromChannelPath, RestoreChannelPath, SearchChannelsPath,
-    UpdateChannelMemberSchemeRolesPath, UpdateChannelNotifyPropsPath, UpdateChannelPath,
-    UpdateChannelPrivacyPath, UpdateChannelRolesPath, UpdateChannelSchemePath, ViewChannelPath,
-    types,
+    PatchChannelPath, RemoveUserFromChannelPath, RestoreChannelPath, SearchAllChannelsQuery,
+    SearchArchivedChannelsPath, SearchChannelsPath, UpdateChannelMemberSchemeRolesPath,
+    UpdateChannelNotifyPropsPath, UpdateChannelPath, UpdateChannelPrivacyPath,
+    UpdateChannelRolesPath, UpdateChannelSchemePath, ViewChannelPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -194,6 +196,146 @@ async fn accounts(
 }
 
 impl contract::ChannelsApi for Api {
+    /// `GET /api/v4/channels`: sysconsole_read_user_management_channels. Every team
+    /// channel with its team's names, by display name, paged.
+    async fn get_all_channels(
+        ctx: &Ctx,
+        query: GetAllChannelsQuery,
+    ) -> Result<types::ChannelListWithTeamData, ApiError> {
+        require_system(ctx, perm::SYSCONSOLE_READ_CHANNELS).await?;
+        let filter = channels::ConsoleFilter {
+            deleted: (query.include_deleted != Some(true)).then_some(false),
+            exclude_defaults: query.exclude_default_channels == Some(true),
+            ..Default::default()
+        };
+        let db = ctx.state.db();
+        let (rows, _) = channels::console_list(
+            db,
+            &filter,
+            u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0),
+            u64::try_from(query.per_page).unwrap_or(0),
+        )
+        .await?;
+        Ok(types::ChannelListWithTeamData(
+            channels::with_team_data(db, &rows).await?,
+        ))
+    }
+
+    /// `POST /api/v4/channels/search`: sysconsole_read_user_management_channels (the
+    /// system console's search, the default); with `system_console=false`, a session and
+    /// only the public channels of the caller's teams and the private ones they are in.
+    async fn search_all_channels(
+        ctx: &Ctx,
+        query: SearchAllChannelsQuery,
+        body: types::SearchAllChannelsBody,
+    ) -> Result<types::SearchAllChannelsResponse, ApiError> {
+        let me = ctx.session()?.user_id.clone();
+        let console = query.system_console != Some(false);
+        if console {
+            require_system(ctx, perm::SYSCONSOLE_READ_CHANNELS).await?;
+        }
+        let number = |v: &Option<String>, name: &str| -> Result<Option<u64>, ApiError> {
+            v.as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<u64>().map_err(|_| ApiError::invalid_param(name)))
+                .transpose()
+        };
+        let page = number(&body.page, "page")?;
+        let per_page = number(&body.per_page, "per_page")?.map(|p| p.clamp(1, 200));
+        if body.team_ids.iter().any(|id| !is_valid_id(id)) {
+            return Err(ApiError::invalid_param("team_ids"));
+        }
+        let filter = channels::ConsoleFilter {
+            term: Some(body.term),
+            by_id: body.include_search_by_id,
+            team_ids: body.team_ids,
+            public: body.public == Some(true),
+            private: body.private == Some(true),
+            deleted: Some(body.deleted == Some(true)),
+            exclude_defaults: body.exclude_default_channels == Some(true),
+        };
+        let db = ctx.state.db();
+        let limit = per_page.unwrap_or(u64::MAX >> 1);
+        let offset = page.unwrap_or(0).saturating_mul(per_page.unwrap_or(0));
+        let (mut rows, total) = channels::console_list(db, &filter, offset, limit).await?;
+        if !console {
+            let teams: Vec<String> = teams::teams_of(db, &me)
+                .await?
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            let mut visible = Vec::with_capacity(rows.len());
+            for c in rows {
+                let public = c.channel_type == "O" && teams.contains(&c.team_id);
+                if public || channels::member(db, &c.id, &me).await?.is_some() {
+                    visible.push(c);
+                }
+            }
+            rows = visible;
+        }
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "channel counts are far below 2^52"
+        )]
+        let total_count = if console { total } else { rows.len() as u64 } as f64;
+        Ok(types::SearchAllChannelsResponse {
+            channels: channels::to_api_all(&rows),
+            total_count: Some(total_count),
+        })
+    }
+
+    /// `POST /api/v4/channels/group/search`: a session. The caller's group channels whose
+    /// members' usernames (the display name) contain `term`.
+    async fn search_group_channels(
+        ctx: &Ctx,
+        body: types::SearchGroupChannelsBody,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        let me = ctx.session()?.user_id.clone();
+        let term = body.term.trim().to_lowercase();
+        let rows = channels::channels_of(ctx.state.db(), &me, None, false).await?;
+        Ok(rows
+            .iter()
+            .filter(|c| c.channel_type == "G" && c.display_name.to_lowercase().contains(&term))
+            .map(channels::to_api)
+            .collect())
+    }
+
+    /// `GET /api/v4/channels/{channel_id}/timezones`: read_channel. The distinct time
+    /// zones of the channel's members (automatic or manual, as each chose).
+    async fn get_channel_members_timezones(
+        ctx: &Ctx,
+        path: GetChannelMembersTimezonesPath,
+    ) -> Result<Vec<String>, ApiError> {
+        let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
+        let db = ctx.state.db();
+        let ids: Vec<String> = channel_member::Entity::find()
+            .filter(channel_member::Column::ChannelId.eq(found.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        let mut zones: Vec<String> = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .iter()
+            .filter_map(|u| {
+                let tz: serde_json::Value = serde_json::from_str(&u.timezone).ok()?;
+                let automatic = tz["useAutomaticTimezone"].as_str() != Some("false");
+                let zone = if automatic {
+                    tz["automaticTimezone"].as_str()
+                } else {
+                    tz["manualTimezone"].as_str()
+                };
+                zone.filter(|z| !z.is_empty()).map(str::to_owned)
+            })
+            .collect();
+        zones.sort();
+        zones.dedup();
+        Ok(zones)
+    }
+
     /// `POST /api/v4/channels`: create_public_channel / create_private_channel in the team.
     /// The creator becomes its first member and channel admin.
     async fn create_channel(
@@ -925,6 +1067,65 @@ impl contract::ChannelsApi for Api {
             query.per_page,
         )
         .await
+    }
+
+    /// `GET /api/v4/teams/{team_id}/channels/search_autocomplete`: view_team. The
+    /// caller's channels of the team (public or private) whose name starts with `name`.
+    async fn autocomplete_channels_for_team_for_search(
+        ctx: &Ctx,
+        path: AutocompleteChannelsForTeamForSearchPath,
+        query: AutocompleteChannelsForTeamForSearchQuery,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        team_id_param(ctx, &path.team_id)?;
+        require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
+        let me = ctx.session()?.user_id.clone();
+        let term = query.name.trim().to_lowercase();
+        let rows = channels::channels_of(ctx.state.db(), &me, Some(&path.team_id), false).await?;
+        Ok(rows
+            .iter()
+            .filter(|c| {
+                c.team_id == path.team_id
+                    && (c.name.starts_with(&term)
+                        || c.display_name.to_lowercase().starts_with(&term))
+            })
+            .take(50)
+            .map(channels::to_api)
+            .collect())
+    }
+
+    /// `POST /api/v4/teams/{team_id}/channels/search_archived`: list_team_channels.
+    /// Archived public channels, and archived private ones the caller is in, whose name
+    /// or display name starts with `term`.
+    async fn search_archived_channels(
+        ctx: &Ctx,
+        path: SearchArchivedChannelsPath,
+        body: types::SearchArchivedChannelsBody,
+    ) -> Result<Vec<types::Channel>, ApiError> {
+        let mut out = team_listing(
+            ctx,
+            &path.team_id,
+            perm::LIST_TEAM_CHANNELS,
+            "O",
+            true,
+            Some(&body.term),
+            0,
+            100,
+        )
+        .await?;
+        let me = ctx.session()?.user_id.clone();
+        let term = body.term.trim().to_lowercase();
+        let mine = channels::channels_of(ctx.state.db(), &me, Some(&path.team_id), true).await?;
+        out.extend(
+            mine.iter()
+                .filter(|c| {
+                    c.channel_type == "P"
+                        && c.delete_at != 0
+                        && (c.name.starts_with(&term)
+                            || c.display_name.to_lowercase().starts_with(&term))
+                })
+                .map(channels::to_api),
+        );
+        Ok(out)
     }
 
     /// `POST /api/v4/teams/{team_id}/channels/search`: list_team_channels. Live public

@@ -123,11 +123,11 @@ impl contract::SchemesApi for Api {
     }
 
     /// `GET /api/v4/schemes/{scheme_id}/channels`: manage_system; channel schemes only. The
-    /// channels using it (none while channels are not stored).
+    /// live channels using it, by display name, paged.
     async fn get_channels_for_scheme(
         ctx: &Ctx,
         path: GetChannelsForSchemePath,
-        _query: GetChannelsForSchemeQuery,
+        query: GetChannelsForSchemeQuery,
     ) -> Result<Vec<types::Channel>, ApiError> {
         let found = managed_scheme(ctx, &path.scheme_id).await?;
         if found.scope != "channel" {
@@ -137,6 +137,15 @@ impl contract::SchemesApi for Api {
                 "Only a channel scheme has channels.",
             ));
         }
-        Ok(Vec::new())
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+        let rows = crate::store::entity::channel::Entity::find()
+            .filter(crate::store::entity::channel::Column::SchemeId.eq(found.id))
+            .filter(crate::store::entity::channel::Column::DeleteAt.eq(0))
+            .order_by_asc(crate::store::entity::channel::Column::DisplayName)
+            .offset(u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
+            .limit(u64::try_from(query.per_page).unwrap_or(0))
+            .all(ctx.state.db())
+            .await?;
+        Ok(crate::app::channels::to_api_all(&rows))
     }
 }

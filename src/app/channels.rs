@@ -313,14 +313,36 @@ async fn scheme_roles(
     db: &impl ConnectionTrait,
     c: &channel::Model,
 ) -> Result<SchemeRoles, ApiError> {
-    let mut scheme_id = c.scheme_id.clone();
-    if scheme_id.is_empty() && !c.team_id.is_empty() {
+    if c.scheme_id.is_empty() {
+        higher_scoped_roles(db, c).await
+    } else {
+        roles_of_scheme(db, &c.scheme_id).await
+    }
+}
+
+/// The channel roles of the channel's team scheme, else the built-in ones: what a channel
+/// scheme's roles fall back to for every permission it does not moderate.
+async fn higher_scoped_roles(
+    db: &impl ConnectionTrait,
+    c: &channel::Model,
+) -> Result<SchemeRoles, ApiError> {
+    let mut scheme_id = String::new();
+    if !c.team_id.is_empty() {
         scheme_id = team::Entity::find_by_id(c.team_id.clone())
             .one(db)
             .await?
             .map(|t| t.scheme_id)
             .unwrap_or_default();
     }
+    roles_of_scheme(db, &scheme_id).await
+}
+
+/// A scheme's channel roles ("" or a deleted scheme: the built-in ones).
+async fn roles_of_scheme(
+    db: &impl ConnectionTrait,
+    scheme_id: &str,
+) -> Result<SchemeRoles, ApiError> {
+    let scheme_id = scheme_id.to_owned();
     if !scheme_id.is_empty()
         && let Some(s) = scheme::Entity::find_by_id(scheme_id).one(db).await?
         && s.delete_at == 0
@@ -366,11 +388,14 @@ pub fn member_missing() -> ApiError {
     )
 }
 
-/// The role names `user_id` holds in `channel_id` (none unless a member).
-pub async fn member_role_names(
+/// The role names that decide `permission` for `user_id` in `channel_id`: with a channel
+/// scheme, its roles for the permissions it moderates and the higher-scoped channel roles
+/// (team scheme or built-in) for the rest, as Mattermost combines them.
+pub async fn member_role_names_for(
     db: &impl ConnectionTrait,
     channel_id: &str,
     user_id: &str,
+    permission: &str,
 ) -> Result<Vec<String>, ApiError> {
     let Some(m) = member(db, channel_id, user_id).await? else {
         return Ok(Vec::new());
@@ -381,7 +406,12 @@ pub async fn member_role_names(
     else {
         return Ok(Vec::new());
     };
-    Ok(role_names(&m, &scheme_roles(db, &c).await?))
+    let scheme = if c.scheme_id.is_empty() || !super::schemes::MODERATED.contains(&permission) {
+        higher_scoped_roles(db, &c).await?
+    } else {
+        roles_of_scheme(db, &c.scheme_id).await?
+    };
+    Ok(role_names(&m, &scheme))
 }
 
 fn notify_props(m: &channel_member::Model) -> types::ChannelNotifyProps {
@@ -765,6 +795,133 @@ pub async fn list(
         .limit(listing.limit)
         .all(db)
         .await?)
+}
+
+/// What the system console's channel listing and search take.
+#[derive(Default)]
+pub struct ConsoleFilter {
+    /// Name or display name starts with this (or, with `by_id`, the id is it).
+    pub term: Option<String>,
+    pub by_id: bool,
+    pub team_ids: Vec<String>,
+    pub public: bool,
+    pub private: bool,
+    /// Some(true): archived only; Some(false): live only; None: both.
+    pub deleted: Option<bool>,
+    pub exclude_defaults: bool,
+}
+
+/// Team channels (public and private) across teams for the system console, by display
+/// name, with the total before paging.
+pub async fn console_list(
+    db: &impl ConnectionTrait,
+    filter: &ConsoleFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<channel::Model>, u64), ApiError> {
+    use sea_orm::PaginatorTrait;
+    let types: Vec<&str> = match (filter.public, filter.private) {
+        (true, false) => vec!["O"],
+        (false, true) => vec!["P"],
+        _ => vec!["O", "P"],
+    };
+    let mut cond = Condition::all().add(channel::Column::ChannelType.is_in(types));
+    match filter.deleted {
+        Some(true) => cond = cond.add(channel::Column::DeleteAt.ne(0)),
+        Some(false) => cond = cond.add(channel::Column::DeleteAt.eq(0)),
+        None => {}
+    }
+    if !filter.team_ids.is_empty() {
+        cond = cond.add(channel::Column::TeamId.is_in(filter.team_ids.clone()));
+    }
+    if filter.exclude_defaults {
+        cond = cond.add(channel::Column::Name.is_not_in([TOWN_SQUARE, OFF_TOPIC]));
+    }
+    if let Some(term) = filter
+        .term
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = format!(
+            "{}%",
+            term.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let like = |c: channel::Column| {
+            Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        let mut any = Condition::any()
+            .add(like(channel::Column::Name))
+            .add(like(channel::Column::DisplayName));
+        if filter.by_id {
+            any = any.add(channel::Column::Id.eq(term));
+        }
+        cond = cond.add(any);
+    }
+    let total = channel::Entity::find()
+        .filter(cond.clone())
+        .count(db)
+        .await?;
+    let rows = channel::Entity::find()
+        .filter(cond)
+        .order_by_asc(channel::Column::DisplayName)
+        .order_by_asc(channel::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// A channel with its team's names, as the system console lists them.
+pub async fn with_team_data(
+    db: &impl ConnectionTrait,
+    rows: &[channel::Model],
+) -> Result<Vec<types::ChannelWithTeamData>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|c| c.team_id.clone()).collect();
+    let teams: std::collections::HashMap<String, team::Model> = team::Entity::find()
+        .filter(team::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id.clone(), t))
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|c| {
+            let base = to_api(c);
+            let t = teams.get(&c.team_id);
+            types::ChannelWithTeamData {
+                create_at: base.create_at,
+                creator_id: base.creator_id,
+                delete_at: base.delete_at,
+                display_name: base.display_name,
+                extra_update_at: base.extra_update_at,
+                group_constrained: base.group_constrained,
+                header: base.header,
+                id: base.id,
+                last_post_at: base.last_post_at,
+                last_root_post_at: base.last_root_post_at,
+                name: base.name,
+                policy_id: base.policy_id,
+                props: base.props,
+                purpose: base.purpose,
+                scheme_id: base.scheme_id,
+                shared: base.shared,
+                team_display_name: t.map(|t| t.display_name.clone()),
+                team_id: base.team_id,
+                team_name: t.map(|t| t.name.clone()),
+                team_update_at: t.map(|t| t.update_at),
+                total_msg_count: base.total_msg_count,
+                total_msg_count_root: base.total_msg_count_root,
+                type_: base.type_,
+                update_at: base.update_at,
+            }
+        })
+        .collect())
 }
 
 /// The direct channel between two accounts (one account: a channel with oneself), made

@@ -23,7 +23,7 @@ pub mod ids {
 }
 
 /// The channel permissions a channel scheme may moderate.
-const MODERATED: [&str; 6] = [
+pub const MODERATED: [&str; 6] = [
     "create_post",
     "add_reaction",
     "remove_reaction",

@@ -68,6 +68,7 @@ pub mod ids {
     pub const DELETE_POST: &str = "delete_post";
     pub const DELETE_OTHERS_POSTS: &str = "delete_others_posts";
     pub const USE_CHANNEL_MENTIONS: &str = "use_channel_mentions";
+    pub const SYSCONSOLE_READ_CHANNELS: &str = "sysconsole_read_user_management_channels";
     pub const ADD_REACTION: &str = "add_reaction";
     pub const REMOVE_REACTION: &str = "remove_reaction";
     pub const REMOVE_OTHERS_REACTIONS: &str = "remove_others_reactions";
@@ -266,7 +267,9 @@ pub async fn has_channel(ctx: &Ctx, channel_id: &str, permission: &str) -> Resul
         return Ok(false);
     };
     let db = ctx.state.db();
-    let roles = crate::app::channels::member_role_names(db, channel_id, &session.user_id).await?;
+    let roles =
+        crate::app::channels::member_role_names_for(db, channel_id, &session.user_id, permission)
+            .await?;
     if roles_grant(ctx, roles.iter().map(String::as_str), &[permission]).await? {
         return Ok(true);
     }

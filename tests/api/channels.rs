@@ -837,3 +837,238 @@ async fn read_state_and_the_directory() {
         .into_inner();
     assert_eq!(count.total_users_count, Some(1));
 }
+
+#[tokio::test]
+async fn console_listings_and_searches() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let third = server.user(&admin, "third").await;
+    let team_id = team(&owner, "console").await;
+    add_to_team(&owner, &team_id, member.id()).await;
+    add_to_team(&owner, &team_id, third.id()).await;
+    let open = channel(&owner, &team_id, "open-talk", "O").await;
+    let closed = channel(&owner, &team_id, "closed-talk", "P").await;
+    let archived = channel(&member, &team_id, "old-talk", "O").await;
+    member.client.delete_channel(&archived).await.unwrap();
+
+    // The system console's list and search.
+    let all = admin
+        .client
+        .get_all_channels(None, None, None, None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        all.0.len(),
+        4,
+        "town-square, off-topic, open-talk, closed-talk"
+    );
+    assert!(
+        all.0
+            .iter()
+            .all(|c| c.team_name.as_deref() == Some("console"))
+    );
+    let without_defaults = admin
+        .client
+        .get_all_channels(Some(true), None, Some(true), None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(without_defaults.0.len(), 3, "open, closed and archived");
+    assert_fails(
+        member
+            .client
+            .get_all_channels(None, None, None, None, None, None, None)
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    let search = |term: &str| types::SearchAllChannelsBody {
+        term: term.into(),
+        deleted: None,
+        exclude_default_channels: None,
+        exclude_group_constrained: None,
+        exclude_policy_constrained: false,
+        group_constrained: None,
+        include_search_by_id: false,
+        not_associated_to_group: None,
+        page: None,
+        per_page: None,
+        private: None,
+        public: None,
+        team_ids: Vec::new(),
+    };
+    let found = admin
+        .client
+        .search_all_channels(None, &search("CLOSED"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(found.channels.len(), 1);
+    assert_fails(
+        member
+            .client
+            .search_all_channels(None, &search("closed"))
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    // Outside the console: only what the caller may see.
+    let mine = member
+        .client
+        .search_all_channels(Some(false), &search("clo"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        mine.channels.is_empty(),
+        "a private channel they are not in"
+    );
+    let visible = member
+        .client
+        .search_all_channels(Some(false), &search("open"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(visible.channels.len(), 1);
+
+    // Team-level searches.
+    let archived_found = member
+        .client
+        .search_archived_channels(
+            &team_id,
+            &types::SearchArchivedChannelsBody { term: "old".into() },
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(archived_found.len(), 1);
+    add(&owner, &open, member.id()).await;
+    let completed = member
+        .client
+        .autocomplete_channels_for_team_for_search(&team_id, "o")
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = completed.iter().filter_map(|c| c.name.clone()).collect();
+    assert_eq!(names, ["off-topic", "open-talk"]);
+    let zones = member
+        .client
+        .get_channel_members_timezones(&open)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(zones.len() <= 2);
+    assert_fails(
+        member.client.get_channel_members_timezones(&closed).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+
+    // Group channels by their members' names.
+    owner
+        .client
+        .create_group_channel(&vec![member.id().to_owned(), third.id().to_owned()])
+        .await
+        .unwrap();
+    let groups = member
+        .client
+        .search_group_channels(&types::SearchGroupChannelsBody { term: "thi".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(groups.len(), 1);
+
+    // A channel scheme lists the channels using it.
+    let scheme = admin
+        .client
+        .create_scheme(&types::CreateSchemeBody {
+            name: "moderated".into(),
+            description: None,
+            scope: "channel".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    admin
+        .client
+        .update_channel_scheme(
+            &open,
+            &types::UpdateChannelSchemeBody {
+                scheme_id: scheme.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let using = admin
+        .client
+        .get_channels_for_scheme(&scheme, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(using.len(), 1);
+    // The scheme moderates posting; reading still comes from the team's channel roles.
+    let user_role = admin
+        .client
+        .get_scheme(&scheme)
+        .await
+        .unwrap()
+        .into_inner()
+        .default_channel_user_role
+        .unwrap();
+    let role = admin
+        .client
+        .get_role_by_name(&user_role)
+        .await
+        .unwrap()
+        .into_inner();
+    let permissions: Vec<String> = role
+        .permissions
+        .into_iter()
+        .filter(|p| p != "create_post")
+        .collect();
+    admin
+        .client
+        .patch_role(
+            role.id.as_deref().unwrap(),
+            &types::PatchRoleBody { permissions },
+        )
+        .await
+        .unwrap();
+    member.client.get_channel(&open).await.unwrap();
+    let header = types::PatchChannelBody {
+        header: Some("still editable".into()),
+        ..Default::default()
+    };
+    member.client.patch_channel(&open, &header).await.unwrap();
+    let post = types::CreatePostBody {
+        channel_id: open.clone(),
+        message: "hello".into(),
+        root_id: None,
+        file_ids: Vec::new(),
+        metadata: None,
+        props: serde_json::Map::new(),
+        pending_post_id: None,
+    };
+    assert_fails(member.client.create_post(None, &post).await, 403, FORBIDDEN).await;
+    let square = member
+        .client
+        .get_channel_by_name(&team_id, "town-square", None)
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    let elsewhere = types::CreatePostBody {
+        channel_id: square,
+        ..post
+    };
+    member.client.create_post(None, &elsewhere).await.unwrap();
+}
