@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
 use crate::store::entity::{channel, channel_member, scheme, team, team_member, user};
 use axum::http::StatusCode;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -772,21 +772,10 @@ pub async fn list(
         find.filter(channel::Column::DeleteAt.eq(0))
     };
     if let Some(term) = listing.term.map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!(
-            "{}%",
-            term.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        let like = |c: channel::Column| {
-            Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        find = find.filter(
-            Condition::any()
-                .add(like(channel::Column::Name))
-                .add(like(channel::Column::DisplayName)),
-        );
+        find = find.filter(super::directory::any_starts_with(
+            &[channel::Column::Name, channel::Column::DisplayName],
+            term,
+        ));
     }
     Ok(find
         .order_by_asc(channel::Column::DisplayName)
@@ -843,19 +832,10 @@ pub async fn console_list(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let pattern = format!(
-            "{}%",
-            term.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
+        let mut any = super::directory::any_starts_with(
+            &[channel::Column::Name, channel::Column::DisplayName],
+            term,
         );
-        let like = |c: channel::Column| {
-            Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        let mut any = Condition::any()
-            .add(like(channel::Column::Name))
-            .add(like(channel::Column::DisplayName));
         if filter.by_id {
             any = any.add(channel::Column::Id.eq(term));
         }

@@ -65,6 +65,18 @@ fn like(pattern: &str) -> LikeExpr {
     LikeExpr::new(pattern).escape('\\')
 }
 
+/// Any of `columns`, lower-cased, starts with `term` (lower-cased; `%` and `_` in it match
+/// themselves): the prefix match of Mattermost's name searches.
+pub fn any_starts_with<C>(columns: &[C], term: &str) -> Condition
+where
+    C: sea_orm::sea_query::IntoColumnRef + Copy,
+{
+    let pattern = format!("{}%", escape_like(&term.to_lowercase()));
+    columns.iter().fold(Condition::any(), |any, c| {
+        any.add(Expr::expr(Func::lower(Expr::col(*c))).like(like(&pattern)))
+    })
+}
+
 async fn condition(ctx: &Ctx, filter: &Filter) -> Result<Condition, ApiError> {
     let mut all = Condition::all();
     match filter.active {

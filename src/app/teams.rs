@@ -10,7 +10,7 @@ use crate::ids::{is_valid_id, new_id, now_millis};
 use crate::rt::Ctx;
 use crate::store::entity::{scheme, team, team_member, user};
 use axum::http::StatusCode;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -673,21 +673,10 @@ pub async fn list(
 ) -> Result<(Vec<team::Model>, u64), ApiError> {
     let mut cond = listing.condition().add(team::Column::DeleteAt.eq(0));
     if let Some(term) = term.map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!(
-            "{}%",
-            term.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        let like = |c: team::Column| {
-            Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        cond = cond.add(
-            Condition::any()
-                .add(like(team::Column::Name))
-                .add(like(team::Column::DisplayName)),
-        );
+        cond = cond.add(super::directory::any_starts_with(
+            &[team::Column::Name, team::Column::DisplayName],
+            term,
+        ));
     }
     let db = ctx.state.db();
     let total = team::Entity::find().filter(cond.clone()).count(db).await?;
