@@ -283,6 +283,15 @@ def main():
             if "pending_post_id" not in schema["properties"]:
                 schema["properties"]["pending_post_id"] = {"type": "string"}
                 fixes.append(f"{op_id}: pending_post_id declared")
+        # Fix: the answer maps each channel id to its members; upstream wrote the
+        # placeholder "<CHANNEL_ID>" as if it were a property name.
+        if op_id == "GetUsersByGroupChannelIds":
+            schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+            if "<CHANNEL_ID>" in schema.get("properties", {}):
+                schema.pop("properties")
+                schema["additionalProperties"] = {
+                    "type": "array", "items": {"$ref": "#/components/schemas/User"}}
+                fixes.append(f"{op_id}: the channel-id placeholder property made a map")
         # Fix: clients ask for their teams' unread counts without `exclude_team`.
         if op_id == "GetTeamsUnreadForUser":
             for p in op.get("parameters", []):

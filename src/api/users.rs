@@ -34,6 +34,7 @@ use crate::store::entity::user;
 use axum::http::{HeaderValue, StatusCode, header};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
 };
 
 mod ids {
@@ -1416,10 +1417,7 @@ impl contract::UsersApi for Api {
         query: GetUsersForReportingQuery,
     ) -> Result<Vec<types::UserReport>, ApiError> {
         require_system(ctx, SYSCONSOLE_READ_USERS).await?;
-        if query.team_filter.is_some() {
-            return Ok(Vec::new());
-        }
-        let filter = report_filter(
+        let mut filter = report_filter(
             ctx,
             query.role_filter,
             query.hide_active,
@@ -1427,6 +1425,7 @@ impl contract::UsersApi for Api {
             query.search_term,
         )
         .await?;
+        filter.in_team = query.team_filter.filter(|t| !t.is_empty());
         let ascending = match query.sort_direction.as_deref().unwrap_or("asc") {
             "asc" => true,
             "desc" => false,
@@ -1450,9 +1449,11 @@ impl contract::UsersApi for Api {
             size: u64::try_from(query.page_size.unwrap_or(50).clamp(1, 100)).unwrap_or(50),
         };
         let rows = directory::report(ctx, &filter, page).await?;
+        let activity = directory::post_activity(ctx, &rows).await?;
         Ok(rows
             .into_iter()
             .map(|u| {
+                let posted = activity.get(&u.id);
                 let full = format!("{} {}", u.first_name, u.last_name);
                 types::UserReport {
                     display_name: Some(if full.trim().is_empty() {
@@ -1465,10 +1466,10 @@ impl contract::UsersApi for Api {
                     email: Some(u.email),
                     create_at: Some(u.create_at),
                     last_login_at: Some(u.last_login),
-                    last_status_at: None,
-                    last_post_date: None,
-                    days_active: None,
-                    total_posts: None,
+                    last_status_at: posted.and_then(|a| a.last_status_at),
+                    last_post_date: posted.and_then(|a| a.last_post_at),
+                    days_active: posted.map(|a| a.days_active),
+                    total_posts: posted.map(|a| a.posts),
                 }
             })
             .collect())
@@ -1480,10 +1481,7 @@ impl contract::UsersApi for Api {
         query: GetUserCountForReportingQuery,
     ) -> Result<f64, ApiError> {
         require_system(ctx, SYSCONSOLE_READ_USERS).await?;
-        if query.team_filter.is_some() {
-            return Ok(0.0);
-        }
-        let filter = report_filter(
+        let mut filter = report_filter(
             ctx,
             query.role_filter,
             query.hide_active,
@@ -1491,6 +1489,7 @@ impl contract::UsersApi for Api {
             query.search_term,
         )
         .await?;
+        filter.in_team = query.team_filter.filter(|t| !t.is_empty());
         #[expect(
             clippy::cast_precision_loss,
             reason = "the contract types the count as a number"
@@ -1510,16 +1509,40 @@ impl contract::UsersApi for Api {
     }
 
     /// `POST /api/v4/users/group_channels`: a session. The members of each of the caller's
-    /// group channels among the ids (none while channels are not stored).
+    /// group channels among the ids (other channels are left out).
     async fn get_users_by_group_channel_ids(
         ctx: &Ctx,
         body: Vec<String>,
-    ) -> Result<types::GetUsersByGroupChannelIdsResponse, ApiError> {
-        ctx.session()?;
+    ) -> Result<std::collections::HashMap<String, Vec<types::User>>, ApiError> {
+        let me = ctx.session()?.user_id.clone();
         if !body.iter().all(|id| is_valid_id(id)) {
             return Err(ApiError::invalid_param("channel_ids"));
         }
-        Ok(types::GetUsersByGroupChannelIdsResponse::default())
+        let db = ctx.state.db();
+        let mut out = std::collections::HashMap::new();
+        for id in body {
+            let Ok(c) = crate::app::channels::get(db, &id).await else {
+                continue;
+            };
+            if c.channel_type != "G" || crate::app::channels::member(db, &id, &me).await?.is_none()
+            {
+                continue;
+            }
+            let member_ids: Vec<String> = crate::store::entity::channel_member::Entity::find()
+                .filter(crate::store::entity::channel_member::Column::ChannelId.eq(id.clone()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| m.user_id)
+                .collect();
+            let rows = user::Entity::find()
+                .filter(user::Column::Id.is_in(member_ids))
+                .order_by_asc(user::Column::Username)
+                .all(db)
+                .await?;
+            out.insert(id, users::views(ctx, &rows).await?);
+        }
+        Ok(out)
     }
 
     /// `PUT /api/v4/users/{user_id}/auth`: edit_other_users. Moves an account to another

@@ -287,6 +287,55 @@ pub async fn report(
     Ok(rows)
 }
 
+/// What the user report shows of an account's activity.
+#[derive(Default)]
+pub struct Activity {
+    pub posts: i64,
+    pub last_post_at: Option<i64>,
+    /// Distinct days (UTC) on which the account posted.
+    pub days_active: i64,
+    pub last_status_at: Option<i64>,
+}
+
+/// The posting and status activity of each of `rows`.
+pub async fn post_activity(
+    ctx: &Ctx,
+    rows: &[user::Model],
+) -> Result<std::collections::HashMap<String, Activity>, ApiError> {
+    use crate::store::entity::{post, status};
+    let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
+    let db = ctx.state.db();
+    let mut out: std::collections::HashMap<String, Activity> = std::collections::HashMap::new();
+    let mut days: std::collections::HashMap<String, std::collections::HashSet<i64>> =
+        std::collections::HashMap::new();
+    let posts = post::Entity::find()
+        .filter(post::Column::UserId.is_in(ids.clone()))
+        .filter(post::Column::DeleteAt.eq(0))
+        .all(db)
+        .await?;
+    for p in posts {
+        let entry = out.entry(p.user_id.clone()).or_default();
+        entry.posts += 1;
+        entry.last_post_at = Some(std::cmp::max(entry.last_post_at.unwrap_or(0), p.create_at));
+        days.entry(p.user_id)
+            .or_default()
+            .insert(p.create_at.div_euclid(86_400_000));
+    }
+    for (id, set) in days {
+        if let Some(entry) = out.get_mut(&id) {
+            entry.days_active = i64::try_from(set.len()).unwrap_or(i64::MAX);
+        }
+    }
+    for s in status::Entity::find()
+        .filter(status::Column::UserId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        out.entry(s.user_id).or_default().last_status_at = Some(s.last_activity_at);
+    }
+    Ok(out)
+}
+
 /// Active accounts that are not bots (Mattermost's total user count).
 pub async fn count_active_humans(ctx: &Ctx) -> Result<i64, ApiError> {
     let filter = Filter {

@@ -722,3 +722,75 @@ async fn unread_marks_pins_and_search() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn reports_and_group_members_follow_posts_and_channels() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let loner = server.user(&admin, "loner").await;
+    let (team, square) = team_with(&owner, &[&member]).await;
+    post(&member, &square, "one", None).await;
+    post(&member, &square, "two", None).await;
+    let report = |query: String| {
+        let http = server.http();
+        let url = server.api(&format!("/reports/users?{query}"));
+        let token = admin.token.clone();
+        async move {
+            let response = http.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Vec<serde_json::Value>>().await.unwrap()
+        }
+    };
+    let rows = report(format!("team_filter={team}")).await;
+    let names: Vec<_> = rows
+        .iter()
+        .map(|r| r["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["member", "owner"]);
+    let member_row = rows.iter().find(|r| r["username"] == "member").unwrap();
+    assert_eq!(member_row["total_posts"], 2);
+    assert_eq!(member_row["days_active"], 1);
+    assert!(member_row["last_post_date"].as_i64().unwrap() > 0);
+    let count = server
+        .http()
+        .get(server.api(&format!("/reports/users/count?team_filter={team}")))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap()
+        .json::<f64>()
+        .await
+        .unwrap();
+    assert_eq!(count, 2.0);
+    // The members of the caller's group channels.
+    let gm = owner
+        .client
+        .create_group_channel(&vec![member.id().to_owned(), loner.id().to_owned()])
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    let members = member
+        .client
+        .get_users_by_group_channel_ids(&vec![gm.clone(), square.clone()])
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(members.len(), 1, "only group channels");
+    let names: Vec<_> = members[&gm]
+        .iter()
+        .filter_map(|u| u.username.clone())
+        .collect();
+    assert_eq!(names, ["loner", "member", "owner"]);
+    let outsider = server.user(&admin, "outsider").await;
+    let none = outsider
+        .client
+        .get_users_by_group_channel_ids(&vec![gm])
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(none.is_empty(), "not the caller's group channel");
+}
