@@ -10,11 +10,12 @@ use crate::contract::{
     GetAllTeamsQuery, GetTeamByNamePath, GetTeamIconPath, GetTeamInviteInfoPath, GetTeamMemberPath,
     GetTeamMembersByIdsPath, GetTeamMembersForUserPath, GetTeamMembersPath, GetTeamMembersQuery,
     GetTeamPath, GetTeamStatsPath, GetTeamUnreadPath, GetTeamsForUserPath,
-    GetTeamsUnreadForUserPath, GetTeamsUnreadForUserQuery, InviteUsersToTeamPath, PatchTeamPath,
-    RegenerateTeamInviteIdPath, RemoveTeamIconPath, RemoveTeamMemberPath, RestoreTeamPath,
-    SetTeamIconPath, SoftDeleteTeamPath, SoftDeleteTeamQuery, TeamExistsPath,
-    UpdateTeamMemberRolesPath, UpdateTeamMemberSchemeRolesPath, UpdateTeamPath,
-    UpdateTeamPrivacyPath, UpdateTeamSchemePath, types,
+    GetTeamsUnreadForUserPath, GetTeamsUnreadForUserQuery, InviteGuestsToTeamPath,
+    InviteUsersToTeamPath, PatchTeamPath, RegenerateTeamInviteIdPath, RemoveTeamIconPath,
+    RemoveTeamMemberPath, RestoreTeamPath, SetTeamIconPath, SoftDeleteTeamPath,
+    SoftDeleteTeamQuery, TeamExistsPath, UpdateTeamMemberRolesPath,
+    UpdateTeamMemberSchemeRolesPath, UpdateTeamPath, UpdateTeamPrivacyPath, UpdateTeamSchemePath,
+    types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id};
@@ -331,11 +332,93 @@ impl contract::TeamsApi for Api {
             .map(|u| u.username)
             .unwrap_or_else(|_| "An administrator".to_owned());
         for email in &emails {
-            crate::app::links::mail_invitation(ctx, &found, email, &sender).await?;
+            crate::app::links::mail_invitation(ctx, &found, email, &sender, None).await?;
         }
         audit(
             ctx,
             &format!("{} invited to team {} by email", emails.len(), found.id),
+        )
+        .await?;
+        Ok(ok())
+    }
+
+    /// `POST /api/v4/teams/{team_id}/invite-guests/email`: invite_guest in the team, with
+    /// GuestAccountsSettings.Enable. Each address (within
+    /// GuestAccountsSettings.RestrictCreationToDomains) gets a single-use link to sign up as
+    /// a guest of the team and the channels named (which must be the team's).
+    async fn invite_guests_to_team(
+        ctx: &Ctx,
+        path: InviteGuestsToTeamPath,
+        body: types::InviteGuestsToTeamBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        team_id_param(ctx, &path.team_id)?;
+        require_team(ctx, &path.team_id, perm::INVITE_GUEST).await?;
+        let config = ctx.state.config();
+        if !config.guest_accounts_settings.enable {
+            return Err(ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "api.team.invite_guests_to_channels.disabled.error",
+                "Guest accounts are turned off on this server.",
+            ));
+        }
+        if body.emails.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.team.invite_members.no_one.app_error",
+                "Nobody to invite.",
+            ));
+        }
+        if body.channels.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.team.invite_guests_to_channels.invalid_body.app_error",
+                "A guest is invited to at least one channel.",
+            ));
+        }
+        let db = ctx.state.db();
+        let found = teams::get(db, &path.team_id).await?;
+        for channel_id in &body.channels {
+            let in_team = is_valid_id(channel_id)
+                && crate::app::channels::get(db, channel_id)
+                    .await
+                    .is_ok_and(|c| c.team_id == found.id && c.delete_at == 0);
+            if !in_team {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "api.team.invite_guests.channel_in_invalid_team.app_error",
+                    "Every channel must be a live channel of the team.",
+                )
+                .detail(channel_id.clone()));
+            }
+        }
+        let emails: Vec<String> = body
+            .emails
+            .iter()
+            .map(|e| e.trim().to_lowercase())
+            .collect();
+        let domains = &config.guest_accounts_settings.restrict_creation_to_domains;
+        if let Some(bad) = emails
+            .iter()
+            .find(|e| users::validate_email(e).is_err() || !teams::email_allowed(e, domains))
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.team.invite_members.invalid_email.app_error",
+                "Some addresses cannot be invited as guests.",
+            )
+            .detail(bad.clone()));
+        }
+        let sender = users::get(db, &ctx.session()?.user_id)
+            .await
+            .map(|u| u.username)
+            .unwrap_or_else(|_| "An administrator".to_owned());
+        for email in &emails {
+            crate::app::links::mail_invitation(ctx, &found, email, &sender, Some(&body.channels))
+                .await?;
+        }
+        audit(
+            ctx,
+            &format!("{} guests invited to team {}", emails.len(), found.id),
         )
         .await?;
         Ok(ok())

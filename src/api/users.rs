@@ -69,7 +69,8 @@ mod ids {
 }
 
 /// CreateUser with an invitation: `token` from an email invitation (the address is the
-/// invited one, already verified) or a team's `invite_id` (open-type teams only, the
+/// invited one, already verified; a guest invitation makes a guest of the team and its
+/// channels) or a team's `invite_id` (open-type teams only, the
 /// address within the team's allowed domains). Open sign-up need not be on; user creation
 /// and email sign-up must be. The account joins the team.
 async fn create_invited_user(
@@ -95,18 +96,28 @@ async fn create_invited_user(
         ));
     }
     let mut new = new_account(body, false)?;
+    let mut guest_channels = Vec::new();
     let (created, team) = if let Some(token) = token {
         // The token is spent in the transaction that creates the account: a refused
         // account keeps the invitation usable, and of racing sign-ups one wins.
         let txn = sea_orm::TransactionTrait::begin(db).await?;
-        let invited = links::redeem(&txn, links::Purpose::TeamInvitation, &token).await?;
+        let (guest, invited) = links::redeem_signup(&txn, &token).await?;
+        if guest && !config.guest_accounts_settings.enable {
+            return Err(ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                ids::GUESTS_DISABLED,
+                "Guest accounts are turned off on this server.",
+            ));
+        }
         let team = crate::app::teams::get(&txn, &invited.team_id)
             .await
             .map_err(|_| links_invalid())?;
         new.email = invited.email;
         new.email_verified = true;
-        let created = users::create(&txn, &config, new, "system_user").await?;
+        let roles = if guest { "system_guest" } else { "system_user" };
+        let created = users::create(&txn, &config, new, roles).await?;
         txn.commit().await?;
+        guest_channels = invited.channels;
         (created, team)
     } else {
         let invite_id = invite_id.unwrap_or_default();
@@ -132,6 +143,14 @@ async fn create_invited_user(
         (users::create(db, &config, new, "system_user").await?, team)
     };
     crate::app::teams::join(ctx, &team, &created, false).await?;
+    for channel_id in &guest_channels {
+        if let Ok(c) = crate::app::channels::get(db, channel_id).await
+            && c.team_id == team.id
+            && c.delete_at == 0
+        {
+            crate::app::channels::join(db, &c, &created, false).await?;
+        }
+    }
     Ok(users::to_api(&created, users::View::Full, &config, None))
 }
 

@@ -16,6 +16,8 @@ pub enum Purpose {
     VerifyEmail,
     /// An email invitation to join a team (and sign up if need be).
     TeamInvitation,
+    /// An email invitation to sign up as a guest in a team and some of its channels.
+    GuestInvitation,
 }
 
 impl Purpose {
@@ -24,13 +26,14 @@ impl Purpose {
             Self::PasswordRecovery => "password_recovery",
             Self::VerifyEmail => "verify_email",
             Self::TeamInvitation => "team_invitation",
+            Self::GuestInvitation => "guest_invitation",
         }
     }
 
     fn lifetime_ms(self) -> i64 {
         match self {
             Self::PasswordRecovery => 60 * 60 * 1000,
-            Self::VerifyEmail | Self::TeamInvitation => 48 * 60 * 60 * 1000,
+            Self::VerifyEmail | Self::TeamInvitation | Self::GuestInvitation => 48 * 60 * 60 * 1000,
         }
     }
 
@@ -38,7 +41,9 @@ impl Purpose {
         match self {
             Self::PasswordRecovery => "api.user.send_password_reset.send.app_error",
             Self::VerifyEmail => "api.user.send_verify_email_and_forget.failed.error",
-            Self::TeamInvitation => "api.team.invite_members.unable_to_send_email.app_error",
+            Self::TeamInvitation | Self::GuestInvitation => {
+                "api.team.invite_members.unable_to_send_email.app_error"
+            }
         }
     }
 
@@ -54,7 +59,7 @@ impl Purpose {
                 "api.user.verify_email.bad_link.app_error",
                 "The email verification link is not valid.",
             ),
-            Self::TeamInvitation => ApiError::new(
+            Self::TeamInvitation | Self::GuestInvitation => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "api.user.create_user.signup_link_invalid.app_error",
                 "The invitation link is not valid.",
@@ -74,7 +79,7 @@ impl Purpose {
                 "api.user.verify_email.link_expired.app_error",
                 "The email verification link has expired.",
             ),
-            Self::TeamInvitation => ApiError::new(
+            Self::TeamInvitation | Self::GuestInvitation => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "api.user.create_user.signup_link_expired.app_error",
                 "The invitation link has expired.",
@@ -92,6 +97,9 @@ pub struct Subject {
     /// The team an invitation is to.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub team_id: String,
+    /// The channels a guest invitation is to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
 }
 
 /// A new token for `subject`: 256 random bits as 52 characters.
@@ -150,6 +158,7 @@ pub async fn mail(
         user_id: account.id.clone(),
         email: account.email.clone(),
         team_id: String::new(),
+        channels: Vec::new(),
     };
     let token = issue(ctx.state.db(), purpose, &who).await?;
     let config = ctx.state.config();
@@ -166,19 +175,27 @@ pub async fn mail(
 }
 
 /// Mails an invitation to join `team` to `email`: a single-use link to sign up (or, for an
-/// existing account, to join) valid 48 hours.
+/// existing account, to join) valid 48 hours; with `guest_channels`, to sign up as a guest
+/// in those channels of the team.
 pub async fn mail_invitation(
     ctx: &Ctx,
     team: &crate::store::entity::team::Model,
     email: &str,
     sender: &str,
+    guest_channels: Option<&[String]>,
 ) -> Result<(), ApiError> {
     let who = Subject {
         user_id: String::new(),
         email: email.to_owned(),
         team_id: team.id.clone(),
+        channels: guest_channels.map(<[String]>::to_vec).unwrap_or_default(),
     };
-    let token = issue(ctx.state.db(), Purpose::TeamInvitation, &who).await?;
+    let purpose = if guest_channels.is_some() {
+        Purpose::GuestInvitation
+    } else {
+        Purpose::TeamInvitation
+    };
+    let token = issue(ctx.state.db(), purpose, &who).await?;
     let config = ctx.state.config();
     let site = &config.team_settings.site_name;
     let subject = format!(
@@ -210,11 +227,32 @@ pub async fn redeem_invitation(
     redeem(db, Purpose::TeamInvitation, value).await
 }
 
+/// Spends an invitation to sign up, of either kind: whether it invites a guest, and to
+/// what.
+pub async fn redeem_signup(
+    db: &impl ConnectionTrait,
+    value: &str,
+) -> Result<(bool, Subject), ApiError> {
+    let kind = token::Entity::find_by_id(value.to_owned())
+        .one(db)
+        .await?
+        .map(|t| t.kind)
+        .unwrap_or_default();
+    if kind == Purpose::GuestInvitation.kind() {
+        Ok((true, redeem(db, Purpose::GuestInvitation, value).await?))
+    } else {
+        Ok((false, redeem(db, Purpose::TeamInvitation, value).await?))
+    }
+}
+
 /// Deletes every pending team invitation; returns how many there were.
 pub async fn invalidate_invitations(db: &impl ConnectionTrait) -> Result<u64, ApiError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let gone = token::Entity::delete_many()
-        .filter(token::Column::Kind.eq(Purpose::TeamInvitation.kind()))
+        .filter(token::Column::Kind.is_in([
+            Purpose::TeamInvitation.kind(),
+            Purpose::GuestInvitation.kind(),
+        ]))
         .exec(db)
         .await?;
     Ok(gone.rows_affected)

@@ -46,6 +46,7 @@ pub mod ids {
     pub const JOIN_PRIVATE_TEAMS: &str = "join_private_teams";
     pub const READ_OTHER_USERS_TEAMS: &str = "read_other_users_teams";
     pub const INVALIDATE_EMAIL_INVITE: &str = "invalidate_email_invite";
+    pub const INVITE_GUEST: &str = "invite_guest";
     pub const CREATE_PUBLIC_CHANNEL: &str = "create_public_channel";
     pub const CREATE_PRIVATE_CHANNEL: &str = "create_private_channel";
     pub const READ_PUBLIC_CHANNEL: &str = "read_public_channel";

@@ -1196,3 +1196,126 @@ async fn team_icons() {
     owner.client.remove_team_icon(id(&team)).await.unwrap();
     assert_eq!(icon(&member).await.status(), 404);
 }
+
+#[tokio::test]
+async fn guest_invitations() {
+    let (mailbox, port) = Mailbox::start().await;
+    let server = TestServer::start_with(|c| {
+        c.email_settings.smtp_port = port.to_string();
+        c.email_settings.smtp_server = "127.0.0.1".into();
+        c.service_settings.site_url = "http://chat.example".into();
+    })
+    .await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let team = create(&owner, "guests", "I").await;
+    let other_team = create(&owner, "elsewhere", "I").await;
+    let channel_of = |team_id: String, name: &'static str| {
+        let client = owner.client.clone();
+        async move {
+            client
+                .get_channel_by_name(&team_id, name, None)
+                .await
+                .unwrap()
+                .into_inner()
+                .id
+                .unwrap()
+        }
+    };
+    let square = channel_of(team.id.clone().unwrap(), "town-square").await;
+    let foreign = channel_of(other_team.id.clone().unwrap(), "town-square").await;
+    let invite = |channels: Vec<String>, email: &str| types::InviteGuestsToTeamBody {
+        emails: vec![email.to_owned()],
+        channels,
+        message: None,
+    };
+    assert_fails(
+        admin
+            .client
+            .invite_guests_to_team(
+                id(&team),
+                &invite(vec![square.clone()], "g@partner.example"),
+            )
+            .await,
+        501,
+        "api.team.invite_guests_to_channels.disabled.error",
+    )
+    .await;
+    server.configure(|c| {
+        c.guest_accounts_settings.enable = true;
+        c.guest_accounts_settings.restrict_creation_to_domains = "partner.example".into();
+    });
+    // invite_guest is the system admin's alone by default: a team admin may not.
+    assert_fails(
+        owner
+            .client
+            .invite_guests_to_team(
+                id(&team),
+                &invite(vec![square.clone()], "g@partner.example"),
+            )
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        admin
+            .client
+            .invite_guests_to_team(id(&team), &invite(vec![foreign], "g@partner.example"))
+            .await,
+        400,
+        "api.team.invite_guests.channel_in_invalid_team.app_error",
+    )
+    .await;
+    assert_fails(
+        admin
+            .client
+            .invite_guests_to_team(id(&team), &invite(vec![square.clone()], "g@elsewhere.org"))
+            .await,
+        400,
+        "api.team.invite_members.invalid_email.app_error",
+    )
+    .await;
+    admin
+        .client
+        .invite_guests_to_team(
+            id(&team),
+            &invite(vec![square.clone()], "g@partner.example"),
+        )
+        .await
+        .unwrap();
+    let token = mailbox
+        .find("g@partner.example", "signup_user_complete")
+        .await
+        .link_param("t");
+    let mut body = new_user("visitor");
+    body.email = "ignored@elsewhere.org".into();
+    let guest = server
+        .anonymous()
+        .create_user(None, Some(&token), &body)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(guest.email.as_deref(), Some("g@partner.example"));
+    assert_eq!(guest.roles.as_deref(), Some("system_guest"));
+    let visitor = server.login("visitor", PASSWORD).await;
+    let member = visitor
+        .client
+        .get_team_member(id(&team), visitor.id())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(member.scheme_guest, Some(true));
+    let channels = visitor
+        .client
+        .get_channels_for_team_for_user("me", id(&team), None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = channels.into_iter().filter_map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        ["town-square"],
+        "the invited channel only, no defaults"
+    );
+}
