@@ -18,10 +18,11 @@ use crate::contract::{
     GetChannelsForUserQuery, GetDeletedChannelsForTeamPath, GetDeletedChannelsForTeamQuery,
     GetPinnedPostsPath, GetPrivateChannelsForTeamPath, GetPrivateChannelsForTeamQuery,
     GetPublicChannelsByIdsForTeamPath, GetPublicChannelsForTeamPath, GetPublicChannelsForTeamQuery,
-    PatchChannelPath, RemoveUserFromChannelPath, RestoreChannelPath, SearchAllChannelsQuery,
-    SearchArchivedChannelsPath, SearchChannelsPath, UpdateChannelMemberSchemeRolesPath,
-    UpdateChannelNotifyPropsPath, UpdateChannelPath, UpdateChannelPrivacyPath,
-    UpdateChannelRolesPath, UpdateChannelSchemePath, ViewChannelPath, types,
+    MoveChannelPath, PatchChannelPath, RemoveUserFromChannelPath, RestoreChannelPath,
+    SearchAllChannelsQuery, SearchArchivedChannelsPath, SearchChannelsPath,
+    UpdateChannelMemberSchemeRolesPath, UpdateChannelNotifyPropsPath, UpdateChannelPath,
+    UpdateChannelPrivacyPath, UpdateChannelRolesPath, UpdateChannelSchemePath, ViewChannelPath,
+    types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -897,6 +898,70 @@ impl contract::ChannelsApi for Api {
             .all(db)
             .await?;
         crate::app::posts::post_list(db, rows).await
+    }
+
+    /// `POST /api/v4/channels/{channel_id}/move`: manage_system. A public or private
+    /// channel moves to another team; its members must all be in that team, unless `force`,
+    /// which takes out those who are not. Its name must be free there.
+    async fn move_channel(
+        ctx: &Ctx,
+        path: MoveChannelPath,
+        body: types::MoveChannelBody,
+    ) -> Result<types::Channel, ApiError> {
+        channel_id_param(ctx, &path.channel_id)?;
+        require_system(ctx, perm::MANAGE_SYSTEM).await?;
+        if !is_valid_id(&body.team_id) {
+            return Err(ApiError::invalid_param("team_id"));
+        }
+        let db = ctx.state.db();
+        let mut found = channels::get(db, &path.channel_id).await?;
+        if !channels::is_team_channel(&found) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.channel.move_channel.type.invalid",
+                "Only public and private channels move between teams.",
+            ));
+        }
+        let target = teams::get(db, &body.team_id).await?;
+        let members: Vec<String> = channel_member::Entity::find()
+            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        let mut outside = Vec::new();
+        for user_id in &members {
+            if teams::active_member(db, &target.id, user_id)
+                .await?
+                .is_none()
+            {
+                outside.push(user_id.clone());
+            }
+        }
+        if !outside.is_empty() && body.force != Some(true) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "app.channel.move_channel.members_do_not_match.error",
+                "Some members of the channel are not in the team.",
+            )
+            .detail(outside.join(", ")));
+        }
+        let txn = sea_orm::TransactionTrait::begin(db).await?;
+        channel_member::Entity::delete_many()
+            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
+            .filter(channel_member::Column::UserId.is_in(outside))
+            .exec(&txn)
+            .await?;
+        found.team_id = target.id.clone();
+        let saved = channels::save(&txn, found).await?;
+        txn.commit().await?;
+        audit(
+            ctx,
+            &format!("channel {} moved to team {}", saved.id, target.id),
+        )
+        .await?;
+        Ok(channels::to_api(&saved))
     }
 
     /// `GET /api/v4/channels/{channel_id}/stats`: read_channel. Members with active

@@ -1072,3 +1072,67 @@ async fn console_listings_and_searches() {
     };
     member.client.create_post(None, &elsewhere).await.unwrap();
 }
+
+#[tokio::test]
+async fn moving_a_channel_to_another_team() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let first = team(&owner, "first").await;
+    let second = team(&owner, "second").await;
+    add_to_team(&owner, &first, member.id()).await;
+    let room = channel(&owner, &first, "room", "O").await;
+    add(&owner, &room, member.id()).await;
+    let body = |force: Option<bool>| types::MoveChannelBody {
+        team_id: second.clone(),
+        force,
+    };
+    assert_fails(
+        owner.client.move_channel(&room, &body(None)).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        admin.client.move_channel(&room, &body(None)).await,
+        400,
+        "app.channel.move_channel.members_do_not_match.error",
+    )
+    .await;
+    let moved = admin
+        .client
+        .move_channel(&room, &body(Some(true)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(moved.team_id.as_deref(), Some(second.as_str()));
+    assert_fails(
+        member.client.get_channel_member(&room, member.id()).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    // A name already taken in the target team, and direct channels, stay put.
+    let twin = channel(&owner, &first, "room", "O").await;
+    assert_fails(
+        admin.client.move_channel(&twin, &body(Some(true))).await,
+        400,
+        "store.sql_channel.update.exists.app_error",
+    )
+    .await;
+    let dm = owner
+        .client
+        .create_direct_channel(&[owner.id().to_owned(), member.id().to_owned()])
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    assert_fails(
+        admin.client.move_channel(&dm, &body(Some(true))).await,
+        400,
+        "api.channel.move_channel.type.invalid",
+    )
+    .await;
+}
