@@ -1,6 +1,6 @@
 //! The permission matrix: every identity operation (users, sessions, MFA, tokens, bots,
 //! roles, schemes, terms of service, audits, threads; logout aside, tested with sessions)
-//! and the main team, channel and post operations, each sent by seven callers, with the
+//! and the main team, channel, post, preference, reaction and status operations, each sent by seven callers, with the
 //! status Mattermost's roles give each. The basic user acts on another user (`{t}`) who
 //! shares their team (`{team}`, invite only, with its town-square `{square}` and a private
 //! channel `{hidden}` only the system admin is in); the team admin administers that team;
@@ -636,6 +636,73 @@ const MATRIX: &[(&str, &str, &str, [u16; 7])] = &[
         "/users/{t}/teams/{team}/threads/{post}",
         "",
         [401, 403, 403, 403, 403, 403, 200],
+    ),
+    (
+        "GET",
+        "/users/{t}/preferences",
+        "",
+        [401, 403, 403, 403, 403, 403, 200],
+    ),
+    (
+        "GET",
+        "/users/{t}/status",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "PUT",
+        "/users/{t}/status",
+        r#"{"user_id":"{t}","status":"away"}"#,
+        [401, 403, 403, 403, 403, 403, 200],
+    ),
+    (
+        "POST",
+        "/users/status/ids",
+        r#"["{t}"]"#,
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "PUT",
+        "/users/{t}/status/custom",
+        r#"{"emoji":"coffee","text":"away"}"#,
+        [401, 403, 403, 403, 403, 403, 200],
+    ),
+    (
+        "GET",
+        "/posts/{post}/reactions",
+        "",
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/reactions",
+        r#"{"user_id":"{t}","post_id":"{post}","emoji_name":"smile"}"#,
+        [401, 403, 403, 403, 403, 403, 403],
+    ),
+    (
+        "GET",
+        "/channels/{square}/pinned",
+        "",
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    ("GET", "/channels", "", [401, 403, 403, 403, 403, 200, 200]),
+    (
+        "POST",
+        "/teams/{team}/posts/search",
+        r#"{"terms":"hello","is_or_search":false}"#,
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/users/me/teams/{team}/unread",
+        "",
+        [401, 200, 403, 403, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/teams/{team}/image",
+        "",
+        [401, 404, 403, 403, 404, 404, 404],
     ),
     (
         "POST",
