@@ -292,6 +292,13 @@ def main():
                 schema["additionalProperties"] = {
                     "type": "array", "items": {"$ref": "#/components/schemas/User"}}
                 fixes.append(f"{op_id}: the channel-id placeholder property made a map")
+        # Fix: the flagged posts come back as one post list (Client4 reads a PostList),
+        # not an array of them.
+        if op_id == "GetFlaggedPostsForUser":
+            content = op["responses"]["200"]["content"]["application/json"]
+            if content["schema"].get("type") == "array":
+                content["schema"] = {"$ref": "#/components/schemas/PostList"}
+                fixes.append(f"{op_id}: 200 body is one PostList")
         # Fix: clients ask for their teams' unread counts without `exclude_team`.
         if op_id == "GetTeamsUnreadForUser":
             for p in op.get("parameters", []):

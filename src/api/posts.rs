@@ -4,10 +4,10 @@ use super::{Api, ok};
 use crate::app::{channels, posts, users};
 use crate::auth::permissions::{has_channel, ids as perm, require_channel, require_user};
 use crate::contract::{
-    self, CreatePostQuery, DeletePostPath, GetPostPath, GetPostQuery, GetPostThreadPath,
-    GetPostThreadQuery, GetPostsAroundLastUnreadPath, GetPostsAroundLastUnreadQuery,
-    GetPostsForChannelPath, GetPostsForChannelQuery, PatchPostPath, PinPostPath, SearchPostsPath,
-    SetPostUnreadPath, UnpinPostPath, UpdatePostPath, types,
+    self, CreatePostQuery, DeletePostPath, GetFlaggedPostsForUserPath, GetFlaggedPostsForUserQuery,
+    GetPostPath, GetPostQuery, GetPostThreadPath, GetPostThreadQuery, GetPostsAroundLastUnreadPath,
+    GetPostsAroundLastUnreadQuery, GetPostsForChannelPath, GetPostsForChannelQuery, PatchPostPath,
+    PinPostPath, SearchPostsPath, SetPostUnreadPath, UnpinPostPath, UpdatePostPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
@@ -412,6 +412,60 @@ impl contract::PostsApi for Api {
             posts: list.posts,
             matches,
         })
+    }
+
+    /// `GET /api/v4/users/{user_id}/posts/flagged`: the user or whoever may act for them.
+    /// The live posts they flagged (the `flagged_post` preference) that they can still
+    /// read, newest first, optionally of one team or channel, paged.
+    async fn get_flagged_posts_for_user(
+        ctx: &Ctx,
+        path: GetFlaggedPostsForUserPath,
+        query: GetFlaggedPostsForUserQuery,
+    ) -> Result<types::PostList, ApiError> {
+        use crate::store::entity::preference;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        users::require_session_and_id(ctx, &path.user_id)?;
+        require_user(ctx, &path.user_id).await?;
+        for (value, name) in [
+            (&query.team_id, "team_id"),
+            (&query.channel_id, "channel_id"),
+        ] {
+            if value.as_deref().is_some_and(|v| !is_valid_id(v)) {
+                return Err(ApiError::invalid_param(name));
+            }
+        }
+        let db = ctx.state.db();
+        let flagged: Vec<String> = preference::Entity::find()
+            .filter(preference::Column::UserId.eq(path.user_id.clone()))
+            .filter(preference::Column::Category.eq("flagged_post"))
+            .filter(preference::Column::Value.eq("true"))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        let rows = post::Entity::find()
+            .filter(post::Column::Id.is_in(flagged))
+            .filter(post::Column::DeleteAt.eq(0))
+            .order_by_desc(post::Column::CreateAt)
+            .all(db)
+            .await?;
+        let mut kept = Vec::new();
+        for p in rows {
+            let c = channels::get(db, &p.channel_id).await?;
+            let in_scope = query.channel_id.as_deref().is_none_or(|id| id == c.id)
+                && query
+                    .team_id
+                    .as_deref()
+                    .is_none_or(|id| id == c.team_id || c.team_id.is_empty());
+            if in_scope && channels::require_read(ctx, &c).await.is_ok() {
+                kept.push(p);
+            }
+        }
+        let offset = usize::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
+        let limit = usize::try_from(query.per_page).unwrap_or(60);
+        let page: Vec<post::Model> = kept.into_iter().skip(offset).take(limit).collect();
+        posts::post_list(db, page).await
     }
 
     /// `POST /api/v4/posts/ids`: a session. The live posts among the ids given whose

@@ -215,6 +215,28 @@ async fn flagging_a_post_takes_reading_it() {
         .update_preferences("me", &own_flag)
         .await
         .unwrap();
+    let flagged = admin
+        .client
+        .get_flagged_posts_for_user("me", None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(flagged.order, std::slice::from_ref(&post));
+    let in_other_team = admin
+        .client
+        .get_flagged_posts_for_user("me", None, None, None, Some(&ferromost::ids::new_id()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(in_other_team.order.is_empty());
+    assert_fails(
+        user.client
+            .get_flagged_posts_for_user(admin.id(), None, None, None, None)
+            .await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
     let unknown = vec![pref(
         user.id(),
         "flagged_post",
