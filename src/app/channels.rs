@@ -393,21 +393,15 @@ pub fn member_missing() -> ApiError {
 /// (team scheme or built-in) for the rest, as Mattermost combines them.
 pub async fn member_role_names_for(
     db: &impl ConnectionTrait,
-    channel_id: &str,
+    c: &channel::Model,
     user_id: &str,
     permission: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let Some(m) = member(db, channel_id, user_id).await? else {
-        return Ok(Vec::new());
-    };
-    let Some(c) = channel::Entity::find_by_id(channel_id.to_owned())
-        .one(db)
-        .await?
-    else {
+    let Some(m) = member(db, &c.id, user_id).await? else {
         return Ok(Vec::new());
     };
     let scheme = if c.scheme_id.is_empty() || !super::schemes::MODERATED.contains(&permission) {
-        higher_scoped_roles(db, &c).await?
+        higher_scoped_roles(db, c).await?
     } else {
         roles_of_scheme(db, &c.scheme_id).await?
     };

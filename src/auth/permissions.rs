@@ -268,18 +268,18 @@ pub async fn has_channel(ctx: &Ctx, channel_id: &str, permission: &str) -> Resul
         return Ok(false);
     };
     let db = ctx.state.db();
-    let roles =
-        crate::app::channels::member_role_names_for(db, channel_id, &session.user_id, permission)
-            .await?;
-    if roles_grant(ctx, roles.iter().map(String::as_str), &[permission]).await? {
-        return Ok(true);
-    }
     let Some(channel) = crate::store::entity::channel::Entity::find_by_id(channel_id.to_owned())
         .one(db)
         .await?
     else {
         return Ok(false);
     };
+    let roles =
+        crate::app::channels::member_role_names_for(db, &channel, &session.user_id, permission)
+            .await?;
+    if roles_grant(ctx, roles.iter().map(String::as_str), &[permission]).await? {
+        return Ok(true);
+    }
     if roles_grant(ctx, session.role_names(), &[ids::MANAGE_SYSTEM]).await? {
         return Ok(true);
     }
