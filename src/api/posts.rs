@@ -477,15 +477,8 @@ impl contract::PostsApi for Api {
         }
         let db = ctx.state.db();
         let mut out = Vec::new();
-        for id in &body {
-            let Ok(found) = posts::get(db, id).await else {
-                continue;
-            };
-            if found.delete_at != 0 {
-                continue;
-            }
-            let c = channels::get(db, &found.channel_id).await?;
-            if channels::require_read(ctx, &c).await.is_ok() {
+        for found in posts::readable_among(ctx, &body).await? {
+            if found.delete_at == 0 {
                 out.push(posts::to_api_one(db, &found).await?);
             }
         }

@@ -172,17 +172,11 @@ impl contract::ReactionsApi for Api {
         if body.is_empty() || body.len() > 1000 || body.iter().any(|id| !is_valid_id(id)) {
             return Err(ApiError::invalid_body_param("post_ids"));
         }
-        let db = ctx.state.db();
-        let mut readable = Vec::new();
-        for id in &body {
-            let Ok(found) = posts::get(db, id).await else {
-                continue;
-            };
-            let c = channels::get(db, &found.channel_id).await?;
-            if channels::require_read(ctx, &c).await.is_ok() {
-                readable.push(found.id);
-            }
-        }
+        let readable: Vec<String> = posts::readable_among(ctx, &body)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
         let mut map: HashMap<String, Vec<types::Reaction>> =
             readable.iter().map(|id| (id.clone(), Vec::new())).collect();
         for r in reactions_of(ctx, readable).await? {

@@ -530,6 +530,42 @@ pub async fn to_api_one(
     Ok(to_api(p, t.as_ref()))
 }
 
+/// The posts among `ids` (in the order given; unknown ones left out) in channels the
+/// caller can read, each channel checked once.
+pub async fn readable_among(
+    ctx: &crate::rt::Ctx,
+    ids: &[String],
+) -> Result<Vec<post::Model>, ApiError> {
+    let db = ctx.state.db();
+    let found: std::collections::HashMap<String, post::Model> = post::Entity::find()
+        .filter(post::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let mut readable: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(p) = found.get(id) else {
+            continue;
+        };
+        let may = match readable.get(&p.channel_id) {
+            Some(may) => *may,
+            None => {
+                let c = super::channels::get(db, &p.channel_id).await?;
+                let may = super::channels::require_read(ctx, &c).await.is_ok();
+                readable.insert(p.channel_id.clone(), may);
+                may
+            }
+        };
+        if may {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// A post list: `order` as given (newest first), every post in `posts`, plus the roots of
 /// listed replies in `posts` only, for context.
 pub async fn post_list(
