@@ -614,9 +614,7 @@ impl contract::ChannelsApi for Api {
         body: Vec<String>,
     ) -> Result<Vec<types::ChannelMember>, ApiError> {
         channel_id_param(ctx, &path.channel_id)?;
-        if body.is_empty() || body.iter().any(|id| !is_valid_id(id)) {
-            return Err(ApiError::invalid_body_param("user_ids"));
-        }
+        super::ids_body(&body, "user_ids", usize::MAX)?;
         let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
         let db = ctx.state.db();
         let rows = channel_member::Entity::find()
@@ -1083,9 +1081,7 @@ impl contract::ChannelsApi for Api {
         body: Vec<String>,
     ) -> Result<Vec<types::Channel>, ApiError> {
         team_id_param(ctx, &path.team_id)?;
-        if body.is_empty() || body.iter().any(|id| !is_valid_id(id)) {
-            return Err(ApiError::invalid_body_param("channel_ids"));
-        }
+        super::ids_body(&body, "channel_ids", usize::MAX)?;
         require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
         let rows = channel::Entity::find()
             .filter(channel::Column::TeamId.eq(path.team_id))

@@ -25,6 +25,16 @@ fn ok() -> contract::types::StatusOk {
     }
 }
 
+/// A body that lists ids: at least one, at most `max`, each well formed; 400 naming
+/// `name` otherwise.
+fn ids_body(ids: &[String], name: &str, max: usize) -> Result<(), crate::error::ApiError> {
+    if ids.is_empty() || ids.len() > max || ids.iter().any(|id| !crate::ids::is_valid_id(id)) {
+        Err(crate::error::ApiError::invalid_body_param(name))
+    } else {
+        Ok(())
+    }
+}
+
 /// The implementor of every route trait (never constructed).
 pub enum Api {}
 

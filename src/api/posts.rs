@@ -472,9 +472,7 @@ impl contract::PostsApi for Api {
     /// channels the caller can read (others are left out).
     async fn get_posts_by_ids(ctx: &Ctx, body: Vec<String>) -> Result<Vec<types::Post>, ApiError> {
         ctx.session()?;
-        if body.is_empty() || body.len() > 1000 || body.iter().any(|id| !is_valid_id(id)) {
-            return Err(ApiError::invalid_body_param("post_ids"));
-        }
+        super::ids_body(&body, "post_ids", 1000)?;
         let db = ctx.state.db();
         let mut out = Vec::new();
         for found in posts::readable_among(ctx, &body).await? {

@@ -169,9 +169,7 @@ impl contract::ReactionsApi for Api {
         body: Vec<String>,
     ) -> Result<types::PostIdToReactionsMap, ApiError> {
         ctx.session()?;
-        if body.is_empty() || body.len() > 1000 || body.iter().any(|id| !is_valid_id(id)) {
-            return Err(ApiError::invalid_body_param("post_ids"));
-        }
+        super::ids_body(&body, "post_ids", 1000)?;
         let readable: Vec<String> = posts::readable_among(ctx, &body)
             .await?
             .into_iter()

@@ -9,7 +9,7 @@ use crate::contract::{
     UnsetUserCustomStatusPath, UpdateUserCustomStatusPath, UpdateUserStatusPath, types,
 };
 use crate::error::ApiError;
-use crate::ids::{is_valid_id, now_millis};
+use crate::ids::now_millis;
 use crate::rt::Ctx;
 use crate::store::entity::{preference, status, user};
 use sea_orm::{
@@ -270,9 +270,7 @@ impl contract::StatusApi for Api {
         body: Vec<String>,
     ) -> Result<Vec<types::Status>, ApiError> {
         ctx.session()?;
-        if body.is_empty() || body.len() > 1000 || body.iter().any(|id| !is_valid_id(id)) {
-            return Err(ApiError::invalid_body_param("user_ids"));
-        }
+        super::ids_body(&body, "user_ids", 1000)?;
         let mut rows: std::collections::HashMap<String, status::Model> = status::Entity::find()
             .filter(status::Column::UserId.is_in(body.clone()))
             .all(ctx.state.db())

@@ -769,9 +769,7 @@ impl contract::TeamsApi for Api {
         body: Vec<String>,
     ) -> Result<Vec<types::TeamMember>, ApiError> {
         team_id_param(ctx, &path.team_id)?;
-        if body.is_empty() || body.iter().any(|id| !is_valid_id(id)) {
-            return Err(ApiError::invalid_body_param("user_ids"));
-        }
+        super::ids_body(&body, "user_ids", usize::MAX)?;
         let found = team_with(ctx, &path.team_id, perm::VIEW_TEAM).await?;
         let db = ctx.state.db();
         let rows = team_member::Entity::find()
