@@ -1052,25 +1052,7 @@ impl contract::ChannelsApi for Api {
         path: GetDeletedChannelsForTeamPath,
         query: GetDeletedChannelsForTeamQuery,
     ) -> Result<Vec<types::Channel>, ApiError> {
-        let mut out = team_listing(
-            ctx,
-            &path.team_id,
-            perm::LIST_TEAM_CHANNELS,
-            "O",
-            true,
-            None,
-            query.page,
-            query.per_page,
-        )
-        .await?;
-        let me = ctx.session()?.user_id.clone();
-        let mine = channels::channels_of(ctx.state.db(), &me, Some(&path.team_id), true).await?;
-        out.extend(
-            mine.iter()
-                .filter(|c| c.channel_type == "P" && c.delete_at != 0)
-                .map(channels::to_api),
-        );
-        Ok(out)
+        archived(ctx, &path.team_id, None, query.page, query.per_page).await
     }
 
     /// `POST /api/v4/teams/{team_id}/channels/ids`: view_team. The live public channels
@@ -1140,15 +1122,10 @@ impl contract::ChannelsApi for Api {
         team_id_param(ctx, &path.team_id)?;
         require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
         let me = ctx.session()?.user_id.clone();
-        let term = query.name.trim().to_lowercase();
         let rows = channels::channels_of(ctx.state.db(), &me, Some(&path.team_id), false).await?;
         Ok(rows
             .iter()
-            .filter(|c| {
-                c.team_id == path.team_id
-                    && (c.name.starts_with(&term)
-                        || c.display_name.to_lowercase().starts_with(&term))
-            })
+            .filter(|c| c.team_id == path.team_id && channels::name_starts_with(c, &query.name))
             .take(50)
             .map(channels::to_api)
             .collect())
@@ -1162,31 +1139,7 @@ impl contract::ChannelsApi for Api {
         path: SearchArchivedChannelsPath,
         body: types::SearchArchivedChannelsBody,
     ) -> Result<Vec<types::Channel>, ApiError> {
-        let mut out = team_listing(
-            ctx,
-            &path.team_id,
-            perm::LIST_TEAM_CHANNELS,
-            "O",
-            true,
-            Some(&body.term),
-            0,
-            100,
-        )
-        .await?;
-        let me = ctx.session()?.user_id.clone();
-        let term = body.term.trim().to_lowercase();
-        let mine = channels::channels_of(ctx.state.db(), &me, Some(&path.team_id), true).await?;
-        out.extend(
-            mine.iter()
-                .filter(|c| {
-                    c.channel_type == "P"
-                        && c.delete_at != 0
-                        && (c.name.starts_with(&term)
-                            || c.display_name.to_lowercase().starts_with(&term))
-                })
-                .map(channels::to_api),
-        );
-        Ok(out)
+        archived(ctx, &path.team_id, Some(&body.term), 0, 100).await
     }
 
     /// `POST /api/v4/teams/{team_id}/channels/search`: list_team_channels. Live public
@@ -1302,6 +1255,40 @@ async fn by_name(
         channels::get_by_name(ctx.state.db(), team_id, name, include_deleted == Some(true)).await?;
     channels::require_read(ctx, &found).await?;
     Ok(channels::to_api(&found))
+}
+
+/// Archived channels of a team (list_team_channels): a page of the public ones, then the
+/// private ones the caller is in; with `term`, those whose name or display name starts so.
+async fn archived(
+    ctx: &Ctx,
+    team_id: &str,
+    term: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<types::Channel>, ApiError> {
+    let mut out = team_listing(
+        ctx,
+        team_id,
+        perm::LIST_TEAM_CHANNELS,
+        "O",
+        true,
+        term,
+        page,
+        per_page,
+    )
+    .await?;
+    let me = ctx.session()?.user_id.clone();
+    let mine = channels::channels_of(ctx.state.db(), &me, Some(team_id), true).await?;
+    out.extend(
+        mine.iter()
+            .filter(|c| {
+                c.channel_type == "P"
+                    && c.delete_at != 0
+                    && term.is_none_or(|t| channels::name_starts_with(c, t))
+            })
+            .map(channels::to_api),
+    );
+    Ok(out)
 }
 
 /// A page of a team's channels of `channel_type` after `permission` in the team.

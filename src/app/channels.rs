@@ -276,6 +276,12 @@ pub async fn require_read(ctx: &crate::rt::Ctx, c: &channel::Model) -> Result<()
     require_channel(ctx, &c.id, perm::READ_CHANNEL).await
 }
 
+/// Whether the channel's name or display name starts with `term` (case aside).
+pub fn name_starts_with(c: &channel::Model, term: &str) -> bool {
+    let term = term.trim().to_lowercase();
+    c.name.starts_with(&term) || c.display_name.to_lowercase().starts_with(&term)
+}
+
 /// The channel as Mattermost's JSON shows it.
 pub fn to_api(c: &channel::Model) -> types::Channel {
     types::Channel {
