@@ -287,11 +287,16 @@ fn collect_operations(
                 },
                 _ => Body::Raw,
             };
-            let status = op["responses"]
-                .as_object()
-                .and_then(|r| {
-                    r.keys()
-                        .find_map(|c| c.parse::<u16>().ok().filter(|c| *c < 300))
+            // The success status Mattermost's handler answers: `x-success-status` where the
+            // operation declares several (openapi/derive.py), else its one 2xx/3xx code.
+            let status = op["x-success-status"]
+                .as_u64()
+                .and_then(|c| u16::try_from(c).ok())
+                .or_else(|| {
+                    op["responses"].as_object().and_then(|r| {
+                        r.keys()
+                            .find_map(|c| c.parse::<u16>().ok().filter(|c| *c < 400))
+                    })
                 })
                 .unwrap_or(200);
             let ok = quote!(#ok_ty).to_string().replace(' ', "");
@@ -492,7 +497,9 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
         };
         let (method, path) = (&op.method, &op.path);
         table.extend(quote! {
-            rt::Operation { id: #id, method: #method, path: #path, body: #body_kind, call: #call },
+            rt::Operation {
+                id: #id, method: #method, path: #path, body: #body_kind, status: #status, call: #call,
+            },
         });
     }
     let forwards = forwarded_routes(ops);

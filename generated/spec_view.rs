@@ -7,7 +7,7 @@ use std::path::Path;
 /// The HTTP methods an OpenAPI path item may carry, in the order we emit them.
 pub const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
-/// The one operation with two success shapes (201 FileInfo, 204 empty), which progenitor
+/// The one operation with two success shapes (200 FileInfo, 204 empty), which progenitor
 /// refuses.
 pub const TWO_SUCCESS_SHAPES: &str = "UploadData";
 
@@ -42,8 +42,9 @@ pub fn operations(spec: &Value) -> impl Iterator<Item = &Value> {
         .flat_map(|item| METHODS.iter().filter_map(move |m| item.get(*m)))
 }
 
-/// The progenitor input: the whole contract with multipart bodies removed and UploadData's
-/// 204 dropped, so that every operation's body and response types are generated.
+/// The progenitor input: the whole contract with multipart bodies removed and each
+/// operation's success responses cut to one shape, so that every operation's body and
+/// response types are generated.
 pub fn progenitor_input(spec: &Value) -> openapiv3::OpenAPI {
     let mut spec = spec.clone();
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
@@ -55,15 +56,29 @@ pub fn progenitor_input(spec: &Value) -> openapiv3::OpenAPI {
                 {
                     op.remove("requestBody");
                 }
-                if op.get("operationId").and_then(Value::as_str) == Some(TWO_SUCCESS_SHAPES)
-                    && let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut)
-                {
-                    r.remove("204");
+                if let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    keep_one_success_shape(r);
                 }
             }
         }
     }
     serde_json::from_value(spec).unwrap_or_else(|e| panic!("contract is not OpenAPI 3.0: {e}"))
+}
+
+/// progenitor refuses an operation whose 2xx responses differ in body (UploadData's 200 file
+/// and 204 nothing): the 2xx responses whose content differs from the first one's are
+/// dropped from its input. The SDK then treats those codes as unexpected; the hand-written
+/// methods in `special.rs` accept them.
+fn keep_one_success_shape(responses: &mut serde_json::Map<String, Value>) {
+    let is_2xx = |code: &str| code.starts_with('2');
+    let Some(first) = responses
+        .iter()
+        .find(|(code, _)| is_2xx(code))
+        .map(|(_, r)| r.get("content").cloned())
+    else {
+        return;
+    };
+    responses.retain(|code, r| !is_2xx(code) || r.get("content").cloned() == first);
 }
 
 /// FNV-1a of the contract text, so a test can tell whether generated code is stale.

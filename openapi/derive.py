@@ -11,6 +11,7 @@ What it does, in order (openapi/README.md explains each step):
 3. Apply the listed contract-preserving fixes for the generators.
 """
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 REF = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared/reference/mattermost-api-v4"
 OUT = ROOT / "openapi/mattermost-v4.yaml"
+# What Mattermost's handlers really answer on success (reference/mattermost-server).
+STATUS_CODES = REF.parent / "mattermost-server/status-codes.json"
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PROSE_KEYS = {"description", "example", "examples", "x-codeSamples", "externalDocs", "summary"}
@@ -30,7 +33,7 @@ NAME_MAPS = {
 }
 REASONS = {
     "200": "OK", "201": "Created", "202": "Accepted", "204": "No Content",
-    "301": "Moved Permanently", "302": "Found", "304": "Not Modified",
+    "206": "Partial Content", "301": "Moved Permanently", "302": "Found", "304": "Not Modified",
     "400": "Bad Request", "401": "Unauthorized", "403": "Forbidden", "404": "Not Found",
     "405": "Method Not Allowed", "409": "Conflict", "413": "Payload Too Large",
     "428": "Precondition Required", "429": "Too Many Requests",
@@ -102,6 +105,53 @@ def swap_contract(spec, old_name, new_name):
     fixes.append(f"paths of {old_name} replaced by {new_name}")
 
 
+def real_success_codes(spec):
+    """Declare the success codes Mattermost's handlers really write (status-codes.json).
+
+    For every operation the file maps, the declared 2xx/3xx responses become the server's
+    status first, then its alternatives (error codes among them are left to the error
+    responses). A code keeps its old response where it had one; a new one takes the old
+    primary's body, except 204/302/304, which carry none. Downloads served through
+    http.ServeContent also declare 206 (a range) and 304 (not modified), with a binary body
+    where the contract declared none.
+    """
+    with open(STATUS_CODES) as f:
+        real = {o["operationId"]: o for o in json.load(f)["operations"]}
+    for method, path, op in operations(spec):
+        entry = real.get(op["operationId"])
+        if entry is None:
+            continue
+        wanted = [entry["server"]] + [c for c in entry.get("server_alternatives", []) if c < 400]
+        downloads = "http.ServeContent" in entry.get("note", "")
+        if downloads:
+            wanted += [206, 304]
+        wanted = [str(c) for c in dict.fromkeys(wanted)]
+        responses = op["responses"]
+        success = [c for c in responses if c[0] in "23"]
+        if success == wanted:
+            continue
+        old = {c: responses[c] for c in success}
+        body = next((r["content"] for r in old.values() if "content" in r), None)
+        if body is None and downloads:
+            body = {"application/octet-stream": {"schema": dict(BINARY)}}
+        new = {}
+        for code in wanted:
+            if code in old:
+                new[code] = old[code]
+            elif code in ("204", "302", "304") or body is None:
+                new[code] = {"description": REASONS[code]}
+            else:
+                new[code] = {"description": REASONS.get(code, "Response"), "content": body}
+        if downloads and "content" not in new["200"]:
+            new["200"]["content"] = body
+        new.update({c: r for c, r in responses.items() if c[0] not in "23"})
+        op["responses"] = new
+        if len(wanted) > 1:
+            # Which of several success codes the server answers by default (build.rs).
+            op["x-success-status"] = int(wanted[0])
+        fixes.append(f"{op['operationId']}: success codes {success} -> {wanted}, as the server answers")
+
+
 def main():
     spec = load("mattermost-openapi-v4.yaml")
     swap_contract(spec, "source/users.yaml", "source/users.seed002.yaml")
@@ -137,6 +187,16 @@ def main():
         },
     })
     fixes.append("IntuneLoginRequest schema added (referenced by LoginIntune, missing upstream)")
+
+    # Fix: the configuration is Mattermost's whole config.json: about 40 sections of
+    # settings, far more than the 2024 schema lists (and some of those under old names and
+    # types). Typed after that schema, a client's full config sent back to UpdateConfig
+    # would lose every setting it does not list. Both become objects of sections, as on the
+    # wire; EnvironmentConfig is {Section: {Setting: true}} for the settings set from the
+    # environment.
+    for name in ("Config", "EnvironmentConfig"):
+        schemas[name] = {"type": "object", "additionalProperties": {"type": "object"}}
+        fixes.append(f"{name}: an object of sections, each an object of settings")
 
     # Addition: fields of Mattermost's user JSON that the 2024 User schema lacks and that
     # clients read (bots are told apart by is_bot).
@@ -299,6 +359,20 @@ def main():
             if content["schema"].get("type") == "array":
                 content["schema"] = {"$ref": "#/components/schemas/PostList"}
                 fixes.append(f"{op_id}: 200 body is one PostList")
+        # Fix: without `format` Mattermost answers 501 (only the old format exists), with
+        # another value 400; a required parameter would answer 400 for both.
+        if op_id in ("GetClientConfig", "GetClientLicense"):
+            # Fix: both answer a JSON object of strings, which clients read at start-up;
+            # a 200 without content makes generated clients drop it.
+            ok = op["responses"]["200"]
+            if "content" not in ok:
+                ok["content"] = {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": {"type": "string"}}}}
+                fixes.append(f"{op_id}: 200 declared as the object of strings it answers")
+            for p in op.get("parameters", []):
+                if p.get("name") == "format" and p.get("required"):
+                    p["required"] = False
+                    fixes.append(f"{op_id}: format optional (missing: 501, as the server answers)")
         # Fix: clients ask for their teams' unread counts without `exclude_team`.
         if op_id == "GetTeamsUnreadForUser":
             for p in op.get("parameters", []):
@@ -349,6 +423,7 @@ def main():
                 fixes.append(f"{op_id}: 200 declared as {kind} binary")
         if "requestBody" in op:
             op["requestBody"].setdefault("content", {})
+    real_success_codes(spec)
     for name, r in spec["components"]["responses"].items():
         r["description"] = REASONS.get(name, name)
     describe_responses(spec["paths"])

@@ -23,6 +23,8 @@ pub enum Invalidation {
     AllSessions,
     /// The loaded roles.
     Roles,
+    /// The configuration: another node saved a new one in the database.
+    Config,
 }
 
 impl Invalidation {
@@ -32,6 +34,7 @@ impl Invalidation {
             Self::User { id, keep } => format!("user:{id}:{}", keep.as_deref().unwrap_or_default()),
             Self::AllSessions => "all".to_owned(),
             Self::Roles => "roles".to_owned(),
+            Self::Config => "config".to_owned(),
         }
     }
 
@@ -48,6 +51,7 @@ impl Invalidation {
             }
             None if text == "all" => Some(Self::AllSessions),
             None if text == "roles" => Some(Self::Roles),
+            None if text == "config" => Some(Self::Config),
             _ => None,
         }
     }
@@ -56,7 +60,10 @@ impl Invalidation {
 impl AppState {
     /// Forgets `what` here, and on every other node when the database is PostgreSQL.
     pub async fn invalidate(&self, what: Invalidation) -> Result<(), ApiError> {
-        self.apply(&what);
+        // The node that saved a configuration has it in force already.
+        if what != Invalidation::Config {
+            self.apply(&what);
+        }
         if self.db().get_database_backend() == DatabaseBackend::Postgres {
             let notify = Statement::from_sql_and_values(
                 DatabaseBackend::Postgres,
@@ -74,6 +81,14 @@ impl AppState {
             Invalidation::User { id, keep } => self.sessions().remove_user(id, keep.as_deref()),
             Invalidation::AllSessions => self.sessions().clear(),
             Invalidation::Roles => self.roles().invalidate(),
+            Invalidation::Config => {
+                let state = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = crate::app::settings::apply_saved(&state).await {
+                        tracing::warn!(error = %e.message, cause = ?e.cause, "applying a configuration saved by another node");
+                    }
+                });
+            }
         }
     }
 
@@ -132,6 +147,7 @@ mod tests {
             },
             Invalidation::AllSessions,
             Invalidation::Roles,
+            Invalidation::Config,
         ] {
             assert_eq!(Invalidation::decode(&what.encode()), Some(what));
         }

@@ -22,7 +22,11 @@ pub use state::AppState;
 /// Opens the database the configuration names and builds the state.
 pub async fn start(config: config::Config) -> Result<AppState, String> {
     let db = store::open(&config).await?;
-    let state = AppState::new(db, config);
+    let facts = app::server::ensure_facts(&db, store::schema_version()).await?;
+    let state = AppState::new(db, config, facts);
+    app::settings::adopt_newer_saved(&state)
+        .await
+        .map_err(|e| format!("the configuration saved in the database: {}", e.message))?;
     cluster::listen(&state);
     Ok(state)
 }

@@ -32,6 +32,8 @@ pub struct Operation {
     /// The contract path template, e.g. `/api/v4/users/{user_id}`.
     pub path: &'static str,
     pub body: BodyKind,
+    /// The success status the contract declares first (the one Mattermost answers).
+    pub status: u16,
     pub call: fn(Ctx, Request) -> BoxFuture,
 }
 

@@ -1,5 +1,6 @@
 //! The state shared by every request: the database, the configuration and the caches.
 
+use crate::app::server::ServerFacts;
 use crate::auth::SessionCache;
 use crate::auth::permissions::RoleCache;
 use crate::config::Config;
@@ -12,6 +13,7 @@ pub struct AppState(Arc<Inner>);
 
 struct Inner {
     db: DatabaseConnection,
+    facts: ServerFacts,
     config: RwLock<Arc<Config>>,
     sessions: SessionCache,
     roles: RoleCache,
@@ -32,9 +34,10 @@ fn version_id(config: &Config) -> String {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+    pub fn new(db: DatabaseConnection, config: Config, facts: ServerFacts) -> Self {
         Self(Arc::new(Inner {
             db,
+            facts,
             sessions: SessionCache::default(),
             roles: RoleCache::default(),
             version_id: RwLock::new(version_id(&config)),
@@ -67,6 +70,11 @@ impl AppState {
             .read()
             .map(|v| v.clone())
             .unwrap_or_default()
+    }
+
+    /// The server's identity (diagnostic id, installation date, signing key).
+    pub fn facts(&self) -> &ServerFacts {
+        &self.0.facts
     }
 
     pub fn sessions(&self) -> &SessionCache {

@@ -49,11 +49,13 @@ if [[ -z ${FERROMOST_SKIP_LINT:-} ]]; then
   cargo clippy --workspace --all-targets -- -D warnings
 fi
 
+# The SQLite run needs PostgreSQL too: the tests of several nodes on one database use it.
+ensure_postgres
+drop_old_test_databases
+
 log "tests on SQLite"
 cargo test --workspace
 
-ensure_postgres
-drop_old_test_databases
 log "integration tests on PostgreSQL"
 FERROMOST_TEST_DATABASE=postgres cargo test --test api
 drop_old_test_databases

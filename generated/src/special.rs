@@ -144,7 +144,7 @@ impl Client {
         self.post_form(&path, &[], form).await
     }
 
-    /// `POST /api/v4/uploads/{upload_id}` (UploadData): 201 with the file once complete,
+    /// `POST /api/v4/uploads/{upload_id}` (UploadData): 200 with the file once complete,
     /// 204 while more data is expected.
     pub async fn upload_data(
         &self,

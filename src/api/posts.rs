@@ -190,6 +190,11 @@ impl contract::PostsApi for Api {
         let db = ctx.state.db();
         let c = channels::get(db, &body.channel_id).await?;
         let everyone = has_channel(ctx, &c.id, perm::USE_CHANNEL_MENTIONS).await?;
+        let mut props = body.props;
+        // A bot's posts say so; bots' own clients skip them by it.
+        if session.is_bot() {
+            props.insert("from_bot".to_owned(), "true".into());
+        }
         let made = posts::create(
             db,
             &c,
@@ -198,7 +203,7 @@ impl contract::PostsApi for Api {
                 user_id: session.user_id.clone(),
                 root_id: body.root_id.unwrap_or_default(),
                 message: body.message,
-                props: body.props,
+                props,
                 file_ids: body.file_ids,
                 pending_post_id: body.pending_post_id.unwrap_or_default(),
             },

@@ -2,16 +2,73 @@
 
 use super::Api;
 use crate::app::audits;
+use crate::app::settings;
 use crate::auth::permissions::ids::MANAGE_SYSTEM;
-use crate::auth::permissions::{SYSCONSOLE_READ, require_system, require_system_any};
+use crate::auth::permissions::{
+    SYSCONSOLE_READ, SYSCONSOLE_WRITE, has_system, require_system, require_system_any,
+};
 use crate::contract::{
     self, GetAuditsQuery, GetClientConfigQuery, GetClientLicenseQuery, GetPingQuery, types,
 };
 use crate::error::ApiError;
-use crate::router::{BUILD_NUMBER, MATTERMOST_VERSION};
 use crate::rt::Ctx;
 use axum::http::StatusCode;
 use sea_orm::ConnectionTrait;
+use std::collections::HashMap;
+
+/// Mattermost's permission to reload the configuration from its store.
+const RELOAD_CONFIG: &str = "reload_config";
+
+/// Mattermost's rule for `?format=` on the client config and licence: only "old" exists;
+/// without it 501, with another value 400.
+fn old_format(format: Option<&str>, id: &'static str) -> Result<(), ApiError> {
+    match format {
+        None | Some("") => Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            id,
+            "Only format=old is supported; give it in the query string.",
+        )),
+        Some("old") => Ok(()),
+        Some(_) => Err(ApiError::invalid_param("format")),
+    }
+}
+
+/// Which settings the caller may `kind` ("read" or "write"): everything with
+/// manage_system, else those of the areas whose `sysconsole_<kind>_<area>` they hold.
+async fn console_access(
+    ctx: &Ctx,
+    kind: &str,
+) -> Result<impl Fn(&str, &str) -> bool + use<>, ApiError> {
+    let all = has_system(ctx, MANAGE_SYSTEM).await?;
+    let mut areas = std::collections::HashSet::new();
+    if !all {
+        let prefix = format!("sysconsole_{kind}_");
+        for permission in crate::auth::permissions::ALL_PERMISSIONS.iter() {
+            if let Some(area) = permission.strip_prefix(prefix.as_str())
+                && has_system(ctx, permission).await?
+            {
+                areas.insert(area.to_owned());
+            }
+        }
+    }
+    Ok(move |section: &str, setting: &str| {
+        all || settings::area(section, setting).is_some_and(|a| areas.contains(a))
+    })
+}
+
+/// UpdateConfig and PatchConfig: `wanted` merged over the configuration in force, within
+/// what the caller may write; validated, saved, audited; answered as GetConfig answers.
+async fn write_config(ctx: &Ctx, wanted: serde_json::Value) -> Result<types::Config, ApiError> {
+    require_system_any(ctx, &SYSCONSOLE_WRITE).await?;
+    let may_write = console_access(ctx, "write").await?;
+    let current = ctx.state.config();
+    let config = settings::settle(&current, wanted, |s, k| may_write(s, k))?;
+    settings::save(&ctx.state, config).await?;
+    audits::record(ctx, &ctx.session()?.user_id, "config updated").await;
+    let may_read = console_access(ctx, "read").await?;
+    let shown = settings::shown(&ctx.state.config(), |s, k| may_read(s, k));
+    serde_json::from_value(shown).map_err(ApiError::internal)
+}
 
 impl contract::SystemApi for Api {
     /// `GET /api/v4/system/ping`: no permission. With `get_server_status`, the database is
@@ -50,11 +107,41 @@ impl contract::SystemApi for Api {
         audits::list(ctx, None, query.page, query.per_page).await
     }
 
-    /// `GET /api/v4/config`: permission: any sysconsole_read_* permission. Secrets are
-    /// replaced.
+    /// `GET /api/v4/config`: any sysconsole_read_* permission. Secrets are masked, and
+    /// the settings of areas the caller may not read show their type's zero value.
     async fn get_config(ctx: &Ctx) -> Result<types::Config, ApiError> {
         require_system_any(ctx, &SYSCONSOLE_READ).await?;
-        serde_json::from_value(ctx.state.config().sanitized()).map_err(ApiError::internal)
+        let may_read = console_access(ctx, "read").await?;
+        let shown = settings::shown(&ctx.state.config(), |s, k| may_read(s, k));
+        serde_json::from_value(shown).map_err(ApiError::internal)
+    }
+
+    /// `PUT /api/v4/config`: any sysconsole_write_* permission; the caller changes only the
+    /// settings of the areas they may write (`manage_system`: all).
+    async fn update_config(ctx: &Ctx, body: types::Config) -> Result<types::Config, ApiError> {
+        write_config(ctx, serde_json::to_value(body).map_err(ApiError::internal)?).await
+    }
+
+    /// `PUT /api/v4/config/patch`: as UpdateConfig, for the settings sent only.
+    async fn patch_config(ctx: &Ctx, body: types::Config) -> Result<types::Config, ApiError> {
+        write_config(ctx, serde_json::to_value(body).map_err(ApiError::internal)?).await
+    }
+
+    /// `POST /api/v4/config/reload`: reload_config. The config file is read again.
+    async fn reload_config(ctx: &Ctx) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, RELOAD_CONFIG).await?;
+        settings::reload(&ctx.state)?;
+        audits::record(ctx, &ctx.session()?.user_id, "config reloaded").await;
+        Ok(super::ok())
+    }
+
+    /// `GET /api/v4/config/environment`: any sysconsole_read_* permission; the settings
+    /// that `MM_*` variables set, among those the caller may read.
+    async fn get_environment_config(ctx: &Ctx) -> Result<types::EnvironmentConfig, ApiError> {
+        require_system_any(ctx, &SYSCONSOLE_READ).await?;
+        let may_read = console_access(ctx, "read").await?;
+        let env = settings::environment(&ctx.state.config(), |s, k| may_read(s, k));
+        serde_json::from_value(env).map_err(ApiError::internal)
     }
 
     /// `GET /api/v4/license/client?format=old`: no permission. ferromost needs no licence
@@ -62,61 +149,35 @@ impl contract::SystemApi for Api {
     async fn get_client_license(
         _ctx: &Ctx,
         query: GetClientLicenseQuery,
-    ) -> Result<serde_json::Value, ApiError> {
-        if query.format != "old" {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "api.license.client.old_format.app_error",
-                "Only format=old is supported for the client license.",
-            ));
-        }
-        Ok(serde_json::json!({"IsLicensed": "false"}))
+    ) -> Result<HashMap<String, String>, ApiError> {
+        old_format(
+            query.format.as_deref(),
+            "api.license.client.old_format.app_error",
+        )?;
+        Ok(HashMap::from([(
+            "IsLicensed".to_owned(),
+            "false".to_owned(),
+        )]))
     }
 
-    /// `GET /api/v4/config/client?format=old`: no permission. The subset of settings that
-    /// clients read before logging in, as strings.
+    /// `GET /api/v4/config/client?format=old`: no permission. Anonymous callers (an invalid
+    /// token counts as none) get the limited map, callers with a session the full one; both
+    /// with the computed keys (`NoAccounts` while no account exists).
     async fn get_client_config(
         ctx: &Ctx,
         query: GetClientConfigQuery,
-    ) -> Result<serde_json::Value, ApiError> {
-        if query.format != "old" {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "api.config.client.old_format.app_error",
-                "Only format=old is supported for the client configuration.",
-            ));
-        }
-        let c = ctx.state.config();
-        let flag = |b: bool| if b { "true" } else { "false" };
-        Ok(serde_json::json!({
-            "Version": MATTERMOST_VERSION,
-            "BuildNumber": BUILD_NUMBER,
-            "BuildHash": env!("CARGO_PKG_VERSION"),
-            "BuildEnterpriseReady": "false",
-            "SiteURL": c.service_settings.site_url,
-            "SiteName": c.team_settings.site_name,
-            "EnableUserCreation": flag(c.team_settings.enable_user_creation),
-            "EnableOpenServer": flag(c.team_settings.enable_open_server),
-            "EnableSignUpWithEmail": flag(c.email_settings.enable_sign_up_with_email),
-            "EnableSignInWithEmail": flag(c.email_settings.enable_sign_in_with_email),
-            "EnableSignInWithUsername": flag(c.email_settings.enable_sign_in_with_username),
-            "RequireEmailVerification": flag(c.email_settings.require_email_verification),
-            "EnableMultifactorAuthentication":
-                flag(c.service_settings.enable_multifactor_authentication),
-            "EnforceMultifactorAuthentication":
-                flag(c.service_settings.enforce_multifactor_authentication),
-            "EnableUserAccessTokens": flag(c.service_settings.enable_user_access_tokens),
-            "EnableBotAccountCreation": flag(c.service_settings.enable_bot_account_creation),
-            "PasswordMinimumLength": c.password_settings.minimum_length.to_string(),
-            "PasswordRequireLowercase": flag(c.password_settings.lowercase),
-            "PasswordRequireUppercase": flag(c.password_settings.uppercase),
-            "PasswordRequireNumber": flag(c.password_settings.number),
-            "PasswordRequireSymbol": flag(c.password_settings.symbol),
-            "ShowEmailAddress": flag(c.privacy_settings.show_email_address),
-            "ShowFullName": flag(c.privacy_settings.show_full_name),
-            "MaxFileSize": c.file_settings.max_file_size.to_string(),
-            "ExperimentalStrictCSRFEnforcement":
-                flag(c.service_settings.experimental_strict_csrf_enforcement),
-        }))
+    ) -> Result<HashMap<String, String>, ApiError> {
+        old_format(
+            query.format.as_deref(),
+            "api.config.client.old_format.app_error",
+        )?;
+        let config = ctx.state.config();
+        crate::app::server::client_config(
+            ctx.state.db(),
+            &config,
+            ctx.state.facts(),
+            ctx.session.is_some(),
+        )
+        .await
     }
 }

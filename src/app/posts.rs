@@ -32,7 +32,7 @@ pub mod ids {
 }
 
 /// The longest message Mattermost stores, in characters.
-const MAX_MESSAGE_RUNES: usize = 16_383;
+pub const MAX_MESSAGE_RUNES: usize = 16_383;
 
 pub fn not_found() -> ApiError {
     ApiError::new(

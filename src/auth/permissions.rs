@@ -100,6 +100,17 @@ pub static SYSCONSOLE_READ: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     all
 });
 
+/// The sysconsole write permissions, any of which lets a session change the configuration.
+pub static SYSCONSOLE_WRITE: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut all: Vec<&'static str> = ALL_PERMISSIONS
+        .iter()
+        .copied()
+        .filter(|p| p.starts_with("sysconsole_write_"))
+        .collect();
+    all.sort_unstable();
+    all
+});
+
 /// One built-in role as a fresh Mattermost install has it.
 #[derive(serde::Deserialize)]
 pub struct BuiltInRole {

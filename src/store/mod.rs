@@ -10,6 +10,11 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use std::path::Path;
 
+/// How many schema migrations ferromost has (all applied once [`open`] returns).
+pub fn schema_version() -> usize {
+    migration::Migrator::migrations().len()
+}
+
 /// Opens the configured database, creating a SQLite file (and its folder) on first start,
 /// and applies every pending migration and the built-in roles.
 pub async fn open(config: &Config) -> Result<DatabaseConnection, String> {

@@ -78,7 +78,7 @@ async fn starts_with_nothing_configured_and_stops_gracefully_on_sigterm() {
         .await
         .unwrap()
         .expect("the in-flight login was answered");
-    assert_eq!(response.status(), 201);
+    assert_eq!(response.status(), 200);
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()

@@ -56,15 +56,22 @@ fn the_contract_has_exactly_the_472_operations_on_record() {
     );
 }
 
-/// Against the reference sources themselves, when ../shared is beside the checkout (it is
-/// in CI): the 2024 spec with the users and bots contracts swapped for their newer files.
+/// The reference data in `../shared/reference` (beside the checkout, as in CI). Without
+/// it the tests that read it fail rather than pass unchecked.
+fn shared(name: &str) -> PathBuf {
+    let path = root().join("../shared/reference").join(name);
+    assert!(
+        path.exists(),
+        "{} is not here: check out ../shared beside the project",
+        path.display()
+    );
+    path
+}
+
+/// Against the reference sources themselves: the 2024 spec with the users and bots contracts swapped for their newer files.
 #[test]
 fn the_contract_matches_the_reference_sources() {
-    let reference = root().join("../shared/reference/mattermost-api-v4");
-    if !reference.exists() {
-        eprintln!("skipped: {} is not here", reference.display());
-        return;
-    }
+    let reference = shared("mattermost-api-v4");
     let source = |name: &str| operations(&load(&reference.join("source").join(name)));
     let mut expected = operations(&load(&reference.join("mattermost-openapi-v4.yaml"))["paths"]);
     for (old, new) in [
@@ -125,4 +132,60 @@ fn the_server_routes_every_operation() {
         .map(|op| format!("{} {} {}", op.method, op.path, op.id))
         .collect();
     assert_eq!(table, ops);
+}
+
+/// Every operation answers the success status Mattermost's handler writes
+/// (`status-codes.json`): the contract declares it first, with the server's alternatives,
+/// and the generated router answers it. The operations the file could not map keep the
+/// contract's.
+#[test]
+fn success_codes_are_what_the_real_server_answers() {
+    let path = shared("mattermost-server/status-codes.json");
+    let real: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let spec = load(&root().join("openapi/mattermost-v4.yaml"));
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for entry in real["operations"].as_array().unwrap() {
+        let id = entry["operationId"].as_str().unwrap();
+        let server = entry["server"].as_u64().unwrap();
+        let mut expected = vec![server];
+        for alt in entry["server_alternatives"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let alt = alt.as_u64().unwrap();
+            if alt < 400 && !expected.contains(&alt) {
+                expected.push(alt);
+            }
+        }
+        let method = entry["method"].as_str().unwrap().to_lowercase();
+        let path = entry["path"].as_str().unwrap();
+        let op = &spec["paths"][path][method.as_str()];
+        assert_eq!(op["operationId"].as_str(), Some(id), "{id} at {path}");
+        let declared: Vec<u64> = op["responses"]
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .filter_map(|k| k.as_str()?.parse::<u64>().ok())
+            .filter(|c| *c < 400)
+            .collect();
+        if declared.first() != Some(&server) || expected.iter().any(|c| !declared.contains(c)) {
+            wrong.push(format!("{id}: contract {declared:?}, server {expected:?}"));
+        }
+        let routed = ferromost::contract::OPERATIONS
+            .iter()
+            .find(|o| o.id == id)
+            .unwrap();
+        if u64::from(routed.status) != server {
+            wrong.push(format!(
+                "{id}: router answers {}, server {server}",
+                routed.status
+            ));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 460, "every operation the file maps");
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

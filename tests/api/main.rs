@@ -8,6 +8,7 @@ mod binary;
 mod bots;
 mod channels;
 mod common;
+mod config;
 mod contract;
 mod directory;
 mod email;

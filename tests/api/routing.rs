@@ -78,7 +78,12 @@ async fn malformed_bodies_and_query_values_are_400() {
         .await
         .unwrap();
     assert_app_error(response, 400, "api.context.invalid_param.app_error").await;
-    let response = http.get(server.api("/config/client")).send().await.unwrap();
+    // A required query parameter left out.
+    let response = http
+        .get(server.api("/users/autocomplete"))
+        .send()
+        .await
+        .unwrap();
     assert_app_error(response, 400, "api.context.invalid_param.app_error").await;
 }
 

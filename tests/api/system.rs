@@ -55,8 +55,10 @@ async fn the_client_config_is_public_in_the_old_format_only() {
     assert_eq!(response.status(), 200);
     let config: serde_json::Value = response.json().await.unwrap();
     assert_eq!(config["Version"], ferromost::router::MATTERMOST_VERSION);
-    assert_eq!(config["EnableUserAccessTokens"], "false");
+    assert_eq!(config["EnableBotAccountCreation"], "false");
     let response = server.get("/config/client?format=new").await;
+    assert_app_error(response, 400, "api.context.invalid_param.app_error").await;
+    let response = server.get("/config/client").await;
     assert_app_error(response, 501, "api.config.client.old_format.app_error").await;
 }
 
@@ -68,5 +70,7 @@ async fn the_client_license_says_unlicensed() {
     let license: serde_json::Value = response.json().await.unwrap();
     assert_eq!(license, serde_json::json!({"IsLicensed": "false"}));
     let response = server.get("/license/client?format=new").await;
+    assert_app_error(response, 400, "api.context.invalid_param.app_error").await;
+    let response = server.get("/license/client").await;
     assert_app_error(response, 501, "api.license.client.old_format.app_error").await;
 }

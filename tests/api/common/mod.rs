@@ -61,9 +61,9 @@ fn uses_postgres() -> bool {
 
 /// A fresh, empty database for one test: a SQLite file in a new folder, or a new PostgreSQL
 /// database on the local server.
-async fn fresh_database(config: &mut Config) {
+async fn fresh_database(config: &mut Config, postgres: bool) {
     let name = format!("ferromost_test_{}", ferromost::ids::new_id());
-    if uses_postgres() {
+    if postgres {
         let base = std::env::var("FERROMOST_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
         let admin = sea_orm::Database::connect(format!("{base}/postgres"))
@@ -92,20 +92,39 @@ impl TestServer {
     /// Starts a server whose configuration `adjust` may change first. Password hashing uses
     /// few rounds here so that tests stay fast; production keeps 600,000.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_on(uses_postgres(), adjust).await
+    }
+
+    /// A server on PostgreSQL whichever suite runs: for what only PostgreSQL does (several
+    /// nodes on one database).
+    pub async fn start_postgres() -> Self {
+        Self::start_on(true, |_| {}).await
+    }
+
+    async fn start_on(postgres: bool, adjust: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::default();
         config.password_settings.pbkdf2_iterations = 1_000;
         // Pictures and icons in a folder of this test's own.
         let files =
             std::env::temp_dir().join(format!("ferromost_files_{}", ferromost::ids::new_id()));
         config.file_settings.directory = files.display().to_string();
-        fresh_database(&mut config).await;
+        fresh_database(&mut config, postgres).await;
         adjust(&mut config);
+        // A config file of its own, which the config API rewrites.
+        std::fs::create_dir_all(&files).unwrap();
+        let file = files.join("config.json");
+        std::fs::write(&file, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+        config.file = Some(file);
         Self::serve(config).await
     }
 
     /// Another node on the same database, as behind a load balancer.
+    /// It reads the config file as a node starting now would.
     pub async fn second_node(&self) -> Self {
-        Self::serve(self.config.clone()).await
+        let file = self.config.file.as_deref();
+        let mut config = Config::load(file, std::iter::empty()).unwrap();
+        config.environment.clone_from(&self.config.environment);
+        Self::serve(config).await
     }
 
     /// True when the servers use PostgreSQL (where several nodes may share a database).

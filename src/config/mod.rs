@@ -4,9 +4,12 @@
 //! Settings this server does not use yet are kept as they are read (`extra`), so a
 //! Mattermost config.json loads and round-trips.
 
+pub mod client;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 macro_rules! section {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty = $default:expr),* $(,)? }) => {
@@ -78,7 +81,7 @@ section!(SqlSettings {
 });
 
 section!(PasswordSettings {
-    minimum_length: usize = 5,
+    minimum_length: usize = 8,
     lowercase: bool = false,
     number: bool = false,
     uppercase: bool = false,
@@ -120,7 +123,7 @@ section!(GuestAccountsSettings {
 });
 
 section!(FileSettings {
-    max_file_size: usize = 52_428_800,
+    max_file_size: usize = 104_857_600,
     directory: String = "./data/".to_owned(),
 });
 
@@ -135,7 +138,7 @@ section!(LogSettings {
 });
 
 /// The whole configuration.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Config {
     pub service_settings: ServiceSettings,
@@ -150,12 +153,107 @@ pub struct Config {
     /// Sections ferromost does not read, kept as given.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// The `(Section, Setting)` pairs set by `MM_*` environment variables: the config API
+    /// leaves them as they are and lists them (GetEnvironmentConfig).
+    #[serde(skip)]
+    pub environment: BTreeSet<(String, String)>,
+    /// The config.json this configuration was read from, which the config API rewrites.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// Mattermost's defaults: the typed sections' own, and [`client::DEFAULTS`] for the settings
+/// behind the client config that ferromost does not read itself.
+impl Default for Config {
+    fn default() -> Self {
+        // Each section on its own: deserialising a whole Config would ask for its default.
+        let typed_names = [
+            "ServiceSettings",
+            "TeamSettings",
+            "SqlSettings",
+            "PasswordSettings",
+            "EmailSettings",
+            "FileSettings",
+            "GuestAccountsSettings",
+            "PrivacySettings",
+            "LogSettings",
+        ];
+        let mut extra = Value::Object(Map::new());
+        fill_defaults(&mut extra);
+        let mut extra = match extra {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        extra.retain(|name, _| !typed_names.contains(&name.as_str()));
+        Self {
+            service_settings: with_defaults(ServiceSettings::default(), "ServiceSettings"),
+            team_settings: with_defaults(TeamSettings::default(), "TeamSettings"),
+            sql_settings: with_defaults(SqlSettings::default(), "SqlSettings"),
+            password_settings: with_defaults(PasswordSettings::default(), "PasswordSettings"),
+            email_settings: with_defaults(EmailSettings::default(), "EmailSettings"),
+            file_settings: with_defaults(FileSettings::default(), "FileSettings"),
+            guest_accounts_settings: with_defaults(
+                GuestAccountsSettings::default(),
+                "GuestAccountsSettings",
+            ),
+            privacy_settings: with_defaults(PrivacySettings::default(), "PrivacySettings"),
+            log_settings: with_defaults(LogSettings::default(), "LogSettings"),
+            extra,
+            environment: BTreeSet::new(),
+            file: None,
+        }
+    }
+}
+
+/// A typed section with the [`client::DEFAULTS`] of `name` added to its untyped settings.
+fn with_defaults<T: Serialize + serde::de::DeserializeOwned>(section: T, name: &str) -> T {
+    let Ok(value) = serde_json::to_value(&section) else {
+        return section;
+    };
+    let mut whole = Value::Object(Map::from_iter([(name.to_owned(), value)]));
+    fill_defaults(&mut whole);
+    match whole.get_mut(name).map(Value::take) {
+        Some(value) => serde_json::from_value(value).unwrap_or(section),
+        None => section,
+    }
+}
+
+/// Adds each setting of [`client::DEFAULTS`] that `value` lacks.
+fn fill_defaults(value: &mut Value) {
+    let Some(root) = value.as_object_mut() else {
+        return;
+    };
+    for (section, setting, default) in client::DEFAULTS {
+        let Ok(default) = serde_json::from_str::<Value>(default) else {
+            continue;
+        };
+        let entry = root
+            .entry((*section).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(section) = entry.as_object_mut() {
+            section.entry((*setting).to_owned()).or_insert(default);
+        }
+    }
 }
 
 /// Settings whose values are secrets: blanked in what GET /config returns.
-const SECRETS: [(&str, &str); 2] = [
+pub const SECRETS: [(&str, &str); 16] = [
     ("SqlSettings", "DataSource"),
+    ("SqlSettings", "AtRestEncryptKey"),
     ("EmailSettings", "SMTPPassword"),
+    ("EmailSettings", "InviteSalt"),
+    ("EmailSettings", "PasswordResetSalt"),
+    ("FileSettings", "PublicLinkSalt"),
+    ("FileSettings", "AmazonS3SecretAccessKey"),
+    ("GitLabSettings", "Secret"),
+    ("GoogleSettings", "Secret"),
+    ("Office365Settings", "Secret"),
+    ("OpenIdSettings", "Secret"),
+    ("LdapSettings", "BindPassword"),
+    ("ElasticsearchSettings", "Password"),
+    ("ServiceSettings", "SplitKey"),
+    ("ServiceSettings", "GiphySecretKey"),
+    ("ServiceSettings", "GfycatAPISecret"),
 ];
 
 /// What GET /config puts where a secret was.
@@ -168,7 +266,7 @@ impl Config {
         path: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, String> {
-        let mut value = match path {
+        let value = match path {
             Some(p) if p.exists() => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|e| format!("reading {}: {e}", p.display()))?;
@@ -176,9 +274,24 @@ impl Config {
             }
             _ => serde_json::to_value(Config::default()).map_err(|e| e.to_string())?,
         };
+        let mut config = Self::from_value(value, env)?;
+        config.file = path.map(Path::to_owned);
+        Ok(config)
+    }
+
+    /// A configuration from its JSON (a file's, or one saved over the API): Mattermost's
+    /// defaults fill what it lacks, then `MM_*` overrides from `env` apply.
+    pub fn from_value(
+        mut value: Value,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, String> {
+        fill_defaults(&mut value);
         let defaults = serde_json::to_value(Config::default()).map_err(|e| e.to_string())?;
-        apply_env(&mut value, &defaults, env)?;
-        serde_json::from_value(value).map_err(|e| format!("configuration: {e}"))
+        let environment = apply_env(&mut value, &defaults, env)?;
+        let mut config: Self =
+            serde_json::from_value(value).map_err(|e| format!("configuration: {e}"))?;
+        config.environment = environment;
+        Ok(config)
     }
 
     /// The configuration as GET /config shows it: secrets replaced.
@@ -194,6 +307,12 @@ impl Config {
         value
     }
 
+    /// A setting by its Mattermost names, typed or not.
+    pub fn setting(&self, section: &str, setting: &str) -> Option<Value> {
+        let value = serde_json::to_value(self).ok()?;
+        value.get(section)?.get(setting).cloned()
+    }
+
     /// True when the database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.sql_settings.driver_name == "postgres"
@@ -207,7 +326,8 @@ fn apply_env(
     value: &mut Value,
     defaults: &Value,
     env: impl IntoIterator<Item = (String, String)>,
-) -> Result<(), String> {
+) -> Result<BTreeSet<(String, String)>, String> {
+    let mut applied = BTreeSet::new();
     let Some(root) = value.as_object_mut() else {
         return Err("configuration must be a JSON object".to_owned());
     };
@@ -238,14 +358,16 @@ fn apply_env(
             Value::String(_) => Value::String(raw.clone()),
             _ => serde_json::from_str(&raw).map_err(|e| format!("{key}: {e}"))?,
         };
+        let section_name = section.clone();
         let section = root
             .entry(section.clone())
             .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(section) = section.as_object_mut() {
-            section.insert(setting.clone(), parsed);
+        if let Some(section_map) = section.as_object_mut() {
+            section_map.insert(setting.clone(), parsed);
         }
+        applied.insert((section_name.clone(), setting.clone()));
     }
-    Ok(())
+    Ok(applied)
 }
 
 #[cfg(test)]
