@@ -198,6 +198,16 @@ def main():
         schemas[name] = {"type": "object", "additionalProperties": {"type": "object"}}
         fixes.append(f"{name}: an object of sections, each an object of settings")
 
+    # Fix: a post list always carries its order and posts, empty or not (the server's
+    # fields have no omitempty), and clients index them unconditionally
+    # (mattermostdriver's users read `pinned["order"]`); optional, generated types leave
+    # empty ones out.
+    for name, fields in (("PostList", ["order", "posts"]),
+                         ("PostListWithSearchMatches", ["order", "posts", "matches"]),
+                         ("UserThreads", ["threads"])):
+        schemas[name]["required"] = fields
+        fixes.append(f"{name}: {', '.join(fields)} required, as the server always sends them")
+
     # Addition: fields of Mattermost's user JSON that the 2024 User schema lacks and that
     # clients read (bots are told apart by is_bot).
     for name, schema in [

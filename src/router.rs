@@ -175,6 +175,30 @@ async fn method_not_allowed(req: Request) -> Response {
     ApiError::method_not_allowed().into_response_with(&request_id_of(&req))
 }
 
+/// The canonical form of `path` when it differs (Go's `path.Clean`, keeping a trailing
+/// slash, as gorilla/mux cleans request paths): empty and `.` segments dropped, `..`
+/// removing the one before.
+fn clean_path(path: &str) -> Option<String> {
+    if !path.contains("//") && !path.contains("/.") {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut clean = format!("/{}", parts.join("/"));
+    if path.ends_with('/') && clean != "/" {
+        clean.push('/');
+    }
+    (clean != path).then_some(clean)
+}
+
 /// Outermost layer: request id, the headers Mattermost sends on every response, and one log
 /// line per request.
 async fn common(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -183,7 +207,24 @@ async fn common(State(state): State<AppState>, mut req: Request, next: Next) -> 
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let mut response = next.run(req).await;
+    let mut response = match clean_path(&path) {
+        // As gorilla/mux does: a path that is not in canonical form ("//", "/./", "/../")
+        // is redirected to the one that is. Clients rely on it: mattermostdriver asks for
+        // a post's reactions at `/posts/{id}//reactions`.
+        Some(clean) => {
+            let location = match req.uri().query() {
+                Some(q) => format!("{clean}?{q}"),
+                None => clean,
+            };
+            let mut redirect = Response::new(axum::body::Body::empty());
+            *redirect.status_mut() = axum::http::StatusCode::MOVED_PERMANENTLY;
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                redirect.headers_mut().insert(header::LOCATION, value);
+            }
+            redirect
+        }
+        None => next.run(req).await,
+    };
     let config = state.config();
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: &str| {
@@ -219,4 +260,25 @@ async fn common(State(state): State<AppState>, mut req: Request, next: Next) -> 
         "request"
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_path;
+
+    #[test]
+    fn paths_are_cleaned_as_gorilla_mux_cleans_them() {
+        assert_eq!(clean_path("/api/v4/users/me"), None);
+        assert_eq!(
+            clean_path("/api/v4/posts/abc//reactions").as_deref(),
+            Some("/api/v4/posts/abc/reactions")
+        );
+        assert_eq!(
+            clean_path("/api/v4/./users/x/../me").as_deref(),
+            Some("/api/v4/users/me")
+        );
+        assert_eq!(clean_path("/api/v4/users/"), None);
+        assert_eq!(clean_path("//api/v4//").as_deref(), Some("/api/v4/"));
+        assert_eq!(clean_path("/api/v4/.hidden"), None);
+    }
 }

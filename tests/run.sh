@@ -55,7 +55,11 @@ drop_old_test_databases
 
 log "tests on SQLite"
 cargo test --workspace
+log "the published clients on SQLite"
+bash tests/clients/run.sh sqlite
 
 log "integration tests on PostgreSQL"
 FERROMOST_TEST_DATABASE=postgres cargo test --test api
+log "the published clients on PostgreSQL"
+bash tests/clients/run.sh postgres
 drop_old_test_databases

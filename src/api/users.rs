@@ -648,9 +648,10 @@ impl contract::UsersApi for Api {
         require_system(ctx, CREATE_USER_ACCESS_TOKEN).await?;
         require_user(ctx, &path.user_id).await?;
         let owner = users::get(ctx.state.db(), &path.user_id).await?;
-        tokens::require_enabled(ctx)?;
+        let bot = users::is_bot(ctx.state.db(), &owner.id).await?;
+        tokens::require_enabled(ctx, bot)?;
         let created = tokens::create(ctx, &path.user_id, &body.description).await?;
-        if !users::is_bot(ctx.state.db(), &owner.id).await? {
+        if !bot {
             mail::notify_security_event(ctx, &owner.email, "A personal access token was added");
         }
         let id = created.id.clone().unwrap_or_default();

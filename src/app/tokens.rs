@@ -42,13 +42,15 @@ fn not_found() -> ApiError {
     )
 }
 
-/// 501 while ServiceSettings.EnableUserAccessTokens is off.
-pub fn require_enabled(ctx: &Ctx) -> Result<(), ApiError> {
-    if ctx
-        .state
-        .config()
-        .service_settings
-        .enable_user_access_tokens
+/// 501 while ServiceSettings.EnableUserAccessTokens is off, unless the token is a bot's
+/// (bots get tokens regardless, as in Mattermost).
+pub fn require_enabled(ctx: &Ctx, for_bot: bool) -> Result<(), ApiError> {
+    if for_bot
+        || ctx
+            .state
+            .config()
+            .service_settings
+            .enable_user_access_tokens
     {
         Ok(())
     } else {

@@ -108,24 +108,25 @@ async fn creating_bots_needs_the_setting_and_the_permission() {
 async fn bot_tokens_work_while_personal_tokens_are_off_and_stop_when_disabled() {
     let (server, admin, _user) = setup().await;
     let bot_id = bot_of(&admin, "helper").await;
-    // EnableUserAccessTokens is off, yet bot tokens are exempt.
+    // EnableUserAccessTokens is off: people get no token, bots do (as in Mattermost).
     let body = types::CreateUserAccessTokenBody {
         description: "bot".into(),
     };
     assert_fails(
-        admin.client.create_user_access_token(&bot_id, &body).await,
+        admin
+            .client
+            .create_user_access_token(admin.id(), &body)
+            .await,
         501,
         "app.user_access_token.disabled",
     )
     .await;
-    server.configure(|c| c.service_settings.enable_user_access_tokens = true);
     let token = admin
         .client
         .create_user_access_token(&bot_id, &body)
         .await
         .unwrap()
         .into_inner();
-    server.configure(|c| c.service_settings.enable_user_access_tokens = false);
     let as_bot = server.client_with_token(&token.token.unwrap());
     let me = as_bot.get_user("me").await.unwrap().into_inner();
     assert_eq!(me.is_bot, Some(true));

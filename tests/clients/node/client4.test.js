@@ -1,0 +1,157 @@
+// @mattermost/client (Client4, what the web and desktop apps use) against ferromost, started
+// empty by tests/clients/run.sh at FERROMOST_URL. Run with `node --test`.
+'use strict';
+
+const {test} = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const {Client4} = require('@mattermost/client');
+
+const URL_BASE = process.env.FERROMOST_URL;
+const PASSWORD = 'Passw0rd!long';
+
+function client(token) {
+    const c = new Client4();
+    c.setUrl(URL_BASE);
+    if (token) {
+        c.setToken(token);
+    }
+    return c;
+}
+
+// What Client4 throws carries the server's error id and status.
+async function rejectsWith(promise, status, id) {
+    await assert.rejects(promise, (err) => {
+        assert.equal(err.status_code, status, err.message);
+        assert.equal(err.server_error_id, id);
+        return true;
+    });
+}
+
+// RFC 6238 with Mattermost's parameters: SHA-1, 6 digits, 30-second steps.
+function totp(secret, step) {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+    let bits = '';
+    for (const ch of secret.replace(/=+$/, '').toUpperCase()) {
+        bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+    }
+    const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+    const counter = Buffer.alloc(8);
+    counter.writeBigUInt64BE(BigInt(step));
+    const mac = crypto.createHmac('sha1', key).update(counter).digest();
+    const offset = mac[mac.length - 1] & 0xf;
+    const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
+    return String(code).padStart(6, '0');
+}
+
+// The whole first run, in order: each step needs the one before.
+const state = {};
+
+test('first run: the client config says no account exists, the first one is the admin', async () => {
+    const anonymous = client();
+    const config = await anonymous.getClientConfig();
+    assert.equal(config.NoAccounts, 'true');
+    assert.equal(config.Version, '10.11.0');
+    const admin = await anonymous.createUser({username: 'admin', email: 'admin@example.com', password: PASSWORD});
+    assert.ok(admin.roles.split(' ').includes('system_admin'));
+    assert.equal((await anonymous.getClientConfig()).NoAccounts, 'false');
+    await rejectsWith(
+        anonymous.createUser({username: 'intruder', email: 'intruder@example.com', password: PASSWORD}),
+        403, 'api.user.create_user.no_open_server',
+    );
+});
+
+test('login takes the token from the Token header; me and a patch of me', async () => {
+    const admin = client();
+    const me = await admin.login('admin', PASSWORD);
+    assert.equal(me.username, 'admin');
+    assert.ok(admin.getToken());
+    assert.equal((await admin.getMe()).id, me.id);
+    const patched = await admin.patchMe({nickname: 'boss'});
+    assert.equal(patched.nickname, 'boss');
+    state.admin = admin;
+    state.adminId = me.id;
+    // The full client config comes with a session.
+    const full = await admin.getClientConfig();
+    assert.equal(full.EnableUserAccessTokens, 'false');
+    assert.ok(full.MaxPostSize);
+});
+
+test('a cookie session: reads freely, writes with the CSRF token (strict mode)', async () => {
+    await state.admin.patchConfig({ServiceSettings: {ExperimentalStrictCSRFEnforcement: true}});
+    const login = await fetch(`${URL_BASE}/api/v4/users/login`, {
+        method: 'POST',
+        body: JSON.stringify({login_id: 'admin', password: PASSWORD}),
+    });
+    assert.equal(login.status, 200);
+    const cookies = Object.fromEntries(login.headers.getSetCookie().map((c) => c.split(';')[0].split('=')));
+    assert.ok(cookies.MMAUTHTOKEN && cookies.MMCSRF && cookies.MMUSERID);
+    const browser = new Client4();
+    browser.setUrl(URL_BASE);
+    browser.setIncludeCookies(true);
+    browser.defaultHeaders.Cookie = `MMAUTHTOKEN=${cookies.MMAUTHTOKEN}; MMUSERID=${cookies.MMUSERID}; MMCSRF=${cookies.MMCSRF}`;
+    assert.equal((await browser.getMe()).username, 'admin');
+    // Strict mode: X-Requested-With (which Client4 always sends) is not enough.
+    await rejectsWith(browser.patchMe({position: 'x'}), 401, 'api.context.session_expired.app_error');
+    browser.setCSRF(cookies.MMCSRF);
+    assert.equal((await browser.patchMe({position: 'Admin'})).position, 'Admin');
+    await state.admin.patchConfig({ServiceSettings: {ExperimentalStrictCSRFEnforcement: false}});
+});
+
+test('teams, channels, posts, replies, reactions, pins and search', async () => {
+    const admin = state.admin;
+    const team = await admin.createTeam({name: 'client4', display_name: 'Client4', type: 'O'});
+    assert.deepEqual((await admin.getMyTeams()).map((t) => t.id), [team.id]);
+    const channel = await admin.createChannel({team_id: team.id, name: 'js', display_name: 'JS', type: 'O'});
+    assert.equal((await admin.getChannelByName(team.id, 'js')).id, channel.id);
+    const root = await admin.createPost({channel_id: channel.id, message: 'from Client4', pending_post_id: `${state.adminId}:1`});
+    assert.equal(root.pending_post_id, `${state.adminId}:1`);
+    const reply = await admin.createPost({channel_id: channel.id, message: 'threaded', root_id: root.id});
+    const thread = await admin.getPostThread(root.id);
+    assert.deepEqual(new Set(thread.order), new Set([root.id, reply.id]));
+    const page = await admin.getPosts(channel.id);
+    assert.ok(page.order.includes(root.id));
+    const reaction = await admin.addReaction(state.adminId, root.id, 'tada');
+    assert.equal(reaction.emoji_name, 'tada');
+    assert.equal((await admin.getReactionsForPost(root.id)).length, 1);
+    await admin.pinPost(root.id);
+    assert.equal((await admin.getPost(root.id)).is_pinned, true);
+    const found = await admin.searchPosts(team.id, 'Client4', false);
+    assert.deepEqual(found.order, [root.id]);
+    await admin.viewMyChannel(channel.id);
+    await admin.savePreferences(state.adminId, [{user_id: state.adminId, category: 'display_settings', name: 'channel_display_mode', value: 'full'}]);
+    const status = await admin.updateStatus({user_id: state.adminId, status: 'away'});
+    assert.equal(status.status, 'away');
+});
+
+test('MFA: no code, a wrong code, a fresh code, and a replayed one', async () => {
+    const admin = state.admin;
+    await rejectsWith(admin.generateMfaSecret(state.adminId), 501, 'mfa.mfa_disabled.app_error');
+    await admin.patchConfig({ServiceSettings: {EnableMultifactorAuthentication: true}});
+    const {secret, qr_code: qr} = await admin.generateMfaSecret(state.adminId);
+    assert.ok(secret && qr);
+    const step = Math.floor(Date.now() / 30000);
+    await admin.updateUserMfa(state.adminId, true, totp(secret, step));
+    const fresh = client();
+    await rejectsWith(fresh.login('admin', PASSWORD), 401, 'mfa.validate_token.authenticate.app_error');
+    const valid = new Set([step - 1, step, step + 1, step + 2].map((s) => totp(secret, s)));
+    const wrong = ['000000', '111111', '222222'].find((c) => !valid.has(c));
+    await rejectsWith(fresh.login('admin', PASSWORD, wrong), 401, 'api.user.check_user_mfa.bad_code.app_error');
+    const next = totp(secret, step + 1);
+    assert.equal((await fresh.login('admin', PASSWORD, next)).username, 'admin');
+    await rejectsWith(client().login('admin', PASSWORD, next), 401, 'api.user.check_user_mfa.bad_code.app_error');
+    // Turning MFA off ends the user's other sessions.
+    await admin.updateUserMfa(state.adminId, false);
+    await rejectsWith(fresh.getMe(), 401, 'api.context.session_expired.app_error');
+    assert.equal((await admin.getMe()).id, state.adminId);
+});
+
+test('an admin patches the config; logout ends the session', async () => {
+    const admin = state.admin;
+    const saved = await admin.patchConfig({TeamSettings: {SiteName: 'Client4 site'}});
+    assert.equal(saved.TeamSettings.SiteName, 'Client4 site');
+    assert.equal((await client().getClientConfig()).SiteName, 'Client4 site');
+    const token = admin.getToken();
+    await admin.logout();
+    await rejectsWith(client(token).getMe(), 401, 'api.context.session_expired.app_error');
+});

@@ -1,0 +1,191 @@
+"""mattermostdriver 7.3.2 against ferromost: each step is a driver call, and each asserts
+what the driver got back."""
+
+import pytest
+import requests
+from mattermostdriver import Driver
+from mattermostdriver.exceptions import NoAccessTokenProvided, NotEnoughPermissions, ResourceNotFound
+
+from conftest import PASSWORD, options, unique
+
+
+def test_login_answers_200_with_the_token_header_and_cookies(base_url, admin):
+    response = requests.post(
+        f"{base_url}/api/v4/users/login", json={"login_id": "admin", "password": PASSWORD}
+    )
+    # The drivers read the token only from exactly this.
+    assert response.status_code == 200
+    assert response.headers["Token"]
+    assert {"MMAUTHTOKEN", "MMUSERID", "MMCSRF"} <= set(response.cookies.keys())
+    assert response.json()["username"] == "admin"
+    assert admin.client.token
+    assert admin.users.get_user("me")["username"] == "admin"
+
+
+def test_a_cookie_session_needs_the_csrf_token_to_write(base_url, person):
+    name = person.client.username
+    web = requests.Session()
+    login = web.post(f"{base_url}/api/v4/users/login", json={"login_id": name, "password": PASSWORD})
+    assert login.status_code == 200
+    assert web.get(f"{base_url}/api/v4/users/me").json()["username"] == name
+    patch = {"nickname": "browser"}
+    refused = web.put(f"{base_url}/api/v4/users/me/patch", json=patch)
+    assert refused.status_code == 401
+    assert refused.json()["id"] == "api.context.session_expired.app_error"
+    allowed = web.put(
+        f"{base_url}/api/v4/users/me/patch",
+        json=patch,
+        headers={"X-CSRF-Token": web.cookies["MMCSRF"]},
+    )
+    assert allowed.status_code == 200
+    assert allowed.json()["nickname"] == "browser"
+
+
+def test_me_and_patching_me(person):
+    me = person.users.get_user("me")
+    assert me["id"] == person.client.userid
+    assert "password" not in me
+    patched = person.users.patch_user("me", options={"first_name": "Ada", "position": "Engineer"})
+    assert patched["first_name"] == "Ada"
+    assert patched["position"] == "Engineer"
+    assert person.users.get_user(me["id"])["first_name"] == "Ada"
+
+
+def test_unknown_users_are_not_found(base_url, person):
+    with pytest.raises(ResourceNotFound):
+        person.users.get_user("a" * 26)
+    raw = requests.get(
+        f"{base_url}/api/v4/users/{'a' * 26}",
+        headers={"Authorization": f"Bearer {person.client.token}"},
+    )
+    assert raw.status_code == 404
+    assert raw.json()["id"] == "app.user.missing_account.const"
+
+
+def test_teams_and_channels(person, team, channel):
+    mine = person.teams.get_user_teams("me")
+    assert team["id"] in [t["id"] for t in mine]
+    assert person.teams.get_team_by_name(team["name"])["id"] == team["id"]
+    channels = person.channels.get_channels_for_user("me", team["id"])
+    names = {c["name"] for c in channels}
+    assert {"town-square", "off-topic", channel["name"]} <= names
+    found = person.channels.get_channel_by_name(team["id"], channel["name"])
+    assert found["id"] == channel["id"]
+    made = person.channels.create_channel(
+        options={"team_id": team["id"], "name": unique("own"), "display_name": "Own", "type": "P"}
+    )
+    assert made["type"] == "P"
+    member = person.channels.get_channel_member(made["id"], "me")
+    assert "channel_admin" in member["roles"].split()
+
+
+def test_posts_replies_threads_edits_and_deletion(person, channel):
+    root = person.posts.create_post(options={"channel_id": channel["id"], "message": "hello"})
+    assert root["message"] == "hello"
+    assert root["user_id"] == person.client.userid
+    reply = person.posts.create_post(
+        options={"channel_id": channel["id"], "message": "a reply", "root_id": root["id"]}
+    )
+    thread = person.posts.get_thread(root["id"])
+    assert set(thread["order"]) == {root["id"], reply["id"]}
+    edited = person.posts.patch_post(root["id"], options={"message": "hello, edited"})
+    assert edited["message"] == "hello, edited"
+    assert edited["edit_at"] > 0
+    listed = person.posts.get_posts_for_channel(channel["id"])
+    assert listed["posts"][root["id"]]["message"] == "hello, edited"
+    assert listed["posts"][root["id"]]["reply_count"] == 1
+    person.posts.delete_post(reply["id"])
+    with pytest.raises(ResourceNotFound):
+        person.posts.get_post(reply["id"])
+
+
+def test_reactions_and_pins(person, channel):
+    post = person.posts.create_post(options={"channel_id": channel["id"], "message": "react"})
+    reaction = person.reactions.create_reaction(
+        options={"user_id": person.client.userid, "post_id": post["id"], "emoji_name": "smile"}
+    )
+    assert reaction["emoji_name"] == "smile"
+    assert [r["emoji_name"] for r in person.reactions.get_reactions_of_post(post["id"])] == ["smile"]
+    person.reactions.delete_reaction(person.client.userid, post["id"], "smile")
+    assert not person.reactions.get_reactions_of_post(post["id"])
+    person.posts.pin_post_to_channel(post["id"])
+    pinned = person.channels.get_channel_pinned_posts(channel["id"])
+    assert post["id"] in pinned["order"]
+    person.posts.unpin_post_to_channel(post["id"])
+    assert post["id"] not in person.channels.get_channel_pinned_posts(channel["id"])["order"]
+
+
+def test_search(person, team, channel):
+    word = unique("needle")
+    post = person.posts.create_post(
+        options={"channel_id": channel["id"], "message": f"the {word} in the haystack"}
+    )
+    found = person.posts.search_for_team_posts(team["id"], options={"terms": word, "is_or_search": False})
+    assert found["order"] == [post["id"]]
+
+
+def test_unread_counts_and_viewing(admin, person, channel):
+    person.channels.view_channel("me", options={"channel_id": channel["id"]})
+    admin.posts.create_post(options={"channel_id": channel["id"], "message": "news"})
+    admin.posts.create_post(
+        options={"channel_id": channel["id"], "message": f"@{person.client.username} look"}
+    )
+    unread = person.channels.get_unread_messages("me", channel["id"])
+    assert unread["msg_count"] == 2
+    assert unread["mention_count"] == 1
+    person.channels.view_channel("me", options={"channel_id": channel["id"]})
+    unread = person.channels.get_unread_messages("me", channel["id"])
+    assert unread["msg_count"] == 0
+    assert unread["mention_count"] == 0
+
+
+def test_preferences(person):
+    me = person.client.userid
+    pref = {"user_id": me, "category": "display_settings", "name": "use_military_time", "value": "true"}
+    person.preferences.save_user_preferences(me, options=[pref])
+    got = person.preferences.get_specific_user_preference(me, "display_settings", "use_military_time")
+    assert got["value"] == "true"
+    person.preferences.delete_user_preferences(me, options=[pref])
+    listed = person.preferences.list_user_preferences_by_category(me, "display_settings")
+    assert all(p["name"] != "use_military_time" for p in listed)
+
+
+def test_status(person):
+    me = person.client.userid
+    person.status.update_user_status(me, options={"user_id": me, "status": "dnd"})
+    assert person.status.get_user_status(me)["status"] == "dnd"
+    statuses = person.status.get_user_statuses_by_id(options=[me])
+    assert statuses[0]["status"] == "dnd"
+
+
+def test_personal_access_tokens(admin, person):
+    me = person.client.userid
+    # People need the token role, given by an admin.
+    with pytest.raises(NotEnoughPermissions):
+        person.users.create_user_access_token(me, options={"description": "script"})
+    admin.users.update_user_role(me, options={"roles": "system_user system_user_access_token"})
+    made = person.users.create_user_access_token(me, options={"description": "script"})
+    assert made["token"]
+    script = Driver(options(token=made["token"]))
+    assert script.login()["id"] == me
+    person.client.post("/users/tokens/revoke", options={"token_id": made["id"]})
+    with pytest.raises(NoAccessTokenProvided):
+        script.users.get_user("me")
+
+
+def test_an_admin_changes_the_config(base_url, admin):
+    config = admin.system.get_configuration()
+    config["TeamSettings"]["SiteName"] = "Renamed by a driver"
+    admin.system.update_configuration(config)
+    client = admin.system.get_client_configuration(params={"format": "old"})
+    assert client["SiteName"] == "Renamed by a driver"
+    anonymous = requests.get(f"{base_url}/api/v4/config/client", params={"format": "old"}).json()
+    assert anonymous["SiteName"] == "Renamed by a driver"
+
+
+def test_logout_ends_the_session(person):
+    token = person.client.token
+    person.logout()
+    again = Driver(options(token=token))
+    with pytest.raises(NoAccessTokenProvided):
+        again.login()
