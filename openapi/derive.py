@@ -152,6 +152,35 @@ def real_success_codes(spec):
         fixes.append(f"{op['operationId']}: success codes {success} -> {wanted}, as the server answers")
 
 
+def declare_standard_errors(spec):
+    """Declare the errors every operation of the API really answers (AppError JSON).
+
+    The router and the handlers answer them whatever the operation: 401 (no or an
+    invalid session, a token in the query string, a failed CSRF check), 403 (a missing
+    permission, or MFA enforcement), 404 (an id that names nothing, in the path or the
+    body), 501 (a feature turned off, or not implemented yet); 400 wherever there are
+    parameters or a body to get wrong, and 413 wherever there is a body. Mattermost's own
+    routes answer the same. The Playbooks plugin's operations keep theirs.
+    """
+    added = {}
+    for method, path, op in operations(spec):
+        if path.startswith("/plugins/"):
+            continue
+        codes = {"401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
+                 "501": "NotImplemented"}
+        if op.get("parameters") or "requestBody" in op:
+            codes["400"] = "BadRequest"
+        if "requestBody" in op:
+            codes["413"] = "TooLarge"
+        responses = op["responses"]
+        for code, name in sorted(codes.items()):
+            if code not in responses:
+                responses[code] = {"$ref": f"#/components/responses/{name}"}
+                added[code] = added.get(code, 0) + 1
+    for code, count in sorted(added.items()):
+        fixes.append(f"{code} declared on {count} operations that answer it")
+
+
 def main():
     spec = load("mattermost-openapi-v4.yaml")
     swap_contract(spec, "source/users.yaml", "source/users.seed002.yaml")
@@ -434,6 +463,7 @@ def main():
         if "requestBody" in op:
             op["requestBody"].setdefault("content", {})
     real_success_codes(spec)
+    declare_standard_errors(spec)
     for name, r in spec["components"]["responses"].items():
         r["description"] = REASONS.get(name, name)
     describe_responses(spec["paths"])
