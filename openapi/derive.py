@@ -237,6 +237,27 @@ def main():
         schemas[name]["required"] = fields
         fixes.append(f"{name}: {', '.join(fields)} required, as the server always sends them")
 
+    # Fix: sidebar categories as the server sends and reads them. A category carries its
+    # sort order, sorting, muted and collapsed flags; with its channels, `channel_ids`
+    # always (empty or not; clients map over it). GetSidebarCategoriesForTeamForUser
+    # answers one object of categories and order (not an array of them), the batch update
+    # takes and answers arrays of categories with channels, and removal answers StatusOK.
+    flags = {
+        "sort_order": {"type": "integer", "format": "int64"},
+        "sorting": {"type": "string", "enum": ["", "manual", "alpha", "recent"]},
+        "muted": {"type": "boolean"},
+        "collapsed": {"type": "boolean"},
+    }
+    for name in ("SidebarCategory", "SidebarCategoryWithChannels"):
+        for field, schema in flags.items():
+            schemas[name]["properties"].setdefault(field, schema)
+    with_channels = schemas["SidebarCategoryWithChannels"]
+    with_channels["properties"]["channel_ids"]["default"] = []
+    with_channels["required"] = ["channel_ids"]
+    schemas["OrderedSidebarCategories"]["required"] = ["categories", "order"]
+    fixes.append("SidebarCategory(WithChannels): sort_order, sorting, muted, collapsed added; "
+                 "channel_ids always sent; OrderedSidebarCategories: both fields always sent")
+
     # Addition: fields of Mattermost's user JSON that the 2024 User schema lacks and that
     # clients read (bots are told apart by is_bot).
     for name, schema in [
@@ -412,6 +433,23 @@ def main():
                 if p.get("name") == "format" and p.get("required"):
                     p["required"] = False
                     fixes.append(f"{op_id}: format optional (missing: 501, as the server answers)")
+        # Fix: the sidebar category operations' bodies (see the schema fix above).
+        category = {"$ref": "#/components/schemas/SidebarCategoryWithChannels"}
+        sidebar = {
+            "GetSidebarCategoriesForTeamForUser": (None, {"$ref": "#/components/schemas/OrderedSidebarCategories"}),
+            "CreateSidebarCategoryForTeamForUser": (category, category),
+            "UpdateSidebarCategoriesForTeamForUser": ({"type": "array", "items": category},
+                                                      {"type": "array", "items": category}),
+            "GetSidebarCategoryForTeamForUser": (None, category),
+            "UpdateSidebarCategoryForTeamForUser": (category, category),
+            "RemoveSidebarCategoryForTeamForUser": (None, {"$ref": "#/components/schemas/StatusOK"}),
+        }
+        if op_id in sidebar:
+            request, answer = sidebar[op_id]
+            if request is not None:
+                op["requestBody"]["content"]["application/json"]["schema"] = request
+            op["responses"]["200"]["content"]["application/json"]["schema"] = answer
+            fixes.append(f"{op_id}: bodies as the server reads and answers them")
         # Fix: clients ask for their teams' unread counts without `exclude_team`.
         if op_id == "GetTeamsUnreadForUser":
             for p in op.get("parameters", []):

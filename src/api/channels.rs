@@ -24,6 +24,12 @@ use crate::contract::{
     UpdateChannelPrivacyPath, UpdateChannelRolesPath, UpdateChannelSchemePath, ViewChannelPath,
     types,
 };
+use crate::contract::{
+    CreateSidebarCategoryForTeamForUserPath, GetSidebarCategoriesForTeamForUserPath,
+    GetSidebarCategoryForTeamForUserPath, GetSidebarCategoryOrderForTeamForUserPath,
+    RemoveSidebarCategoryForTeamForUserPath, UpdateSidebarCategoriesForTeamForUserPath,
+    UpdateSidebarCategoryForTeamForUserPath, UpdateSidebarCategoryOrderForTeamForUserPath,
+};
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
 use crate::rt::Ctx;
@@ -1175,6 +1181,76 @@ impl contract::ChannelsApi for Api {
         let rows =
             channels::channels_of(ctx.state.db(), &path.user_id, None, include_deleted).await?;
         Ok(channels::to_api_all(&rows))
+    }
+
+    /// `GET /api/v4/users/{user_id}/teams/{team_id}/channels/categories`: the user's
+    /// sidebar in the team (api/sidebar.rs).
+    async fn get_sidebar_categories_for_team_for_user(
+        ctx: &Ctx,
+        path: GetSidebarCategoriesForTeamForUserPath,
+    ) -> Result<types::OrderedSidebarCategories, ApiError> {
+        super::sidebar::all(ctx, &path.user_id, &path.team_id).await
+    }
+
+    /// `POST …/channels/categories`: a custom category.
+    async fn create_sidebar_category_for_team_for_user(
+        ctx: &Ctx,
+        path: CreateSidebarCategoryForTeamForUserPath,
+        body: types::SidebarCategoryWithChannels,
+    ) -> Result<types::SidebarCategoryWithChannels, ApiError> {
+        super::sidebar::create(ctx, &path.user_id, &path.team_id, body).await
+    }
+
+    /// `PUT …/channels/categories`: several categories at once.
+    async fn update_sidebar_categories_for_team_for_user(
+        ctx: &Ctx,
+        path: UpdateSidebarCategoriesForTeamForUserPath,
+        body: Vec<types::SidebarCategoryWithChannels>,
+    ) -> Result<Vec<types::SidebarCategoryWithChannels>, ApiError> {
+        super::sidebar::update(ctx, &path.user_id, &path.team_id, body).await
+    }
+
+    /// `GET …/channels/categories/order`.
+    async fn get_sidebar_category_order_for_team_for_user(
+        ctx: &Ctx,
+        path: GetSidebarCategoryOrderForTeamForUserPath,
+    ) -> Result<Vec<String>, ApiError> {
+        super::sidebar::order(ctx, &path.user_id, &path.team_id).await
+    }
+
+    /// `PUT …/channels/categories/order`: every category once, in the new order.
+    async fn update_sidebar_category_order_for_team_for_user(
+        ctx: &Ctx,
+        path: UpdateSidebarCategoryOrderForTeamForUserPath,
+        body: Vec<String>,
+    ) -> Result<Vec<String>, ApiError> {
+        super::sidebar::set_order(ctx, &path.user_id, &path.team_id, body).await
+    }
+
+    /// `GET …/channels/categories/{category_id}`.
+    async fn get_sidebar_category_for_team_for_user(
+        ctx: &Ctx,
+        path: GetSidebarCategoryForTeamForUserPath,
+    ) -> Result<types::SidebarCategoryWithChannels, ApiError> {
+        super::sidebar::one(ctx, &path.user_id, &path.team_id, &path.category_id).await
+    }
+
+    /// `PUT …/channels/categories/{category_id}`.
+    async fn update_sidebar_category_for_team_for_user(
+        ctx: &Ctx,
+        path: UpdateSidebarCategoryForTeamForUserPath,
+        body: types::SidebarCategoryWithChannels,
+    ) -> Result<types::SidebarCategoryWithChannels, ApiError> {
+        super::sidebar::update_one(ctx, &path.user_id, &path.team_id, &path.category_id, body).await
+    }
+
+    /// `DELETE …/channels/categories/{category_id}`: custom categories only.
+    async fn remove_sidebar_category_for_team_for_user(
+        ctx: &Ctx,
+        path: RemoveSidebarCategoryForTeamForUserPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        super::sidebar::remove(ctx, &path.user_id, &path.team_id, &path.category_id).await?;
+        Ok(ok())
     }
 
     /// `GET /api/v4/users/{user_id}/channels/{channel_id}/unread`: the user, with

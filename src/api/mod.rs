@@ -9,6 +9,7 @@ mod preferences;
 mod reactions;
 mod roles;
 mod schemes;
+mod sidebar;
 mod status;
 mod system;
 mod teams;

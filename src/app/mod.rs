@@ -13,6 +13,7 @@ pub mod schemes;
 pub mod server;
 pub mod sessions;
 pub mod settings;
+pub mod sidebar;
 pub mod teams;
 pub mod tokens;
 pub mod users;

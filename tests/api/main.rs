@@ -23,6 +23,7 @@ mod reactions;
 mod roles;
 mod routing;
 mod sessions;
+mod sidebar;
 mod status;
 mod store;
 mod sweep;

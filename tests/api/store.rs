@@ -19,6 +19,8 @@ async fn every_entity_matches_its_migrated_table() {
     preference::Entity::find().all(db).await.unwrap();
     reaction::Entity::find().all(db).await.unwrap();
     status::Entity::find().all(db).await.unwrap();
+    sidebar_category::Entity::find().all(db).await.unwrap();
+    sidebar_channel::Entity::find().all(db).await.unwrap();
     thread::Entity::find().all(db).await.unwrap();
     thread_membership::Entity::find().all(db).await.unwrap();
     scheme::Entity::find().all(db).await.unwrap();

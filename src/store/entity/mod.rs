@@ -10,6 +10,8 @@ pub mod reaction;
 pub mod role;
 pub mod scheme;
 pub mod session;
+pub mod sidebar_category;
+pub mod sidebar_channel;
 pub mod status;
 pub mod system;
 pub mod team;

@@ -11,6 +11,7 @@ mod m20261130_000006_channels;
 mod m20261130_000007_posts;
 mod m20261130_000008_reactions;
 mod m20261130_000009_statuses;
+mod m20261202_000010_sidebar;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_posts::Migration),
             Box::new(m20261130_000008_reactions::Migration),
             Box::new(m20261130_000009_statuses::Migration),
+            Box::new(m20261202_000010_sidebar::Migration),
         ]
     }
 }

@@ -122,6 +122,18 @@ test('teams, channels, posts, replies, reactions, pins and search', async () => 
     await admin.savePreferences(state.adminId, [{user_id: state.adminId, category: 'display_settings', name: 'channel_display_mode', value: 'full'}]);
     const status = await admin.updateStatus({user_id: state.adminId, status: 'away'});
     assert.equal(status.status, 'away');
+    // The sidebar the web app draws: defaults, then a custom category taking the channel.
+    const sidebar = await admin.getChannelCategories(state.adminId, team.id);
+    assert.deepEqual(sidebar.categories.map((c) => c.type), ['favorites', 'channels', 'direct_messages']);
+    assert.ok(sidebar.categories[1].channel_ids.includes(channel.id));
+    const work = await admin.createChannelCategory(state.adminId, team.id, {
+        team_id: team.id, user_id: state.adminId, type: 'custom', display_name: 'Work',
+        sorting: '', channel_ids: [channel.id], muted: false, collapsed: false,
+    });
+    const order = await admin.getChannelCategoryOrder(state.adminId, team.id);
+    assert.equal(order[1], work.id);
+    const after = await admin.getChannelCategories(state.adminId, team.id);
+    assert.ok(!after.categories.find((c) => c.type === 'channels').channel_ids.includes(channel.id));
 });
 
 test('MFA: no code, a wrong code, a fresh code, and a replayed one', async () => {
