@@ -450,6 +450,50 @@ def main():
                 op["requestBody"]["content"]["application/json"]["schema"] = request
             op["responses"]["200"]["content"]["application/json"]["schema"] = answer
             fixes.append(f"{op_id}: bodies as the server reads and answers them")
+        # Fix: the system operations' bodies as the server reads and answers them.
+        strings = {"type": "object", "additionalProperties": {"type": "string"}}
+        json_body = lambda schema: {"application/json": {"schema": schema}}  # noqa: E731
+        status_ok = {"$ref": "#/components/schemas/StatusOK"}
+        if op_id == "GetRedirectLocation":
+            # It answers JSON {"location": ...}, not an image.
+            op["responses"]["200"]["content"] = json_body(
+                {"type": "object", "properties": {"location": {"type": "string"}}})
+            fixes.append(f"{op_id}: 200 is JSON, as the server answers")
+        if op_id == "GetImageByUrl" and not op.get("parameters"):
+            op["parameters"] = [{"name": "url", "in": "query", "required": True,
+                                 "schema": {"type": "string"}}]
+            fixes.append(f"{op_id}: the url query parameter it reads declared")
+        if op_id == "AcknowledgeNotification":
+            # The mobile app's receipt: what it acknowledges; the answer is StatusOK, or
+            # the notification's message when the app asks for it (is_id_loaded).
+            op["requestBody"] = {"required": True, "content": json_body({
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"}, "platform": {"type": "string"},
+                    "type": {"type": "string"}, "post_id": {"type": "string"},
+                    "is_id_loaded": {"type": "boolean"},
+                    "received_at": {"type": "integer", "format": "int64"},
+                }})}
+            op["responses"]["200"]["content"] = json_body({"type": "object"})
+            fixes.append(f"{op_id}: the acknowledgement body declared; 200 StatusOK or a message")
+        if op_id == "GetAnalyticsOld" and "content" not in op["responses"]["200"]:
+            op["responses"]["200"]["content"] = json_body({"type": "array", "items": {
+                "type": "object", "properties": {
+                    "name": {"type": "string"}, "value": {"type": "integer", "format": "int64"}}}})
+            fixes.append(f"{op_id}: 200 declared as the rows it answers")
+        if op_id == "PostLog":
+            op["responses"]["200"]["content"] = json_body(strings)
+            fixes.append(f"{op_id}: 200 an object of strings")
+        if op_id == "GetPrevTrialLicense" and "content" not in op["responses"]["200"]:
+            op["responses"]["200"]["content"] = json_body(strings)
+            fixes.append(f"{op_id}: 200 declared as the licence fields it answers")
+        if op_id in ("RemoveLicenseFile", "RequestTrialLicense") and "content" not in op["responses"]["200"]:
+            op["responses"]["200"]["content"] = json_body(status_ok)
+            fixes.append(f"{op_id}: 200 declared as the StatusOK it answers")
+        # Fix: a busy server (SetServerBusy) refuses searches with 503, as Mattermost does.
+        if op_id == "SearchPosts" and "503" not in op["responses"]:
+            op["responses"]["503"] = {"description": "Service Unavailable", "content": APP_ERROR}
+            fixes.append(f"{op_id}: 503 declared (a busy server refuses searches)")
         # Fix: clients ask for their teams' unread counts without `exclude_team`.
         if op_id == "GetTeamsUnreadForUser":
             for p in op.get("parameters", []):

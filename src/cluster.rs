@@ -1,4 +1,4 @@
-//! Cache invalidation across nodes. Several ferromost nodes may serve one PostgreSQL
+//! Cache invalidation (and the busy state) across nodes. Several ferromost nodes may serve one PostgreSQL
 //! database; each caches sessions and roles. Whoever ends sessions or changes roles applies
 //! the change locally and NOTIFYs one channel; every node LISTENs and applies it too, so a
 //! revocation holds everywhere at once. If the listening connection drops, a node clears
@@ -25,6 +25,8 @@ pub enum Invalidation {
     Roles,
     /// The configuration: another node saved a new one in the database.
     Config,
+    /// The server is busy until then (seconds since the epoch; 0: no longer).
+    Busy(i64),
 }
 
 impl Invalidation {
@@ -35,12 +37,14 @@ impl Invalidation {
             Self::AllSessions => "all".to_owned(),
             Self::Roles => "roles".to_owned(),
             Self::Config => "config".to_owned(),
+            Self::Busy(until) => format!("busy:{until}"),
         }
     }
 
     fn decode(text: &str) -> Option<Self> {
         match text.split_once(':') {
             Some(("token", token)) => Some(Self::Token(token.to_owned())),
+            Some(("busy", until)) => until.parse().ok().map(Self::Busy),
             Some(("user", rest)) => {
                 let (id, keep) = rest.split_once(':')?;
                 let keep = (!keep.is_empty()).then(|| keep.to_owned());
@@ -81,6 +85,7 @@ impl AppState {
             Invalidation::User { id, keep } => self.sessions().remove_user(id, keep.as_deref()),
             Invalidation::AllSessions => self.sessions().clear(),
             Invalidation::Roles => self.roles().invalidate(),
+            Invalidation::Busy(until) => self.set_busy_until(*until),
             Invalidation::Config => {
                 let state = self.clone();
                 tokio::spawn(async move {
@@ -148,6 +153,7 @@ mod tests {
             Invalidation::AllSessions,
             Invalidation::Roles,
             Invalidation::Config,
+            Invalidation::Busy(1_700_000_000),
         ] {
             assert_eq!(Invalidation::decode(&what.encode()), Some(what));
         }

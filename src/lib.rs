@@ -11,6 +11,7 @@ pub mod config;
 pub mod contract;
 pub mod error;
 pub mod ids;
+pub mod logs;
 pub mod router;
 pub mod rt;
 pub mod state;
@@ -19,8 +20,15 @@ pub mod store;
 pub use router::app;
 pub use state::AppState;
 
+/// Chooses ring as the process's TLS cryptography (outgoing HTTP clients need one); a
+/// second call is harmless.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Opens the database the configuration names and builds the state.
 pub async fn start(config: config::Config) -> Result<AppState, String> {
+    install_tls();
     let db = store::open(&config).await?;
     let facts = app::server::ensure_facts(&db, store::schema_version()).await?;
     let state = AppState::new(db, config, facts);

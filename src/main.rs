@@ -3,6 +3,8 @@
 use ferromost::config::Config;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[tokio::main]
 async fn main() {
@@ -23,10 +25,11 @@ async fn run() -> Result<(), String> {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi);
+    // Every line also kept in memory for the System Console (GetLogs).
     if config.log_settings.console_json {
-        logs.json().init();
+        logs.json().finish().with(ferromost::logs::Ring).init();
     } else {
-        logs.init();
+        logs.finish().with(ferromost::logs::Ring).init();
     }
     let address = config.service_settings.listen_address.clone();
     let address = if address.starts_with(':') {

@@ -14,6 +14,8 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     db: DatabaseConnection,
     facts: ServerFacts,
+    /// Until when (seconds since the epoch) the server says it is busy; 0: not busy.
+    busy_until: std::sync::atomic::AtomicI64,
     config: RwLock<Arc<Config>>,
     sessions: SessionCache,
     roles: RoleCache,
@@ -38,6 +40,7 @@ impl AppState {
         Self(Arc::new(Inner {
             db,
             facts,
+            busy_until: std::sync::atomic::AtomicI64::new(0),
             sessions: SessionCache::default(),
             roles: RoleCache::default(),
             version_id: RwLock::new(version_id(&config)),
@@ -75,6 +78,19 @@ impl AppState {
     /// The server's identity (diagnostic id, installation date, signing key).
     pub fn facts(&self) -> &ServerFacts {
         &self.0.facts
+    }
+
+    /// When the busy state ends (seconds since the epoch), while it lasts.
+    pub fn busy_until(&self) -> Option<i64> {
+        let until = self.0.busy_until.load(std::sync::atomic::Ordering::Relaxed);
+        (until > crate::ids::now_millis() / 1000).then_some(until)
+    }
+
+    /// Marks the server busy until `until` (seconds since the epoch; 0 clears it).
+    pub(crate) fn set_busy_until(&self, until: i64) {
+        self.0
+            .busy_until
+            .store(until, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn sessions(&self) -> &SessionCache {

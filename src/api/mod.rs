@@ -4,6 +4,7 @@
 mod bots;
 mod channels;
 mod data_retention;
+mod notifications;
 mod posts;
 mod preferences;
 mod reactions;
@@ -63,7 +64,6 @@ impl contract::PlaybookRunsApi for Api {}
 impl contract::PlaybooksApi for Api {}
 impl contract::PluginsApi for Api {}
 impl contract::ReportsApi for Api {}
-impl contract::RootApi for Api {}
 impl contract::SamlApi for Api {}
 impl contract::SharedChannelsApi for Api {}
 impl contract::TimelineApi for Api {}

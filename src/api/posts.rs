@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 
 /// A session, a well-formed `post_id`, the post (deleted ones only when `include_deleted`)
 /// and its channel, which the caller must be able to read.
-async fn readable_post(
+pub(super) async fn readable_post(
     ctx: &Ctx,
     post_id: &str,
     include_deleted: bool,
@@ -383,6 +383,13 @@ impl contract::PostsApi for Api {
         body: types::SearchPostsBody,
     ) -> Result<types::PostListWithSearchMatches, ApiError> {
         let me = ctx.session()?.user_id.clone();
+        if ctx.state.busy_until().is_some() {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "api.context.server_busy.app_error",
+                "Server is busy, non-critical services are temporarily unavailable.",
+            ));
+        }
         if !is_valid_id(&path.team_id) {
             return Err(ApiError::invalid_url_param("team_id"));
         }

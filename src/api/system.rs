@@ -2,22 +2,39 @@
 
 use super::Api;
 use crate::app::audits;
+use crate::app::outbound;
 use crate::app::settings;
 use crate::auth::permissions::ids::MANAGE_SYSTEM;
 use crate::auth::permissions::{
     SYSCONSOLE_READ, SYSCONSOLE_WRITE, has_system, require_system, require_system_any,
 };
+use crate::cluster::Invalidation;
 use crate::contract::{
-    self, GetAuditsQuery, GetClientConfigQuery, GetClientLicenseQuery, GetPingQuery, types,
+    self, GetAnalyticsOldQuery, GetAuditsQuery, GetClientConfigQuery, GetClientLicenseQuery,
+    GetImageByUrlQuery, GetLogsQuery, GetNoticesPath, GetNoticesQuery, GetPingQuery,
+    GetRedirectLocationQuery, SetServerBusyQuery, types,
 };
 use crate::error::ApiError;
 use crate::rt::Ctx;
+use crate::rt::{Binary, Multipart};
 use axum::http::StatusCode;
 use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
 
 /// Mattermost's permission to reload the configuration from its store.
 const RELOAD_CONFIG: &str = "reload_config";
+const TEST_EMAIL: &str = "test_email";
+const TEST_SITE_URL: &str = "test_site_url";
+const INVALIDATE_CACHES: &str = "invalidate_caches";
+const GET_LOGS: &str = "get_logs";
+const GET_ANALYTICS: &str = "get_analytics";
+const READ_SITE_STATISTICS: &str = "sysconsole_read_reporting_site_statistics";
+const READ_TEAM_STATISTICS: &str = "sysconsole_read_reporting_team_statistics";
+const MANAGE_LICENSE: &str = "manage_license_information";
+const WRITE_LICENSE: &str = "sysconsole_write_about_edition_and_license";
+
+/// The IANA time zones (GetSupportedTimezone).
+const TIMEZONES: &str = include_str!("../app/timezones.txt");
 
 /// Mattermost's rule for `?format=` on the client config and licence: only "old" exists;
 /// without it 501, with another value 400.
@@ -179,5 +196,346 @@ impl contract::SystemApi for Api {
             ctx.session.is_some(),
         )
         .await
+    }
+
+    /// `GET /api/v4/system/timezones`: a session. The IANA time zones clients offer.
+    async fn get_supported_timezone(ctx: &Ctx) -> Result<Vec<String>, ApiError> {
+        ctx.session()?;
+        Ok(TIMEZONES.lines().map(str::to_owned).collect())
+    }
+
+    /// `GET /api/v4/system/notices/{teamId}`: a session. Product notices come from
+    /// Mattermost's notice feed, which ferromost does not read: there are none.
+    async fn get_notices(
+        ctx: &Ctx,
+        _path: GetNoticesPath,
+        _query: GetNoticesQuery,
+    ) -> Result<Vec<types::Notice>, ApiError> {
+        ctx.session()?;
+        Ok(Vec::new())
+    }
+
+    /// `PUT /api/v4/system/notices/view`: a session; nothing to mark (no notices).
+    async fn mark_notices_viewed(
+        ctx: &Ctx,
+        _body: Vec<String>,
+    ) -> Result<types::StatusOk, ApiError> {
+        ctx.session()?;
+        Ok(super::ok())
+    }
+
+    /// `POST /api/v4/email/test`: test_email. Sends a message to the caller with the
+    /// email settings given (merged over those in force; a masked password means the
+    /// stored one).
+    async fn test_email(ctx: &Ctx, body: types::Config) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, TEST_EMAIL).await?;
+        let current = ctx.state.config();
+        let wanted = serde_json::to_value(body).map_err(ApiError::internal)?;
+        let config = settings::settle(&current, wanted, |_, _| true)?;
+        if config.email_settings.smtp_server.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.admin.test_email.missing_server",
+                "SMTP Server is required",
+            ));
+        }
+        let me = crate::app::users::get(ctx.state.db(), &ctx.session()?.user_id).await?;
+        // The settings under test are the caller's: when they do not work, that is a 400
+        // (Mattermost answers 500 with the same id), never a server error.
+        crate::app::mail::send(
+            &config,
+            &me.email,
+            "Mattermost - Testing Email Settings",
+            "It appears your Mattermost email is setup correctly!".to_owned(),
+            "app.admin.test_email.failure",
+        )
+        .await
+        .map_err(|mut e| {
+            e.status = StatusCode::BAD_REQUEST;
+            e
+        })?;
+        Ok(super::ok())
+    }
+
+    /// `POST /api/v4/site_url/test`: test_site_url. The URL must answer this API's ping.
+    async fn test_site_url(
+        ctx: &Ctx,
+        body: types::TestSiteUrlBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, TEST_SITE_URL).await?;
+        if body.site_url.is_empty() {
+            return Err(ApiError::invalid_body_param("site_url"));
+        }
+        let failure = || {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "app.admin.test_site_url.failure",
+                "This is not a valid live URL",
+            )
+        };
+        let ping = format!("{}/api/v4/system/ping", body.site_url.trim_end_matches('/'));
+        let client = outbound::client(std::time::Duration::from_secs(10))?;
+        let answer = client
+            .get(&ping)
+            .send()
+            .await
+            .map_err(|e| failure().detail(e.to_string()))?;
+        if answer.status() != StatusCode::OK {
+            return Err(failure().detail(format!("{ping} answered {}", answer.status())));
+        }
+        Ok(super::ok())
+    }
+
+    /// `POST /api/v4/caches/invalidate`: invalidate_caches. Every node forgets its cached
+    /// sessions and roles.
+    async fn invalidate_caches(ctx: &Ctx) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, INVALIDATE_CACHES).await?;
+        ctx.state.invalidate(Invalidation::AllSessions).await?;
+        ctx.state.invalidate(Invalidation::Roles).await?;
+        Ok(super::ok())
+    }
+
+    /// `GET /api/v4/logs`: get_logs. This node's latest log lines, JSON each, paged from
+    /// the newest (`logs_per_page`, 10,000 by default).
+    async fn get_logs(ctx: &Ctx, query: GetLogsQuery) -> Result<Vec<String>, ApiError> {
+        require_system(ctx, GET_LOGS).await?;
+        let per_page = match query.logs_per_page.as_deref() {
+            None | Some("") => 10_000,
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ApiError::invalid_param("logs_per_page"))?,
+        };
+        let page = usize::try_from(query.page).unwrap_or(0);
+        Ok(crate::logs::page(page, per_page))
+    }
+
+    /// `POST /api/v4/logs`: a client's line in the server's log. Without
+    /// ServiceSettings.EnableDeveloper it takes a session, and only manage_system logs an
+    /// ERROR as one (everyone else's lines are debug).
+    async fn post_log(
+        ctx: &Ctx,
+        body: types::PostLogBody,
+    ) -> Result<HashMap<String, String>, ApiError> {
+        let mut as_debug = false;
+        if !ctx.state.config().service_settings.enable_developer {
+            if ctx.session.is_none() {
+                return Err(ApiError::forbidden());
+            }
+            as_debug = !has_system(ctx, MANAGE_SYSTEM).await?;
+        }
+        let message: String = body.message.chars().take(400).collect();
+        if body.level.eq_ignore_ascii_case("ERROR") && !as_debug {
+            tracing::error!(client_side = true, "{message}");
+        } else {
+            tracing::debug!(client_side = true, "{message}");
+        }
+        Ok(HashMap::from([
+            ("level".to_owned(), body.level),
+            ("message".to_owned(), message),
+        ]))
+    }
+
+    /// `GET /api/v4/analytics/old`: get_analytics (or the console's statistics reading).
+    /// `standard` (the default), `post_counts_day`, `user_counts_with_posts_day`,
+    /// `extra_counts`; of one team with `team_id`.
+    async fn get_analytics_old(
+        ctx: &Ctx,
+        query: GetAnalyticsOldQuery,
+    ) -> Result<Vec<types::GetAnalyticsOldResponseItem>, ApiError> {
+        require_system_any(
+            ctx,
+            &[GET_ANALYTICS, READ_SITE_STATISTICS, READ_TEAM_STATISTICS],
+        )
+        .await?;
+        let team_id = query.team_id.as_deref().filter(|t| !t.is_empty());
+        if team_id.is_some_and(|t| !crate::ids::is_valid_id(t)) {
+            return Err(ApiError::invalid_param("team_id"));
+        }
+        let connections = u64::from(ctx.state.config().sql_settings.max_open_conns);
+        crate::app::analytics::rows(
+            ctx.state.db(),
+            query.name.as_deref().unwrap_or_default(),
+            team_id,
+            connections,
+        )
+        .await
+    }
+
+    /// `POST /api/v4/server_busy`: manage_system. Busy for `seconds` (3,600 by default,
+    /// at most a day): searches answer 503 meanwhile, on every node.
+    async fn set_server_busy(
+        ctx: &Ctx,
+        query: SetServerBusyQuery,
+    ) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        let seconds = match query.seconds.as_deref() {
+            None | Some("") => 3600,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|s| (1..=86_400).contains(s))
+                .ok_or_else(|| ApiError::invalid_url_param("seconds must be 1 - 86400"))?,
+        };
+        let until = crate::ids::now_millis() / 1000 + seconds;
+        ctx.state.invalidate(Invalidation::Busy(until)).await?;
+        Ok(super::ok())
+    }
+
+    /// `GET /api/v4/server_busy`: manage_system. Whether busy, and until when (seconds).
+    async fn get_server_busy_expires(ctx: &Ctx) -> Result<types::ServerBusy, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        let until = ctx.state.busy_until();
+        Ok(types::ServerBusy {
+            busy: Some(until.is_some()),
+            expires: Some(until.unwrap_or(0)),
+        })
+    }
+
+    /// `DELETE /api/v4/server_busy`: manage_system.
+    async fn clear_server_busy(ctx: &Ctx) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        ctx.state.invalidate(Invalidation::Busy(0)).await?;
+        Ok(super::ok())
+    }
+
+    /// `GET /api/v4/redirect_location?url=`: a session. Where a link redirects to (one
+    /// hop), for link previews; empty while ServiceSettings.EnableLinkPreviews is off, or
+    /// when the link does not redirect, cannot be reached, or points inside this network.
+    async fn get_redirect_location(
+        ctx: &Ctx,
+        query: GetRedirectLocationQuery,
+    ) -> Result<types::GetRedirectLocationResponse, ApiError> {
+        ctx.session()?;
+        if query.url.is_empty() {
+            return Err(ApiError::invalid_param("url"));
+        }
+        let config = ctx.state.config();
+        let previews = config
+            .setting("ServiceSettings", "EnableLinkPreviews")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        let mut location = String::new();
+        if previews
+            && let Ok(url) = reqwest::Url::parse(&query.url)
+            && outbound::may_fetch(&config, &url).await
+        {
+            let client = outbound::client(std::time::Duration::from_secs(5))?;
+            if let Ok(answer) = client.head(url).send().await
+                && answer.status().is_redirection()
+                && let Some(to) = answer.headers().get(axum::http::header::LOCATION)
+            {
+                location = to.to_str().unwrap_or_default().to_owned();
+            }
+        }
+        Ok(types::GetRedirectLocationResponse {
+            location: Some(location),
+        })
+    }
+
+    /// `GET /api/v4/image?url=`: a session. With the image proxy off (ferromost has
+    /// none), a redirect to the image itself; a relative URL is taken against the site.
+    async fn get_image_by_url(ctx: &Ctx, query: GetImageByUrlQuery) -> Result<Binary, ApiError> {
+        ctx.session()?;
+        let url = query.url.trim();
+        let absolute = if url.starts_with("http://") || url.starts_with("https://") {
+            url.to_owned()
+        } else if url.starts_with('/') {
+            format!(
+                "{}{url}",
+                ctx.state
+                    .config()
+                    .service_settings
+                    .site_url
+                    .trim_end_matches('/')
+            )
+        } else {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.image.get.app_error",
+                "Requested image url cannot be parsed.",
+            ));
+        };
+        let location = axum::http::HeaderValue::from_str(&absolute).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.image.get.app_error",
+                "Requested image url cannot be parsed.",
+            )
+        })?;
+        ctx.set_header(axum::http::header::LOCATION, location);
+        Ok(Binary {
+            content_type: "text/html; charset=utf-8".to_owned(),
+            bytes: bytes::Bytes::new(),
+        })
+    }
+
+    /// `POST /api/v4/license`: manage_license_information. ferromost needs no licence and
+    /// takes none: every file is refused as an invalid licence.
+    async fn upload_license_file(
+        ctx: &Ctx,
+        mut body: Multipart,
+    ) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, MANAGE_LICENSE).await?;
+        let mut found = false;
+        while let Ok(Some(field)) = body.next_field().await {
+            found |= field.name() == Some("license");
+        }
+        if !found {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.license.add_license.no_file.app_error",
+                "No file under 'license' in request.",
+            ));
+        }
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "api.license.add_license.invalid.app_error",
+            "Invalid license file.",
+        ))
+    }
+
+    /// `DELETE /api/v4/license`: manage_license_information; there is none to remove.
+    async fn remove_license_file(ctx: &Ctx) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, MANAGE_LICENSE).await?;
+        Ok(super::ok())
+    }
+
+    /// `GET /api/v4/license/renewal`: an unlicensed server has nothing to renew.
+    async fn request_license_renewal_link(
+        ctx: &Ctx,
+    ) -> Result<types::LicenseRenewalLink, ApiError> {
+        require_system(ctx, WRITE_LICENSE).await?;
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "api.license.request_renewal_link.app_error",
+            "Error getting the license renewal link",
+        ))
+    }
+
+    /// `POST /api/v4/trial-license`: trials come from Mattermost's licence server, which
+    /// this server does not use.
+    async fn request_trial_license(
+        ctx: &Ctx,
+        _body: types::RequestTrialLicenseBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, MANAGE_LICENSE).await?;
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "api.license.request_trial_license.app_error",
+            "Unable to get a trial license.",
+        ))
+    }
+
+    /// `GET /api/v4/trial-license/prev`: as a Team Edition server answers (no licence
+    /// manager).
+    async fn get_prev_trial_license(ctx: &Ctx) -> Result<HashMap<String, String>, ApiError> {
+        require_system(ctx, MANAGE_LICENSE).await?;
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "api.license.upgrade_needed.app_error",
+            "Feature requires an upgrade to Enterprise Edition.",
+        ))
     }
 }

@@ -1,5 +1,6 @@
 //! Domain operations that take more than one step or serve more than one handler.
 
+pub mod analytics;
 pub mod audits;
 pub mod bots;
 pub mod channels;
@@ -8,6 +9,7 @@ pub mod images;
 pub mod links;
 pub mod mail;
 pub mod membership;
+pub mod outbound;
 pub mod posts;
 pub mod schemes;
 pub mod server;

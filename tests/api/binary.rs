@@ -29,6 +29,7 @@ async fn starts_with_nothing_configured_and_stops_gracefully_on_sigterm() {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}/api/v4");
+    ferromost::install_tls();
     let http = reqwest::Client::new();
     let started = Instant::now();
     loop {

@@ -28,6 +28,7 @@ mod status;
 mod store;
 mod sweep;
 mod system;
+mod system_ops;
 mod teams;
 mod terms;
 mod tokens;

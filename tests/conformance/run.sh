@@ -17,13 +17,14 @@ SEED=${CONFORMANCE_SEED:-20261202}
 source tests/support/lib.sh
 
 # Each of these would take the run's own admin away (logout, revoked sessions, a changed
-# password or role, deactivation, deletion) or change the server under it (its config).
+# password or role, deactivation, deletion) or change the server under it (its config, or
+# marking it busy, which turns searches away).
 LEFT_OUT=(
   Logout RevokeSession RevokeAllSessions RevokeSessionsFromAllUsers
   UpdateUserActive DeleteUser PermanentDeleteAllUsers UpdateUserPassword ResetPassword
   UpdateUserRoles UpdateUserMfa DemoteUserToGuest SwitchAccountType UpdateUserAuth
   ConvertUserToBot UpdateUser PatchUser PatchRole
-  UpdateConfig PatchConfig ReloadConfig
+  UpdateConfig PatchConfig ReloadConfig SetServerBusy
 )
 
 venv conformance tests/conformance/requirements.txt

@@ -1,0 +1,92 @@
+//! Requests ferromost itself makes to other servers. Like Mattermost's HTTP service, a
+//! request a user can aim (a link's redirect) may not reach this machine or the private
+//! network unless `ServiceSettings.AllowedUntrustedInternalConnections` names the host;
+//! what an administrator asks for (testing the site URL) may.
+
+use crate::config::Config;
+use crate::error::ApiError;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// A client that follows no redirects and gives up after `timeout`.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, ApiError> {
+    crate::install_tls();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .build()
+        .map_err(ApiError::internal)
+}
+
+fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// True when `url` may be fetched on a user's behalf: http(s), and every address its host
+/// resolves to is public, or the host is one the administrator trusts.
+pub async fn may_fetch(config: &Config, url: &reqwest::Url) -> bool {
+    if !matches!(url.scheme(), "http" | "https") {
+        return false;
+    }
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let trusted = config
+        .setting("ServiceSettings", "AllowedUntrustedInternalConnections")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    if trusted
+        .split([' ', ','])
+        .any(|t| !t.is_empty() && t.eq_ignore_ascii_case(host.trim_matches(['[', ']'])))
+    {
+        return true;
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    match tokio::net::lookup_host((host.trim_matches(['[', ']']), port)).await {
+        Ok(addrs) => {
+            let addrs: Vec<_> = addrs.collect();
+            !addrs.is_empty() && addrs.iter().all(|a| !is_internal(a.ip()))
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_internal;
+
+    #[test]
+    fn internal_addresses() {
+        for internal in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "169.254.1.1",
+            "::1",
+            "fd00::1",
+        ] {
+            assert!(is_internal(internal.parse().unwrap()), "{internal}");
+        }
+        for public in ["93.184.216.34", "2606:2800:220:1::1"] {
+            assert!(!is_internal(public.parse().unwrap()), "{public}");
+        }
+    }
+}
