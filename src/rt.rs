@@ -124,7 +124,7 @@ impl Ctx {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
+            .filter(|v| !v.is_empty() && !v.contains('\0'))
             .ok_or_else(|| ApiError::invalid_url_param(name))
     }
 
@@ -158,11 +158,14 @@ impl QueryMap {
         }
     }
 
+    /// A parameter's value; one holding a NUL character (which no stored text can hold)
+    /// counts as not given.
     fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+            .filter(|v| !v.contains('\0'))
     }
 
     pub fn string(&self, name: &str) -> Option<String> {
@@ -214,7 +217,7 @@ impl QueryMap {
             .iter()
             .filter(|(k, _)| k == name)
             .flat_map(|(_, v)| v.split(','))
-            .filter(|s| !s.is_empty())
+            .filter(|s| !s.is_empty() && !s.contains('\0'))
             .map(str::to_owned)
             .collect()
     }
@@ -284,9 +287,17 @@ pub async fn optional_json_body<T: serde::de::DeserializeOwned>(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| ApiError::invalid_body_param("body").detail(e.to_string()))
+    let bad = |e: serde_json::Error| ApiError::invalid_body_param("body").detail(e.to_string());
+    // A NUL character can be in JSON but in no stored text (PostgreSQL refuses it): such a
+    // body is the client's mistake, answered 400 before anything reads it.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(bad)?;
+        if has_nul(&value) {
+            return Err(ApiError::invalid_body_param("body").detail("a NUL character"));
+        }
+        return serde_json::from_value(value).map(Some).map_err(bad);
+    }
+    serde_json::from_slice(&bytes).map(Some).map_err(bad)
 }
 
 pub async fn json_body<T: serde::de::DeserializeOwned>(
@@ -296,6 +307,16 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     optional_json_body(ctx, req)
         .await?
         .ok_or_else(|| ApiError::invalid_body_param("body"))
+}
+
+/// True when any string (or key) in `value` holds a NUL character.
+fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 /// Multipart bodies are streamed to the handler, capped by FileSettings.MaxFileSize.

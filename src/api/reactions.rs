@@ -99,16 +99,24 @@ impl contract::ReactionsApi for Api {
             channel_id: found.channel_id.clone(),
             create_at: now_millis(),
         };
-        let existing = reaction::Entity::find_by_id((found.id.clone(), me, emoji))
-            .one(db)
-            .await?;
-        if let Some(existing) = existing {
-            return Ok(to_api(existing));
-        }
+        // The same reaction sent twice at once: one insert wins, both answer what is stored.
         reaction::Entity::insert(row.clone().into_active_model())
-            .exec(db)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    reaction::Column::PostId,
+                    reaction::Column::UserId,
+                    reaction::Column::EmojiName,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
             .await?;
-        Ok(to_api(row))
+        let stored = reaction::Entity::find_by_id((found.id.clone(), me, emoji))
+            .one(db)
+            .await?
+            .unwrap_or(row);
+        Ok(to_api(stored))
     }
 
     /// `GET /api/v4/posts/{post_id}/reactions`: a readable channel. Oldest first.

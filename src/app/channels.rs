@@ -212,20 +212,37 @@ pub async fn create(
     if taken {
         return Err(name_taken());
     }
-    channel::Entity::insert(row.clone().into_active_model())
-        .exec(db)
-        .await
-        .map_err(|e| {
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) {
-                name_taken()
-            } else {
-                e.into()
-            }
-        })?;
+    // A name taken meanwhile by a concurrent request: no row (and no failed statement,
+    // which would end a PostgreSQL transaction), so the same answer as above.
+    let inserted = channel::Entity::insert(row.clone().into_active_model())
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                channel::Column::TeamId,
+                channel::Column::Name,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    if inserted == 0 {
+        return Err(name_taken());
+    }
     Ok(row)
+}
+
+/// A direct or group channel made by whoever asks first: when concurrent requests race to
+/// make the same one, the losers get the winner's.
+async fn create_or_existing(
+    db: &impl ConnectionTrait,
+    new: NewChannel,
+) -> Result<channel::Model, ApiError> {
+    let name = new.name.clone();
+    match create(db, new).await {
+        Ok(made) => Ok(made),
+        Err(e) if e.id == ids::EXISTS => get_by_name(db, "", &name, true).await,
+        Err(e) => Err(e),
+    }
 }
 
 fn name_taken() -> ApiError {
@@ -520,10 +537,21 @@ pub async fn join(
         scheme_user: !guest,
         scheme_admin: as_admin && !guest,
     };
-    channel_member::Entity::insert(row.clone().into_active_model())
-        .exec(db)
+    // Concurrent joins: one insert wins, the others find the member it made.
+    channel_member::Entity::insert(row.into_active_model())
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                channel_member::Column::ChannelId,
+                channel_member::Column::UserId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
         .await?;
-    Ok(row)
+    member(db, &c.id, &account.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a channel membership vanished"))
 }
 
 /// Removes `user_id` from `c`. `by_self` picks Mattermost's leave errors over its remove
@@ -916,7 +944,7 @@ pub async fn direct(
     if let Ok(found) = get_by_name(db, "", &name, true).await {
         return Ok(found);
     }
-    let made = create(
+    let made = create_or_existing(
         db,
         NewChannel {
             team_id: String::new(),
@@ -965,7 +993,7 @@ pub async fn group(
         }
         display.truncate(cut);
     }
-    let made = create(
+    let made = create_or_existing(
         db,
         NewChannel {
             team_id: String::new(),

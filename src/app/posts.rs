@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
 use crate::store::entity::{channel, channel_member, post, thread, thread_membership, user};
 use axum::http::StatusCode;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -197,16 +197,17 @@ pub async fn create(
         .filter(channel::Column::Id.eq(c.id.clone()))
         .exec(db)
         .await?;
-    // The author has read their own post.
+    // The author has read their own post: their counts catch up with the channel's as
+    // stored now (a subquery, so concurrent posts never leave them behind).
     channel_member::Entity::update_many()
         .col_expr(channel_member::Column::LastViewedAt, Expr::value(now))
         .col_expr(
             channel_member::Column::MsgCount,
-            Expr::value(c.total_msg_count + 1),
+            channel_total(&c.id, channel::Column::TotalMsgCount),
         )
         .col_expr(
             channel_member::Column::MsgCountRoot,
-            Expr::value(c.total_msg_count_root + i64::from(is_root)),
+            channel_total(&c.id, channel::Column::TotalMsgCountRoot),
         )
         .filter(channel_member::Column::ChannelId.eq(c.id.clone()))
         .filter(channel_member::Column::UserId.eq(row.user_id.clone()))
@@ -234,6 +235,16 @@ pub async fn create(
         record_reply(db, &root, &row, &mentioned).await?;
     }
     Ok(row)
+}
+
+/// `(SELECT <column> FROM channels WHERE id = <channel_id>)`.
+fn channel_total(channel_id: &str, column: channel::Column) -> Expr {
+    let select = sea_orm::sea_query::Query::select()
+        .column(column)
+        .from(channel::Entity)
+        .and_where(channel::Column::Id.eq(channel_id))
+        .to_owned();
+    Expr::SubQuery(None, Box::new(select.into()))
 }
 
 fn root_invalid() -> ApiError {
@@ -283,37 +294,55 @@ async fn record_reply(
     reply: &post::Model,
     mentioned: &[String],
 ) -> Result<(), ApiError> {
-    let existing = thread::Entity::find_by_id(root.id.clone()).one(db).await?;
-    let mut participants: Vec<String> = existing
-        .as_ref()
-        .and_then(|t| serde_json::from_str(&t.participants).ok())
-        .unwrap_or_default();
-    if !participants.contains(&reply.user_id) {
-        participants.push(reply.user_id.clone());
-    }
-    let participants = serde_json::to_string(&participants).map_err(ApiError::internal)?;
-    match existing {
-        Some(t) => {
-            let mut row = t.into_active_model();
-            row.reply_count = Set(reply_count(db, &root.id).await?);
-            row.last_reply_at = Set(reply.create_at);
-            row.participants = Set(participants);
-            row.update(db).await?;
+    // The thread row exists once (concurrent first replies: one insert wins), and its
+    // counts and participants are worked out from the replies stored, not from what this
+    // request read before, so concurrent replies all count.
+    let fresh = thread::Model {
+        post_id: root.id.clone(),
+        channel_id: root.channel_id.clone(),
+        reply_count: 0,
+        last_reply_at: 0,
+        participants: "[]".to_owned(),
+        delete_at: 0,
+    };
+    thread::Entity::insert(fresh.into_active_model())
+        .on_conflict(
+            OnConflict::column(thread::Column::PostId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    let replies = post::Entity::find()
+        .filter(post::Column::RootId.eq(root.id.clone()))
+        .filter(post::Column::DeleteAt.eq(0))
+        .order_by_asc(post::Column::CreateAt)
+        .all(db)
+        .await?;
+    let mut participants: Vec<String> = Vec::new();
+    for r in &replies {
+        if !participants.contains(&r.user_id) {
+            participants.push(r.user_id.clone());
         }
-        None => {
-            let row = thread::Model {
-                post_id: root.id.clone(),
-                channel_id: root.channel_id.clone(),
-                reply_count: 1,
-                last_reply_at: reply.create_at,
-                participants,
-                delete_at: 0,
-            };
-            thread::Entity::insert(row.into_active_model())
-                .exec(db)
-                .await?;
-        }
     }
+    let last_reply_at = replies
+        .iter()
+        .map(|r| r.create_at)
+        .max()
+        .unwrap_or(reply.create_at);
+    thread::Entity::update_many()
+        .col_expr(
+            thread::Column::ReplyCount,
+            Expr::value(i64::try_from(replies.len()).unwrap_or(i64::MAX)),
+        )
+        .col_expr(thread::Column::LastReplyAt, Expr::value(last_reply_at))
+        .col_expr(
+            thread::Column::Participants,
+            Expr::value(serde_json::to_string(&participants).map_err(ApiError::internal)?),
+        )
+        .filter(thread::Column::PostId.eq(root.id.clone()))
+        .exec(db)
+        .await?;
     // The replier follows and has read it all; the root's author follows unless they
     // stopped; the mentioned follow with one more unread mention.
     upsert_membership(db, &root.id, &reply.user_id, |m| {
@@ -366,23 +395,36 @@ pub async fn upsert_membership(
     user_id: &str,
     change: impl FnOnce(&mut thread_membership::Model),
 ) -> Result<thread_membership::Model, ApiError> {
-    let existing = membership(db, root_id, user_id).await?;
-    let mut row = existing.clone().unwrap_or(thread_membership::Model {
+    // The row exists once whoever asks at the same time (one insert wins), then changes.
+    let fresh = thread_membership::Model {
         post_id: root_id.to_owned(),
         user_id: user_id.to_owned(),
         following: false,
         last_viewed: 0,
         last_updated: 0,
         unread_mentions: 0,
-    });
+    };
+    thread_membership::Entity::insert(fresh.into_active_model())
+        .on_conflict(
+            OnConflict::columns([
+                thread_membership::Column::PostId,
+                thread_membership::Column::UserId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    let mut row = membership(db, root_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a thread membership vanished"))?;
     change(&mut row);
     row.last_updated = now_millis();
-    let active = row.clone().into_active_model();
-    if existing.is_some() {
-        active.reset_all().update(db).await?;
-    } else {
-        thread_membership::Entity::insert(active).exec(db).await?;
-    }
+    row.clone()
+        .into_active_model()
+        .reset_all()
+        .update(db)
+        .await?;
     Ok(row)
 }
 

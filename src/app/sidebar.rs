@@ -9,7 +9,9 @@ use crate::app::channels::channels_of;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::new_id;
-use crate::store::entity::{channel, preference, sidebar_category, sidebar_channel};
+use crate::store::entity::{
+    channel, channel_member, preference, sidebar_category, sidebar_channel,
+};
 use axum::http::StatusCode;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -431,6 +433,9 @@ pub async fn create(
     order.insert(at, row.id.clone());
     renumber(db, &order).await?;
     seat(db, &sidebar, &row, &body.channel_ids).await?;
+    if row.muted {
+        set_muted(db, user_id, &body.channel_ids, true).await?;
+    }
     one(db, user_id, team_id, &row.id).await
 }
 
@@ -468,12 +473,46 @@ pub async fn update(
         if let Some(sorting) = sorting_of(&body)? {
             row.sorting = sorting;
         }
+        let was_muted = row.muted;
         row.muted = body.muted.unwrap_or(row.muted);
         row.collapsed = body.collapsed.unwrap_or(row.collapsed);
         sidebar_category::Entity::update(row.clone().into_active_model().reset_all())
             .exec(db)
             .await?;
+        let placed_before = where_each_is(&sidebar);
         seat(db, &sidebar, &row, &body.channel_ids).await?;
+        // Muting follows the category: muting or unmuting it does the same to all its
+        // channels; a channel moved into a muted category is muted, one moved out of a
+        // muted category into this unmuted one is unmuted.
+        let now_in = channels_in(db, user_id, team_id, &row.id).await?;
+        let muted_before = |channel: &str| {
+            placed_before
+                .get(channel)
+                .and_then(|c| sidebar.categories.iter().find(|k| &k.id == c))
+                .is_some_and(|k| k.muted)
+        };
+        let (mute, unmute): (Vec<String>, Vec<String>) = if row.muted != was_muted {
+            if row.muted {
+                (now_in, Vec::new())
+            } else {
+                (Vec::new(), now_in)
+            }
+        } else {
+            let moved_in: Vec<String> = now_in
+                .into_iter()
+                .filter(|c| placed_before.get(c.as_str()) != Some(&row.id))
+                .collect();
+            if row.muted {
+                (moved_in, Vec::new())
+            } else {
+                (
+                    Vec::new(),
+                    moved_in.into_iter().filter(|c| muted_before(c)).collect(),
+                )
+            }
+        };
+        set_muted(db, user_id, &mute, true).await?;
+        set_muted(db, user_id, &unmute, false).await?;
         updated.push(id);
     }
     let sidebar = load(db, user_id, team_id).await?;
@@ -483,6 +522,58 @@ pub async fn update(
         .filter_map(|id| all.iter().find(|(c, _)| &c.id == id))
         .map(|(c, ids)| to_api(c, ids.clone()))
         .collect())
+}
+
+/// Which category each of the user's channels is in now.
+fn where_each_is(sidebar: &Sidebar) -> HashMap<String, String> {
+    sidebar
+        .with_channels()
+        .into_iter()
+        .flat_map(|(c, ids)| ids.into_iter().map(move |id| (id, c.id.clone())))
+        .collect()
+}
+
+async fn channels_in(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    team_id: &str,
+    category_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let sidebar = load(db, user_id, team_id).await?;
+    Ok(sidebar
+        .with_channels()
+        .into_iter()
+        .find(|(c, _)| c.id == category_id)
+        .map(|(_, ids)| ids)
+        .unwrap_or_default())
+}
+
+/// Mutes (mark_unread `mention`) or unmutes (`all`) the user's membership of each channel.
+async fn set_muted(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    channel_ids: &[String],
+    muted: bool,
+) -> Result<(), ApiError> {
+    for channel_id in channel_ids {
+        let Some(member) = channel_member::Entity::find()
+            .filter(channel_member::Column::ChannelId.eq(channel_id.clone()))
+            .filter(channel_member::Column::UserId.eq(user_id))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let mut props: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&member.notify_props).unwrap_or_default();
+        let mark = if muted { "mention" } else { "all" };
+        props.insert("mark_unread".to_owned(), mark.into());
+        let mut row = member.into_active_model();
+        row.notify_props = sea_orm::ActiveValue::Set(serde_json::Value::Object(props).to_string());
+        row.last_update_at = sea_orm::ActiveValue::Set(crate::ids::now_millis());
+        row.update(db).await?;
+    }
+    Ok(())
 }
 
 /// RemoveSidebarCategoryForTeamForUser: custom categories only; their channels go back

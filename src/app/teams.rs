@@ -540,10 +540,26 @@ pub async fn join(
     if existing.is_some() {
         active.reset_all().update(db).await?;
     } else {
-        team_member::Entity::insert(active).exec(db).await?;
+        // Concurrent joins: one insert wins, the others keep the member it made.
+        team_member::Entity::insert(active)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    team_member::Column::TeamId,
+                    team_member::Column::UserId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
     }
     super::channels::join_defaults(db, &t.id, account).await?;
-    Ok(row)
+    Ok(
+        team_member::Entity::find_by_id((t.id.clone(), account.id.clone()))
+            .one(db)
+            .await?
+            .unwrap_or(row),
+    )
 }
 
 /// Ends `user_id`'s membership of `team_id` and of its channels (400 when not a member).

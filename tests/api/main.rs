@@ -19,6 +19,7 @@ mod matrix;
 mod mfa;
 mod posts;
 mod preferences;
+mod races;
 mod reactions;
 mod roles;
 mod routing;

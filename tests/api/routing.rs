@@ -167,3 +167,31 @@ async fn every_response_carries_mattermosts_headers() {
         );
     }
 }
+
+/// PostgreSQL stores no NUL character: a body, path or query value holding one is the
+/// client's mistake (400), never a 500 (found by the conformance run on PostgreSQL).
+#[tokio::test]
+async fn nul_characters_are_refused_not_stored() {
+    let server = TestServer::start().await;
+    server.admin().await;
+    let http = server.http();
+    let response = http
+        .post(server.api("/users/login"))
+        .body(r#"{"login_id":"a\u0000b","password":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_app_error(response, 400, "api.context.invalid_body_param.app_error").await;
+    let response = http
+        .get(server.api("/users/username/a%00b"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.status().as_u16() / 100, 5);
+    let response = http
+        .get(server.api("/users/autocomplete?name=%00"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.status().as_u16() / 100, 5);
+}

@@ -335,3 +335,60 @@ async fn another_users_sidebar_is_theirs() {
     let seen = s.call_as(&s.admin.token, "GET", "", None).await;
     assert_eq!(seen.status(), 200);
 }
+
+async fn mark_unread(s: &Setup, channel: &str) -> String {
+    let user = s.user.id();
+    let member: Value = s
+        .server
+        .http()
+        .get(s.server.api(&format!("/channels/{channel}/members/{user}")))
+        .bearer_auth(&s.user.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    member["notify_props"]["mark_unread"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn muting_a_category_mutes_its_channels() {
+    let s = setup().await;
+    let news = s.channel("news").await;
+    let quiet = s
+        .json(
+            "POST",
+            "",
+            Some(
+                json!({"display_name": "Quiet", "type": "custom", "muted": true,
+                        "channel_ids": [news]}),
+            ),
+        )
+        .await;
+    assert_eq!(mark_unread(&s, &news).await, "mention");
+    // Unmuting the category unmutes its channels.
+    let mut unmuted = quiet.clone();
+    unmuted["muted"] = json!(false);
+    s.json("PUT", "", Some(json!([unmuted]))).await;
+    assert_eq!(mark_unread(&s, &news).await, "all");
+    // A channel moved into a muted category is muted; moved out into Channels, unmuted.
+    let mut muted = quiet.clone();
+    muted["muted"] = json!(true);
+    muted["channel_ids"] = json!([]);
+    s.json("PUT", "", Some(json!([muted]))).await;
+    let other = s.channel("other").await;
+    muted["channel_ids"] = json!([other]);
+    s.json("PUT", "", Some(json!([muted]))).await;
+    assert_eq!(mark_unread(&s, &other).await, "mention");
+    let all = s.categories().await;
+    let mut channels = category(&all, "channels").clone();
+    let mut ids_now = ids(&channels);
+    ids_now.push(other.clone());
+    channels["channel_ids"] = json!(ids_now);
+    s.json("PUT", "", Some(json!([channels]))).await;
+    assert_eq!(mark_unread(&s, &other).await, "all");
+}

@@ -1,0 +1,234 @@
+//! Concurrent identical requests (issue 8's list): never a 5xx, and the end state exact.
+//! Each test fires N copies of one request at once and then reads what was stored.
+
+use crate::common::{Account, TestServer};
+use ferromost_client::types;
+use serde_json::{Value, json};
+
+const N: usize = 16;
+
+/// Sends `n` copies of the request at once as `who`; the statuses.
+async fn burst(
+    server: &TestServer,
+    who: &Account,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    n: usize,
+) -> Vec<u16> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let (url, token, body) = (server.api(path), who.token.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut request = reqwest::Client::new()
+                    .request(method, url)
+                    .bearer_auth(token);
+                if let Some(body) = body {
+                    request = request.json(&body);
+                }
+                request.send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+fn all_succeeded(statuses: &[u16]) {
+    assert!(
+        statuses.iter().all(|s| (200..300).contains(s)),
+        "{statuses:?}"
+    );
+}
+
+async fn get(server: &TestServer, who: &Account, path: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(server.api(path))
+        .bearer_auth(&who.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+struct World {
+    server: TestServer,
+    admin: Account,
+    user: Account,
+    team: String,
+    channel: String,
+}
+
+async fn world() -> World {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let team = admin
+        .client
+        .create_team(&types::CreateTeamBody {
+            name: "racing".into(),
+            display_name: "Racing".into(),
+            type_: "O".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    let channel = admin
+        .client
+        .create_channel(&types::CreateChannelBody {
+            team_id: team.clone(),
+            name: "track".into(),
+            display_name: "Track".into(),
+            type_: "O".into(),
+            purpose: None,
+            header: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap();
+    World {
+        server,
+        admin,
+        user,
+        team,
+        channel,
+    }
+}
+
+#[tokio::test]
+async fn joining_a_team_and_a_channel_at_once() {
+    let w = world().await;
+    let body = json!({"team_id": w.team, "user_id": w.user.id()});
+    let path = format!("/teams/{}/members", w.team);
+    all_succeeded(&burst(&w.server, &w.admin, "POST", &path, Some(body), N).await);
+    let members = get(&w.server, &w.admin, &format!("/teams/{}/members", w.team)).await;
+    assert_eq!(members.as_array().unwrap().len(), 2);
+    let body = json!({"user_id": w.user.id()});
+    let path = format!("/channels/{}/members", w.channel);
+    all_succeeded(&burst(&w.server, &w.admin, "POST", &path, Some(body), N).await);
+    let stats = get(
+        &w.server,
+        &w.admin,
+        &format!("/channels/{}/stats", w.channel),
+    )
+    .await;
+    assert_eq!(stats["member_count"], 2);
+}
+
+#[tokio::test]
+async fn the_same_direct_channel_at_once() {
+    let w = world().await;
+    let body = json!([w.user.id(), w.admin.id()]);
+    all_succeeded(
+        &burst(
+            &w.server,
+            &w.user,
+            "POST",
+            "/channels/direct",
+            Some(body),
+            N,
+        )
+        .await,
+    );
+    let mine = get(&w.server, &w.user, "/users/me/channels").await;
+    let direct = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "D")
+        .count();
+    assert_eq!(direct, 1);
+}
+
+#[tokio::test]
+async fn first_replies_reactions_and_follows_at_once() {
+    let w = world().await;
+    let root: Value = reqwest::Client::new()
+        .post(w.server.api("/posts"))
+        .bearer_auth(&w.admin.token)
+        .json(&json!({"channel_id": w.channel, "message": "root"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    let reply = json!({"channel_id": w.channel, "message": "me too", "root_id": root_id});
+    all_succeeded(&burst(&w.server, &w.admin, "POST", "/posts", Some(reply), N).await);
+    let thread = get(&w.server, &w.admin, &format!("/posts/{root_id}")).await;
+    assert_eq!(thread["reply_count"], N);
+    let channel = get(&w.server, &w.admin, &format!("/channels/{}", w.channel)).await;
+    assert_eq!(channel["total_msg_count"], N + 1);
+    // The same reaction: one stays.
+    let reaction = json!({"user_id": w.admin.id(), "post_id": root_id, "emoji_name": "tada"});
+    all_succeeded(&burst(&w.server, &w.admin, "POST", "/reactions", Some(reaction), N).await);
+    let reactions = get(&w.server, &w.admin, &format!("/posts/{root_id}/reactions")).await;
+    assert_eq!(reactions.as_array().unwrap().len(), 1);
+    // Following the thread at once.
+    let path = format!(
+        "/users/{}/teams/{}/threads/{root_id}/following",
+        w.admin.id(),
+        w.team
+    );
+    all_succeeded(&burst(&w.server, &w.admin, "PUT", &path, None, N).await);
+    let threads = get(
+        &w.server,
+        &w.admin,
+        &format!("/users/{}/teams/{}/threads", w.admin.id(), w.team),
+    )
+    .await;
+    let followed: Vec<&Value> = threads["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["id"] == root_id.as_str())
+        .collect();
+    assert_eq!(followed.len(), 1);
+    assert_eq!(followed[0]["reply_count"], N);
+}
+
+#[tokio::test]
+async fn preference_upserts_at_once() {
+    let w = world().await;
+    let body = json!([{"user_id": w.user.id(), "category": "display_settings",
+                       "name": "use_military_time", "value": "true"}]);
+    let path = format!("/users/{}/preferences", w.user.id());
+    all_succeeded(&burst(&w.server, &w.user, "PUT", &path, Some(body), N).await);
+    let prefs = get(&w.server, &w.user, &format!("{path}/display_settings")).await;
+    assert_eq!(prefs.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_burst_of_posts_counts_exactly() {
+    let w = world().await;
+    let post = json!({"channel_id": w.channel, "message": "fast"});
+    let bursts = 2 * N;
+    all_succeeded(&burst(&w.server, &w.admin, "POST", "/posts", Some(post), bursts).await);
+    let channel = get(&w.server, &w.admin, &format!("/channels/{}", w.channel)).await;
+    assert_eq!(channel["total_msg_count"], bursts);
+    let page = get(
+        &w.server,
+        &w.admin,
+        &format!("/channels/{}/posts?per_page=200", w.channel),
+    )
+    .await;
+    assert_eq!(page["order"].as_array().unwrap().len(), bursts);
+    // The author read each of their posts: nothing unread, whatever the order.
+    let unread = get(
+        &w.server,
+        &w.admin,
+        &format!("/users/me/channels/{}/unread", w.channel),
+    )
+    .await;
+    assert_eq!(unread["msg_count"], 0, "{unread}");
+}
