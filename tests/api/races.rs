@@ -1,8 +1,7 @@
 //! Concurrent identical requests (issue 8's list): never a 5xx, and the end state exact.
 //! Each test fires N copies of one request at once and then reads what was stored.
 
-use crate::common::{Account, TestServer};
-use ferromost_client::types;
+use crate::common::{Account, TestServer, make_channel, make_team};
 use serde_json::{Value, json};
 
 const N: usize = 16;
@@ -68,33 +67,8 @@ async fn world() -> World {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let user = server.user(&admin, "basic").await;
-    let team = admin
-        .client
-        .create_team(&types::CreateTeamBody {
-            name: "racing".into(),
-            display_name: "Racing".into(),
-            type_: "O".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .id
-        .unwrap();
-    let channel = admin
-        .client
-        .create_channel(&types::CreateChannelBody {
-            team_id: team.clone(),
-            name: "track".into(),
-            display_name: "Track".into(),
-            type_: "O".into(),
-            purpose: None,
-            header: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .id
-        .unwrap();
+    let team = make_team(&admin, "racing", "O").await;
+    let channel = make_channel(&admin, &team, "track", "O").await;
     World {
         server,
         admin,

@@ -1,7 +1,7 @@
 //! Sidebar categories over the wire, as the web and mobile apps use them: the defaults,
 //! custom categories, favourites, order, channels coming and going, and who may touch them.
 
-use crate::common::{Account, TestServer, assert_app_error};
+use crate::common::{Account, TestServer, assert_app_error, make_channel, make_team};
 use ferromost_client::types;
 use serde_json::{Value, json};
 
@@ -16,18 +16,7 @@ async fn setup() -> Setup {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let user = server.user(&admin, "basic").await;
-    let team = admin
-        .client
-        .create_team(&types::CreateTeamBody {
-            name: "side".into(),
-            display_name: "Side".into(),
-            type_: "O".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .id
-        .unwrap();
+    let team = make_team(&admin, "side", "O").await;
     let member = types::AddTeamMemberBody {
         team_id: Some(team.clone()),
         user_id: Some(user.id().to_owned()),
@@ -84,22 +73,7 @@ impl Setup {
     }
 
     async fn channel(&self, name: &str) -> String {
-        let made = self
-            .admin
-            .client
-            .create_channel(&types::CreateChannelBody {
-                team_id: self.team.clone(),
-                name: name.into(),
-                display_name: name.into(),
-                type_: "O".into(),
-                purpose: None,
-                header: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .id
-            .unwrap();
+        let made = make_channel(&self.admin, &self.team, name, "O").await;
         let body = types::AddChannelMemberBody {
             user_id: self.user.id().into(),
             post_root_id: None,
@@ -287,22 +261,7 @@ async fn order_and_channel_placement_are_checked() {
     let refused = s.call("PUT", "/order", Some(short)).await;
     assert_app_error(refused, 400, "api.context.invalid_body_param.app_error").await;
     // A channel the user is not in, or a direct message among the team's channels.
-    let foreign = s
-        .admin
-        .client
-        .create_channel(&types::CreateChannelBody {
-            team_id: s.team.clone(),
-            name: "private-one".into(),
-            display_name: "P".into(),
-            type_: "P".into(),
-            purpose: None,
-            header: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .id
-        .unwrap();
+    let foreign = make_channel(&s.admin, &s.team, "private-one", "P").await;
     let body = json!({"display_name": "Sneaky", "type": "custom", "channel_ids": [foreign]});
     let refused = s.call("POST", "", Some(body)).await;
     assert_app_error(refused, 400, "api.invalid_channel").await;

@@ -348,3 +348,36 @@ pub async fn assert_app_error(response: reqwest::Response, status: u16, id: &str
         assert!(body[field].is_string(), "{field} in {body}");
     }
 }
+
+/// A team `by` creates (type `O` or `I`); its id.
+pub async fn make_team(by: &Account, name: &str, kind: &str) -> String {
+    by.client
+        .create_team(&types::CreateTeamBody {
+            name: name.into(),
+            display_name: name.into(),
+            type_: kind.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap()
+}
+
+/// A channel `by` creates in `team_id` (type `O` or `P`); its id.
+pub async fn make_channel(by: &Account, team_id: &str, name: &str, kind: &str) -> String {
+    by.client
+        .create_channel(&types::CreateChannelBody {
+            team_id: team_id.into(),
+            name: name.into(),
+            display_name: name.into(),
+            type_: kind.into(),
+            purpose: None,
+            header: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap()
+}
