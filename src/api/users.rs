@@ -271,7 +271,34 @@ impl contract::UsersApi for Api {
             (false, true) => users::find_by_username(db, &login_id).await?,
             (false, false) => None,
         };
-        let account = found.ok_or_else(invalid)?;
+        let rounds = config.password_settings.pbkdf2_iterations;
+        let Some(account) = found else {
+            // An unknown login id costs what a wrong password costs: one hash, so the answer's
+            // timing does not tell which accounts exist.
+            tokio::task::spawn_blocking(move || password::hash(&secret, rounds))
+                .await
+                .map_err(ApiError::internal)?;
+            return Err(invalid());
+        };
+        if account.failed_attempts >= config.service_settings.maximum_login_attempts {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ids::TOO_MANY_ATTEMPTS,
+                "This account is locked after too many failed attempts; reset the password.",
+            ));
+        }
+        let (typed, stored) = (secret.clone(), account.password.clone());
+        let verdict =
+            tokio::task::spawn_blocking(move || password::verify(&typed, &stored, rounds))
+                .await
+                .map_err(ApiError::internal)?;
+        if verdict == Verdict::Mismatch {
+            users::count_failed_attempt(db, &account).await?;
+            audits::record(ctx, &account.id, "failure - wrong password").await;
+            return Err(invalid());
+        }
+        // What the account is (a bot, deactivated, unverified, a guest while guests are off)
+        // is told only to whoever knows its password.
         if users::is_bot(db, &account.id).await? {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -299,24 +326,6 @@ impl contract::UsersApi for Api {
                 ids::GUEST_LOGIN_DISABLED,
                 "Guest accounts are turned off on this server.",
             ));
-        }
-        if account.failed_attempts >= config.service_settings.maximum_login_attempts {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ids::TOO_MANY_ATTEMPTS,
-                "This account is locked after too many failed attempts; reset the password.",
-            ));
-        }
-        let rounds = config.password_settings.pbkdf2_iterations;
-        let (typed, stored) = (secret.clone(), account.password.clone());
-        let verdict =
-            tokio::task::spawn_blocking(move || password::verify(&typed, &stored, rounds))
-                .await
-                .map_err(ApiError::internal)?;
-        if verdict == Verdict::Mismatch {
-            users::count_failed_attempt(db, &account).await?;
-            audits::record(ctx, &account.id, "failure - wrong password").await;
-            return Err(invalid());
         }
         if config.service_settings.enable_multifactor_authentication && account.mfa_active {
             let code = body.token.unwrap_or_default();

@@ -79,14 +79,15 @@ async fn creating_bots_needs_the_setting_and_the_permission() {
             .is_bot,
         Some(false)
     );
-    // Bots cannot log in with a password, and do not count as users.
+    // Bots have no password to log in with (the answer does not say it is a bot), and do
+    // not count as users.
     assert_fails(
         server
             .anonymous()
             .login(&login_body("helper", "anything"))
             .await,
         401,
-        "api.user.login.bot_login_forbidden.app_error",
+        "api.user.login.invalid_credentials_email_username",
     )
     .await;
     let stats = admin
@@ -311,13 +312,14 @@ async fn converting_users_and_bots() {
     assert_logged_out(&user.client).await;
     let converted = admin.client.get_user(user.id()).await.unwrap().into_inner();
     assert_eq!(converted.is_bot, Some(true));
+    // The bot keeps no password: its old one no longer signs in (and says nothing more).
     assert_fails(
         server
             .anonymous()
             .login(&login_body("basic", crate::common::PASSWORD))
             .await,
         401,
-        "api.user.login.bot_login_forbidden.app_error",
+        "api.user.login.invalid_credentials_email_username",
     )
     .await;
     let back = types::ConvertBotToUserBody {

@@ -459,6 +459,16 @@ async fn deactivation_ends_sessions_and_blocks_login() {
         "api.user.login.inactive.app_error",
     )
     .await;
+    // Only someone who knows the password learns the account is deactivated.
+    assert_fails(
+        server
+            .anonymous()
+            .login(&login_body("basic", "Wrong-pass1"))
+            .await,
+        401,
+        "api.user.login.invalid_credentials_email_username",
+    )
+    .await;
     let deleted = admin.client.get_user(user.id()).await.unwrap().into_inner();
     assert!(deleted.delete_at.unwrap() > 0);
     admin
