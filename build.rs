@@ -71,6 +71,8 @@ struct Operation {
     query_params: Vec<Param>,
     body: Body,
     status: u16,
+    /// Mattermost's handler requires a session (`x-session-required`): 401 before parsing.
+    session_required: bool,
     reply: Reply,
 }
 
@@ -299,6 +301,7 @@ fn collect_operations(
                     })
                 })
                 .unwrap_or(200);
+            let session_required = op["x-session-required"].as_bool().unwrap_or(false);
             let ok = quote!(#ok_ty).to_string().replace(' ', "");
             let reply = match ok.as_str() {
                 "()" => Reply::Json,
@@ -315,6 +318,7 @@ fn collect_operations(
                 query_params,
                 body,
                 status,
+                session_required,
                 reply,
             });
         }
@@ -469,6 +473,12 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
         };
         let id = &op.id;
         let status = op.status;
+        let session_required = op.session_required;
+        let guard = if session_required {
+            quote!(ctx.session()?;)
+        } else {
+            TokenStream::new()
+        };
         traits.entry(&op.tag_trait).or_default().extend(quote! {
             #[doc = #doc]
             fn #fn_name(#args) -> impl Future<Output = Result<#ok_ty, ApiError>> + Send {
@@ -482,6 +492,7 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
                 fn #call_name(ctx: rt::Ctx, #req_arg: rt::Request) -> rt::BoxFuture {
                     Box::pin(async move {
                         let result = async {
+                            #guard
                             #parse
                             let out = <Api as #tr>::#fn_name(#pass).await?;
                             let status = rt::status(#status);
@@ -498,7 +509,8 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
         let (method, path) = (&op.method, &op.path);
         table.extend(quote! {
             rt::Operation {
-                id: #id, method: #method, path: #path, body: #body_kind, status: #status, call: #call,
+                id: #id, method: #method, path: #path, body: #body_kind, status: #status,
+                session_required: #session_required, call: #call,
             },
         });
     }

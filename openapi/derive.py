@@ -152,6 +152,20 @@ def real_success_codes(spec):
         fixes.append(f"{op['operationId']}: success codes {success} -> {wanted}, as the server answers")
 
 
+def sessions_required(spec):
+    """Mark the operations whose Mattermost handler requires a session (its wrapper is one
+    of the APISessionRequired family, status-codes.json): the generated glue answers 401
+    for them before anything else, as Mattermost's ServeHTTP does."""
+    with open(STATUS_CODES) as f:
+        wrappers = {o["operationId"]: o.get("wrapper") or [] for o in json.load(f)["operations"]}
+    count = 0
+    for method, path, op in operations(spec):
+        if any(w.startswith("APISessionRequired") for w in wrappers.get(op["operationId"], [])):
+            op["x-session-required"] = True
+            count += 1
+    fixes.append(f"x-session-required on the {count} operations whose handler requires a session")
+
+
 def declare_standard_errors(spec):
     """Declare the errors every operation of the API really answers (AppError JSON).
 
@@ -545,6 +559,7 @@ def main():
         if "requestBody" in op:
             op["requestBody"].setdefault("content", {})
     real_success_codes(spec)
+    sessions_required(spec)
     declare_standard_errors(spec)
     for name, r in spec["components"]["responses"].items():
         r["description"] = REASONS.get(name, name)

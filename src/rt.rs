@@ -34,6 +34,8 @@ pub struct Operation {
     pub body: BodyKind,
     /// The success status the contract declares first (the one Mattermost answers).
     pub status: u16,
+    /// Whether Mattermost's handler requires a session: the glue answers 401 without one.
+    pub session_required: bool,
     pub call: fn(Ctx, Request) -> BoxFuture,
 }
 

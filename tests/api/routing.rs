@@ -78,9 +78,18 @@ async fn malformed_bodies_and_query_values_are_400() {
         .await
         .unwrap();
     assert_app_error(response, 400, "api.context.invalid_param.app_error").await;
-    // A required query parameter left out.
+    // A required query parameter left out: 400 with a session; without one, 401 comes
+    // first, as Mattermost checks the session before anything else.
     let response = http
         .get(server.api("/users/autocomplete"))
+        .send()
+        .await
+        .unwrap();
+    assert_app_error(response, 401, "api.context.session_expired.app_error").await;
+    let admin = server.admin().await;
+    let response = http
+        .get(server.api("/users/autocomplete"))
+        .bearer_auth(&admin.token)
         .send()
         .await
         .unwrap();

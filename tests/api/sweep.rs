@@ -1,6 +1,7 @@
 //! Sends every operation of the contract, anonymously and as a system admin, with
 //! well-formed random ids, and checks each answer: AppError JSON or a real response, never
-//! plain text, never a 5xx other than 501. The operations that answer the generated 501
+//! plain text, never a 5xx other than 501; anonymously, every implemented operation whose
+//! Mattermost handler requires a session answers exactly 401 `session_expired`. The operations that answer the generated 501
 //! must be exactly those in tests/output/unimplemented-operations.txt
 //! (FERROMOST_BLESS=1 rewrites the file).
 
@@ -107,7 +108,17 @@ async fn sweep(server: &TestServer, token: Option<&str>) -> BTreeSet<String> {
             if error["id"] == NOT_IMPLEMENTED {
                 assert_eq!(status, 501, "{what}");
                 unimplemented.insert(op.id.to_owned());
+            } else if token.is_none()
+                && op.session_required
+                && (status != 401 || error["id"] != "api.context.session_expired.app_error")
+            {
+                // Mattermost answers these before anything else without a session.
+                failures.push(format!(
+                    "{what}: not the 401 of a session-required operation"
+                ));
             }
+        } else if token.is_none() && op.session_required {
+            failures.push(format!("{what}: answered without a session"));
         } else if content_type.starts_with("application/json")
             && serde_json::from_slice::<serde_json::Value>(&body).is_err()
         {
