@@ -229,19 +229,28 @@ pub fn settle(
                 ))
     };
     let mut wrong_type = None;
+    let mut dropped = Vec::new();
     each_setting(&mut wanted, |section, name, v| {
         let old = now.get(section).and_then(|s| s.get(name));
         let masked = v.as_str() == Some(FAKE_SETTING) && SECRETS.contains(&(section, name));
-        if let Some(old) = old
-            && (fixed(section, name) || masked)
-        {
-            *v = old.clone();
-        } else if let Some(old) = old
-            && !same_type(old, v)
-        {
-            wrong_type = Some(format!("{section}.{name}"));
+        match old {
+            Some(old) if fixed(section, name) || masked => *v = old.clone(),
+            Some(old) if !same_type(old, v) => wrong_type = Some(format!("{section}.{name}")),
+            Some(_) => {}
+            // A setting the configuration does not have yet: only who may write it adds it.
+            None if fixed(section, name) => dropped.push((section.to_owned(), name.to_owned())),
+            None => {}
         }
     });
+    for (section, name) in dropped {
+        if let Some(settings) = wanted.get_mut(&section).and_then(Value::as_object_mut) {
+            settings.remove(&name);
+        }
+    }
+    // Whatever is not a section of settings is not configuration.
+    if let Some(root) = wanted.as_object_mut() {
+        root.retain(|_, v| v.is_object());
+    }
     if let Some(name) = wrong_type {
         return Err(
             ApiError::invalid_body_param("config").detail(format!("{name} has the wrong type"))

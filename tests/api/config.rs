@@ -375,3 +375,35 @@ async fn a_change_holds_on_every_node() {
     let config: Value = response.json().await.unwrap();
     assert_eq!(config["EnableOpenServer"], "true");
 }
+
+#[tokio::test]
+async fn a_setting_not_yet_in_the_config_is_added_only_by_who_may_write_it() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let manager = server.user(&admin, "usermanager").await;
+    let roles = types::UpdateUserRolesBody {
+        roles: "system_user system_user_manager".into(),
+    };
+    admin
+        .client
+        .update_user_roles(manager.id(), &roles)
+        .await
+        .unwrap();
+    let manager = server.login("usermanager", PASSWORD).await;
+    let patch: types::Config = serde_json::from_value(json!({
+        "ServiceSettings": {"AllowedUntrustedInternalConnections": "127.0.0.1"},
+    }))
+    .unwrap();
+    manager.client.patch_config(&patch).await.unwrap();
+    let stored = server
+        .state
+        .config()
+        .setting("ServiceSettings", "AllowedUntrustedInternalConnections");
+    assert_eq!(stored, None, "a user manager writes no web server setting");
+    admin.client.patch_config(&patch).await.unwrap();
+    let stored = server
+        .state
+        .config()
+        .setting("ServiceSettings", "AllowedUntrustedInternalConnections");
+    assert_eq!(stored, Some(json!("127.0.0.1")));
+}
