@@ -115,6 +115,6 @@ async fn main() {
         common::use_postgres();
         measure("postgres").await;
     } else {
-        println!("  postgres  skipped: no server on 127.0.0.1:5432");
+        println!("  postgres  not measured: no server on 127.0.0.1:5432");
     }
 }
