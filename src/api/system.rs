@@ -438,6 +438,13 @@ impl contract::SystemApi for Api {
     /// none), a redirect to the image itself; a relative URL is taken against the site.
     async fn get_image_by_url(ctx: &Ctx, query: GetImageByUrlQuery) -> Result<Binary, ApiError> {
         ctx.session()?;
+        let unparsable = || {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.image.get.app_error",
+                "Requested image url cannot be parsed.",
+            )
+        };
         let url = query.url.trim();
         let absolute = if url.starts_with("http://") || url.starts_with("https://") {
             url.to_owned()
@@ -451,19 +458,9 @@ impl contract::SystemApi for Api {
                     .trim_end_matches('/')
             )
         } else {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.image.get.app_error",
-                "Requested image url cannot be parsed.",
-            ));
+            return Err(unparsable());
         };
-        let location = axum::http::HeaderValue::from_str(&absolute).map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.image.get.app_error",
-                "Requested image url cannot be parsed.",
-            )
-        })?;
+        let location = axum::http::HeaderValue::from_str(&absolute).map_err(|_| unparsable())?;
         ctx.set_header(axum::http::header::LOCATION, location);
         Ok(Binary {
             content_type: "text/html; charset=utf-8".to_owned(),

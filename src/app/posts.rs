@@ -313,21 +313,26 @@ async fn record_reply(
         )
         .exec_without_returning(db)
         .await?;
-    let replies = post::Entity::find()
+    // Only the authors and times of the replies: not their messages.
+    let replies: Vec<(String, i64)> = post::Entity::find()
+        .select_only()
+        .column(post::Column::UserId)
+        .column(post::Column::CreateAt)
         .filter(post::Column::RootId.eq(root.id.clone()))
         .filter(post::Column::DeleteAt.eq(0))
         .order_by_asc(post::Column::CreateAt)
+        .into_tuple()
         .all(db)
         .await?;
     let mut participants: Vec<String> = Vec::new();
-    for r in &replies {
-        if !participants.contains(&r.user_id) {
-            participants.push(r.user_id.clone());
+    for (author, _) in &replies {
+        if !participants.contains(author) {
+            participants.push(author.clone());
         }
     }
     let last_reply_at = replies
         .iter()
-        .map(|r| r.create_at)
+        .map(|(_, at)| *at)
         .max()
         .unwrap_or(reply.create_at);
     thread::Entity::update_many()

@@ -363,16 +363,15 @@ pub fn validate(c: &Config) -> Result<(), ApiError> {
             "Invalid maximum open connection for SQL settings. Must be a positive number.",
         ));
     }
+    let all = serde_json::to_value(c).map_err(ApiError::internal)?;
+    let setting = |section: &str, name: &str| all.get(section).and_then(|s| s.get(name));
     let text = |section: &str, name: &str| {
-        c.setting(section, name)
+        setting(section, name)
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default()
     };
-    let number = |section: &str, name: &str| {
-        c.setting(section, name)
-            .and_then(|v| v.as_i64())
-            .unwrap_or(1)
-    };
+    let number =
+        |section: &str, name: &str| setting(section, name).and_then(Value::as_i64).unwrap_or(1);
     let one_of = |section: &str, name: &str, allowed: &[&str]| {
         allowed.contains(&text(section, name).as_str())
     };

@@ -94,14 +94,20 @@ async fn load(
     user_id: &str,
     team_id: &str,
 ) -> Result<Sidebar, ApiError> {
-    ensure_defaults(db, user_id, team_id).await?;
-    let categories = sidebar_category::Entity::find()
-        .filter(sidebar_category::Column::UserId.eq(user_id))
-        .filter(sidebar_category::Column::TeamId.eq(team_id))
-        .order_by_asc(sidebar_category::Column::SortOrder)
-        .order_by_asc(sidebar_category::Column::Id)
-        .all(db)
-        .await?;
+    let find = || {
+        sidebar_category::Entity::find()
+            .filter(sidebar_category::Column::UserId.eq(user_id))
+            .filter(sidebar_category::Column::TeamId.eq(team_id))
+            .order_by_asc(sidebar_category::Column::SortOrder)
+            .order_by_asc(sidebar_category::Column::Id)
+    };
+    let mut categories = find().all(db).await?;
+    // The defaults are written once, when one is missing, not on every read.
+    let has = |kind: &str| categories.iter().any(|c| c.r#type == kind);
+    if !(has(FAVORITES) && has(CHANNELS) && has(DIRECT_MESSAGES)) {
+        ensure_defaults(db, user_id, team_id).await?;
+        categories = find().all(db).await?;
+    }
     let channels = channels_of(db, user_id, Some(team_id), false).await?;
     let placed = sidebar_channel::Entity::find()
         .filter(sidebar_channel::Column::UserId.eq(user_id))
@@ -158,12 +164,12 @@ impl Sidebar {
             .iter()
             .filter(|c| !seated.contains(c.id.as_str()))
             .collect();
-        rest.sort_by(|a, b| {
-            if is_direct(a) && is_direct(b) {
-                b.last_post_at.cmp(&a.last_post_at)
-            } else {
-                a.display_name.cmp(&b.display_name)
-            }
+        // A total order (sort_by may panic on one that is not): channels by name, then
+        // direct and group channels newest first.
+        rest.sort_by(|a, b| match (is_direct(a), is_direct(b)) {
+            (true, true) => b.last_post_at.cmp(&a.last_post_at),
+            (false, false) => a.display_name.cmp(&b.display_name),
+            (x, y) => x.cmp(&y),
         });
         for c in rest {
             let kind = if self.favorites.contains(&c.id) {
