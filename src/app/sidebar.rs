@@ -94,20 +94,16 @@ async fn load(
     user_id: &str,
     team_id: &str,
 ) -> Result<Sidebar, ApiError> {
-    let find = || {
-        sidebar_category::Entity::find()
-            .filter(sidebar_category::Column::UserId.eq(user_id))
-            .filter(sidebar_category::Column::TeamId.eq(team_id))
-            .order_by_asc(sidebar_category::Column::SortOrder)
-            .order_by_asc(sidebar_category::Column::Id)
-    };
-    let mut categories = find().all(db).await?;
-    // The defaults are written once, when one is missing, not on every read.
-    let has = |kind: &str| categories.iter().any(|c| c.r#type == kind);
-    if !(has(FAVORITES) && has(CHANNELS) && has(DIRECT_MESSAGES)) {
-        ensure_defaults(db, user_id, team_id).await?;
-        categories = find().all(db).await?;
-    }
+    // Writing first matters on SQLite: a transaction that reads before it writes cannot
+    // take the write lock while another writer holds it (SQLITE_BUSY at once, no waiting).
+    ensure_defaults(db, user_id, team_id).await?;
+    let categories = sidebar_category::Entity::find()
+        .filter(sidebar_category::Column::UserId.eq(user_id))
+        .filter(sidebar_category::Column::TeamId.eq(team_id))
+        .order_by_asc(sidebar_category::Column::SortOrder)
+        .order_by_asc(sidebar_category::Column::Id)
+        .all(db)
+        .await?;
     let channels = channels_of(db, user_id, Some(team_id), false).await?;
     let placed = sidebar_channel::Entity::find()
         .filter(sidebar_channel::Column::UserId.eq(user_id))
