@@ -374,8 +374,14 @@ impl contract::ChannelsApi for Api {
         require_team(ctx, &body.team_id, needed).await?;
         let db = ctx.state.db();
         let team = teams::get(db, &body.team_id).await?;
+        let creator = if session.is_local() {
+            None
+        } else {
+            Some(users::get(db, &session.user_id).await?)
+        };
+        let txn = crate::store::begin_write(db).await?;
         let made = channels::create(
-            db,
+            &txn,
             channels::NewChannel {
                 team_id: team.id.clone(),
                 channel_type: body.type_,
@@ -387,10 +393,10 @@ impl contract::ChannelsApi for Api {
             },
         )
         .await?;
-        if !session.is_local() {
-            let creator = users::get(db, &session.user_id).await?;
-            channels::join(db, &made, &creator, true).await?;
+        if let Some(creator) = &creator {
+            channels::join(&txn, &made, creator, true).await?;
         }
+        txn.commit().await?;
         audit(ctx, &format!("channel {} created", made.id)).await?;
         Ok(channels::to_api(&made))
     }
@@ -415,7 +421,9 @@ impl contract::ChannelsApi for Api {
             [a, b] => (a, b),
             _ => return Err(ApiError::invalid_body_param("user_ids")),
         };
-        let made = channels::direct(ctx.state.db(), a, b).await?;
+        let txn = crate::store::begin_write(ctx.state.db()).await?;
+        let made = channels::direct(&txn, a, b).await?;
+        txn.commit().await?;
         Ok(channels::to_api(&made))
     }
 
@@ -439,7 +447,9 @@ impl contract::ChannelsApi for Api {
                 "A group message channel has 3 to 8 members.",
             ));
         }
-        let made = channels::group(ctx.state.db(), &found).await?;
+        let txn = crate::store::begin_write(ctx.state.db()).await?;
+        let made = channels::group(&txn, &found).await?;
+        txn.commit().await?;
         Ok(channels::to_api(&made))
     }
 
@@ -951,7 +961,7 @@ impl contract::ChannelsApi for Api {
             )
             .detail(outside.join(", ")));
         }
-        let txn = sea_orm::TransactionTrait::begin(db).await?;
+        let txn = crate::store::begin_write(db).await?;
         channel_member::Entity::delete_many()
             .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
             .filter(channel_member::Column::UserId.is_in(outside))

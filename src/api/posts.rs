@@ -195,8 +195,9 @@ impl contract::PostsApi for Api {
         if session.is_bot() {
             props.insert("from_bot".to_owned(), "true".into());
         }
+        let txn = crate::store::begin_write(db).await?;
         let made = posts::create(
-            db,
+            &txn,
             &c,
             posts::NewPost {
                 channel_id: c.id.clone(),
@@ -210,6 +211,7 @@ impl contract::PostsApi for Api {
             everyone,
         )
         .await?;
+        txn.commit().await?;
         posts::to_api_one(db, &made).await
     }
 
@@ -267,7 +269,9 @@ impl contract::PostsApi for Api {
                 "The channel is archived.",
             ));
         }
-        posts::delete(db, found).await?;
+        let txn = crate::store::begin_write(db).await?;
+        posts::delete(&txn, found).await?;
+        txn.commit().await?;
         Ok(ok())
     }
 
@@ -376,7 +380,7 @@ impl contract::PostsApi for Api {
     /// `POST /api/v4/teams/{team_id}/posts/search`: view_team. Only the channels of the
     /// team (and direct and group channels) the caller is a member of are searched:
     /// words (all of them, or any with `is_or_search`), `"phrases"`, `word*`, `-word`,
-    /// `from:username`, `in:channel-name`.
+    /// `#hashtag`, `from:username`, `in:channel-name`, `on:`/`before:`/`after:` dates.
     async fn search_posts(
         ctx: &Ctx,
         path: SearchPostsPath,
@@ -408,11 +412,16 @@ impl contract::PostsApi for Api {
                 .into_iter()
                 .map(|c| c.id)
                 .collect();
-        let search = posts::Search::parse(&body.terms);
-        let found = posts::search(db, mine, &search, body.is_or_search, include_deleted).await?;
-        let offset = usize::try_from(body.page.saturating_mul(body.per_page)).unwrap_or(0);
-        let limit = usize::try_from(body.per_page).unwrap_or(60);
-        let page: Vec<_> = found.into_iter().skip(offset).take(limit).collect();
+        let search = crate::app::search::Search::parse(&body.terms);
+        let scope = crate::app::search::Scope {
+            channel_ids: mine,
+            include_deleted_channels: include_deleted,
+            is_or: body.is_or_search,
+            time_zone_offset: body.time_zone_offset,
+            offset: u64::try_from(body.page.saturating_mul(body.per_page)).unwrap_or(0),
+            limit: u64::try_from(body.per_page).unwrap_or(60),
+        };
+        let page = crate::app::search::posts(db, &search, &scope).await?;
         let matches = page
             .iter()
             .map(|(p, words)| (p.id.clone(), words.clone()))
@@ -427,15 +436,13 @@ impl contract::PostsApi for Api {
     }
 
     /// `GET /api/v4/users/{user_id}/posts/flagged`: the user or whoever may act for them.
-    /// The live posts they flagged (the `flagged_post` preference) that they can still
-    /// read, newest first, optionally of one team or channel, paged.
+    /// The live posts they flagged (the `flagged_post` preference) in channels they are a
+    /// member of, newest first, optionally of one team or channel, paged by the database.
     async fn get_flagged_posts_for_user(
         ctx: &Ctx,
         path: GetFlaggedPostsForUserPath,
         query: GetFlaggedPostsForUserQuery,
     ) -> Result<types::PostList, ApiError> {
-        use crate::store::entity::preference;
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         users::require_session_and_id(ctx, &path.user_id)?;
         require_user(ctx, &path.user_id).await?;
         for (value, name) in [
@@ -447,36 +454,15 @@ impl contract::PostsApi for Api {
             }
         }
         let db = ctx.state.db();
-        let flagged: Vec<String> = preference::Entity::find()
-            .filter(preference::Column::UserId.eq(path.user_id.clone()))
-            .filter(preference::Column::Category.eq("flagged_post"))
-            .filter(preference::Column::Value.eq("true"))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
-        let rows = post::Entity::find()
-            .filter(post::Column::Id.is_in(flagged))
-            .filter(post::Column::DeleteAt.eq(0))
-            .order_by_desc(post::Column::CreateAt)
-            .all(db)
-            .await?;
-        let mut kept = Vec::new();
-        for p in rows {
-            let c = channels::get(db, &p.channel_id).await?;
-            let in_scope = query.channel_id.as_deref().is_none_or(|id| id == c.id)
-                && query
-                    .team_id
-                    .as_deref()
-                    .is_none_or(|id| id == c.team_id || c.team_id.is_empty());
-            if in_scope && channels::require_read(ctx, &c).await.is_ok() {
-                kept.push(p);
-            }
-        }
-        let offset = usize::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
-        let limit = usize::try_from(query.per_page).unwrap_or(60);
-        let page: Vec<post::Model> = kept.into_iter().skip(offset).take(limit).collect();
+        let page = posts::flagged(
+            db,
+            &path.user_id,
+            query.channel_id.as_deref(),
+            query.team_id.as_deref(),
+            u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0),
+            u64::try_from(query.per_page).unwrap_or(60),
+        )
+        .await?;
         posts::post_list(db, page).await
     }
 

@@ -15,8 +15,7 @@ use crate::rt::Ctx;
 use crate::store::entity::preference;
 use axum::http::StatusCode;
 use sea_orm::{
-    ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
-    sea_query::OnConflict,
+    ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 
 /// At most this many preferences are saved or deleted at once.
@@ -141,7 +140,7 @@ impl contract::PreferencesApi for Api {
             "api.preference.update_preferences.set.app_error",
         )
         .await?;
-        let txn = ctx.state.db().begin().await?;
+        let txn = crate::store::begin_write(ctx.state.db()).await?;
         for row in rows {
             preference::Entity::insert(row.into_active_model())
                 .on_conflict(
@@ -171,7 +170,7 @@ impl contract::PreferencesApi for Api {
         if body.is_empty() || body.len() > MAX_BATCH {
             return Err(ApiError::invalid_body_param("preferences"));
         }
-        let txn = ctx.state.db().begin().await?;
+        let txn = crate::store::begin_write(ctx.state.db()).await?;
         for p in body {
             if p.user_id.as_deref() != Some(path.user_id.as_str()) {
                 return Err(ApiError::new(

@@ -9,7 +9,6 @@ use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
 use crate::rt::Ctx;
-use sea_orm::TransactionTrait;
 
 /// 401/400/403 as Mattermost checks them: a session, well-formed ids, the user's own
 /// sidebar (or edit_other_users), a team the caller can see.
@@ -31,7 +30,7 @@ pub async fn all(
     team_id: &str,
 ) -> Result<types::OrderedSidebarCategories, ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     let out = sidebar::all(&txn, user_id, team_id).await?;
     txn.commit().await?;
     Ok(out)
@@ -44,7 +43,7 @@ pub async fn one(
     category_id: &str,
 ) -> Result<types::SidebarCategoryWithChannels, ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     let out = sidebar::one(&txn, user_id, team_id, category_id).await?;
     txn.commit().await?;
     Ok(out)
@@ -52,7 +51,7 @@ pub async fn one(
 
 pub async fn order(ctx: &Ctx, user_id: &str, team_id: &str) -> Result<Vec<String>, ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     let out = sidebar::order(&txn, user_id, team_id).await?;
     txn.commit().await?;
     Ok(out)
@@ -65,7 +64,7 @@ pub async fn set_order(
     wanted: Vec<String>,
 ) -> Result<Vec<String>, ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     let out = sidebar::set_order(&txn, user_id, team_id, wanted).await?;
     txn.commit().await?;
     Ok(out)
@@ -92,7 +91,7 @@ pub async fn create(
 ) -> Result<types::SidebarCategoryWithChannels, ApiError> {
     scope(ctx, user_id, team_id).await?;
     owned_by(&body, user_id, team_id)?;
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     let out = sidebar::create(&txn, user_id, team_id, body).await?;
     txn.commit().await?;
     Ok(out)
@@ -111,7 +110,7 @@ pub async fn update(
     for body in &bodies {
         owned_by(body, user_id, team_id)?;
     }
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     let out = sidebar::update(&txn, user_id, team_id, bodies).await?;
     txn.commit().await?;
     Ok(out)
@@ -141,7 +140,7 @@ pub async fn remove(
     category_id: &str,
 ) -> Result<(), ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     sidebar::remove(&txn, user_id, team_id, category_id).await?;
     txn.commit().await?;
     Ok(())

@@ -20,7 +20,7 @@ use crate::contract::{
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id};
 use crate::rt::{self, Ctx};
-use crate::store::entity::{channel, channel_member, team, team_member, user};
+use crate::store::entity::{team, team_member, user};
 use axum::http::{HeaderValue, StatusCode, header};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -182,8 +182,10 @@ impl contract::TeamsApi for Api {
         if let Some(creator) = &creator {
             teams::require_creation_allowed(ctx, creator).await?;
         }
+        let config = ctx.state.config();
+        let txn = crate::store::begin_write(ctx.state.db()).await?;
         let created = teams::create(
-            ctx.state.db(),
+            &txn,
             teams::NewTeam {
                 name: body.name,
                 display_name: body.display_name,
@@ -200,8 +202,9 @@ impl contract::TeamsApi for Api {
         )
         .await?;
         if let Some(creator) = &creator {
-            teams::join(ctx, &created, creator, true).await?;
+            teams::join(&txn, &config, &created, creator, true).await?;
         }
+        txn.commit().await?;
         audit(ctx, &format!("team {} created", created.id)).await?;
         teams::to_api(ctx, &created).await
     }
@@ -250,9 +253,12 @@ impl contract::TeamsApi for Api {
                     "Either a token or an invite_id is needed.",
                 ));
             }
-            let invited = crate::app::links::redeem_invitation(db, &token).await?;
-            let found = teams::get(db, &invited.team_id).await?;
-            let member = teams::join(ctx, &found, &me, false).await?;
+            // The invitation is spent only if the join goes through.
+            let txn = crate::store::begin_write(db).await?;
+            let invited = crate::app::links::redeem_invitation(&txn, &token).await?;
+            let found = teams::get(&txn, &invited.team_id).await?;
+            let member = teams::join(&txn, &ctx.state.config(), &found, &me, false).await?;
+            txn.commit().await?;
             audit(
                 ctx,
                 &format!("joined team {} by email invitation", found.id),
@@ -271,7 +277,9 @@ impl contract::TeamsApi for Api {
                 "Guests cannot join a team by invite link.",
             ));
         }
-        let member = teams::join(ctx, &found, &me, false).await?;
+        let txn = crate::store::begin_write(db).await?;
+        let member = teams::join(&txn, &ctx.state.config(), &found, &me, false).await?;
+        txn.commit().await?;
         audit(ctx, &format!("joined team {} by invite", found.id)).await?;
         teams::member_to_api(db, &found, &member).await
     }
@@ -629,29 +637,9 @@ impl contract::TeamsApi for Api {
                     "Deleting teams through the API is turned off on this server.",
                 ));
             }
-            team_member::Entity::delete_many()
-                .filter(team_member::Column::TeamId.eq(found.id.clone()))
-                .exec(db)
-                .await?;
-            let channel_ids: Vec<String> = channel::Entity::find()
-                .filter(channel::Column::TeamId.eq(found.id.clone()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|c| c.id)
-                .collect();
-            channel_member::Entity::delete_many()
-                .filter(channel_member::Column::ChannelId.is_in(channel_ids.clone()))
-                .exec(db)
-                .await?;
-            crate::app::posts::delete_in_channels(db, channel_ids).await?;
-            channel::Entity::delete_many()
-                .filter(channel::Column::TeamId.eq(found.id.clone()))
-                .exec(db)
-                .await?;
-            team::Entity::delete_by_id(found.id.clone())
-                .exec(db)
-                .await?;
+            let txn = crate::store::begin_write(db).await?;
+            teams::delete_permanently(&txn, &found.id).await?;
+            txn.commit().await?;
             if let Some(dir) = teams::icon_path(ctx, &found.id).parent()
                 && let Err(e) = tokio::fs::remove_dir_all(dir).await
                 && e.kind() != std::io::ErrorKind::NotFound
@@ -706,7 +694,9 @@ impl contract::TeamsApi for Api {
         let found = teams::get(db, &path.team_id).await?;
         require_may_add(ctx, &found, &user_id).await?;
         let target = account(ctx, &user_id).await?;
-        let member = teams::join(ctx, &found, &target, false).await?;
+        let txn = crate::store::begin_write(db).await?;
+        let member = teams::join(&txn, &ctx.state.config(), &found, &target, false).await?;
+        txn.commit().await?;
         audit(ctx, &format!("user {user_id} added to team {}", found.id)).await?;
         teams::member_to_api(db, &found, &member).await
     }
@@ -745,14 +735,17 @@ impl contract::TeamsApi for Api {
                 Err(e) => return Err(e),
             }
         }
+        let config = ctx.state.config();
         let mut added = Vec::with_capacity(targets.len());
+        let txn = crate::store::begin_write(db).await?;
         for target in &targets {
-            match teams::join(ctx, &found, target, false).await {
+            match teams::join(&txn, &config, &found, target, false).await {
                 Ok(member) => added.push(member),
-                Err(_) if graceful => {}
+                Err(e) if graceful && e.status.is_client_error() => {}
                 Err(e) => return Err(e),
             }
         }
+        txn.commit().await?;
         audit(
             ctx,
             &format!("{} users added to team {}", added.len(), found.id),
@@ -824,7 +817,9 @@ impl contract::TeamsApi for Api {
                 "Members of a group-synced team are managed by its groups.",
             ));
         }
-        teams::leave(ctx, &found.id, &target.id).await?;
+        let txn = crate::store::begin_write(db).await?;
+        teams::leave(&txn, &found.id, &target.id).await?;
+        txn.commit().await?;
         audit(
             ctx,
             &format!("user {} removed from team {}", target.id, found.id),

@@ -146,10 +146,8 @@ impl contract::ThreadsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
         let t = readable_thread(ctx, &path.thread_id).await?;
-        posts::upsert_membership(ctx.state.db(), &t.post_id, &path.user_id, |m| {
-            m.following = true;
-        })
-        .await?;
+        let follow = posts::MembershipChange::follow(true);
+        posts::upsert_membership(ctx.state.db(), &t.post_id, &path.user_id, follow).await?;
         Ok(ok())
     }
 
@@ -160,10 +158,8 @@ impl contract::ThreadsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
         let t = readable_thread(ctx, &path.thread_id).await?;
-        posts::upsert_membership(ctx.state.db(), &t.post_id, &path.user_id, |m| {
-            m.following = false;
-        })
-        .await?;
+        let unfollow = posts::MembershipChange::follow(false);
+        posts::upsert_membership(ctx.state.db(), &t.post_id, &path.user_id, unfollow).await?;
         Ok(ok())
     }
 
@@ -199,10 +195,11 @@ impl contract::ThreadsApi for Api {
         if from.root_id != t.post_id && from.id != t.post_id {
             return Err(ApiError::invalid_url_param("post_id"));
         }
-        posts::upsert_membership(db, &t.post_id, &path.user_id, |m| {
-            m.last_viewed = from.create_at - 1;
-        })
-        .await?;
+        let change = posts::MembershipChange {
+            last_viewed: Some(from.create_at - 1),
+            ..posts::MembershipChange::default()
+        };
+        posts::upsert_membership(db, &t.post_id, &path.user_id, change).await?;
         view(ctx, &t, &path.user_id).await
     }
 }

@@ -95,12 +95,13 @@ async fn create_invited_user(
             "Signing up with an email address is turned off on this server.",
         ));
     }
-    let mut new = new_account(body, false)?;
+    let mut new = users::prepare(&config, new_account(body, false)?).await?;
     let mut guest_channels = Vec::new();
+    // The account, its invitation spent, its team and channels: all or nothing.
+    let txn = crate::store::begin_write(db).await?;
     let (created, team) = if let Some(token) = token {
         // The token is spent in the transaction that creates the account: a refused
         // account keeps the invitation usable, and of racing sign-ups one wins.
-        let txn = sea_orm::TransactionTrait::begin(db).await?;
         let (guest, invited) = links::redeem_signup(&txn, &token).await?;
         if guest && !config.guest_accounts_settings.enable {
             return Err(ApiError::new(
@@ -112,11 +113,9 @@ async fn create_invited_user(
         let team = crate::app::teams::get(&txn, &invited.team_id)
             .await
             .map_err(|_| links_invalid())?;
-        new.email = invited.email;
-        new.email_verified = true;
+        new.invited_as(&invited.email);
         let roles = if guest { "system_guest" } else { "system_user" };
-        let created = users::create(&txn, &config, new, roles).await?;
-        txn.commit().await?;
+        let created = users::insert(&txn, new, roles).await?;
         guest_channels = invited.channels;
         (created, team)
     } else {
@@ -124,7 +123,7 @@ async fn create_invited_user(
         if !is_valid_id(&invite_id) {
             return Err(links_invalid());
         }
-        let team = crate::app::teams::get_by_invite_id(db, &invite_id).await?;
+        let team = crate::app::teams::get_by_invite_id(&txn, &invite_id).await?;
         if team.team_type != "O" {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -132,7 +131,7 @@ async fn create_invited_user(
                 "This team does not take sign-ups by invite link.",
             ));
         }
-        let allowed = crate::app::teams::email_allowed(&new.email, &team.allowed_domains);
+        let allowed = crate::app::teams::email_allowed(new.email(), &team.allowed_domains);
         if !allowed {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -140,17 +139,18 @@ async fn create_invited_user(
                 "That email address is not in a domain this team allows.",
             ));
         }
-        (users::create(db, &config, new, "system_user").await?, team)
+        (users::insert(&txn, new, "system_user").await?, team)
     };
-    crate::app::teams::join(ctx, &team, &created, false).await?;
+    crate::app::teams::join(&txn, &config, &team, &created, false).await?;
     for channel_id in &guest_channels {
-        if let Ok(c) = crate::app::channels::get(db, channel_id).await
+        if let Ok(c) = crate::app::channels::get(&txn, channel_id).await
             && c.team_id == team.id
             && c.delete_at == 0
         {
-            crate::app::channels::join(db, &c, &created, false).await?;
+            crate::app::channels::join(&txn, &c, &created, false).await?;
         }
     }
+    txn.commit().await?;
     Ok(users::to_api(&created, users::View::Full, &config, None))
 }
 

@@ -10,7 +10,7 @@ use crate::store::entity::{bot, user};
 use axum::http::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use std::path::PathBuf;
 
@@ -79,7 +79,7 @@ pub async fn create(
         timezone: None,
         email_verified: true,
     };
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     let user = users::create(&txn, &config, new, "system_user").await?;
     let now = now_millis();
     let row = bot::ActiveModel {
@@ -224,7 +224,7 @@ pub async fn convert_user_to_bot(ctx: &Ctx, account: user::Model) -> Result<(), 
     let db = ctx.state.db();
     let id = account.id.clone();
     let now = now_millis();
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let display = if account.nickname.is_empty() {
         account.username.clone()
     } else {

@@ -12,6 +12,7 @@ pub mod membership;
 pub mod outbound;
 pub mod posts;
 pub mod schemes;
+pub mod search;
 pub mod server;
 pub mod sessions;
 pub mod settings;

@@ -294,9 +294,9 @@ async fn record_reply(
     reply: &post::Model,
     mentioned: &[String],
 ) -> Result<(), ApiError> {
-    // The thread row exists once (concurrent first replies: one insert wins), and its
-    // counts and participants are worked out from the replies stored, not from what this
-    // request read before, so concurrent replies all count.
+    // The thread row exists once (concurrent first replies: one insert wins). Its counts
+    // move by SQL expressions, and that update locks the row until the transaction ends,
+    // so the participants read after it are the latest and no concurrent reply is lost.
     let fresh = thread::Model {
         post_id: root.id.clone(),
         channel_id: root.channel_id.clone(),
@@ -313,72 +313,73 @@ async fn record_reply(
         )
         .exec_without_returning(db)
         .await?;
-    // Only the authors and times of the replies: not their messages.
-    let replies: Vec<(String, i64)> = post::Entity::find()
-        .select_only()
-        .column(post::Column::UserId)
-        .column(post::Column::CreateAt)
-        .filter(post::Column::RootId.eq(root.id.clone()))
-        .filter(post::Column::DeleteAt.eq(0))
-        .order_by_asc(post::Column::CreateAt)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut participants: Vec<String> = Vec::new();
-    for (author, _) in &replies {
-        if !participants.contains(author) {
-            participants.push(author.clone());
-        }
-    }
-    let last_reply_at = replies
-        .iter()
-        .map(|(_, at)| *at)
-        .max()
-        .unwrap_or(reply.create_at);
+    let later = Expr::col(thread::Column::LastReplyAt).lt(reply.create_at);
     thread::Entity::update_many()
         .col_expr(
             thread::Column::ReplyCount,
-            Expr::value(i64::try_from(replies.len()).unwrap_or(i64::MAX)),
+            Expr::col(thread::Column::ReplyCount).add(1),
         )
-        .col_expr(thread::Column::LastReplyAt, Expr::value(last_reply_at))
         .col_expr(
-            thread::Column::Participants,
-            Expr::value(serde_json::to_string(&participants).map_err(ApiError::internal)?),
+            thread::Column::LastReplyAt,
+            Expr::case(later, reply.create_at)
+                .finally(Expr::col(thread::Column::LastReplyAt))
+                .into(),
         )
         .filter(thread::Column::PostId.eq(root.id.clone()))
         .exec(db)
         .await?;
+    let stored: Option<String> = thread::Entity::find_by_id(root.id.clone())
+        .select_only()
+        .column(thread::Column::Participants)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let mut participants: Vec<String> = stored
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or_default();
+    if !participants.contains(&reply.user_id) {
+        participants.push(reply.user_id.clone());
+        thread::Entity::update_many()
+            .col_expr(
+                thread::Column::Participants,
+                Expr::value(serde_json::to_string(&participants).map_err(ApiError::internal)?),
+            )
+            .filter(thread::Column::PostId.eq(root.id.clone()))
+            .exec(db)
+            .await?;
+    }
     // The replier follows and has read it all; the root's author follows unless they
     // stopped; the mentioned follow with one more unread mention.
-    upsert_membership(db, &root.id, &reply.user_id, |m| {
-        m.following = true;
-        m.last_viewed = reply.create_at;
-        m.unread_mentions = 0;
-    })
-    .await?;
+    let replier = MembershipChange {
+        following: Some(true),
+        last_viewed: Some(reply.create_at),
+        unread_mentions: Some(Mentions::Clear),
+    };
+    upsert_membership(db, &root.id, &reply.user_id, replier).await?;
     if root.user_id != reply.user_id {
         let had = membership(db, &root.id, &root.user_id).await?.is_some();
         if !had {
-            upsert_membership(db, &root.id, &root.user_id, |m| m.following = true).await?;
+            upsert_membership(db, &root.id, &root.user_id, MembershipChange::follow(true)).await?;
         }
     }
-    for id in mentioned {
-        upsert_membership(db, &root.id, id, |m| {
-            m.following = true;
-            m.unread_mentions += 1;
-        })
-        .await?;
+    if !mentioned.is_empty() {
+        ensure_memberships(db, &root.id, mentioned).await?;
+        thread_membership::Entity::update_many()
+            .col_expr(thread_membership::Column::Following, Expr::value(true))
+            .col_expr(
+                thread_membership::Column::UnreadMentions,
+                Expr::col(thread_membership::Column::UnreadMentions).add(1),
+            )
+            .col_expr(
+                thread_membership::Column::LastUpdated,
+                Expr::value(now_millis()),
+            )
+            .filter(thread_membership::Column::PostId.eq(root.id.clone()))
+            .filter(thread_membership::Column::UserId.is_in(mentioned.to_vec()))
+            .exec(db)
+            .await?;
     }
     Ok(())
-}
-
-async fn reply_count(db: &impl ConnectionTrait, root_id: &str) -> Result<i64, ApiError> {
-    let n = post::Entity::find()
-        .filter(post::Column::RootId.eq(root_id))
-        .filter(post::Column::DeleteAt.eq(0))
-        .count(db)
-        .await?;
-    Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 pub async fn membership(
@@ -393,23 +394,46 @@ pub async fn membership(
     )
 }
 
-/// Changes (or creates, not following, nothing read) `user_id`'s membership of a thread.
-pub async fn upsert_membership(
+/// What changes in a thread membership; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct MembershipChange {
+    pub following: Option<bool>,
+    pub last_viewed: Option<i64>,
+    pub unread_mentions: Option<Mentions>,
+}
+
+impl MembershipChange {
+    pub fn follow(following: bool) -> Self {
+        Self {
+            following: Some(following),
+            ..Self::default()
+        }
+    }
+}
+
+pub enum Mentions {
+    Clear,
+}
+
+/// The memberships of `user_ids` in a thread exist (new ones: not following, nothing
+/// read); whoever asks at the same time, each is made once.
+async fn ensure_memberships(
     db: &impl ConnectionTrait,
     root_id: &str,
-    user_id: &str,
-    change: impl FnOnce(&mut thread_membership::Model),
-) -> Result<thread_membership::Model, ApiError> {
-    // The row exists once whoever asks at the same time (one insert wins), then changes.
-    let fresh = thread_membership::Model {
-        post_id: root_id.to_owned(),
-        user_id: user_id.to_owned(),
-        following: false,
-        last_viewed: 0,
-        last_updated: 0,
-        unread_mentions: 0,
-    };
-    thread_membership::Entity::insert(fresh.into_active_model())
+    user_ids: &[String],
+) -> Result<(), ApiError> {
+    let fresh = user_ids.iter().map(|id| {
+        thread_membership::Model {
+            post_id: root_id.to_owned(),
+            user_id: id.clone(),
+            following: false,
+            last_viewed: 0,
+            last_updated: 0,
+            unread_mentions: 0,
+        }
+        .into_active_model()
+    });
+    thread_membership::Entity::insert_many(fresh)
         .on_conflict(
             OnConflict::columns([
                 thread_membership::Column::PostId,
@@ -420,17 +444,39 @@ pub async fn upsert_membership(
         )
         .exec_without_returning(db)
         .await?;
-    let mut row = membership(db, root_id, user_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("a thread membership vanished"))?;
-    change(&mut row);
-    row.last_updated = now_millis();
-    row.clone()
-        .into_active_model()
-        .reset_all()
-        .update(db)
+    Ok(())
+}
+
+/// Changes (or creates, not following, nothing read) `user_id`'s membership of a thread,
+/// in one UPDATE of the fields named (no read-modify-write).
+pub async fn upsert_membership(
+    db: &impl ConnectionTrait,
+    root_id: &str,
+    user_id: &str,
+    change: MembershipChange,
+) -> Result<thread_membership::Model, ApiError> {
+    ensure_memberships(db, root_id, &[user_id.to_owned()]).await?;
+    let mut update = thread_membership::Entity::update_many().col_expr(
+        thread_membership::Column::LastUpdated,
+        Expr::value(now_millis()),
+    );
+    if let Some(following) = change.following {
+        update = update.col_expr(thread_membership::Column::Following, Expr::value(following));
+    }
+    if let Some(at) = change.last_viewed {
+        update = update.col_expr(thread_membership::Column::LastViewed, Expr::value(at));
+    }
+    if let Some(Mentions::Clear) = change.unread_mentions {
+        update = update.col_expr(thread_membership::Column::UnreadMentions, Expr::value(0));
+    }
+    update
+        .filter(thread_membership::Column::PostId.eq(root_id))
+        .filter(thread_membership::Column::UserId.eq(user_id))
+        .exec(db)
         .await?;
-    Ok(row)
+    membership(db, root_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a thread membership vanished"))
 }
 
 /// Soft-deletes a post; a root post takes its replies and thread with it, a reply leaves
@@ -455,9 +501,18 @@ pub async fn delete(db: &impl ConnectionTrait, p: post::Model) -> Result<(), Api
             .exec(db)
             .await?;
     } else {
-        let count = reply_count(db, &p.root_id).await?;
+        // Counted by the database as the update runs: concurrent deletes and replies agree.
+        let live_replies = sea_orm::sea_query::Query::select()
+            .expr(Expr::col(post::Column::Id).count())
+            .from(post::Entity)
+            .and_where(post::Column::RootId.eq(p.root_id.clone()))
+            .and_where(post::Column::DeleteAt.eq(0))
+            .to_owned();
         thread::Entity::update_many()
-            .col_expr(thread::Column::ReplyCount, Expr::value(count))
+            .col_expr(
+                thread::Column::ReplyCount,
+                Expr::SubQuery(None, Box::new(live_replies.into())),
+            )
             .filter(thread::Column::PostId.eq(p.root_id.clone()))
             .exec(db)
             .await?;
@@ -687,6 +742,9 @@ pub enum Page {
     After { post: post::Model, limit: u64 },
 }
 
+/// How many posts a `since` request gets at most.
+pub const SINCE_LIMIT: u64 = 1000;
+
 pub async fn channel_posts(
     db: &impl ConnectionTrait,
     channel_id: &str,
@@ -706,9 +764,11 @@ pub async fn channel_posts(
                 .all(db)
                 .await?
         }
+        // At most 1000, as Mattermost answers.
         Page::Since(time) => {
             find.filter(post::Column::UpdateAt.gt(time))
                 .order_by_desc(post::Column::CreateAt)
+                .limit(SINCE_LIMIT)
                 .all(db)
                 .await?
         }
@@ -811,131 +871,6 @@ pub async fn around(
     Ok((newer, prev, next))
 }
 
-/// One search term: a word (`*` at its end matches any ending), a quoted phrase, or one
-/// of those excluded with `-`; `from:` and `in:` narrow by author and channel name.
-#[derive(Default)]
-pub struct Search {
-    pub words: Vec<String>,
-    pub excluded: Vec<String>,
-    pub from: Vec<String>,
-    pub in_channels: Vec<String>,
-}
-
-impl Search {
-    pub fn parse(terms: &str) -> Self {
-        let mut out = Self::default();
-        let mut rest = terms.trim();
-        while !rest.is_empty() {
-            let (token, tail) = if let Some(quoted) = rest.strip_prefix('"') {
-                match quoted.find('"') {
-                    Some(end) => (&quoted[..end], &quoted[end + 1..]),
-                    None => (quoted, ""),
-                }
-            } else {
-                match rest.find(char::is_whitespace) {
-                    Some(end) => (&rest[..end], &rest[end..]),
-                    None => (rest, ""),
-                }
-            };
-            rest = tail.trim_start();
-            let token = token.trim().to_lowercase();
-            if token.is_empty() {
-                continue;
-            }
-            if let Some(who) = token.strip_prefix("from:") {
-                out.from.push(who.trim_start_matches('@').to_owned());
-            } else if let Some(name) = token.strip_prefix("in:") {
-                out.in_channels
-                    .push(name.trim_start_matches('~').to_owned());
-            } else if let Some(word) = token.strip_prefix('-') {
-                out.excluded.push(word.to_owned());
-            } else {
-                out.words.push(token);
-            }
-        }
-        out
-    }
-}
-
-/// Whether `message` contains `word` as a word (or, ending in `*`, a word starting so).
-fn has_word(message: &str, word: &str) -> bool {
-    let lower = message.to_lowercase();
-    if word.contains(char::is_whitespace) {
-        return lower.contains(word);
-    }
-    let (stem, prefix) = match word.strip_suffix('*') {
-        Some(stem) => (stem, true),
-        None => (word, false),
-    };
-    lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '#' || c == '@'))
-        .any(|w| {
-            if prefix {
-                w.starts_with(stem)
-            } else {
-                w == stem
-            }
-        })
-}
-
-/// The live posts of `channel_ids` that match `search` (every word, or any with
-/// `is_or`), newest first, with the words each matched.
-pub async fn search(
-    db: &impl ConnectionTrait,
-    channel_ids: Vec<String>,
-    search: &Search,
-    is_or: bool,
-    include_deleted_channels: bool,
-) -> Result<Vec<(post::Model, Vec<String>)>, ApiError> {
-    let mut channels = channel::Entity::find().filter(channel::Column::Id.is_in(channel_ids));
-    if !include_deleted_channels {
-        channels = channels.filter(channel::Column::DeleteAt.eq(0));
-    }
-    let channels = channels.all(db).await?;
-    let channel_ids: Vec<String> = channels
-        .iter()
-        .filter(|c| search.in_channels.is_empty() || search.in_channels.contains(&c.name))
-        .map(|c| c.id.clone())
-        .collect();
-    let mut find = post::Entity::find()
-        .filter(post::Column::ChannelId.is_in(channel_ids))
-        .filter(post::Column::DeleteAt.eq(0))
-        .filter(post::Column::PostType.eq(""));
-    if !search.from.is_empty() {
-        let authors: Vec<String> = user::Entity::find()
-            .filter(user::Column::Username.is_in(search.from.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| u.id)
-            .collect();
-        find = find.filter(post::Column::UserId.is_in(authors));
-    }
-    let rows = find.order_by_desc(post::Column::CreateAt).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|p| {
-            if search.excluded.iter().any(|w| has_word(&p.message, w)) {
-                return None;
-            }
-            let matched: Vec<String> = search
-                .words
-                .iter()
-                .filter(|w| has_word(&p.message, w))
-                .map(|w| w.trim_end_matches('*').to_owned())
-                .collect();
-            let ok = if search.words.is_empty() {
-                true
-            } else if is_or {
-                !matched.is_empty()
-            } else {
-                matched.len() == search.words.len()
-            };
-            ok.then_some((p, matched))
-        })
-        .collect())
-}
-
 /// `user_id`'s view of a thread: counts, participants, the root post, and what is unread.
 pub async fn user_thread(
     db: &impl ConnectionTrait,
@@ -1024,12 +959,64 @@ pub async fn mark_read(
     at: i64,
 ) -> Result<(), ApiError> {
     let seen_all = at >= t.last_reply_at;
-    upsert_membership(db, &t.post_id, user_id, |m| {
-        m.last_viewed = at;
-        if seen_all {
-            m.unread_mentions = 0;
-        }
-    })
-    .await?;
+    let change = MembershipChange {
+        last_viewed: Some(at),
+        unread_mentions: seen_all.then_some(Mentions::Clear),
+        ..MembershipChange::default()
+    };
+    upsert_membership(db, &t.post_id, user_id, change).await?;
     Ok(())
+}
+
+/// A page of the live posts `user_id` flagged, newest first, in channels they are a member
+/// of (of one channel, or of one team and the direct and group channels), as Mattermost
+/// selects them.
+pub async fn flagged(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    channel_id: Option<&str>,
+    team_id: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<post::Model>, ApiError> {
+    use crate::store::entity::preference;
+    use sea_orm::sea_query::Query;
+    let flagged = Query::select()
+        .column(preference::Column::Name)
+        .from(preference::Entity)
+        .and_where(preference::Column::UserId.eq(user_id))
+        .and_where(preference::Column::Category.eq("flagged_post"))
+        .and_where(preference::Column::Value.eq("true"))
+        .to_owned();
+    let member_of = Query::select()
+        .column(channel_member::Column::ChannelId)
+        .from(channel_member::Entity)
+        .and_where(channel_member::Column::UserId.eq(user_id))
+        .to_owned();
+    let mut find = post::Entity::find()
+        .filter(post::Column::Id.in_subquery(flagged))
+        .filter(post::Column::DeleteAt.eq(0))
+        .filter(post::Column::ChannelId.in_subquery(member_of));
+    if let Some(channel_id) = channel_id {
+        find = find.filter(post::Column::ChannelId.eq(channel_id));
+    }
+    if let Some(team_id) = team_id {
+        let of_team = Query::select()
+            .column(channel::Column::Id)
+            .from(channel::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(channel::Column::TeamId.eq(team_id))
+                    .add(channel::Column::TeamId.eq("")),
+            )
+            .to_owned();
+        find = find.filter(post::Column::ChannelId.in_subquery(of_team));
+    }
+    Ok(find
+        .order_by_desc(post::Column::CreateAt)
+        .order_by_desc(post::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?)
 }

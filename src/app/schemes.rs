@@ -12,7 +12,7 @@ use crate::store::entity::{role, scheme};
 use axum::http::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 pub mod ids {
@@ -86,7 +86,7 @@ pub async fn create(
     if scope != "team" && scope != "channel" {
         return Err(invalid("scope: team or channel"));
     }
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     let built_in: std::collections::HashMap<String, String> = role::Entity::find()
         .filter(role::Column::BuiltIn.eq(true))
         .all(&txn)
@@ -223,7 +223,7 @@ pub async fn delete(ctx: &Ctx, found: scheme::Model) -> Result<(), ApiError> {
     .filter(|r| !r.is_empty())
     .cloned()
     .collect::<Vec<_>>();
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     role::Entity::update_many()
         .col_expr(role::Column::DeleteAt, sea_orm::sea_query::Expr::value(now))
         .filter(role::Column::Name.is_in(roles))

@@ -4,6 +4,7 @@
 
 use super::membership::{self, SchemeRoles};
 use crate::auth::permissions::{self, ids as perm};
+use crate::config::Config;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
@@ -476,13 +477,12 @@ fn api_view(t: &team::Model, email: bool, invite_id: bool) -> types::Team {
 /// a team guest) and joins the default channels (guests do not), unless its email domain is not allowed or the team is full. Joining a
 /// team one is already in changes nothing.
 pub async fn join(
-    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    config: &Config,
     t: &team::Model,
     account: &user::Model,
     as_admin: bool,
 ) -> Result<team_member::Model, ApiError> {
-    let db = ctx.state.db();
-    let config = ctx.state.config();
     let guest = super::users::is_guest(account);
     let is_bot = super::users::is_bot(db, &account.id).await?;
     let allowed = is_bot
@@ -563,8 +563,11 @@ pub async fn join(
 }
 
 /// Ends `user_id`'s membership of `team_id` and of its channels (400 when not a member).
-pub async fn leave(ctx: &Ctx, team_id: &str, user_id: &str) -> Result<(), ApiError> {
-    let db = ctx.state.db();
+pub async fn leave(
+    db: &impl ConnectionTrait,
+    team_id: &str,
+    user_id: &str,
+) -> Result<(), ApiError> {
     let Some(member) = active_member(db, team_id, user_id).await? else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -764,4 +767,33 @@ pub async fn share_a_team(db: &impl ConnectionTrait, a: &str, b: &str) -> Result
         .count(db)
         .await?
         > 0)
+}
+
+/// Removes a team for good: its members, channels, their members, posts and threads.
+pub async fn delete_permanently(db: &impl ConnectionTrait, team_id: &str) -> Result<(), ApiError> {
+    use crate::store::entity::{channel, channel_member};
+    team_member::Entity::delete_many()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .exec(db)
+        .await?;
+    let channel_ids: Vec<String> = channel::Entity::find()
+        .select_only()
+        .column(channel::Column::Id)
+        .filter(channel::Column::TeamId.eq(team_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    channel_member::Entity::delete_many()
+        .filter(channel_member::Column::ChannelId.is_in(channel_ids.clone()))
+        .exec(db)
+        .await?;
+    super::posts::delete_in_channels(db, channel_ids).await?;
+    channel::Entity::delete_many()
+        .filter(channel::Column::TeamId.eq(team_id))
+        .exec(db)
+        .await?;
+    team::Entity::delete_by_id(team_id.to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
 }

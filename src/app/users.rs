@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, SqlErr, TransactionTrait,
+    PaginatorTrait, QueryFilter, SqlErr,
 };
 
 pub mod ids {
@@ -160,13 +160,68 @@ pub async fn create(
     new: NewUser,
     roles: &str,
 ) -> Result<user::Model, ApiError> {
+    insert(db, prepare(config, new).await?, roles).await
+}
+
+/// A new account checked and with its password hashed, ready for [`insert`]. The hash
+/// takes a while, so it is made before any transaction that stores the account.
+pub struct Prepared {
+    new: NewUser,
+    username: String,
+    email: String,
+    hashed: String,
+}
+
+/// Checks what a new account can be checked for without the database, and hashes its
+/// password.
+pub async fn prepare(config: &Config, new: NewUser) -> Result<Prepared, ApiError> {
     let username = new.username.trim().to_lowercase();
     let email = new.email.trim().to_lowercase();
     validate_username(&username)?;
-    validate_email(&email)?;
     if let Some(p) = &new.password {
         validate_password(p, config)?;
     }
+    let rounds = config.password_settings.pbkdf2_iterations;
+    let hashed = match new.password.clone() {
+        Some(p) => tokio::task::spawn_blocking(move || password::hash(&p, rounds))
+            .await
+            .map_err(ApiError::internal)?,
+        None => String::new(),
+    };
+    Ok(Prepared {
+        new,
+        username,
+        email,
+        hashed,
+    })
+}
+
+impl Prepared {
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    /// The account takes the address its invitation went to, verified by that.
+    pub fn invited_as(&mut self, email: &str) {
+        self.email = email.trim().to_lowercase();
+        self.new.email_verified = true;
+    }
+}
+
+/// Stores a [`prepare`]d account unless its username or email address is taken.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    prepared: Prepared,
+    roles: &str,
+) -> Result<user::Model, ApiError> {
+    let Prepared {
+        new,
+        username,
+        email,
+        hashed,
+    } = prepared;
+    // Checked here, not in `prepare`: an invitation may still change it.
+    validate_email(&email)?;
     if find_by_username(db, &username).await?.is_some() {
         return Err(username_exists());
     }
@@ -181,16 +236,6 @@ pub async fn create(
     let timezone = match &new.timezone {
         Some(t) => serde_json::to_value(t).unwrap_or_else(|_| default_timezone()),
         None => default_timezone(),
-    };
-    let rounds = config.password_settings.pbkdf2_iterations;
-    let hashed = match new.password {
-        Some(p) => {
-            let p2 = p.clone();
-            tokio::task::spawn_blocking(move || password::hash(&p2, rounds))
-                .await
-                .map_err(ApiError::internal)?
-        }
-        None => String::new(),
     };
     let model = user::ActiveModel {
         id: Set(new_id()),
@@ -758,7 +803,7 @@ pub async fn reset_failed_attempts(
 pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), ApiError> {
     use crate::store::entity::{audit, preference, user_access_token};
     let id = account.id.clone();
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(id.clone()))
         .exec(&txn)
@@ -923,7 +968,7 @@ pub async fn set_auth(
 /// links and pictures (PermanentDeleteAllUsers, local mode).
 pub async fn permanent_delete_all(ctx: &Ctx) -> Result<(), ApiError> {
     use crate::store::entity::{audit, preference, token, user_access_token};
-    let txn = ctx.state.db().begin().await?;
+    let txn = crate::store::begin_write(ctx.state.db()).await?;
     session::Entity::delete_many().exec(&txn).await?;
     user_access_token::Entity::delete_many().exec(&txn).await?;
     preference::Entity::delete_many().exec(&txn).await?;

@@ -6,7 +6,10 @@ pub mod entity;
 pub mod migration;
 
 use crate::config::Config;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use std::path::Path;
 
@@ -52,4 +55,15 @@ pub async fn open(config: &Config) -> Result<DatabaseConnection, String> {
         .await
         .map_err(|e| format!("seeding roles: {e}"))?;
     Ok(db)
+}
+
+/// Starts a transaction that writes. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): writers queue on the busy timeout instead of one of them failing
+/// with "database is locked" when its read turns into a write. PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }

@@ -794,3 +794,103 @@ async fn reports_and_group_members_follow_posts_and_channels() {
         .into_inner();
     assert!(none.is_empty(), "not the caller's group channel");
 }
+
+#[tokio::test]
+async fn search_follows_edits_and_deletes_and_pages_hashtags_and_dates() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let (team, square) = team_with(&owner, &[]).await;
+    let search = |terms: &str, or: bool, page: i64, per_page: i64| {
+        let client = owner.client.clone();
+        let team = team.clone();
+        let body = types::SearchPostsBody {
+            terms: terms.to_owned(),
+            is_or_search: or,
+            time_zone_offset: 0,
+            include_deleted_channels: None,
+            page,
+            per_page,
+        };
+        async move {
+            let found = client
+                .search_posts(&team, &body)
+                .await
+                .unwrap()
+                .into_inner();
+            found
+                .order
+                .iter()
+                .map(|id| found.posts[id].message.clone().unwrap())
+                .collect::<Vec<String>>()
+        }
+    };
+    let mut made = Vec::new();
+    for n in 0..5 {
+        made.push(post(&owner, &square, &format!("rollout step {n} #ops"), None).await);
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let plain = post(&owner, &square, "nothing tagged here", None).await;
+
+    // Newest first, paged by the database.
+    assert_eq!(
+        search("rollout", false, 0, 2).await,
+        ["rollout step 4 #ops", "rollout step 3 #ops"]
+    );
+    assert_eq!(
+        search("rollout", false, 2, 2).await,
+        ["rollout step 0 #ops"]
+    );
+    assert_eq!(search("#ops", false, 0, 60).await.len(), 5);
+    assert_eq!(search("#op", false, 0, 60).await.len(), 0);
+    assert_eq!(search("roll*", false, 0, 60).await.len(), 5);
+    // Only excluded words: everything else.
+    assert_eq!(
+        search("-rollout", false, 0, 60).await,
+        ["nothing tagged here"]
+    );
+    assert_eq!(search("tagged #ops", true, 0, 60).await.len(), 6);
+
+    // An edit is searchable by its new words only; a deleted post is gone.
+    let patch = types::PatchPostBody {
+        message: Some("renamed entirely".into()),
+        ..Default::default()
+    };
+    owner.client.patch_post(id(&plain), &patch).await.unwrap();
+    assert!(search("tagged", false, 0, 60).await.is_empty());
+    assert_eq!(search("renamed", false, 0, 60).await, ["renamed entirely"]);
+    owner.client.delete_post(id(&made[0])).await.unwrap();
+    assert_eq!(search("rollout", false, 0, 60).await.len(), 4);
+
+    // Dates, in the caller's zone: everything was posted today (UTC).
+    let today = made[1].create_at.unwrap() / 86_400_000;
+    let date = |days: i64| {
+        let out = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{}", days * 86_400), "+%F"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    assert_eq!(
+        search(&format!("rollout on:{}", date(today)), false, 0, 60)
+            .await
+            .len(),
+        4
+    );
+    assert!(
+        search(&format!("rollout after:{}", date(today)), false, 0, 60)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        search(&format!("rollout before:{}", date(today + 1)), false, 0, 60)
+            .await
+            .len(),
+        4
+    );
+    assert!(
+        search(&format!("rollout before:{}", date(today)), false, 0, 60)
+            .await
+            .is_empty()
+    );
+}

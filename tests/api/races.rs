@@ -63,6 +63,21 @@ struct World {
     channel: String,
 }
 
+/// A root post by the admin in the world's channel; its id.
+async fn root_post(w: &World) -> String {
+    let root: Value = reqwest::Client::new()
+        .post(w.server.api("/posts"))
+        .bearer_auth(&w.admin.token)
+        .json(&json!({"channel_id": w.channel, "message": "root"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    root["id"].as_str().unwrap().to_owned()
+}
+
 async fn world() -> World {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -126,17 +141,7 @@ async fn the_same_direct_channel_at_once() {
 #[tokio::test]
 async fn first_replies_reactions_and_follows_at_once() {
     let w = world().await;
-    let root: Value = reqwest::Client::new()
-        .post(w.server.api("/posts"))
-        .bearer_auth(&w.admin.token)
-        .json(&json!({"channel_id": w.channel, "message": "root"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let root_id = root["id"].as_str().unwrap().to_owned();
+    let root_id = root_post(&w).await;
     let reply = json!({"channel_id": w.channel, "message": "me too", "root_id": root_id});
     all_succeeded(&burst(&w.server, &w.admin, "POST", "/posts", Some(reply), N).await);
     let thread = get(&w.server, &w.admin, &format!("/posts/{root_id}")).await;
@@ -205,4 +210,60 @@ async fn a_burst_of_posts_counts_exactly() {
     )
     .await;
     assert_eq!(unread["msg_count"], 0, "{unread}");
+}
+
+#[tokio::test]
+async fn mentions_in_concurrent_replies_count_exactly() {
+    let w = world().await;
+    let add = |path: String, body: Value| {
+        let (url, token) = (w.server.api(&path), w.admin.token.clone());
+        async move {
+            let status = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(status.is_success(), "{path}: {status}");
+        }
+    };
+    add(
+        format!("/teams/{}/members", w.team),
+        json!({"team_id": w.team, "user_id": w.user.id()}),
+    )
+    .await;
+    add(
+        format!("/channels/{}/members", w.channel),
+        json!({"user_id": w.user.id()}),
+    )
+    .await;
+    let root_id = root_post(&w).await;
+    let reply = json!({"channel_id": w.channel, "message": "ping @basic", "root_id": root_id});
+    all_succeeded(&burst(&w.server, &w.admin, "POST", "/posts", Some(reply), N).await);
+    // The channel counts every mention once, and so does the thread.
+    let member = get(
+        &w.server,
+        &w.user,
+        &format!("/channels/{}/members/{}", w.channel, w.user.id()),
+    )
+    .await;
+    assert_eq!(member["mention_count"], N);
+    let thread = get(
+        &w.server,
+        &w.user,
+        &format!("/users/{}/teams/{}/threads/{root_id}", w.user.id(), w.team),
+    )
+    .await;
+    assert_eq!(thread["unread_mentions"], N);
+    assert_eq!(thread["reply_count"], N);
+    assert_eq!(thread["unread_replies"], N);
+    let participants: Vec<&str> = thread["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(participants, [w.admin.id()]);
 }

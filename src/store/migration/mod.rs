@@ -12,6 +12,7 @@ mod m20261130_000007_posts;
 mod m20261130_000008_reactions;
 mod m20261130_000009_statuses;
 mod m20261202_000010_sidebar;
+mod m20261202_000011_search;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_reactions::Migration),
             Box::new(m20261130_000009_statuses::Migration),
             Box::new(m20261202_000010_sidebar::Migration),
+            Box::new(m20261202_000011_search::Migration),
         ]
     }
 }
