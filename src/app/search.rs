@@ -214,8 +214,8 @@ fn text_match(backend: DatabaseBackend, terms: &[&str], any: bool) -> SimpleExpr
         .collect::<Vec<_>>()
         .join(if any { " OR " } else { " AND " });
     Expr::cust_with_values(
-        r#""posts"."id" IN (SELECT post_id FROM posts_fts_ids WHERE rowid IN
-            (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?))"#,
+        r#""posts"."id" IN (SELECT i.post_id FROM posts_fts f
+            JOIN posts_fts_ids i ON i.rowid = f.rowid WHERE posts_fts MATCH ?)"#,
         [query],
     )
 }

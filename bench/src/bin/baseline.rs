@@ -1,0 +1,133 @@
+//! The baseline the benchmark measures ferromost against: the same stack (tokio, axum,
+//! serde_json, sea-orm over sqlx's SQLite) doing the least a server can do for the two
+//! requests measured. `GET /api/v4/users/me` answers a user's JSON from a map in memory;
+//! `POST /api/v4/posts` stores each post with one insert into SQLite in WAL mode
+//! (synchronous=NORMAL) and answers it. Usage: `baseline <port> <sqlite file>`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The bearer token the benchmark sends to the baseline.
+const TOKEN: &str = "baselinetoken00000000000000";
+
+struct Shared {
+    db: DatabaseConnection,
+    users: HashMap<String, Value>,
+    next: AtomicU64,
+}
+
+fn millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+fn token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+async fn me(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Result<Json<Value>, StatusCode> {
+    let token = token(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
+    s.users
+        .get(token)
+        .cloned()
+        .map(Json)
+        .ok_or(StatusCode::UNAUTHORIZED)
+}
+
+async fn create_post(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Result<(StatusCode, Json<Value>), StatusCode> {
+    let token = token(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
+    let user_id = s.users.get(token).ok_or(StatusCode::UNAUTHORIZED)?["id"].clone();
+    let channel_id = body["channel_id"].as_str().unwrap_or_default().to_owned();
+    let message = body["message"].as_str().unwrap_or_default().to_owned();
+    let id = format!("{:026x}", s.next.fetch_add(1, Ordering::Relaxed));
+    let now = millis();
+    let insert = Statement::from_sql_and_values(
+        s.db.get_database_backend(),
+        "INSERT INTO posts (id, create_at, user_id, channel_id, message) VALUES (?, ?, ?, ?, ?)",
+        [
+            id.clone().into(),
+            now.into(),
+            user_id.as_str().unwrap_or_default().into(),
+            channel_id.clone().into(),
+            message.clone().into(),
+        ],
+    );
+    s.db.execute_raw(insert)
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    let answer = json!({"id": id, "create_at": now, "update_at": now, "user_id": user_id,
+                        "channel_id": channel_id, "message": message});
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let port = args.next().unwrap_or_else(|| "18066".to_owned());
+    let file = args.next().unwrap_or_else(|| "baseline.db".to_owned());
+    let mut options = ConnectOptions::new(format!("sqlite://{file}?mode=rwc"));
+    options
+        .max_connections(16)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(std::time::Duration::from_secs(10))
+        });
+    let db = Database::connect(options).await.expect("opening SQLite");
+    db.execute_unprepared(
+        "CREATE TABLE IF NOT EXISTS posts (id TEXT PRIMARY KEY, create_at INTEGER NOT NULL, \
+         user_id TEXT NOT NULL, channel_id TEXT NOT NULL, message TEXT NOT NULL)",
+    )
+    .await
+    .expect("creating the table");
+    let user = json!({
+        "id": "baselineuser00000000000000", "create_at": 1, "update_at": 1, "delete_at": 0,
+        "username": "baseline", "auth_data": "", "auth_service": "", "email": "baseline@example.com",
+        "email_verified": true, "nickname": "", "first_name": "", "last_name": "", "position": "",
+        "roles": "system_admin system_user", "notify_props": {"channel": "true", "comments": "never",
+        "desktop": "mention", "email": "true", "mention_keys": "", "push": "mention"},
+        "last_password_update": 1, "locale": "en", "timezone": {"automaticTimezone": "",
+        "manualTimezone": "", "useAutomaticTimezone": "true"}, "disable_welcome_email": false
+    });
+    let shared = Arc::new(Shared {
+        db,
+        users: HashMap::from([(TOKEN.to_owned(), user)]),
+        next: AtomicU64::new(u64::try_from(millis()).unwrap_or(0) << 16),
+    });
+    let app = axum::Router::new()
+        .route("/api/v4/users/me", get(me))
+        .route("/api/v4/posts", post(create_post))
+        .route(
+            "/api/v4/system/ping",
+            get(|| async { Json(json!({"status": "OK"})) }),
+        )
+        .with_state(shared);
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+        .await
+        .expect("binding");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .expect("serving");
+}
