@@ -94,56 +94,45 @@ fn main() {
     write_rust(&out.join("api.rs"), api);
 }
 
-/// The route-trait methods that the modules of `src/api` override: the `fn` names inside
-/// each `impl contract::<Tag>Api for Api` block of `mod.rs` and of the modules it declares
-/// (a file not declared there is not compiled, so its overrides do not count). An
-/// operation not among them is routed straight to the shared 501, before any parsing, so
-/// it answers 501 whatever the request holds. If this scan missed an override, that
-/// operation would answer 501 and its tests would say so.
+/// The route-trait methods that the modules of `src/api` override: the methods of each
+/// `impl contract::<Tag>Api for Api` block of `mod.rs` and of the modules it declares
+/// (a file not declared there is not compiled, so its overrides do not count), found by
+/// parsing the files with syn. An operation not among them is routed straight to the
+/// shared 501, before any parsing, so it answers 501 whatever the request holds. If this
+/// missed an override, that operation would answer 501 and its tests would say so.
 fn implemented_methods(dir: &Path) -> HashSet<String> {
+    let parse = |path: &Path| -> Option<syn::File> {
+        let text = std::fs::read_to_string(path).ok()?;
+        Some(syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+    };
     let mut found = HashSet::new();
-    let Ok(root) = std::fs::read_to_string(dir.join("mod.rs")) else {
+    let Some(root) = parse(&dir.join("mod.rs")) else {
         return found;
     };
-    let declared = root.lines().filter_map(|line| {
-        let name = line.trim().strip_prefix("mod ")?.strip_suffix(';')?;
-        Some(dir.join(format!("{name}.rs")))
-    });
-    let files: Vec<_> = std::iter::once(dir.join("mod.rs"))
-        .chain(declared)
+    let declared: Vec<syn::File> = root
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.content.is_none() => parse(&dir.join(format!("{}.rs", m.ident))),
+            _ => None,
+        })
         .collect();
-    for file in files {
-        let Ok(text) = std::fs::read_to_string(file) else {
-            continue;
-        };
-        let mut rest = text.as_str();
-        while let Some(start) = rest.find("impl contract::") {
-            rest = &rest[start..];
-            let Some(open) = rest.find('{') else { break };
-            let mut depth = 0usize;
-            let mut end = rest.len();
-            for (i, c) in rest[open..].char_indices() {
-                match c {
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = open + i;
-                            break;
-                        }
-                    }
-                    _ => {}
+    for file in std::iter::once(&root).chain(&declared) {
+        for item in &file.items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            let Some((_, path, _)) = &block.trait_ else {
+                continue;
+            };
+            if path.segments.first().is_none_or(|s| s.ident != "contract") {
+                continue;
+            }
+            for inner in &block.items {
+                if let syn::ImplItem::Fn(f) = inner {
+                    found.insert(f.sig.ident.to_string());
                 }
             }
-            let block = &rest[open..end];
-            for piece in block.split("fn ").skip(1) {
-                let name: String = piece
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                found.insert(name);
-            }
-            rest = &rest[end..];
         }
     }
     found
