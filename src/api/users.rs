@@ -275,9 +275,7 @@ impl contract::UsersApi for Api {
         let Some(account) = found else {
             // An unknown login id costs what a wrong password costs: one hash, so the answer's
             // timing does not tell which accounts exist.
-            tokio::task::spawn_blocking(move || password::hash(&secret, rounds))
-                .await
-                .map_err(ApiError::internal)?;
+            password::hash_off_thread(secret, rounds).await?;
             return Err(invalid());
         };
         if account.failed_attempts >= config.service_settings.maximum_login_attempts {
@@ -287,11 +285,8 @@ impl contract::UsersApi for Api {
                 "This account is locked after too many failed attempts; reset the password.",
             ));
         }
-        let (typed, stored) = (secret.clone(), account.password.clone());
         let verdict =
-            tokio::task::spawn_blocking(move || password::verify(&typed, &stored, rounds))
-                .await
-                .map_err(ApiError::internal)?;
+            password::verify_off_thread(secret.clone(), account.password.clone(), rounds).await?;
         if verdict == Verdict::Mismatch {
             users::count_failed_attempt(db, &account).await?;
             audits::record(ctx, &account.id, "failure - wrong password").await;
@@ -350,9 +345,7 @@ impl contract::UsersApi for Api {
         let mut active = account.clone().into_active_model();
         if verdict == Verdict::MatchNeedsRehash {
             // A bcrypt hash from an older server, or fewer rounds than configured: upgrade.
-            let hashed = tokio::task::spawn_blocking(move || password::hash(&secret, rounds))
-                .await
-                .map_err(ApiError::internal)?;
+            let hashed = password::hash_off_thread(secret, rounds).await?;
             active.password = Set(hashed);
         }
         active.failed_attempts = Set(0);

@@ -183,9 +183,7 @@ pub async fn prepare(config: &Config, new: NewUser) -> Result<Prepared, ApiError
     }
     let rounds = config.password_settings.pbkdf2_iterations;
     let hashed = match new.password.clone() {
-        Some(p) => tokio::task::spawn_blocking(move || password::hash(&p, rounds))
-            .await
-            .map_err(ApiError::internal)?,
+        Some(p) => password::hash_off_thread(p, rounds).await?,
         None => String::new(),
     };
     Ok(Prepared {
@@ -416,9 +414,7 @@ pub async fn set_password(
     let config = ctx.state.config();
     validate_password(&new_password, &config)?;
     let rounds = config.password_settings.pbkdf2_iterations;
-    let hashed = tokio::task::spawn_blocking(move || password::hash(&new_password, rounds))
-        .await
-        .map_err(ApiError::internal)?;
+    let hashed = password::hash_off_thread(new_password, rounds).await?;
     let mut active = account.into_active_model();
     active.password = Set(hashed);
     active.last_password_update = Set(now_millis());
@@ -435,10 +431,7 @@ pub async fn password_matches(
     typed: String,
 ) -> Result<password::Verdict, ApiError> {
     let rounds = ctx.state.config().password_settings.pbkdf2_iterations;
-    let stored = account.password.clone();
-    tokio::task::spawn_blocking(move || password::verify(&typed, &stored, rounds))
-        .await
-        .map_err(ApiError::internal)
+    password::verify_off_thread(typed, account.password.clone(), rounds).await
 }
 
 /// How much of an account the caller may see.

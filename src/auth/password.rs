@@ -2,6 +2,7 @@
 //! `$pbkdf2$f=SHA256,w=<rounds>,l=32$<salt>$<hash>` (unpadded standard base64), and bcrypt
 //! hashes from older servers still verify (the caller re-hashes them after a success).
 
+use crate::error::ApiError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use rand::RngCore;
@@ -9,6 +10,24 @@ use subtle::ConstantTimeEq;
 
 const KEY_LEN: usize = 32;
 const SALT_LEN: usize = 16;
+
+/// [`hash`] on a blocking thread: it takes long enough to stall the async workers.
+pub async fn hash_off_thread(password: String, rounds: u32) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || hash(&password, rounds))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// [`verify`] on a blocking thread.
+pub async fn verify_off_thread(
+    password: String,
+    stored: String,
+    rounds: u32,
+) -> Result<Verdict, ApiError> {
+    tokio::task::spawn_blocking(move || verify(&password, &stored, rounds))
+        .await
+        .map_err(ApiError::internal)
+}
 
 /// Hashes `password` with `rounds` PBKDF2 iterations and a fresh 16-byte salt.
 pub fn hash(password: &str, rounds: u32) -> String {
