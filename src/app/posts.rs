@@ -353,17 +353,15 @@ async fn record_reply(
     let replier = MembershipChange {
         following: Some(true),
         last_viewed: Some(reply.create_at),
-        unread_mentions: Some(Mentions::Clear),
+        clear_mentions: true,
     };
     upsert_membership(db, &root.id, &reply.user_id, replier).await?;
     if root.user_id != reply.user_id {
-        let had = membership(db, &root.id, &root.user_id).await?.is_some();
-        if !had {
-            upsert_membership(db, &root.id, &root.user_id, MembershipChange::follow(true)).await?;
-        }
+        // Only a membership made now: one the author has (perhaps unfollowed) stays.
+        ensure_memberships(db, &root.id, std::slice::from_ref(&root.user_id), true).await?;
     }
     if !mentioned.is_empty() {
-        ensure_memberships(db, &root.id, mentioned).await?;
+        ensure_memberships(db, &root.id, mentioned, false).await?;
         thread_membership::Entity::update_many()
             .col_expr(thread_membership::Column::Following, Expr::value(true))
             .col_expr(
@@ -399,7 +397,8 @@ pub async fn membership(
 pub struct MembershipChange {
     pub following: Option<bool>,
     pub last_viewed: Option<i64>,
-    pub unread_mentions: Option<Mentions>,
+    /// The unread mentions go back to 0.
+    pub clear_mentions: bool,
 }
 
 impl MembershipChange {
@@ -411,22 +410,19 @@ impl MembershipChange {
     }
 }
 
-pub enum Mentions {
-    Clear,
-}
-
-/// The memberships of `user_ids` in a thread exist (new ones: not following, nothing
-/// read); whoever asks at the same time, each is made once.
+/// The memberships of `user_ids` in a thread exist (new ones: `following` or not, nothing
+/// read; existing ones unchanged); whoever asks at the same time, each is made once.
 async fn ensure_memberships(
     db: &impl ConnectionTrait,
     root_id: &str,
     user_ids: &[String],
+    following: bool,
 ) -> Result<(), ApiError> {
     let fresh = user_ids.iter().map(|id| {
         thread_membership::Model {
             post_id: root_id.to_owned(),
             user_id: id.clone(),
-            following: false,
+            following,
             last_viewed: 0,
             last_updated: 0,
             unread_mentions: 0,
@@ -455,7 +451,7 @@ pub async fn upsert_membership(
     user_id: &str,
     change: MembershipChange,
 ) -> Result<thread_membership::Model, ApiError> {
-    ensure_memberships(db, root_id, &[user_id.to_owned()]).await?;
+    ensure_memberships(db, root_id, &[user_id.to_owned()], false).await?;
     let mut update = thread_membership::Entity::update_many().col_expr(
         thread_membership::Column::LastUpdated,
         Expr::value(now_millis()),
@@ -466,7 +462,7 @@ pub async fn upsert_membership(
     if let Some(at) = change.last_viewed {
         update = update.col_expr(thread_membership::Column::LastViewed, Expr::value(at));
     }
-    if let Some(Mentions::Clear) = change.unread_mentions {
+    if change.clear_mentions {
         update = update.col_expr(thread_membership::Column::UnreadMentions, Expr::value(0));
     }
     update
@@ -743,7 +739,7 @@ pub enum Page {
 }
 
 /// How many posts a `since` request gets at most.
-pub const SINCE_LIMIT: u64 = 1000;
+const SINCE_LIMIT: u64 = 1000;
 
 pub async fn channel_posts(
     db: &impl ConnectionTrait,
@@ -764,7 +760,7 @@ pub async fn channel_posts(
                 .all(db)
                 .await?
         }
-        // At most 1000, as Mattermost answers.
+        // At most SINCE_LIMIT, as Mattermost answers.
         Page::Since(time) => {
             find.filter(post::Column::UpdateAt.gt(time))
                 .order_by_desc(post::Column::CreateAt)
@@ -961,7 +957,7 @@ pub async fn mark_read(
     let seen_all = at >= t.last_reply_at;
     let change = MembershipChange {
         last_viewed: Some(at),
-        unread_mentions: seen_all.then_some(Mentions::Clear),
+        clear_mentions: seen_all,
         ..MembershipChange::default()
     };
     upsert_membership(db, &t.post_id, user_id, change).await?;

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 /// What one search asks for, parsed from its terms.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct Search {
     /// Words, phrases and prefixes (ending in `*`), lower-case.
     pub words: Vec<String>,
@@ -69,12 +69,6 @@ impl Search {
             }
         }
         out
-    }
-
-    /// Whether there is anything to look for (a search of only `from:` or `in:` lists
-    /// that author's or channel's posts, as Mattermost does).
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
     }
 }
 
