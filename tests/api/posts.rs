@@ -490,6 +490,15 @@ async fn followed_threads_and_their_unread_state() {
         .unwrap()
         .into_inner();
     assert_eq!(none.total, Some(0));
+    // A later reply does not make the root's author follow again.
+    post(&member, &square, "one more answer", Some(&root_id)).await;
+    let still_none = owner
+        .client
+        .get_user_threads("me", &team, None, None, None, None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(still_none.total, Some(0));
     owner
         .client
         .start_following_thread("me", &team, &root_id)
