@@ -111,30 +111,28 @@ measure() { # pid url script [extra wrk args]
   CPU_US=$(awk -v t="$((after - before))" -v n="$total" -v us="$TICK_US" 'BEGIN {printf "%.0f", t * us / n}')
 }
 
-declare -a ME_RATIO POST_RATIO LINES
+# Measures one request on the baseline, then on ferromost; prints both and sets RATIO.
+compare() { # label path script
+  local b b_cpu b_p99
+  MEASURE_TOKEN=baselinetoken00000000000000
+  measure "$BASE_PID" "$BASE/api/v4$2" "$3"
+  b=$REQS b_cpu=$CPU_US b_p99=$P99
+  MEASURE_TOKEN=$TOKEN
+  measure "$FERRO_PID" "$FERRO/api/v4$2" "$3"
+  RATIO=$(awk -v a="$REQS" -v b="$b" 'BEGIN {printf "%.3f", a / b}')
+  echo "round $round  $1  baseline $b/s ${b_cpu}us/req p99 ${b_p99}ms | ferromost $REQS/s ${CPU_US}us/req p99 ${P99}ms | ratio $RATIO, cpu x$(awk -v a="$CPU_US" -v b="$b_cpu" 'BEGIN {printf "%.1f", a / (b > 0 ? b : 1)}')"
+}
+
+declare -a ME_RATIO POST_RATIO
 for round in $(seq 1 "$ROUNDS"); do
   rm -f "$WORK"/baseline.db*
   read -r BASE_PID _ < <(launch "$BASE" target/release/baseline "$BASE_PORT" "$WORK/baseline.db")
   PIDS+=("$BASE_PID")
-  MEASURE_TOKEN=baselinetoken00000000000000
-  measure "$BASE_PID" "$BASE/api/v4/users/me" get.lua
-  b_me=$REQS b_me_cpu=$CPU_US b_me_p99=$P99
-  MEASURE_TOKEN=$TOKEN
-  measure "$FERRO_PID" "$FERRO/api/v4/users/me" get.lua
-  f_me=$REQS f_me_cpu=$CPU_US f_me_p99=$P99
-  MEASURE_TOKEN=baselinetoken00000000000000
-  measure "$BASE_PID" "$BASE/api/v4/posts" post.lua
-  b_post=$REQS b_post_cpu=$CPU_US b_post_p99=$P99
-  MEASURE_TOKEN=$TOKEN
-  measure "$FERRO_PID" "$FERRO/api/v4/posts" post.lua
-  f_post=$REQS f_post_cpu=$CPU_US f_post_p99=$P99
+  compare "GET /users/me" /users/me get.lua
+  ME_RATIO+=("$RATIO")
+  compare "POST /posts  " /posts post.lua
+  POST_RATIO+=("$RATIO")
   stop "$BASE_PID"
-  ME_RATIO+=("$(awk -v a="$f_me" -v b="$b_me" 'BEGIN {printf "%.3f", a / b}')")
-  POST_RATIO+=("$(awk -v a="$f_post" -v b="$b_post" 'BEGIN {printf "%.3f", a / b}')")
-  LINES+=("round $round  GET /users/me  baseline $b_me/s ${b_me_cpu}us/req p99 ${b_me_p99}ms | ferromost $f_me/s ${f_me_cpu}us/req p99 ${f_me_p99}ms | ratio ${ME_RATIO[-1]}, cpu x$(awk -v a="$f_me_cpu" -v b="$b_me_cpu" 'BEGIN {printf "%.1f", a / (b > 0 ? b : 1)}')")
-  LINES+=("round $round  POST /posts    baseline $b_post/s ${b_post_cpu}us/req p99 ${b_post_p99}ms | ferromost $f_post/s ${f_post_cpu}us/req p99 ${f_post_p99}ms | ratio ${POST_RATIO[-1]}, cpu x$(awk -v a="$f_post_cpu" -v b="$b_post_cpu" 'BEGIN {printf "%.1f", a / (b > 0 ? b : 1)}')")
-  echo "${LINES[-2]}"
-  echo "${LINES[-1]}"
 done
 LOADED_RSS=$(rss_kb "$FERRO_PID")
 stop "$FERRO_PID"
