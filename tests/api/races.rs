@@ -15,26 +15,9 @@ async fn burst(
     body: Option<Value>,
     n: usize,
 ) -> Vec<u16> {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-            let (url, token, body) = (server.api(path), who.token.clone(), body.clone());
-            tokio::spawn(async move {
-                let mut request = reqwest::Client::new()
-                    .request(method, url)
-                    .bearer_auth(token);
-                if let Some(body) = body {
-                    request = request.json(&body);
-                }
-                request.send().await.unwrap().status().as_u16()
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
-    statuses
+    server
+        .race_as(method, path, Some(&who.token), vec![body; n])
+        .await
 }
 
 fn all_succeeded(statuses: &[u16]) {

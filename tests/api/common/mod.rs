@@ -225,19 +225,31 @@ impl TestServer {
 
     /// POSTs each body to `path` at once, unauthenticated; the statuses, in body order.
     pub async fn race(&self, path: &str, bodies: Vec<serde_json::Value>) -> Vec<u16> {
+        let requests = bodies.into_iter().map(Some).collect();
+        self.race_as("POST", path, None, requests).await
+    }
+
+    /// Sends one request per body (`None`: no body) to `path` at once, with `token` as the
+    /// bearer when given; the statuses, in body order.
+    pub async fn race_as(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        bodies: Vec<Option<serde_json::Value>>,
+    ) -> Vec<u16> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let attempts: Vec<_> = bodies
             .into_iter()
             .map(|body| {
-                let (http, url) = (self.http(), self.api(path));
-                tokio::spawn(async move {
-                    http.post(url)
-                        .json(&body)
-                        .send()
-                        .await
-                        .unwrap()
-                        .status()
-                        .as_u16()
-                })
+                let mut request = self.http().request(method.clone(), self.api(path));
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                if let Some(body) = body {
+                    request = request.json(&body);
+                }
+                tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
             })
             .collect();
         let mut statuses = Vec::new();
