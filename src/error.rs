@@ -21,6 +21,7 @@ pub mod ids {
     pub const NOT_IMPLEMENTED: &str = "api.ferromost.not_implemented.app_error";
     pub const METHOD_NOT_ALLOWED: &str = "api.ferromost.method_not_allowed.app_error";
     pub const INTERNAL: &str = "api.ferromost.internal.app_error";
+    pub const BOT_MISSING: &str = "store.sql_bot.get.missing.app_error";
 }
 
 /// An error answered to the client as `AppError` JSON.
@@ -133,6 +134,15 @@ impl ApiError {
     }
 
     /// 304: the client's cached copy (its `If-None-Match`) is current; no body.
+    /// 404 for a bot that does not exist, or that the caller may not even read.
+    pub fn bot_missing() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ids::BOT_MISSING,
+            "There is no such bot.",
+        )
+    }
+
     pub fn not_modified() -> Self {
         Self::new(StatusCode::NOT_MODIFIED, "", "")
     }

@@ -1,7 +1,7 @@
 //! The runtime that the generated glue (`gen.rs`) calls: the request context handed to every
 //! handler, parameter and body parsing with Mattermost's rules, and reply rendering.
 
-use crate::auth::Session;
+use crate::auth::{Caller, Session};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -56,18 +56,22 @@ struct Extras {
 /// The request context every handler receives: state, who is calling, and the raw request
 /// facts the typed parameters do not carry.
 pub struct Ctx {
-    pub state: AppState,
-    pub request_id: String,
+    /// What the layers below see of the request (state, session, id, address, path);
+    /// `ctx.state`, `ctx.session` and the rest read through to it.
+    pub caller: Caller,
     pub operation: &'static Operation,
     pub headers: HeaderMap,
-    /// The request's path as sent (Mattermost records it as an audit's action).
-    pub path: String,
-    /// The caller's address (the socket peer).
-    pub ip: String,
-    pub session: Option<Session>,
     path_params: Vec<(&'static str, String)>,
     raw_query: String,
     extras: Mutex<Extras>,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
 }
 
 impl Ctx {
@@ -84,22 +88,19 @@ impl Ctx {
         raw_query: String,
     ) -> Self {
         Self {
-            state,
-            request_id,
+            caller: Caller {
+                state,
+                session,
+                request_id,
+                ip,
+                path,
+            },
             operation,
             headers,
-            path,
-            ip,
-            session,
             path_params,
             raw_query,
             extras: Mutex::default(),
         }
-    }
-
-    /// The caller's session, or 401 when the request carries none.
-    pub fn session(&self) -> Result<&Session, ApiError> {
-        self.session.as_ref().ok_or_else(ApiError::unauthorized)
     }
 
     /// Adds a header to the success response.

@@ -3,6 +3,7 @@
 
 mod bots;
 mod channels;
+mod cookies;
 mod data_retention;
 mod notifications;
 mod posts;

@@ -357,7 +357,7 @@ impl contract::UsersApi for Api {
             .unwrap_or_default()
             .to_owned();
         let session = sessions::create(db, &config, &account, &device_id, &agent).await?;
-        sessions::attach(ctx, &session);
+        super::cookies::attach(ctx, &session);
         audits::record(
             ctx,
             &account.id,
@@ -373,7 +373,7 @@ impl contract::UsersApi for Api {
             sessions::revoke(ctx, session).await?;
             audits::record(ctx, &session.user_id, "success").await;
         }
-        sessions::clear_cookies(ctx);
+        super::cookies::clear_cookies(ctx);
         Ok(types::StatusOk {
             status: Some("OK".to_owned()),
         })

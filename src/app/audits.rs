@@ -1,38 +1,38 @@
 //! The audit trail: who did what, from which address, in which session.
 
+use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
-use crate::rt::Ctx;
 use crate::store::entity::audit;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Records the request (its path is the action, as in Mattermost) by `user_id` with
 /// `extra_info` (e.g. `success`, `failure - login_id=...`). A failure to record is logged,
 /// never shown to the client: the action itself already happened.
-pub async fn record(ctx: &Ctx, user_id: &str, extra_info: &str) {
-    let action = ctx.path.as_str();
+pub async fn record(caller: &Caller, user_id: &str, extra_info: &str) {
+    let action = caller.path.as_str();
     let row = audit::ActiveModel {
         id: Set(new_id()),
         create_at: Set(now_millis()),
         user_id: Set(user_id.to_owned()),
         action: Set(action.chars().take(512).collect()),
         extra_info: Set(extra_info.to_owned()),
-        ip_address: Set(ctx.ip.clone()),
-        session_id: Set(ctx
+        ip_address: Set(caller.ip.clone()),
+        session_id: Set(caller
             .session
             .as_ref()
             .map(|s| s.id.clone())
             .unwrap_or_default()),
     };
-    if let Err(e) = audit::Entity::insert(row).exec(ctx.state.db()).await {
-        tracing::error!(request_id = ctx.request_id, error = %e, "writing an audit record");
+    if let Err(e) = audit::Entity::insert(row).exec(caller.state.db()).await {
+        tracing::error!(request_id = caller.request_id, error = %e, "writing an audit record");
     }
 }
 
 /// Newest first; `user_id` None means every user's.
 pub async fn list(
-    ctx: &Ctx,
+    caller: &Caller,
     user_id: Option<&str>,
     page: i64,
     per_page: i64,
@@ -44,7 +44,7 @@ pub async fn list(
     let rows = query
         .offset(u64::try_from(page.saturating_mul(per_page)).unwrap_or(0))
         .limit(u64::try_from(per_page).unwrap_or(0))
-        .all(ctx.state.db())
+        .all(caller.state.db())
         .await?;
     Ok(rows
         .into_iter()

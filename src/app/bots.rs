@@ -2,10 +2,11 @@
 //! with its owner and description. An orphaned bot is one whose owner is deactivated.
 
 use crate::app::{sessions, users};
+use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::now_millis;
-use crate::rt::{Binary, Ctx, Multipart};
+use crate::rt::{Binary, Multipart};
 use crate::store::entity::{bot, user};
 use axum::http::StatusCode;
 use sea_orm::{
@@ -15,7 +16,6 @@ use sea_orm::{
 use std::path::PathBuf;
 
 pub mod ids {
-    pub const MISSING: &str = "store.sql_bot.get.missing.app_error";
     pub const CREATE_DISABLED: &str = "api.bot.create_disabled";
     pub const DESCRIPTION: &str = "model.bot.is_valid.description.app_error";
     pub const ICON_MISSING: &str = "api.ferromost.bot_icon_missing.app_error";
@@ -28,7 +28,7 @@ pub struct BotAccount {
 }
 
 pub fn missing() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, ids::MISSING, "There is no such bot.")
+    ApiError::bot_missing()
 }
 
 pub fn to_api(b: &BotAccount) -> types::Bot {
@@ -57,13 +57,13 @@ fn validate_description(description: &str) -> Result<(), ApiError> {
 
 /// Creates a bot owned by `owner_id`.
 pub async fn create(
-    ctx: &Ctx,
+    caller: &Caller,
     owner_id: &str,
     body: types::CreateBotBody,
 ) -> Result<BotAccount, ApiError> {
     let description = body.description.unwrap_or_default();
     validate_description(&description)?;
-    let config = ctx.state.config();
+    let config = caller.state.config();
     let username = body.username.trim().to_lowercase();
     let new = users::NewUser {
         email: format!("{username}@localhost"),
@@ -79,7 +79,7 @@ pub async fn create(
         timezone: None,
         email_verified: true,
     };
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = crate::store::begin_write(caller.state.db()).await?;
     let user = users::create(&txn, &config, new, "system_user").await?;
     let now = now_millis();
     let row = bot::ActiveModel {
@@ -97,8 +97,8 @@ pub async fn create(
 }
 
 /// The bot `id`; a disabled one only with `include_deleted`.
-pub async fn get(ctx: &Ctx, id: &str, include_deleted: bool) -> Result<BotAccount, ApiError> {
-    let db = ctx.state.db();
+pub async fn get(caller: &Caller, id: &str, include_deleted: bool) -> Result<BotAccount, ApiError> {
+    let db = caller.state.db();
     let bot = bot::Entity::find_by_id(id.to_owned())
         .one(db)
         .await?
@@ -122,8 +122,8 @@ pub struct ListFilter<'a> {
     pub per_page: i64,
 }
 
-pub async fn list(ctx: &Ctx, filter: ListFilter<'_>) -> Result<Vec<types::Bot>, ApiError> {
-    let db = ctx.state.db();
+pub async fn list(caller: &Caller, filter: ListFilter<'_>) -> Result<Vec<types::Bot>, ApiError> {
+    let db = caller.state.db();
     let mut find = bot::Entity::find().order_by_asc(bot::Column::CreateAt);
     if let Some(owner) = filter.owner_id {
         find = find.filter(bot::Column::OwnerId.eq(owner));
@@ -165,7 +165,7 @@ pub async fn list(ctx: &Ctx, filter: ListFilter<'_>) -> Result<Vec<types::Bot>, 
 
 /// Applies PatchBot: username (Mattermost's rules, unique), display name, description.
 pub async fn patch(
-    ctx: &Ctx,
+    caller: &Caller,
     account: BotAccount,
     body: types::PatchBotBody,
 ) -> Result<BotAccount, ApiError> {
@@ -177,19 +177,19 @@ pub async fn patch(
         first_name: body.display_name,
         ..users::patch_nothing()
     };
-    let user = users::patch(ctx, account.user, user_patch).await?;
+    let user = users::patch(caller, account.user, user_patch).await?;
     let mut row = account.bot.into_active_model();
     if let Some(d) = body.description {
         row.description = Set(d);
     }
     row.update_at = Set(now_millis());
-    let bot = row.update(ctx.state.db()).await?;
+    let bot = row.update(caller.state.db()).await?;
     Ok(BotAccount { bot, user })
 }
 
 /// Disables (the bot's sessions and tokens stop at once) or enables a bot.
 pub async fn set_active(
-    ctx: &Ctx,
+    caller: &Caller,
     account: BotAccount,
     active: bool,
 ) -> Result<BotAccount, ApiError> {
@@ -197,22 +197,22 @@ pub async fn set_active(
     let mut row = account.bot.into_active_model();
     row.delete_at = Set(if active { 0 } else { now });
     row.update_at = Set(now);
-    let bot = row.update(ctx.state.db()).await?;
+    let bot = row.update(caller.state.db()).await?;
     // Deactivating the user ends its sessions, its tokens' included.
-    let user = users::set_active(ctx, account.user, active).await?;
+    let user = users::set_active(caller, account.user, active).await?;
     Ok(BotAccount { bot, user })
 }
 
 /// Gives the bot to `owner_id`.
 pub async fn assign(
-    ctx: &Ctx,
+    caller: &Caller,
     account: BotAccount,
     owner_id: &str,
 ) -> Result<BotAccount, ApiError> {
     let mut row = account.bot.into_active_model();
     row.owner_id = Set(owner_id.to_owned());
     row.update_at = Set(now_millis());
-    let bot = row.update(ctx.state.db()).await?;
+    let bot = row.update(caller.state.db()).await?;
     Ok(BotAccount {
         bot,
         user: account.user,
@@ -220,8 +220,8 @@ pub async fn assign(
 }
 
 /// Turns a person's account into a bot owned by itself: its password and sessions end.
-pub async fn convert_user_to_bot(ctx: &Ctx, account: user::Model) -> Result<(), ApiError> {
-    let db = ctx.state.db();
+pub async fn convert_user_to_bot(caller: &Caller, account: user::Model) -> Result<(), ApiError> {
+    let db = caller.state.db();
     let id = account.id.clone();
     let now = now_millis();
     let txn = crate::store::begin_write(db).await?;
@@ -246,12 +246,12 @@ pub async fn convert_user_to_bot(ctx: &Ctx, account: user::Model) -> Result<(), 
     };
     bot::Entity::insert(bot).exec(&txn).await?;
     txn.commit().await?;
-    sessions::revoke_all_for_user(ctx, &id, None).await
+    sessions::revoke_all_for_user(caller, &id, None).await
 }
 
 /// Turns a bot back into a person's account with the patch's fields and a password.
 pub async fn convert_bot_to_user(
-    ctx: &Ctx,
+    caller: &Caller,
     account: BotAccount,
     body: types::ConvertBotToUserBody,
     system_admin: bool,
@@ -274,24 +274,24 @@ pub async fn convert_bot_to_user(
         props: body.props,
         timezone: None,
     };
-    let user = users::patch(ctx, account.user, patch).await?;
-    users::set_password(ctx, user, password).await?;
+    let user = users::patch(caller, account.user, patch).await?;
+    users::set_password(caller, user, password).await?;
     bot::Entity::delete_by_id(id.clone())
-        .exec(ctx.state.db())
+        .exec(caller.state.db())
         .await?;
     let roles = if system_admin {
         "system_user system_admin"
     } else {
         "system_user"
     };
-    let user = users::get(ctx.state.db(), &id).await?;
-    let user = users::set_roles(ctx, user, roles).await?;
-    users::set_active(ctx, user, true).await?;
+    let user = users::get(caller.state.db(), &id).await?;
+    let user = users::set_roles(caller, user, roles).await?;
+    users::set_active(caller, user, true).await?;
     Ok(())
 }
 
-fn icon_path(ctx: &Ctx, id: &str) -> PathBuf {
-    PathBuf::from(&ctx.state.config().file_settings.directory)
+fn icon_path(caller: &Caller, id: &str) -> PathBuf {
+    PathBuf::from(&caller.state.config().file_settings.directory)
         .join("bots")
         .join(id)
         .join("icon.svg")
@@ -310,7 +310,11 @@ fn is_svg(bytes: &[u8]) -> bool {
 }
 
 /// Stores the `image` part of the form as the bot's icon.
-pub async fn set_icon(ctx: &Ctx, account: BotAccount, mut form: Multipart) -> Result<(), ApiError> {
+pub async fn set_icon(
+    caller: &Caller,
+    account: BotAccount,
+    mut form: Multipart,
+) -> Result<(), ApiError> {
     let mut image = None;
     while let Some(field) = form
         .next_field()
@@ -329,7 +333,7 @@ pub async fn set_icon(ctx: &Ctx, account: BotAccount, mut form: Multipart) -> Re
     if !is_svg(&image) {
         return Err(ApiError::invalid_param("image").detail("a bot icon must be an SVG document"));
     }
-    let path = icon_path(ctx, &account.bot.user_id);
+    let path = icon_path(caller, &account.bot.user_id);
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir)
             .await
@@ -338,18 +342,18 @@ pub async fn set_icon(ctx: &Ctx, account: BotAccount, mut form: Multipart) -> Re
     tokio::fs::write(&path, &image)
         .await
         .map_err(ApiError::internal)?;
-    touch_icon(ctx, account.bot, now_millis()).await
+    touch_icon(caller, account.bot, now_millis()).await
 }
 
-async fn touch_icon(ctx: &Ctx, bot: bot::Model, at: i64) -> Result<(), ApiError> {
+async fn touch_icon(caller: &Caller, bot: bot::Model, at: i64) -> Result<(), ApiError> {
     let mut row = bot.into_active_model();
     row.last_icon_update = Set(at);
     row.update_at = Set(now_millis());
-    row.update(ctx.state.db()).await?;
+    row.update(caller.state.db()).await?;
     Ok(())
 }
 
-pub async fn icon(ctx: &Ctx, account: &BotAccount) -> Result<Binary, ApiError> {
+pub async fn icon(caller: &Caller, account: &BotAccount) -> Result<Binary, ApiError> {
     let missing = || {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -360,7 +364,7 @@ pub async fn icon(ctx: &Ctx, account: &BotAccount) -> Result<Binary, ApiError> {
     if account.bot.last_icon_update == 0 {
         return Err(missing());
     }
-    let bytes = tokio::fs::read(icon_path(ctx, &account.bot.user_id))
+    let bytes = tokio::fs::read(icon_path(caller, &account.bot.user_id))
         .await
         .map_err(|_| missing())?;
     Ok(Binary {
@@ -369,14 +373,14 @@ pub async fn icon(ctx: &Ctx, account: &BotAccount) -> Result<Binary, ApiError> {
     })
 }
 
-pub async fn delete_icon(ctx: &Ctx, account: BotAccount) -> Result<(), ApiError> {
-    let path = icon_path(ctx, &account.bot.user_id);
+pub async fn delete_icon(caller: &Caller, account: BotAccount) -> Result<(), ApiError> {
+    let path = icon_path(caller, &account.bot.user_id);
     match tokio::fs::remove_file(&path).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(ApiError::internal(e)),
     }
-    touch_icon(ctx, account.bot, 0).await
+    touch_icon(caller, account.bot, 0).await
 }
 
 #[cfg(test)]

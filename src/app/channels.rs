@@ -2,11 +2,13 @@
 //! default channels of a team, direct and group channels, joining and leaving, and member
 //! roles (scheme flags plus explicit roles; a channel scheme's, else the team scheme's).
 
-use super::membership::{self, SchemeRoles};
+use super::membership;
+use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
-use crate::store::entity::{channel, channel_member, scheme, team, team_member, user};
+use crate::store::entity::{channel, channel_member, team, team_member, user};
+use crate::store::member_roles;
 use axum::http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -285,12 +287,12 @@ pub async fn save(
 
 /// Mattermost's read rule: a public channel is readable with read_public_channel in its
 /// team or read_channel in it; any other only with read_channel.
-pub async fn require_read(ctx: &crate::rt::Ctx, c: &channel::Model) -> Result<(), ApiError> {
+pub async fn require_read(caller: &Caller, c: &channel::Model) -> Result<(), ApiError> {
     use crate::auth::permissions::{has_team, ids as perm, require_channel};
-    if c.channel_type == "O" && has_team(ctx, &c.team_id, perm::READ_PUBLIC_CHANNEL).await? {
+    if c.channel_type == "O" && has_team(caller, &c.team_id, perm::READ_PUBLIC_CHANNEL).await? {
         return Ok(());
     }
-    require_channel(ctx, &c.id, perm::READ_CHANNEL).await
+    require_channel(caller, &c.id, perm::READ_CHANNEL).await
 }
 
 /// Whether the channel's name or display name starts with `term` (case aside).
@@ -330,67 +332,6 @@ pub fn to_api_all(rows: &[channel::Model]) -> Vec<types::Channel> {
     rows.iter().map(to_api).collect()
 }
 
-/// The role names the channel's scheme uses for (guest, user, admin) members: a channel
-/// scheme's, else the team scheme's channel roles, else the built-in ones.
-async fn scheme_roles(
-    db: &impl ConnectionTrait,
-    c: &channel::Model,
-) -> Result<SchemeRoles, ApiError> {
-    if c.scheme_id.is_empty() {
-        higher_scoped_roles(db, c).await
-    } else {
-        roles_of_scheme(db, &c.scheme_id).await
-    }
-}
-
-/// The channel roles of the channel's team scheme, else the built-in ones: what a channel
-/// scheme's roles fall back to for every permission it does not moderate.
-async fn higher_scoped_roles(
-    db: &impl ConnectionTrait,
-    c: &channel::Model,
-) -> Result<SchemeRoles, ApiError> {
-    let mut scheme_id = String::new();
-    if !c.team_id.is_empty() {
-        scheme_id = team::Entity::find_by_id(c.team_id.clone())
-            .one(db)
-            .await?
-            .map(|t| t.scheme_id)
-            .unwrap_or_default();
-    }
-    roles_of_scheme(db, &scheme_id).await
-}
-
-/// A scheme's channel roles ("" or a deleted scheme: the built-in ones).
-async fn roles_of_scheme(
-    db: &impl ConnectionTrait,
-    scheme_id: &str,
-) -> Result<SchemeRoles, ApiError> {
-    let scheme_id = scheme_id.to_owned();
-    if !scheme_id.is_empty()
-        && let Some(s) = scheme::Entity::find_by_id(scheme_id).one(db).await?
-        && s.delete_at == 0
-    {
-        return Ok([
-            s.default_channel_guest_role,
-            s.default_channel_user_role,
-            s.default_channel_admin_role,
-        ]);
-    }
-    Ok([
-        "channel_guest".to_owned(),
-        "channel_user".to_owned(),
-        "channel_admin".to_owned(),
-    ])
-}
-
-fn role_names(m: &channel_member::Model, scheme: &SchemeRoles) -> Vec<String> {
-    membership::role_names(
-        &m.roles,
-        [m.scheme_guest, m.scheme_user, m.scheme_admin],
-        scheme,
-    )
-}
-
 pub async fn member(
     db: &impl ConnectionTrait,
     channel_id: &str,
@@ -411,26 +352,6 @@ pub fn member_missing() -> ApiError {
     )
 }
 
-/// The role names that decide `permission` for `user_id` in `channel_id`: with a channel
-/// scheme, its roles for the permissions it moderates and the higher-scoped channel roles
-/// (team scheme or built-in) for the rest, as Mattermost combines them.
-pub async fn member_role_names_for(
-    db: &impl ConnectionTrait,
-    c: &channel::Model,
-    user_id: &str,
-    permission: &str,
-) -> Result<Vec<String>, ApiError> {
-    let Some(m) = member(db, &c.id, user_id).await? else {
-        return Ok(Vec::new());
-    };
-    let scheme = if c.scheme_id.is_empty() || !super::schemes::MODERATED.contains(&permission) {
-        higher_scoped_roles(db, c).await?
-    } else {
-        roles_of_scheme(db, &c.scheme_id).await?
-    };
-    Ok(role_names(&m, &scheme))
-}
-
 fn notify_props(m: &channel_member::Model) -> types::ChannelNotifyProps {
     serde_json::from_str(&m.notify_props).unwrap_or_default()
 }
@@ -440,13 +361,13 @@ pub async fn members_to_api(
     c: &channel::Model,
     members: &[channel_member::Model],
 ) -> Result<Vec<types::ChannelMember>, ApiError> {
-    let scheme = scheme_roles(db, c).await?;
+    let scheme = member_roles::channel_scheme_roles(db, c).await?;
     Ok(members
         .iter()
         .map(|m| types::ChannelMember {
             channel_id: Some(m.channel_id.clone()),
             user_id: Some(m.user_id.clone()),
-            roles: Some(role_names(m, &scheme).join(" ")),
+            roles: Some(member_roles::channel_member_roles(m, &scheme).join(" ")),
             last_viewed_at: Some(m.last_viewed_at),
             msg_count: Some(m.msg_count),
             mention_count: Some(m.mention_count),
@@ -707,7 +628,7 @@ pub async fn set_member_roles(
     m: channel_member::Model,
     roles: &str,
 ) -> Result<channel_member::Model, ApiError> {
-    let scheme = scheme_roles(db, c).await?;
+    let scheme = member_roles::channel_scheme_roles(db, c).await?;
     let ([guest, user, admin], explicit) = membership::parse_roles(db, roles, &scheme, || {
         ApiError::new(
             StatusCode::BAD_REQUEST,

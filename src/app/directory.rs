@@ -2,8 +2,8 @@
 //! AutocompleteUsers and the user counts. Team and channel scopes follow active
 //! memberships.
 
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::rt::Ctx;
 use crate::store::entity::{bot, channel_member, team, team_member, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
@@ -77,7 +77,7 @@ where
     })
 }
 
-async fn condition(ctx: &Ctx, filter: &Filter) -> Result<Condition, ApiError> {
+async fn condition(caller: &Caller, filter: &Filter) -> Result<Condition, ApiError> {
     let mut all = Condition::all();
     match filter.active {
         Some(true) => all = all.add(user::Column::DeleteAt.eq(0)),
@@ -131,7 +131,7 @@ async fn condition(ctx: &Ctx, filter: &Filter) -> Result<Condition, ApiError> {
     }
     if filter.exclude_bots {
         let bots: Vec<String> = bot::Entity::find()
-            .all(ctx.state.db())
+            .all(caller.state.db())
             .await?
             .into_iter()
             .map(|b| b.user_id)
@@ -174,13 +174,13 @@ fn members_of(team_id: Option<&str>) -> SelectStatement {
 
 /// The accounts matching `filter`, in `sort` order, from `offset`, at most `limit`.
 pub async fn find(
-    ctx: &Ctx,
+    caller: &Caller,
     filter: &Filter,
     sort: Sort,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<user::Model>, ApiError> {
-    let mut query = user::Entity::find().filter(condition(ctx, filter).await?);
+    let mut query = user::Entity::find().filter(condition(caller, filter).await?);
     query = match sort {
         Sort::Username => query.order_by_asc(user::Column::Username),
         Sort::CreateAt => query
@@ -193,15 +193,15 @@ pub async fn find(
     Ok(query
         .offset(offset)
         .limit(limit)
-        .all(ctx.state.db())
+        .all(caller.state.db())
         .await?)
 }
 
 /// How many accounts match `filter`.
-pub async fn count(ctx: &Ctx, filter: &Filter) -> Result<i64, ApiError> {
+pub async fn count(caller: &Caller, filter: &Filter) -> Result<i64, ApiError> {
     let n = user::Entity::find()
-        .filter(condition(ctx, filter).await?)
-        .count(ctx.state.db())
+        .filter(condition(caller, filter).await?)
+        .count(caller.state.db())
         .await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }
@@ -242,13 +242,13 @@ pub struct ReportPage<'a> {
 }
 
 pub async fn report(
-    ctx: &Ctx,
+    caller: &Caller,
     filter: &Filter,
     page: ReportPage<'_>,
 ) -> Result<Vec<user::Model>, ApiError> {
     let column = report_column(page.column)?;
     let forward = page.ascending != page.backwards;
-    let mut query = user::Entity::find().filter(condition(ctx, filter).await?);
+    let mut query = user::Entity::find().filter(condition(caller, filter).await?);
     if let Some((value, id)) = page.from {
         let value: sea_orm::Value = if matches!(column, user::Column::CreateAt) {
             value
@@ -280,7 +280,7 @@ pub async fn report(
     } else {
         query.order_by_desc(column).order_by_desc(user::Column::Id)
     };
-    let mut rows = query.limit(page.size).all(ctx.state.db()).await?;
+    let mut rows = query.limit(page.size).all(caller.state.db()).await?;
     if page.backwards {
         rows.reverse();
     }
@@ -299,12 +299,12 @@ pub struct Activity {
 
 /// The posting and status activity of each of `rows`.
 pub async fn post_activity(
-    ctx: &Ctx,
+    caller: &Caller,
     rows: &[user::Model],
 ) -> Result<std::collections::HashMap<String, Activity>, ApiError> {
     use crate::store::entity::{post, status};
     let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
-    let db = ctx.state.db();
+    let db = caller.state.db();
     let mut out: std::collections::HashMap<String, Activity> = std::collections::HashMap::new();
     let mut days: std::collections::HashMap<String, std::collections::HashSet<i64>> =
         std::collections::HashMap::new();
@@ -337,11 +337,11 @@ pub async fn post_activity(
 }
 
 /// Active accounts that are not bots (Mattermost's total user count).
-pub async fn count_active_humans(ctx: &Ctx) -> Result<i64, ApiError> {
+pub async fn count_active_humans(caller: &Caller) -> Result<i64, ApiError> {
     let filter = Filter {
         active: Some(true),
         exclude_bots: true,
         ..Filter::default()
     };
-    count(ctx, &filter).await
+    count(caller, &filter).await
 }

@@ -2,9 +2,9 @@
 //! verification (valid 48 hours). A token is spent by deleting its row; only the request
 //! whose delete removed it goes on, so concurrent uses succeed exactly once.
 
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
-use crate::rt::Ctx;
 use crate::store::entity::{token, user};
 use axum::http::StatusCode;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
@@ -148,7 +148,7 @@ pub async fn redeem(
 /// Issues a `purpose` token for `account` and mails it: `subject` after the site name in
 /// brackets, and the text `compose` makes from the site URL and the token.
 pub async fn mail(
-    ctx: &Ctx,
+    caller: &Caller,
     account: &user::Model,
     purpose: Purpose,
     subject: &str,
@@ -160,8 +160,8 @@ pub async fn mail(
         team_id: String::new(),
         channels: Vec::new(),
     };
-    let token = issue(ctx.state.db(), purpose, &who).await?;
-    let config = ctx.state.config();
+    let token = issue(caller.state.db(), purpose, &who).await?;
+    let config = caller.state.config();
     let subject = format!("[{}] {subject}", config.team_settings.site_name);
     let text = compose(&config.service_settings.site_url, &token);
     crate::app::mail::send(
@@ -178,7 +178,7 @@ pub async fn mail(
 /// existing account, to join) valid 48 hours; with `guest_channels`, to sign up as a guest
 /// in those channels of the team.
 pub async fn mail_invitation(
-    ctx: &Ctx,
+    caller: &Caller,
     team: &crate::store::entity::team::Model,
     email: &str,
     sender: &str,
@@ -195,8 +195,8 @@ pub async fn mail_invitation(
     } else {
         Purpose::TeamInvitation
     };
-    let token = issue(ctx.state.db(), purpose, &who).await?;
-    let config = ctx.state.config();
+    let token = issue(caller.state.db(), purpose, &who).await?;
+    let config = caller.state.config();
     let site = &config.team_settings.site_name;
     let subject = format!(
         "[{site}] {sender} invited you to join {}",

@@ -1,5 +1,6 @@
 //! Sending email over SMTP with EmailSettings: plain, STARTTLS or TLS, optional AUTH.
 
+use crate::auth::Caller;
 use crate::config::Config;
 use crate::error::ApiError;
 use lettre::message::Mailbox;
@@ -81,8 +82,8 @@ pub async fn send(
 /// Tells `to` about a change to their account (password, MFA, tokens, email address), in
 /// the background: the change has happened whether or not the mail gets through, so a
 /// failure is logged, not returned. Off when EmailSettings.SendEmailNotifications is.
-pub fn notify_security_event(ctx: &crate::rt::Ctx, to: &str, what: &str) {
-    let config = ctx.state.config();
+pub fn notify_security_event(caller: &Caller, to: &str, what: &str) {
+    let config = caller.state.config();
     if !config.email_settings.send_email_notifications {
         return;
     }

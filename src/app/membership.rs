@@ -1,26 +1,10 @@
-//! What team and channel memberships share: a member's roles are its explicit roles plus
-//! those its scheme flags (guest, user, admin) imply, named by the scheme in force.
+//! What team and channel memberships share when roles are set: a role string splits into
+//! scheme flags and explicit roles (reading them is in store::member_roles).
 
 use crate::error::ApiError;
 use crate::store::entity::role;
+pub use crate::store::member_roles::{Flags, SchemeRoles};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-
-/// A scheme's (guest, user, admin) role names.
-pub type SchemeRoles = [String; 3];
-
-/// The scheme flags (guest, user, admin) of a membership.
-pub type Flags = [bool; 3];
-
-/// A member's role names: the explicit ones, then those its flags imply.
-pub fn role_names(explicit: &str, flags: Flags, scheme: &SchemeRoles) -> Vec<String> {
-    let mut names: Vec<String> = explicit.split_whitespace().map(str::to_owned).collect();
-    for (flag, role) in flags.into_iter().zip(scheme.iter()) {
-        if flag && !names.contains(role) {
-            names.push(role.clone());
-        }
-    }
-    names
-}
 
 /// A role string split as UpdateTeamMemberRoles / UpdateChannelRoles take it: the scheme's
 /// roles become flags, the rest must be live roles that no scheme manages and stay

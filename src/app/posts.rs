@@ -3,6 +3,7 @@
 //! Mattermost's post lists; a thread's unread replies are those after the member last
 //! looked.
 
+use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
@@ -630,11 +631,8 @@ pub async fn to_api_one(
 
 /// The posts among `ids` (in the order given; unknown ones left out) in channels the
 /// caller can read, each channel checked once.
-pub async fn readable_among(
-    ctx: &crate::rt::Ctx,
-    ids: &[String],
-) -> Result<Vec<post::Model>, ApiError> {
-    let db = ctx.state.db();
+pub async fn readable_among(caller: &Caller, ids: &[String]) -> Result<Vec<post::Model>, ApiError> {
+    let db = caller.state.db();
     let found: std::collections::HashMap<String, post::Model> = post::Entity::find()
         .filter(post::Column::Id.is_in(ids.to_vec()))
         .all(db)
@@ -652,7 +650,7 @@ pub async fn readable_among(
             Some(may) => *may,
             None => {
                 let c = super::channels::get(db, &p.channel_id).await?;
-                let may = super::channels::require_read(ctx, &c).await.is_ok();
+                let may = super::channels::require_read(caller, &c).await.is_ok();
                 readable.insert(p.channel_id.clone(), may);
                 may
             }

@@ -4,10 +4,10 @@
 //! channel-scope scheme the channel admin role starts empty and the channel user and guest
 //! roles keep only the moderated permissions, as Mattermost creates them.
 
+use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
-use crate::rt::Ctx;
 use crate::store::entity::{role, scheme};
 use axum::http::StatusCode;
 use sea_orm::{
@@ -22,15 +22,7 @@ pub mod ids {
     pub const CHANNELS_SCOPE: &str = "api.scheme.get_channels_for_scheme.scope.error";
 }
 
-/// The channel permissions a channel scheme may moderate.
-pub const MODERATED: [&str; 6] = [
-    "create_post",
-    "add_reaction",
-    "remove_reaction",
-    "manage_public_channel_members",
-    "manage_private_channel_members",
-    "use_channel_mentions",
-];
+pub use crate::store::member_roles::MODERATED;
 
 pub fn not_found() -> ApiError {
     ApiError::new(
@@ -77,7 +69,7 @@ fn validate(name: &str, description: &str) -> Result<(), ApiError> {
 
 /// Creates a scheme of `scope` (`team` or `channel`) with its roles.
 pub async fn create(
-    ctx: &Ctx,
+    caller: &Caller,
     name: String,
     description: String,
     scope: &str,
@@ -86,7 +78,7 @@ pub async fn create(
     if scope != "team" && scope != "channel" {
         return Err(invalid("scope: team or channel"));
     }
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = crate::store::begin_write(caller.state.db()).await?;
     let built_in: std::collections::HashMap<String, String> = role::Entity::find()
         .filter(role::Column::BuiltIn.eq(true))
         .all(&txn)
@@ -159,22 +151,23 @@ pub async fn create(
         .exec_with_returning(&txn)
         .await?;
     txn.commit().await?;
-    ctx.state
+    caller
+        .state
         .invalidate(crate::cluster::Invalidation::Roles)
         .await?;
     Ok(saved)
 }
 
-pub async fn get(ctx: &Ctx, id: &str) -> Result<scheme::Model, ApiError> {
+pub async fn get(caller: &Caller, id: &str) -> Result<scheme::Model, ApiError> {
     scheme::Entity::find_by_id(id.to_owned())
-        .one(ctx.state.db())
+        .one(caller.state.db())
         .await?
         .ok_or_else(not_found)
 }
 
 /// Live schemes, oldest first, optionally of one scope.
 pub async fn list(
-    ctx: &Ctx,
+    caller: &Caller,
     scope: Option<&str>,
     page: i64,
     per_page: i64,
@@ -188,12 +181,12 @@ pub async fn list(
     Ok(find
         .offset(u64::try_from(page.saturating_mul(per_page)).unwrap_or(0))
         .limit(u64::try_from(per_page).unwrap_or(0))
-        .all(ctx.state.db())
+        .all(caller.state.db())
         .await?)
 }
 
 pub async fn patch(
-    ctx: &Ctx,
+    caller: &Caller,
     found: scheme::Model,
     name: Option<String>,
     description: Option<String>,
@@ -205,11 +198,11 @@ pub async fn patch(
     row.name = Set(name);
     row.description = Set(description);
     row.update_at = Set(now_millis());
-    Ok(row.update(ctx.state.db()).await?)
+    Ok(row.update(caller.state.db()).await?)
 }
 
 /// Soft-deletes the scheme and its roles.
-pub async fn delete(ctx: &Ctx, found: scheme::Model) -> Result<(), ApiError> {
+pub async fn delete(caller: &Caller, found: scheme::Model) -> Result<(), ApiError> {
     let now = now_millis();
     let roles = [
         &found.default_team_admin_role,
@@ -223,7 +216,7 @@ pub async fn delete(ctx: &Ctx, found: scheme::Model) -> Result<(), ApiError> {
     .filter(|r| !r.is_empty())
     .cloned()
     .collect::<Vec<_>>();
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = crate::store::begin_write(caller.state.db()).await?;
     role::Entity::update_many()
         .col_expr(role::Column::DeleteAt, sea_orm::sea_query::Expr::value(now))
         .filter(role::Column::Name.is_in(roles))
@@ -234,7 +227,8 @@ pub async fn delete(ctx: &Ctx, found: scheme::Model) -> Result<(), ApiError> {
     row.update_at = Set(now);
     row.update(&txn).await?;
     txn.commit().await?;
-    ctx.state
+    caller
+        .state
         .invalidate(crate::cluster::Invalidation::Roles)
         .await?;
     Ok(())

@@ -1,14 +1,13 @@
 //! Creating and ending login sessions, and the cookies that carry them.
 
-use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, Session, USER_COOKIE};
+use crate::auth::Caller;
+use crate::auth::Session;
 use crate::cluster::Invalidation;
 use crate::config::Config;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
-use crate::rt::Ctx;
 use crate::store::entity::{session, user};
-use axum::http::{HeaderValue, header};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -71,56 +70,26 @@ fn platform_of(user_agent: &str) -> &'static str {
 }
 
 /// Ends `session` now: the row goes, and so does the cache entry.
-pub async fn revoke(ctx: &Ctx, session: &Session) -> Result<(), ApiError> {
+pub async fn revoke(caller: &Caller, session: &Session) -> Result<(), ApiError> {
     session::Entity::delete_by_id(session.id.clone())
-        .exec(ctx.state.db())
+        .exec(caller.state.db())
         .await?;
-    ctx.state
+    caller
+        .state
         .invalidate(Invalidation::Token(session.token.clone()))
         .await
 }
 
-/// Sets the `Token` header and the three cookies Mattermost's clients read.
-pub fn attach(ctx: &Ctx, session: &Session) {
-    let config = ctx.state.config();
-    let secure = config.service_settings.site_url.starts_with("https://");
-    let max_age = (session.expires_at - now_millis()).max(0) / 1000;
-    if let Ok(v) = HeaderValue::from_str(&session.token) {
-        ctx.set_header(header::HeaderName::from_static("token"), v);
-    }
-    let cookies = [
-        (SESSION_COOKIE, session.token.as_str(), true),
-        (USER_COOKIE, session.user_id.as_str(), false),
-        (CSRF_COOKIE, session.csrf_token.as_str(), false),
-    ];
-    for (name, value, http_only) in cookies {
-        let cookie = format!(
-            "{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax{}{}",
-            if http_only { "; HttpOnly" } else { "" },
-            if secure { "; Secure" } else { "" },
-        );
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            ctx.set_header(header::SET_COOKIE, v);
-        }
-    }
-}
-
-/// Tells the browser to drop the session cookies.
-pub fn clear_cookies(ctx: &Ctx) {
-    for name in [SESSION_COOKIE, USER_COOKIE, CSRF_COOKIE] {
-        if let Ok(v) = HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0")) {
-            ctx.set_header(header::SET_COOKIE, v);
-        }
-    }
-}
-
 /// A user's sessions, newest first, as the API shows them: without the token.
-pub async fn list_for_user(ctx: &Ctx, user_id: &str) -> Result<Vec<types::Session>, ApiError> {
+pub async fn list_for_user(
+    caller: &Caller,
+    user_id: &str,
+) -> Result<Vec<types::Session>, ApiError> {
     let now = now_millis();
     let rows = session::Entity::find()
         .filter(session::Column::UserId.eq(user_id))
         .order_by_desc(session::Column::LastActivityAt)
-        .all(ctx.state.db())
+        .all(caller.state.db())
         .await?;
     Ok(rows
         .into_iter()
@@ -149,7 +118,7 @@ pub async fn list_for_user(ctx: &Ctx, user_id: &str) -> Result<Vec<types::Sessio
 /// Ends every session of `user_id` but `keep` (the caller's own, when it changes its
 /// password), in the database and the cache at once.
 pub async fn revoke_all_for_user(
-    ctx: &Ctx,
+    caller: &Caller,
     user_id: &str,
     keep: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -157,8 +126,9 @@ pub async fn revoke_all_for_user(
     if let Some(keep) = keep {
         delete = delete.filter(session::Column::Id.ne(keep));
     }
-    delete.exec(ctx.state.db()).await?;
-    ctx.state
+    delete.exec(caller.state.db()).await?;
+    caller
+        .state
         .invalidate(Invalidation::User {
             id: user_id.to_owned(),
             keep: keep.map(str::to_owned),
@@ -167,15 +137,17 @@ pub async fn revoke_all_for_user(
 }
 
 /// Ends every session of every user.
-pub async fn revoke_everyone(ctx: &Ctx) -> Result<(), ApiError> {
-    session::Entity::delete_many().exec(ctx.state.db()).await?;
-    ctx.state.invalidate(Invalidation::AllSessions).await
+pub async fn revoke_everyone(caller: &Caller) -> Result<(), ApiError> {
+    session::Entity::delete_many()
+        .exec(caller.state.db())
+        .await?;
+    caller.state.invalidate(Invalidation::AllSessions).await
 }
 
 /// The session with `id`, or 404 `app.session.get.app_error`.
-pub async fn get(ctx: &Ctx, id: &str) -> Result<Session, ApiError> {
+pub async fn get(caller: &Caller, id: &str) -> Result<Session, ApiError> {
     session::Entity::find_by_id(id.to_owned())
-        .one(ctx.state.db())
+        .one(caller.state.db())
         .await?
         .map(Session::from_model)
         .ok_or_else(|| {
@@ -206,9 +178,13 @@ pub fn is_push_device_id(device_id: &str) -> bool {
 
 /// Binds `current` to `device_id`: it becomes a mobile session with the mobile length, and
 /// the user's other sessions on that device end.
-pub async fn attach_device(ctx: &Ctx, current: &Session, device_id: &str) -> Result<(), ApiError> {
-    let db = ctx.state.db();
-    let hours = ctx
+pub async fn attach_device(
+    caller: &Caller,
+    current: &Session,
+    device_id: &str,
+) -> Result<(), ApiError> {
+    let db = caller.state.db();
+    let hours = caller
         .state
         .config()
         .service_settings
@@ -226,7 +202,8 @@ pub async fn attach_device(ctx: &Ctx, current: &Session, device_id: &str) -> Res
         ..Default::default()
     };
     session::Entity::update(row).exec(db).await?;
-    ctx.state
+    caller
+        .state
         .invalidate(Invalidation::User {
             id: current.user_id.clone(),
             keep: None,

@@ -2,14 +2,15 @@
 //! leaving, member roles (scheme flags plus explicit roles) and what a caller may see of a
 //! team.
 
-use super::membership::{self, SchemeRoles};
+use super::membership;
+use crate::auth::Caller;
 use crate::auth::permissions::{self, ids as perm};
 use crate::config::Config;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
-use crate::rt::Ctx;
-use crate::store::entity::{scheme, team, team_member, user};
+use crate::store::entity::{team, team_member, user};
+use crate::store::member_roles;
 use axum::http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -156,8 +157,8 @@ pub fn validate(t: &team::Model) -> Result<(), ApiError> {
 }
 
 /// Where a team's icon is kept.
-pub fn icon_path(ctx: &Ctx, team_id: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(&ctx.state.config().file_settings.directory)
+pub fn icon_path(caller: &Caller, team_id: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(&caller.state.config().file_settings.directory)
         .join("teams")
         .join(team_id)
         .join("teamIcon.png")
@@ -272,13 +273,13 @@ fn name_taken() -> ApiError {
 }
 
 /// Writes `row` back after validating it; `update_at` moves on.
-pub async fn save(ctx: &Ctx, mut row: team::Model) -> Result<team::Model, ApiError> {
+pub async fn save(caller: &Caller, mut row: team::Model) -> Result<team::Model, ApiError> {
     row.update_at = now_millis();
     validate(&row)?;
     Ok(row
         .into_active_model()
         .reset_all()
-        .update(ctx.state.db())
+        .update(caller.state.db())
         .await?)
 }
 
@@ -300,15 +301,18 @@ pub fn email_allowed(email: &str, setting: &str) -> bool {
 
 /// Mattermost's isTeamEmailAllowed at creation: the creator's address must be within
 /// TeamSettings.RestrictCreationToDomains (bots are exempt).
-pub async fn require_creation_allowed(ctx: &Ctx, creator: &user::Model) -> Result<(), ApiError> {
-    let setting = ctx
+pub async fn require_creation_allowed(
+    caller: &Caller,
+    creator: &user::Model,
+) -> Result<(), ApiError> {
+    let setting = caller
         .state
         .config()
         .team_settings
         .restrict_creation_to_domains
         .clone();
     if email_allowed(&creator.email, &setting)
-        || super::users::is_bot(ctx.state.db(), &creator.id).await?
+        || super::users::is_bot(caller.state.db(), &creator.id).await?
     {
         Ok(())
     } else {
@@ -320,70 +324,13 @@ pub async fn require_creation_allowed(ctx: &Ctx, creator: &user::Model) -> Resul
     }
 }
 
-/// The role names a team's scheme uses for (guest, user, admin) members.
-async fn scheme_roles(db: &impl ConnectionTrait, scheme_id: &str) -> Result<SchemeRoles, ApiError> {
-    let built_in = || {
-        [
-            "team_guest".to_owned(),
-            "team_user".to_owned(),
-            "team_admin".to_owned(),
-        ]
-    };
-    if scheme_id.is_empty() {
-        return Ok(built_in());
-    }
-    Ok(
-        match scheme::Entity::find_by_id(scheme_id.to_owned())
-            .one(db)
-            .await?
-        {
-            Some(s) if s.delete_at == 0 => [
-                s.default_team_guest_role,
-                s.default_team_user_role,
-                s.default_team_admin_role,
-            ],
-            _ => built_in(),
-        },
-    )
-}
-
-/// A member's role names: the explicit ones, then those its scheme flags imply.
-fn role_names(member: &team_member::Model, scheme: &SchemeRoles) -> Vec<String> {
-    membership::role_names(
-        &member.roles,
-        [member.scheme_guest, member.scheme_user, member.scheme_admin],
-        scheme,
-    )
-}
-
-/// The role names `user_id` holds in `team_id` (none unless an active member).
-pub async fn member_role_names(
-    db: &impl ConnectionTrait,
-    team_id: &str,
-    user_id: &str,
-) -> Result<Vec<String>, ApiError> {
-    let Some(member) = active_member(db, team_id, user_id).await? else {
-        return Ok(Vec::new());
-    };
-    let scheme_id = team::Entity::find_by_id(team_id.to_owned())
-        .one(db)
-        .await?
-        .map(|t| t.scheme_id)
-        .unwrap_or_default();
-    Ok(role_names(&member, &scheme_roles(db, &scheme_id).await?))
-}
-
+/// The active membership of `user_id` in `team_id`.
 pub async fn active_member(
     db: &impl ConnectionTrait,
     team_id: &str,
     user_id: &str,
 ) -> Result<Option<team_member::Model>, ApiError> {
-    Ok(
-        team_member::Entity::find_by_id((team_id.to_owned(), user_id.to_owned()))
-            .one(db)
-            .await?
-            .filter(|m| m.delete_at == 0),
-    )
+    Ok(member_roles::active_team_member(db, team_id, user_id).await?)
 }
 
 pub fn member_missing() -> ApiError {
@@ -400,13 +347,13 @@ pub async fn members_to_api(
     team: &team::Model,
     members: &[team_member::Model],
 ) -> Result<Vec<types::TeamMember>, ApiError> {
-    let scheme = scheme_roles(db, &team.scheme_id).await?;
+    let scheme = member_roles::team_scheme_roles(db, &team.scheme_id).await?;
     Ok(members
         .iter()
         .map(|m| types::TeamMember {
             team_id: Some(m.team_id.clone()),
             user_id: Some(m.user_id.clone()),
-            roles: Some(role_names(m, &scheme).join(" ")),
+            roles: Some(member_roles::team_member_roles(m, &scheme).join(" ")),
             delete_at: Some(m.delete_at),
             scheme_guest: Some(m.scheme_guest),
             scheme_user: Some(m.scheme_user),
@@ -428,16 +375,19 @@ pub async fn member_to_api(
 
 /// How much of a team the caller sees: everything with manage_team there, the invite id
 /// too with invite_user, otherwise neither the email nor the invite id.
-pub async fn to_api(ctx: &Ctx, t: &team::Model) -> Result<types::Team, ApiError> {
-    let manage = permissions::has_team(ctx, &t.id, perm::MANAGE_TEAM).await?;
-    let invite = manage || permissions::has_team(ctx, &t.id, perm::INVITE_USER).await?;
+pub async fn to_api(caller: &Caller, t: &team::Model) -> Result<types::Team, ApiError> {
+    let manage = permissions::has_team(caller, &t.id, perm::MANAGE_TEAM).await?;
+    let invite = manage || permissions::has_team(caller, &t.id, perm::INVITE_USER).await?;
     Ok(api_view(t, manage, invite))
 }
 
-pub async fn to_api_all(ctx: &Ctx, teams: &[team::Model]) -> Result<Vec<types::Team>, ApiError> {
+pub async fn to_api_all(
+    caller: &Caller,
+    teams: &[team::Model],
+) -> Result<Vec<types::Team>, ApiError> {
     let mut out = Vec::with_capacity(teams.len());
     for t in teams {
-        out.push(to_api(ctx, t).await?);
+        out.push(to_api(caller, t).await?);
     }
     Ok(out)
 }
@@ -586,13 +536,13 @@ pub async fn leave(
 /// (or the scheme's equivalents) become the scheme flags, the rest stay explicit
 /// ([`membership::parse_roles`]).
 pub async fn set_member_roles(
-    ctx: &Ctx,
+    caller: &Caller,
     t: &team::Model,
     member: team_member::Model,
     roles: &str,
 ) -> Result<team_member::Model, ApiError> {
-    let db = ctx.state.db();
-    let scheme = scheme_roles(db, &t.scheme_id).await?;
+    let db = caller.state.db();
+    let scheme = member_roles::team_scheme_roles(db, &t.scheme_id).await?;
     let ([guest, user, admin], explicit) =
         membership::parse_roles(db, roles, &scheme, || ApiError::invalid_param("roles")).await?;
     if guest && (user || admin) {
@@ -609,12 +559,12 @@ pub async fn set_member_roles(
             "Guest status is changed by promoting or demoting the account, not here.",
         ));
     }
-    set_member_flags(ctx, member, explicit, user, admin).await
+    set_member_flags(caller, member, explicit, user, admin).await
 }
 
 /// Writes a member's explicit roles and user/admin flags.
 pub async fn set_member_flags(
-    ctx: &Ctx,
+    caller: &Caller,
     member: team_member::Model,
     explicit: String,
     user: bool,
@@ -631,7 +581,7 @@ pub async fn set_member_flags(
     row.roles = Set(explicit);
     row.scheme_user = Set(user);
     row.scheme_admin = Set(admin);
-    Ok(row.update(ctx.state.db()).await?)
+    Ok(row.update(caller.state.db()).await?)
 }
 
 /// After a demotion to guest (or a promotion from it), the account's memberships follow:
@@ -661,9 +611,9 @@ pub enum Listing {
 
 impl Listing {
     /// From list_public_teams and list_private_teams; None when the caller has neither.
-    pub async fn for_caller(ctx: &Ctx) -> Result<Option<Self>, ApiError> {
-        let public = permissions::has_system(ctx, perm::LIST_PUBLIC_TEAMS).await?;
-        let private = permissions::has_system(ctx, perm::LIST_PRIVATE_TEAMS).await?;
+    pub async fn for_caller(caller: &Caller) -> Result<Option<Self>, ApiError> {
+        let public = permissions::has_system(caller, perm::LIST_PUBLIC_TEAMS).await?;
+        let private = permissions::has_system(caller, perm::LIST_PRIVATE_TEAMS).await?;
         Ok(match (public, private) {
             (true, true) => Some(Self::All),
             (true, false) => Some(Self::OpenOnly),
@@ -684,7 +634,7 @@ impl Listing {
 /// Live teams of `listing` whose name or display name starts with `term` (any when None),
 /// by display name, with the total before paging.
 pub async fn list(
-    ctx: &Ctx,
+    caller: &Caller,
     listing: Listing,
     term: Option<&str>,
     offset: u64,
@@ -697,7 +647,7 @@ pub async fn list(
             term,
         ));
     }
-    let db = ctx.state.db();
+    let db = caller.state.db();
     let total = team::Entity::find().filter(cond.clone()).count(db).await?;
     let rows = team::Entity::find()
         .filter(cond)

@@ -2,6 +2,7 @@
 //! a user for whoever is asking.
 
 use crate::app::images;
+use crate::auth::Caller;
 use crate::auth::Session;
 use crate::auth::permissions::{has_system, ids::MANAGE_SYSTEM};
 use crate::auth::{mfa, password};
@@ -11,7 +12,7 @@ use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
 use crate::ids::{new_id, now_millis};
-use crate::rt::{Binary, Ctx, Multipart};
+use crate::rt::{Binary, Multipart};
 use crate::store::entity::{bot, role, session, user};
 use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -344,8 +345,11 @@ pub async fn is_bot(db: &impl ConnectionTrait, id: &str) -> Result<bool, ApiErro
 
 /// The caller's session and a well-formed `user_id` path value: 401 first, then 400
 /// `api.context.invalid_url_param.app_error`, as Mattermost orders them.
-pub fn require_session_and_id<'a>(ctx: &'a Ctx, user_id: &str) -> Result<&'a Session, ApiError> {
-    let session = ctx.session()?;
+pub fn require_session_and_id<'a>(
+    caller: &'a Caller,
+    user_id: &str,
+) -> Result<&'a Session, ApiError> {
+    let session = caller.session()?;
     if is_valid_id(user_id) {
         Ok(session)
     } else {
@@ -355,9 +359,12 @@ pub fn require_session_and_id<'a>(ctx: &'a Ctx, user_id: &str) -> Result<&'a Ses
 
 /// What the caller may see of `target`: everything when it is the caller or the caller
 /// manages the system, a profile otherwise.
-pub async fn view_for(ctx: &Ctx, target: &user::Model) -> Result<View, ApiError> {
-    let own = ctx.session.as_ref().is_some_and(|s| s.user_id == target.id);
-    if own || has_system(ctx, MANAGE_SYSTEM).await? {
+pub async fn view_for(caller: &Caller, target: &user::Model) -> Result<View, ApiError> {
+    let own = caller
+        .session
+        .as_ref()
+        .is_some_and(|s| s.user_id == target.id);
+    if own || has_system(caller, MANAGE_SYSTEM).await? {
         Ok(View::Full)
     } else {
         Ok(View::Profile)
@@ -365,20 +372,20 @@ pub async fn view_for(ctx: &Ctx, target: &user::Model) -> Result<View, ApiError>
 }
 
 /// One account as the caller may see it.
-pub async fn show(ctx: &Ctx, account: &user::Model) -> Result<types::User, ApiError> {
-    require_can_see(ctx, &account.id).await?;
-    let view = view_for(ctx, account).await?;
+pub async fn show(caller: &Caller, account: &user::Model) -> Result<types::User, ApiError> {
+    require_can_see(caller, &account.id).await?;
+    let view = view_for(caller, account).await?;
     let bot = bot::Entity::find_by_id(account.id.clone())
-        .one(ctx.state.db())
+        .one(caller.state.db())
         .await?;
-    Ok(to_api(account, view, &ctx.state.config(), bot.as_ref()))
+    Ok(to_api(account, view, &caller.state.config(), bot.as_ref()))
 }
 
 /// The accounts among `rows` as the caller may see them.
-pub async fn views(ctx: &Ctx, rows: &[user::Model]) -> Result<Vec<types::User>, ApiError> {
-    let config = ctx.state.config();
-    let admin = has_system(ctx, MANAGE_SYSTEM).await?;
-    let me = ctx
+pub async fn views(caller: &Caller, rows: &[user::Model]) -> Result<Vec<types::User>, ApiError> {
+    let config = caller.state.config();
+    let admin = has_system(caller, MANAGE_SYSTEM).await?;
+    let me = caller
         .session
         .as_ref()
         .map(|s| s.user_id.as_str())
@@ -386,7 +393,7 @@ pub async fn views(ctx: &Ctx, rows: &[user::Model]) -> Result<Vec<types::User>, 
     let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
     let bots: std::collections::HashMap<String, bot::Model> = bot::Entity::find()
         .filter(bot::Column::UserId.is_in(ids))
-        .all(ctx.state.db())
+        .all(caller.state.db())
         .await?
         .into_iter()
         .map(|b| (b.user_id.clone(), b))
@@ -407,11 +414,11 @@ pub async fn views(ctx: &Ctx, rows: &[user::Model]) -> Result<Vec<types::User>, 
 /// Replaces the password of `account` after the PasswordSettings check; the account's
 /// failed attempts start again from zero.
 pub async fn set_password(
-    ctx: &Ctx,
+    caller: &Caller,
     account: user::Model,
     new_password: String,
 ) -> Result<(), ApiError> {
-    let config = ctx.state.config();
+    let config = caller.state.config();
     validate_password(&new_password, &config)?;
     let rounds = config.password_settings.pbkdf2_iterations;
     let hashed = password::hash_off_thread(new_password, rounds).await?;
@@ -420,17 +427,17 @@ pub async fn set_password(
     active.last_password_update = Set(now_millis());
     active.failed_attempts = Set(0);
     active.update_at = Set(now_millis());
-    active.update(ctx.state.db()).await?;
+    active.update(caller.state.db()).await?;
     Ok(())
 }
 
 /// Checks a typed password against the account's hash, off the async threads.
 pub async fn password_matches(
-    ctx: &Ctx,
+    caller: &Caller,
     account: &user::Model,
     typed: String,
 ) -> Result<password::Verdict, ApiError> {
-    let rounds = ctx.state.config().password_settings.pbkdf2_iterations;
+    let rounds = caller.state.config().password_settings.pbkdf2_iterations;
     password::verify_off_thread(typed, account.password.clone(), rounds).await
 }
 
@@ -504,7 +511,7 @@ pub fn to_api(
 /// Activates or deactivates `account`; deactivation ends its sessions at once. Returns
 /// the updated row.
 pub async fn set_active(
-    ctx: &Ctx,
+    caller: &Caller,
     account: user::Model,
     active: bool,
 ) -> Result<user::Model, ApiError> {
@@ -512,9 +519,9 @@ pub async fn set_active(
     let mut row = account.into_active_model();
     row.delete_at = Set(if active { 0 } else { now });
     row.update_at = Set(now);
-    let updated = row.update(ctx.state.db()).await?;
+    let updated = row.update(caller.state.db()).await?;
     if !active {
-        crate::app::sessions::revoke_all_for_user(ctx, &updated.id, None).await?;
+        crate::app::sessions::revoke_all_for_user(caller, &updated.id, None).await?;
     }
     Ok(updated)
 }
@@ -522,7 +529,7 @@ pub async fn set_active(
 /// Gives `account` the system roles `roles` (space-separated, each an existing role) and
 /// carries them into the account's sessions.
 pub async fn set_roles(
-    ctx: &Ctx,
+    caller: &Caller,
     account: user::Model,
     roles: &str,
 ) -> Result<user::Model, ApiError> {
@@ -535,7 +542,7 @@ pub async fn set_roles(
     if names.is_empty() || !names.iter().all(|n| valid_name(n)) {
         return Err(ApiError::invalid_param("roles"));
     }
-    let db = ctx.state.db();
+    let db = caller.state.db();
     let known = role::Entity::find()
         .filter(role::Column::Name.is_in(names.clone()))
         .count(db)
@@ -558,7 +565,8 @@ pub async fn set_roles(
         .filter(session::Column::UserId.eq(id.clone()))
         .exec(db)
         .await?;
-    ctx.state
+    caller
+        .state
         .invalidate(Invalidation::User { id, keep: None })
         .await?;
     Ok(updated)
@@ -583,11 +591,11 @@ pub fn patch_nothing() -> types::PatchUserBody {
 /// Applies a patch: only the fields it carries change; username and email keep
 /// Mattermost's rules and stay unique.
 pub async fn patch(
-    ctx: &Ctx,
+    caller: &Caller,
     account: user::Model,
     patch: types::PatchUserBody,
 ) -> Result<user::Model, ApiError> {
-    let db = ctx.state.db();
+    let db = caller.state.db();
     let id = account.id.clone();
     let mut row = account.clone().into_active_model();
     if let Some(username) = patch.username.map(|u| u.trim().to_lowercase())
@@ -609,7 +617,7 @@ pub async fn patch(
             return Err(email_exists());
         }
         crate::app::mail::notify_security_event(
-            ctx,
+            caller,
             &account.email,
             &format!("The email address was changed to {email}"),
         );
@@ -698,17 +706,17 @@ pub async fn set_mfa(
     Ok(())
 }
 
-fn profile_image_path(ctx: &Ctx, id: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(&ctx.state.config().file_settings.directory)
+fn profile_image_path(caller: &Caller, id: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(&caller.state.config().file_settings.directory)
         .join("users")
         .join(id)
         .join("profile.png")
 }
 
 /// The account's image: its upload, a bot's icon, or the default one.
-pub async fn profile_image(ctx: &Ctx, account: &user::Model) -> Result<Binary, ApiError> {
+pub async fn profile_image(caller: &Caller, account: &user::Model) -> Result<Binary, ApiError> {
     if account.last_picture_update > 0
-        && let Ok(bytes) = tokio::fs::read(profile_image_path(ctx, &account.id)).await
+        && let Ok(bytes) = tokio::fs::read(profile_image_path(caller, &account.id)).await
     {
         return Ok(Binary {
             content_type: "image/png".to_owned(),
@@ -716,12 +724,12 @@ pub async fn profile_image(ctx: &Ctx, account: &user::Model) -> Result<Binary, A
         });
     }
     if let Some(bot) = bot::Entity::find_by_id(account.id.clone())
-        .one(ctx.state.db())
+        .one(caller.state.db())
         .await?
         && bot.last_icon_update > 0
     {
-        let found = crate::app::bots::get(ctx, &account.id, true).await?;
-        return crate::app::bots::icon(ctx, &found).await;
+        let found = crate::app::bots::get(caller, &account.id, true).await?;
+        return crate::app::bots::icon(caller, &found).await;
     }
     default_profile_image(account)
 }
@@ -737,12 +745,12 @@ pub fn default_profile_image(account: &user::Model) -> Result<Binary, ApiError> 
 
 /// Stores the `image` part of the form as the account's picture (cropped and scaled).
 pub async fn set_profile_image(
-    ctx: &Ctx,
+    caller: &Caller,
     account: user::Model,
     form: Multipart,
 ) -> Result<(), ApiError> {
     let png = images::read_upload(form, images::PROFILE_FORM).await?;
-    let path = profile_image_path(ctx, &account.id);
+    let path = profile_image_path(caller, &account.id);
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir)
             .await
@@ -751,24 +759,24 @@ pub async fn set_profile_image(
     tokio::fs::write(&path, png)
         .await
         .map_err(ApiError::internal)?;
-    set_picture_time(ctx, account, now_millis()).await
+    set_picture_time(caller, account, now_millis()).await
 }
 
 /// Back to the default image. The negative time still changes, so cached copies refresh.
-pub async fn reset_profile_image(ctx: &Ctx, account: user::Model) -> Result<(), ApiError> {
-    match tokio::fs::remove_file(profile_image_path(ctx, &account.id)).await {
+pub async fn reset_profile_image(caller: &Caller, account: user::Model) -> Result<(), ApiError> {
+    match tokio::fs::remove_file(profile_image_path(caller, &account.id)).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(ApiError::internal(e)),
     }
-    set_picture_time(ctx, account, -now_millis()).await
+    set_picture_time(caller, account, -now_millis()).await
 }
 
-async fn set_picture_time(ctx: &Ctx, account: user::Model, at: i64) -> Result<(), ApiError> {
+async fn set_picture_time(caller: &Caller, account: user::Model, at: i64) -> Result<(), ApiError> {
     let mut row = account.into_active_model();
     row.last_picture_update = Set(at);
     row.update_at = Set(now_millis());
-    row.update(ctx.state.db()).await?;
+    row.update(caller.state.db()).await?;
     Ok(())
 }
 
@@ -793,10 +801,10 @@ pub async fn reset_failed_attempts(
 
 /// Removes the account and everything that is only its own: sessions, tokens, bot row,
 /// preferences, audits and its pictures.
-pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), ApiError> {
+pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(), ApiError> {
     use crate::store::entity::{audit, preference, user_access_token};
     let id = account.id.clone();
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = crate::store::begin_write(caller.state.db()).await?;
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(id.clone()))
         .exec(&txn)
@@ -839,13 +847,14 @@ pub async fn permanent_delete(ctx: &Ctx, account: user::Model) -> Result<(), Api
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;
-    ctx.state
+    caller
+        .state
         .invalidate(Invalidation::User {
             id: id.clone(),
             keep: None,
         })
         .await?;
-    let dir = std::path::PathBuf::from(&ctx.state.config().file_settings.directory)
+    let dir = std::path::PathBuf::from(&caller.state.config().file_settings.directory)
         .join("users")
         .join(&id);
     if let Err(e) = tokio::fs::remove_dir_all(&dir).await
@@ -884,12 +893,12 @@ pub async fn set_terms_accepted(
 
 /// Mattermost's UserCanSeeOtherUser: everyone with `view_members` sees everyone; without it
 /// (guests) only people sharing a team or a channel.
-pub async fn require_can_see(ctx: &Ctx, target_id: &str) -> Result<(), ApiError> {
-    let me = ctx.session()?.user_id.as_str();
+pub async fn require_can_see(caller: &Caller, target_id: &str) -> Result<(), ApiError> {
+    let me = caller.session()?.user_id.as_str();
     if me == target_id
-        || has_system(ctx, crate::auth::permissions::ids::VIEW_MEMBERS).await?
-        || super::teams::share_a_team(ctx.state.db(), me, target_id).await?
-        || super::channels::channel_mates(ctx.state.db(), me)
+        || has_system(caller, crate::auth::permissions::ids::VIEW_MEMBERS).await?
+        || super::teams::share_a_team(caller.state.db(), me, target_id).await?
+        || super::channels::channel_mates(caller.state.db(), me)
             .await?
             .contains(target_id)
     {
@@ -914,7 +923,7 @@ const AUTH_SERVICES: [&str; 7] = [
 /// (unique) and drops the password; email ("" or "email") clears the service, leaving the
 /// account to set a password through the reset email. Its sessions end either way.
 pub async fn set_auth(
-    ctx: &Ctx,
+    caller: &Caller,
     account: user::Model,
     auth: types::UserAuthData,
 ) -> Result<types::UserAuthData, ApiError> {
@@ -936,7 +945,7 @@ pub async fn set_auth(
         let taken = user::Entity::find()
             .filter(user::Column::AuthData.eq(auth.auth_data.clone()))
             .filter(user::Column::Id.ne(id.clone()))
-            .one(ctx.state.db())
+            .one(caller.state.db())
             .await?;
         if taken.is_some() {
             return Err(ApiError::invalid_param("auth_data").detail("another account has it"));
@@ -949,8 +958,8 @@ pub async fn set_auth(
     row.password = Set(String::new());
     row.mfa_active = Set(false);
     row.update_at = Set(now_millis());
-    let updated = row.update(ctx.state.db()).await?;
-    crate::app::sessions::revoke_all_for_user(ctx, &id, None).await?;
+    let updated = row.update(caller.state.db()).await?;
+    crate::app::sessions::revoke_all_for_user(caller, &id, None).await?;
     Ok(types::UserAuthData {
         auth_data: updated.auth_data.unwrap_or_default(),
         auth_service: updated.auth_service,
@@ -959,9 +968,9 @@ pub async fn set_auth(
 
 /// Removes every account with its sessions, tokens, preferences, audits, bot rows, emailed
 /// links and pictures (PermanentDeleteAllUsers, local mode).
-pub async fn permanent_delete_all(ctx: &Ctx) -> Result<(), ApiError> {
+pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
     use crate::store::entity::{audit, preference, token, user_access_token};
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = crate::store::begin_write(caller.state.db()).await?;
     session::Entity::delete_many().exec(&txn).await?;
     user_access_token::Entity::delete_many().exec(&txn).await?;
     preference::Entity::delete_many().exec(&txn).await?;
@@ -991,8 +1000,8 @@ pub async fn permanent_delete_all(ctx: &Ctx) -> Result<(), ApiError> {
     bot::Entity::delete_many().exec(&txn).await?;
     user::Entity::delete_many().exec(&txn).await?;
     txn.commit().await?;
-    ctx.state.invalidate(Invalidation::AllSessions).await?;
-    let files = std::path::PathBuf::from(&ctx.state.config().file_settings.directory);
+    caller.state.invalidate(Invalidation::AllSessions).await?;
+    let files = std::path::PathBuf::from(&caller.state.config().file_settings.directory);
     for dir in ["users", "bots"] {
         if let Err(e) = tokio::fs::remove_dir_all(files.join(dir)).await
             && e.kind() != std::io::ErrorKind::NotFound

@@ -4,9 +4,13 @@
 //! Token sources, in Mattermost's order: the `MMAUTHTOKEN` cookie, `Authorization: Bearer`,
 //! `Authorization: Token` (OAuth), then `?access_token=` (OAuth sessions only).
 
+pub mod access_tokens;
+mod caller;
 pub mod mfa;
 pub mod password;
 pub mod permissions;
+
+pub use caller::Caller;
 
 use crate::error::{ApiError, ids};
 use crate::ids::now_millis;
@@ -113,7 +117,7 @@ impl Session {
 
     /// True for a session made from a personal access token or a bot token.
     pub fn is_access_token(&self) -> bool {
-        self.prop("type") == crate::app::tokens::SESSION_TYPE
+        self.prop("type") == access_tokens::SESSION_TYPE
     }
 
     /// True when the session belongs to a bot account.
@@ -299,7 +303,7 @@ impl SessionCache {
             .await?;
         let mut session = match found {
             Some(model) => Session::from_model(model),
-            None => match crate::app::tokens::session_for_token(state, token).await? {
+            None => match access_tokens::session_for_token(state, token).await? {
                 Some(session) => session,
                 None => return Ok(None),
             },

@@ -3,9 +3,9 @@
 //! Mattermost's `SessionHasPermissionTo`; team- and channel-scoped checks add the roles of
 //! the caller's team and channel memberships.
 
+use super::Caller;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
-use crate::rt::Ctx;
 use crate::store::entity::role;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use std::collections::{HashMap, HashSet};
@@ -203,32 +203,32 @@ impl RoleCache {
 
 /// True when one of `role_names` grants any of `permissions`.
 async fn roles_grant<'a>(
-    ctx: &Ctx,
+    caller: &Caller,
     role_names: impl Iterator<Item = &'a str>,
     permissions: &[&str],
 ) -> Result<bool, ApiError> {
-    if ctx
+    if caller
         .session
         .as_ref()
         .is_some_and(crate::auth::Session::is_local)
     {
         return Ok(true);
     }
-    let roles = ctx.state.roles().load(ctx.state.db()).await?;
+    let roles = caller.state.roles().load(caller.state.db()).await?;
     Ok(role_names
         .filter_map(|name| roles.get(name))
         .any(|granted| permissions.iter().any(|p| granted.contains(*p))))
 }
 
 /// 401 without a session, 403 unless the session has `permission` system-wide.
-pub async fn require_system(ctx: &Ctx, permission: &str) -> Result<(), ApiError> {
-    require_system_any(ctx, &[permission]).await
+pub async fn require_system(caller: &Caller, permission: &str) -> Result<(), ApiError> {
+    require_system_any(caller, &[permission]).await
 }
 
 /// 401 without a session, 403 unless the session has one of `permissions` system-wide.
-pub async fn require_system_any(ctx: &Ctx, permissions: &[&str]) -> Result<(), ApiError> {
-    let session = ctx.session()?;
-    if roles_grant(ctx, session.role_names(), permissions).await? {
+pub async fn require_system_any(caller: &Caller, permissions: &[&str]) -> Result<(), ApiError> {
+    let session = caller.session()?;
+    if roles_grant(caller, session.role_names(), permissions).await? {
         Ok(())
     } else {
         Err(ApiError::forbidden().detail(format!("needs one of: {}", permissions.join(", "))))
@@ -237,34 +237,38 @@ pub async fn require_system_any(ctx: &Ctx, permissions: &[&str]) -> Result<(), A
 
 /// True when the session has `permission` system-wide (no 401/403, for handlers that only
 /// adjust what they show).
-pub async fn has_system(ctx: &Ctx, permission: &str) -> Result<bool, ApiError> {
-    match &ctx.session {
-        Some(session) => roles_grant(ctx, session.role_names(), &[permission]).await,
+pub async fn has_system(caller: &Caller, permission: &str) -> Result<bool, ApiError> {
+    match &caller.session {
+        Some(session) => roles_grant(caller, session.role_names(), &[permission]).await,
         None => Ok(false),
     }
 }
 
 /// Mattermost's SessionHasPermissionToTeam: a system-wide grant, or one of the roles the
 /// caller holds as an active member of the team (its scheme's roles when it has one).
-pub async fn has_team(ctx: &Ctx, team_id: &str, permission: &str) -> Result<bool, ApiError> {
-    let Some(session) = &ctx.session else {
+pub async fn has_team(caller: &Caller, team_id: &str, permission: &str) -> Result<bool, ApiError> {
+    let Some(session) = &caller.session else {
         return Ok(false);
     };
-    if roles_grant(ctx, session.role_names(), &[permission]).await? {
+    if roles_grant(caller, session.role_names(), &[permission]).await? {
         return Ok(true);
     }
     let roles =
-        crate::app::teams::member_role_names(ctx.state.db(), team_id, &session.user_id).await?;
-    roles_grant(ctx, roles.iter().map(String::as_str), &[permission]).await
+        crate::store::member_roles::in_team(caller.state.db(), team_id, &session.user_id).await?;
+    roles_grant(caller, roles.iter().map(String::as_str), &[permission]).await
 }
 
 /// 401 without a session, 400 for a malformed team id, 403 unless [`has_team`].
-pub async fn require_team(ctx: &Ctx, team_id: &str, permission: &str) -> Result<(), ApiError> {
-    ctx.session()?;
+pub async fn require_team(
+    caller: &Caller,
+    team_id: &str,
+    permission: &str,
+) -> Result<(), ApiError> {
+    caller.session()?;
     if !crate::ids::is_valid_id(team_id) {
         return Err(ApiError::invalid_param("team_id"));
     }
-    if has_team(ctx, team_id, permission).await? {
+    if has_team(caller, team_id, permission).await? {
         Ok(())
     } else {
         Err(ApiError::forbidden().detail(format!("needs {permission} in the team")))
@@ -274,11 +278,15 @@ pub async fn require_team(ctx: &Ctx, team_id: &str, permission: &str) -> Result<
 /// Mattermost's SessionHasPermissionToChannel: the roles the caller holds as a member of
 /// the channel; then, for a channel that exists, manage_system, or the team-scoped check in
 /// the channel's team (system-wide for direct and group channels).
-pub async fn has_channel(ctx: &Ctx, channel_id: &str, permission: &str) -> Result<bool, ApiError> {
-    let Some(session) = &ctx.session else {
+pub async fn has_channel(
+    caller: &Caller,
+    channel_id: &str,
+    permission: &str,
+) -> Result<bool, ApiError> {
+    let Some(session) = &caller.session else {
         return Ok(false);
     };
-    let db = ctx.state.db();
+    let db = caller.state.db();
     let Some(channel) = crate::store::entity::channel::Entity::find_by_id(channel_id.to_owned())
         .one(db)
         .await?
@@ -286,32 +294,31 @@ pub async fn has_channel(ctx: &Ctx, channel_id: &str, permission: &str) -> Resul
         return Ok(false);
     };
     let roles =
-        crate::app::channels::member_role_names_for(db, &channel, &session.user_id, permission)
-            .await?;
-    if roles_grant(ctx, roles.iter().map(String::as_str), &[permission]).await? {
+        crate::store::member_roles::in_channel(db, &channel, &session.user_id, permission).await?;
+    if roles_grant(caller, roles.iter().map(String::as_str), &[permission]).await? {
         return Ok(true);
     }
-    if roles_grant(ctx, session.role_names(), &[ids::MANAGE_SYSTEM]).await? {
+    if roles_grant(caller, session.role_names(), &[ids::MANAGE_SYSTEM]).await? {
         return Ok(true);
     }
     if channel.team_id.is_empty() {
-        roles_grant(ctx, session.role_names(), &[permission]).await
+        roles_grant(caller, session.role_names(), &[permission]).await
     } else {
-        has_team(ctx, &channel.team_id, permission).await
+        has_team(caller, &channel.team_id, permission).await
     }
 }
 
 /// 401 without a session, 400 for a malformed channel id, 403 unless [`has_channel`].
 pub async fn require_channel(
-    ctx: &Ctx,
+    caller: &Caller,
     channel_id: &str,
     permission: &str,
 ) -> Result<(), ApiError> {
-    ctx.session()?;
+    caller.session()?;
     if !crate::ids::is_valid_id(channel_id) {
         return Err(ApiError::invalid_param("channel_id"));
     }
-    if has_channel(ctx, channel_id, permission).await? {
+    if has_channel(caller, channel_id, permission).await? {
         Ok(())
     } else {
         Err(ApiError::forbidden().detail(format!("needs {permission} in the channel")))
@@ -320,55 +327,55 @@ pub async fn require_channel(
 
 /// Whether the caller may see bots owned by `owner_id` (read_bots for their own,
 /// read_others_bots for anyone's).
-pub async fn can_read_bot(ctx: &Ctx, owner_id: &str) -> Result<bool, ApiError> {
-    let own = ctx.session()?.user_id == owner_id;
+pub async fn can_read_bot(caller: &Caller, owner_id: &str) -> Result<bool, ApiError> {
+    let own = caller.session()?.user_id == owner_id;
     let needed = if own {
         ids::READ_BOTS
     } else {
         ids::READ_OTHERS_BOTS
     };
-    Ok(has_system(ctx, needed).await? || has_system(ctx, ids::MANAGE_OTHERS_BOTS).await?)
+    Ok(has_system(caller, needed).await? || has_system(caller, ids::MANAGE_OTHERS_BOTS).await?)
 }
 
 /// Mattermost's SessionHasPermissionToManageBot: manage_bots for one's own bots,
 /// manage_others_bots for anyone's; a caller who may not even read the bot is told it does
 /// not exist (404), one who may read it but not manage it gets 403.
-pub async fn require_manage_bot(ctx: &Ctx, owner_id: &str) -> Result<(), ApiError> {
-    let own = ctx.session()?.user_id == owner_id;
+pub async fn require_manage_bot(caller: &Caller, owner_id: &str) -> Result<(), ApiError> {
+    let own = caller.session()?.user_id == owner_id;
     let needed = if own {
         ids::MANAGE_BOTS
     } else {
         ids::MANAGE_OTHERS_BOTS
     };
-    if has_system(ctx, needed).await? {
+    if has_system(caller, needed).await? {
         Ok(())
-    } else if can_read_bot(ctx, owner_id).await? {
+    } else if can_read_bot(caller, owner_id).await? {
         Err(ApiError::forbidden().detail(format!("needs {needed}")))
     } else {
-        Err(crate::app::bots::missing())
+        Err(ApiError::bot_missing())
     }
 }
 
 /// Mattermost's SessionHasPermissionToUserOrBot: the user themself, or `edit_other_users`
 /// (acting on a system admin also takes `manage_system`); for a bot, the right to manage it.
-pub async fn require_user(ctx: &Ctx, user_id: &str) -> Result<(), ApiError> {
-    let session = ctx.session()?;
+pub async fn require_user(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
+    let session = caller.session()?;
     if session.user_id == user_id || session.is_local() {
         return Ok(());
     }
     let bot = crate::store::entity::bot::Entity::find_by_id(user_id.to_owned())
-        .one(ctx.state.db())
+        .one(caller.state.db())
         .await?;
     if let Some(bot) = bot {
-        return require_manage_bot(ctx, &bot.owner_id).await;
+        return require_manage_bot(caller, &bot.owner_id).await;
     }
-    require_system(ctx, ids::EDIT_OTHER_USERS).await?;
+    require_system(caller, ids::EDIT_OTHER_USERS).await?;
     let target_is_admin = crate::store::entity::user::Entity::find_by_id(user_id.to_owned())
-        .one(ctx.state.db())
+        .one(caller.state.db())
         .await?
         .is_some_and(|u| u.roles.split_whitespace().any(|r| r == "system_admin"));
     if target_is_admin {
-        require_system(ctx, ids::MANAGE_SYSTEM).await?;
+        require_system(caller, ids::MANAGE_SYSTEM).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! so the same function runs inside a transaction.
 
 pub mod entity;
+pub mod member_roles;
 pub mod migration;
 
 use crate::config::Config;

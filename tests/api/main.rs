@@ -13,6 +13,7 @@ mod contract;
 mod directory;
 mod email;
 mod images;
+mod layers;
 #[cfg(unix)]
 mod local;
 mod matrix;

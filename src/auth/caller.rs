@@ -1,0 +1,32 @@
+//! Who is asking, as the layers below the HTTP handlers see a request: the server state,
+//! the session (if any) and the request facts Mattermost's app layer records (its id, the
+//! caller's address, the path). No headers, cookies or response: those stay in src/api.
+
+use super::Session;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub struct Caller {
+    pub state: AppState,
+    pub session: Option<Session>,
+    pub request_id: String,
+    /// The caller's address (the socket peer).
+    pub ip: String,
+    /// The request's path as sent (Mattermost records it as an audit's action).
+    pub path: String,
+}
+
+impl Caller {
+    /// The caller's session, or 401 when the request carries none.
+    pub fn session(&self) -> Result<&Session, ApiError> {
+        self.session.as_ref().ok_or_else(ApiError::unauthorized)
+    }
+
+    /// The caller's user id ("" without a session).
+    pub fn user_id(&self) -> &str {
+        self.session
+            .as_ref()
+            .map(|s| s.user_id.as_str())
+            .unwrap_or_default()
+    }
+}
