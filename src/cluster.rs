@@ -1,5 +1,5 @@
 //! Cache invalidation (and the busy state) across nodes. Several ferromost nodes may serve one PostgreSQL
-//! database; each caches sessions and roles. Whoever ends sessions or changes roles applies
+//! database; each caches sessions, roles and accounts. Whoever ends sessions or changes roles applies
 //! the change locally and NOTIFYs one channel; every node LISTENs and applies it too, so a
 //! revocation holds everywhere at once. If the listening connection drops, a node clears
 //! its caches (it may have missed messages) and listens again. SQLite is single-node.
@@ -23,6 +23,10 @@ pub enum Invalidation {
     AllSessions,
     /// The loaded roles.
     Roles,
+    /// One cached account (user and bot rows).
+    Account(String),
+    /// Every cached account.
+    AllAccounts,
     /// The configuration: another node saved a new one in the database.
     Config,
     /// The server is busy until then (seconds since the epoch; 0: no longer).
@@ -36,6 +40,8 @@ impl Invalidation {
             Self::User { id, keep } => format!("user:{id}:{}", keep.as_deref().unwrap_or_default()),
             Self::AllSessions => "all".to_owned(),
             Self::Roles => "roles".to_owned(),
+            Self::Account(id) => format!("account:{id}"),
+            Self::AllAccounts => "accounts".to_owned(),
             Self::Config => "config".to_owned(),
             Self::Busy(until) => format!("busy:{until}"),
         }
@@ -44,6 +50,7 @@ impl Invalidation {
     fn decode(text: &str) -> Option<Self> {
         match text.split_once(':') {
             Some(("token", token)) => Some(Self::Token(token.to_owned())),
+            Some(("account", id)) => Some(Self::Account(id.to_owned())),
             Some(("busy", until)) => until.parse().ok().map(Self::Busy),
             Some(("user", rest)) => {
                 let (id, keep) = rest.split_once(':')?;
@@ -55,6 +62,7 @@ impl Invalidation {
             }
             None if text == "all" => Some(Self::AllSessions),
             None if text == "roles" => Some(Self::Roles),
+            None if text == "accounts" => Some(Self::AllAccounts),
             None if text == "config" => Some(Self::Config),
             _ => None,
         }
@@ -85,6 +93,8 @@ impl AppState {
             Invalidation::User { id, keep } => self.sessions().remove_user(id, keep.as_deref()),
             Invalidation::AllSessions => self.sessions().clear(),
             Invalidation::Roles => self.roles().invalidate(),
+            Invalidation::Account(id) => self.accounts().forget(id),
+            Invalidation::AllAccounts => self.accounts().clear(),
             Invalidation::Busy(until) => self.set_busy_until(*until),
             Invalidation::Config => {
                 let state = self.clone();
@@ -100,6 +110,7 @@ impl AppState {
     fn forget_everything(&self) {
         self.sessions().clear();
         self.roles().invalidate();
+        self.accounts().clear();
     }
 }
 
@@ -152,6 +163,8 @@ mod tests {
             },
             Invalidation::AllSessions,
             Invalidation::Roles,
+            Invalidation::Account("u1".into()),
+            Invalidation::AllAccounts,
             Invalidation::Config,
             Invalidation::Busy(1_700_000_000),
         ] {

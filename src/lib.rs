@@ -32,6 +32,10 @@ pub async fn start(config: config::Config) -> Result<AppState, String> {
     let db = store::open(&config).await?;
     let facts = app::server::ensure_facts(&db, store::schema_version()).await?;
     let state = AppState::new(db, config, facts);
+    // The test suites run with every account-cache hit checked against the database.
+    if std::env::var("FERROMOST_CACHE_AUDIT").is_ok_and(|v| v == "1") {
+        state.accounts().set_audit(true);
+    }
     app::settings::adopt_newer_saved(&state)
         .await
         .map_err(|e| format!("the configuration saved in the database: {}", e.message))?;

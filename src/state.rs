@@ -19,6 +19,7 @@ struct Inner {
     config: RwLock<Arc<Config>>,
     sessions: SessionCache,
     roles: RoleCache,
+    accounts: crate::store::accounts::AccountCache,
     version_id: RwLock<String>,
 }
 
@@ -43,6 +44,7 @@ impl AppState {
             busy_until: std::sync::atomic::AtomicI64::new(0),
             sessions: SessionCache::default(),
             roles: RoleCache::default(),
+            accounts: crate::store::accounts::AccountCache::default(),
             version_id: RwLock::new(version_id(&config)),
             config: RwLock::new(Arc::new(config)),
         }))
@@ -99,5 +101,17 @@ impl AppState {
 
     pub fn roles(&self) -> &RoleCache {
         &self.0.roles
+    }
+
+    /// Users and bots by id.
+    pub fn accounts(&self) -> &crate::store::accounts::AccountCache {
+        &self.0.accounts
+    }
+
+    /// Forgets the cached account `id` here and on every other node; call it once the
+    /// change to the user or bot row is committed.
+    pub async fn forget_account(&self, id: &str) -> Result<(), crate::error::ApiError> {
+        self.invalidate(crate::cluster::Invalidation::Account(id.to_owned()))
+            .await
     }
 }

@@ -87,8 +87,8 @@ async fn set_custom_status_prop(
     let mut row = account.into_active_model();
     row.props = sea_orm::ActiveValue::Set(serde_json::Value::Object(props).to_string());
     row.update_at = sea_orm::ActiveValue::Set(now_millis());
-    row.update(ctx.state.db()).await?;
-    Ok(())
+    let updated = row.update(ctx.state.db()).await?;
+    ctx.state.forget_account(&updated.id).await
 }
 
 /// The user's recent custom statuses (a preference, newest first).

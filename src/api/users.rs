@@ -288,7 +288,7 @@ impl contract::UsersApi for Api {
         let verdict =
             password::verify_off_thread(secret.clone(), account.password.clone(), rounds).await?;
         if verdict == Verdict::Mismatch {
-            users::count_failed_attempt(db, &account).await?;
+            users::count_failed_attempt(&ctx.state, &account).await?;
             audits::record(ctx, &account.id, "failure - wrong password").await;
             return Err(invalid());
         }
@@ -332,8 +332,8 @@ impl contract::UsersApi for Api {
                     "This account needs a multi-factor authentication code.",
                 ));
             }
-            if !users::consume_mfa_code(db, &account, &code).await? {
-                users::count_failed_attempt(db, &account).await?;
+            if !users::consume_mfa_code(&ctx.state, &account, &code).await? {
+                users::count_failed_attempt(&ctx.state, &account).await?;
                 audits::record(ctx, &account.id, "failure - wrong MFA code").await;
                 return Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
@@ -351,6 +351,7 @@ impl contract::UsersApi for Api {
         active.failed_attempts = Set(0);
         active.last_login = Set(now_millis());
         let account: user::Model = active.update(db).await?;
+        ctx.state.forget_account(&account.id).await?;
         let device_id = body.device_id.unwrap_or_default();
         let agent = ctx
             .header(header::USER_AGENT.as_str())
@@ -383,7 +384,8 @@ impl contract::UsersApi for Api {
     /// teams and channels).
     async fn get_user(ctx: &Ctx, path: GetUserPath) -> Result<types::User, ApiError> {
         users::require_session_and_id(ctx, &path.user_id)?;
-        users::show(ctx, &users::get(ctx.state.db(), &path.user_id).await?).await
+        let account = users::account(ctx, &path.user_id).await?;
+        users::show(ctx, &account.user).await
     }
 
     /// `GET /api/v4/users/username/{username}`: permission: a session.
@@ -396,7 +398,7 @@ impl contract::UsersApi for Api {
             return Err(ApiError::invalid_url_param("username"));
         }
         let found = users::find_by_username(ctx.state.db(), &path.username).await?;
-        users::show(ctx, &found.ok_or_else(missing_account)?).await
+        users::show(ctx, &found.ok_or_else(users::missing_account)?).await
     }
 
     /// `GET /api/v4/users/email/{email}`: permission: a session, and email addresses
@@ -419,7 +421,7 @@ impl contract::UsersApi for Api {
             ));
         }
         let found = users::find_by_email(ctx.state.db(), &path.email).await?;
-        users::show(ctx, &found.ok_or_else(missing_account)?).await
+        users::show(ctx, &found.ok_or_else(users::missing_account)?).await
     }
 
     /// `POST /api/v4/users/ids`: permission: a session. Unknown ids are left out; with
@@ -756,7 +758,7 @@ impl contract::UsersApi for Api {
         let secret = mfa::new_secret();
         let qr = mfa::qr_code_png_base64(&secret, &account.email, &site)
             .ok_or_else(|| ApiError::internal("drawing the MFA QR code"))?;
-        users::set_mfa(ctx.state.db(), account, false, &secret).await?;
+        users::set_mfa(&ctx.state, account, false, &secret).await?;
         Ok(types::GenerateMfaSecretResponse {
             secret: Some(secret),
             qr_code: Some(qr),
@@ -781,7 +783,7 @@ impl contract::UsersApi for Api {
                 return Err(ApiError::invalid_param("code"));
             }
             if account.mfa_secret.is_empty()
-                || !users::consume_mfa_code(db, &account, &code).await?
+                || !users::consume_mfa_code(&ctx.state, &account, &code).await?
             {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
@@ -790,11 +792,11 @@ impl contract::UsersApi for Api {
                 ));
             }
             let (secret, email) = (account.mfa_secret.clone(), account.email.clone());
-            users::set_mfa(db, account, true, &secret).await?;
+            users::set_mfa(&ctx.state, account, true, &secret).await?;
             mail::notify_security_event(ctx, &email, "Multi-factor authentication was turned on");
         } else {
             let email = account.email.clone();
-            users::set_mfa(db, account, false, "").await?;
+            users::set_mfa(&ctx.state, account, false, "").await?;
             mail::notify_security_event(ctx, &email, "Multi-factor authentication was turned off");
             let keep = (session.user_id == path.user_id).then(|| session.id.clone());
             sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
@@ -1006,7 +1008,7 @@ impl contract::UsersApi for Api {
                 ApiError::invalid_url_param("user_id").detail("not an email or LDAP account")
             );
         }
-        users::reset_failed_attempts(ctx.state.db(), account).await?;
+        users::reset_failed_attempts(&ctx.state, account).await?;
         audits::record(ctx, &path.user_id, "failed attempts reset").await;
         Ok(serde_json::json!({"status": "OK"}))
     }
@@ -1126,7 +1128,7 @@ impl contract::UsersApi for Api {
                 "The link was sent to an address the account no longer has.",
             ));
         }
-        users::set_email_verified(db, account).await?;
+        users::set_email_verified(&ctx.state, account).await?;
         audits::record(ctx, &subject.user_id, "email verified").await;
         Ok(ok())
     }
@@ -1140,7 +1142,7 @@ impl contract::UsersApi for Api {
         require_system(ctx, MANAGE_SYSTEM).await?;
         let db = ctx.state.db();
         let account = users::get(db, &path.user_id).await?;
-        users::set_email_verified(db, account).await?;
+        users::set_email_verified(&ctx.state, account).await?;
         audits::record(ctx, &path.user_id, "email verified by an administrator").await;
         users::show(ctx, &users::get(db, &path.user_id).await?).await
     }
@@ -1174,7 +1176,7 @@ impl contract::UsersApi for Api {
         }
         let account = users::get(db, &path.user_id).await?;
         let accepted = body.accepted.then_some(body.service_terms_id.as_str());
-        users::set_terms_accepted(db, account, accepted).await?;
+        users::set_terms_accepted(&ctx.state, account, accepted).await?;
         audits::record(
             ctx,
             &path.user_id,
@@ -1799,12 +1801,4 @@ async fn report_filter(
         term_matches_email: can_see_emails(ctx).await?,
         ..Default::default()
     })
-}
-
-fn missing_account() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        users::ids::MISSING_ACCOUNT,
-        "There is no such user.",
-    )
 }

@@ -184,6 +184,7 @@ pub async fn patch(
     }
     row.update_at = Set(now_millis());
     let bot = row.update(caller.state.db()).await?;
+    caller.state.forget_account(&bot.user_id).await?;
     Ok(BotAccount { bot, user })
 }
 
@@ -198,6 +199,7 @@ pub async fn set_active(
     row.delete_at = Set(if active { 0 } else { now });
     row.update_at = Set(now);
     let bot = row.update(caller.state.db()).await?;
+    caller.state.forget_account(&bot.user_id).await?;
     // Deactivating the user ends its sessions, its tokens' included.
     let user = users::set_active(caller, account.user, active).await?;
     Ok(BotAccount { bot, user })
@@ -213,6 +215,7 @@ pub async fn assign(
     row.owner_id = Set(owner_id.to_owned());
     row.update_at = Set(now_millis());
     let bot = row.update(caller.state.db()).await?;
+    caller.state.forget_account(&bot.user_id).await?;
     Ok(BotAccount {
         bot,
         user: account.user,
@@ -246,6 +249,7 @@ pub async fn convert_user_to_bot(caller: &Caller, account: user::Model) -> Resul
     };
     bot::Entity::insert(bot).exec(&txn).await?;
     txn.commit().await?;
+    caller.state.forget_account(&id).await?;
     sessions::revoke_all_for_user(caller, &id, None).await
 }
 
@@ -279,6 +283,7 @@ pub async fn convert_bot_to_user(
     bot::Entity::delete_by_id(id.clone())
         .exec(caller.state.db())
         .await?;
+    caller.state.forget_account(&id).await?;
     let roles = if system_admin {
         "system_user system_admin"
     } else {
@@ -349,8 +354,8 @@ async fn touch_icon(caller: &Caller, bot: bot::Model, at: i64) -> Result<(), Api
     let mut row = bot.into_active_model();
     row.last_icon_update = Set(at);
     row.update_at = Set(now_millis());
-    row.update(caller.state.db()).await?;
-    Ok(())
+    let updated = row.update(caller.state.db()).await?;
+    caller.state.forget_account(&updated.user_id).await
 }
 
 pub async fn icon(caller: &Caller, account: &BotAccount) -> Result<Binary, ApiError> {

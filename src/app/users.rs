@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::ids::is_valid_id;
 use crate::ids::{new_id, now_millis};
 use crate::rt::{Binary, Multipart};
+use crate::state::AppState;
 use crate::store::entity::{bot, role, session, user};
 use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -326,13 +327,16 @@ pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<user::Model, Api
     user::Entity::find_by_id(id.to_owned())
         .one(db)
         .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ids::MISSING_ACCOUNT,
-                "There is no such user.",
-            )
-        })
+        .ok_or_else(missing_account)
+}
+
+/// 404 `app.user.missing_account.const`.
+pub fn missing_account() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ids::MISSING_ACCOUNT,
+        "There is no such user.",
+    )
 }
 
 /// True when the account is a bot (its id has a `bots` row).
@@ -375,10 +379,26 @@ pub async fn view_for(caller: &Caller, target: &user::Model) -> Result<View, Api
 pub async fn show(caller: &Caller, account: &user::Model) -> Result<types::User, ApiError> {
     require_can_see(caller, &account.id).await?;
     let view = view_for(caller, account).await?;
-    let bot = bot::Entity::find_by_id(account.id.clone())
-        .one(caller.state.db())
+    let cached = caller
+        .state
+        .accounts()
+        .get(caller.state.db(), &account.id)
         .await?;
-    Ok(to_api(account, view, &caller.state.config(), bot.as_ref()))
+    let bot = cached.as_ref().and_then(|a| a.bot.as_ref());
+    Ok(to_api(account, view, &caller.state.config(), bot))
+}
+
+/// Account `id` (user and bot rows) from the account cache, or 404.
+pub async fn account(
+    caller: &Caller,
+    id: &str,
+) -> Result<std::sync::Arc<crate::store::accounts::Account>, ApiError> {
+    caller
+        .state
+        .accounts()
+        .get(caller.state.db(), id)
+        .await?
+        .ok_or_else(missing_account)
 }
 
 /// The accounts among `rows` as the caller may see them.
@@ -427,8 +447,8 @@ pub async fn set_password(
     active.last_password_update = Set(now_millis());
     active.failed_attempts = Set(0);
     active.update_at = Set(now_millis());
-    active.update(caller.state.db()).await?;
-    Ok(())
+    let updated = active.update(caller.state.db()).await?;
+    caller.state.forget_account(&updated.id).await
 }
 
 /// Checks a typed password against the account's hash, off the async threads.
@@ -520,6 +540,7 @@ pub async fn set_active(
     row.delete_at = Set(if active { 0 } else { now });
     row.update_at = Set(now);
     let updated = row.update(caller.state.db()).await?;
+    caller.state.forget_account(&updated.id).await?;
     if !active {
         crate::app::sessions::revoke_all_for_user(caller, &updated.id, None).await?;
     }
@@ -565,6 +586,7 @@ pub async fn set_roles(
         .filter(session::Column::UserId.eq(id.clone()))
         .exec(db)
         .await?;
+    caller.state.forget_account(&id).await?;
     caller
         .state
         .invalidate(Invalidation::User { id, keep: None })
@@ -649,29 +671,28 @@ pub async fn patch(
         row.props = Set(serde_json::Value::Object(patch.props).to_string());
     }
     row.update_at = Set(now_millis());
-    Ok(row.update(db).await?)
+    let updated = row.update(db).await?;
+    caller.state.forget_account(&id).await?;
+    Ok(updated)
 }
 
 /// One more failed login attempt for `account`.
-pub async fn count_failed_attempt(
-    db: &impl ConnectionTrait,
-    account: &user::Model,
-) -> Result<(), ApiError> {
+pub async fn count_failed_attempt(state: &AppState, account: &user::Model) -> Result<(), ApiError> {
     user::Entity::update_many()
         .col_expr(
             user::Column::FailedAttempts,
             Expr::col(user::Column::FailedAttempts).add(1),
         )
         .filter(user::Column::Id.eq(account.id.clone()))
-        .exec(db)
+        .exec(state.db())
         .await?;
-    Ok(())
+    state.forget_account(&account.id).await
 }
 
 /// Accepts `code` for `account` once: true when it matches a time step later than the last
 /// one used. The conditional update makes concurrent uses of one code succeed exactly once.
 pub async fn consume_mfa_code(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     account: &user::Model,
     code: &str,
 ) -> Result<bool, ApiError> {
@@ -683,14 +704,15 @@ pub async fn consume_mfa_code(
         .col_expr(user::Column::MfaUsedStep, Expr::value(step))
         .filter(user::Column::Id.eq(account.id.clone()))
         .filter(user::Column::MfaUsedStep.lt(step))
-        .exec(db)
+        .exec(state.db())
         .await?;
+    state.forget_account(&account.id).await?;
     Ok(result.rows_affected == 1)
 }
 
 /// Sets whether MFA is active and the secret it uses.
 pub async fn set_mfa(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     account: user::Model,
     active: bool,
     secret: &str,
@@ -702,8 +724,8 @@ pub async fn set_mfa(
         row.mfa_used_step = Set(0);
     }
     row.update_at = Set(now_millis());
-    row.update(db).await?;
-    Ok(())
+    let updated = row.update(state.db()).await?;
+    state.forget_account(&updated.id).await
 }
 
 fn profile_image_path(caller: &Caller, id: &str) -> std::path::PathBuf {
@@ -776,8 +798,8 @@ async fn set_picture_time(caller: &Caller, account: user::Model, at: i64) -> Res
     let mut row = account.into_active_model();
     row.last_picture_update = Set(at);
     row.update_at = Set(now_millis());
-    row.update(caller.state.db()).await?;
-    Ok(())
+    let updated = row.update(caller.state.db()).await?;
+    caller.state.forget_account(&updated.id).await
 }
 
 /// True when the account's system role is system_guest.
@@ -789,14 +811,11 @@ pub fn is_guest(account: &user::Model) -> bool {
 }
 
 /// Clears the failed login attempts that lock an account.
-pub async fn reset_failed_attempts(
-    db: &impl ConnectionTrait,
-    account: user::Model,
-) -> Result<(), ApiError> {
+pub async fn reset_failed_attempts(state: &AppState, account: user::Model) -> Result<(), ApiError> {
     let mut row = account.into_active_model();
     row.failed_attempts = Set(0);
-    row.update(db).await?;
-    Ok(())
+    let updated = row.update(state.db()).await?;
+    state.forget_account(&updated.id).await
 }
 
 /// Removes the account and everything that is only its own: sessions, tokens, bot row,
@@ -847,6 +866,7 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;
+    caller.state.forget_account(&id).await?;
     caller
         .state
         .invalidate(Invalidation::User {
@@ -866,20 +886,17 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
 }
 
 /// Marks the account's address as verified.
-pub async fn set_email_verified(
-    db: &impl ConnectionTrait,
-    account: user::Model,
-) -> Result<(), ApiError> {
+pub async fn set_email_verified(state: &AppState, account: user::Model) -> Result<(), ApiError> {
     let mut row = account.into_active_model();
     row.email_verified = Set(true);
     row.update_at = Set(now_millis());
-    row.update(db).await?;
-    Ok(())
+    let updated = row.update(state.db()).await?;
+    state.forget_account(&updated.id).await
 }
 
 /// Records the terms of service version the account accepted (None: rejected).
 pub async fn set_terms_accepted(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     account: user::Model,
     terms_id: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -887,8 +904,8 @@ pub async fn set_terms_accepted(
     row.terms_of_service_id = Set(terms_id.unwrap_or_default().to_owned());
     row.terms_of_service_create_at = Set(if terms_id.is_some() { now_millis() } else { 0 });
     row.update_at = Set(now_millis());
-    row.update(db).await?;
-    Ok(())
+    let updated = row.update(state.db()).await?;
+    state.forget_account(&updated.id).await
 }
 
 /// Mattermost's UserCanSeeOtherUser: everyone with `view_members` sees everyone; without it
@@ -959,6 +976,7 @@ pub async fn set_auth(
     row.mfa_active = Set(false);
     row.update_at = Set(now_millis());
     let updated = row.update(caller.state.db()).await?;
+    caller.state.forget_account(&id).await?;
     crate::app::sessions::revoke_all_for_user(caller, &id, None).await?;
     Ok(types::UserAuthData {
         auth_data: updated.auth_data.unwrap_or_default(),
@@ -1000,6 +1018,7 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
     bot::Entity::delete_many().exec(&txn).await?;
     user::Entity::delete_many().exec(&txn).await?;
     txn.commit().await?;
+    caller.state.invalidate(Invalidation::AllAccounts).await?;
     caller.state.invalidate(Invalidation::AllSessions).await?;
     let files = std::path::PathBuf::from(&caller.state.config().file_settings.directory);
     for dir in ["users", "bots"] {

@@ -310,13 +310,11 @@ impl SessionCache {
         };
         // The account behind it: gone or deactivated ends the session; its MFA state
         // decides MFA enforcement.
-        let owner = crate::store::entity::user::Entity::find_by_id(session.user_id.clone())
-            .one(state.db())
-            .await?;
+        let owner = state.accounts().get(state.db(), &session.user_id).await?;
         match owner {
-            Some(owner) if owner.delete_at == 0 => {
-                session.mfa_active = owner.mfa_active;
-                session.auth_service = owner.auth_service;
+            Some(owner) if owner.user.delete_at == 0 => {
+                session.mfa_active = owner.user.mfa_active;
+                session.auth_service.clone_from(&owner.user.auth_service);
             }
             _ => return Ok(None),
         }

@@ -2,6 +2,7 @@
 //! entities. Queries live beside the code that needs them and take `&impl ConnectionTrait`,
 //! so the same function runs inside a transaction.
 
+pub mod accounts;
 pub mod entity;
 pub mod member_roles;
 pub mod migration;

@@ -6,6 +6,7 @@
 #[cfg(unix)]
 mod binary;
 mod bots;
+mod cache;
 mod channels;
 mod common;
 mod config;

@@ -1,7 +1,7 @@
 //! Sessions: listing, revoking one, all of a user's, everyone's; binding a device; and the
 //! audit trail these leave.
 
-use crate::common::{TestServer, assert_fails, assert_logged_out, login_body};
+use crate::common::{TestServer, assert_fails, assert_logged_out, eventually, login_body};
 use ferromost_client::types;
 
 const EXPIRED: &str = "api.context.session_expired.app_error";
@@ -241,17 +241,6 @@ async fn idle_web_sessions_end_and_active_ones_are_extended() {
         .unwrap();
     age_session(&server, &admin.token, 120).await;
     admin.client.get_user("me").await.unwrap();
-}
-
-/// Waits up to two seconds for `check` to hold (a notification crossing between nodes).
-async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut() -> F) -> bool {
-    for _ in 0..100 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    false
 }
 
 #[tokio::test]

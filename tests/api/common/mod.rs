@@ -134,6 +134,9 @@ impl TestServer {
 
     async fn serve(config: Config) -> Self {
         let state = ferromost::start(config.clone()).await.unwrap();
+        // Every account-cache hit is compared with the database: a change that does not
+        // forget the account it changed fails the test that reads it next.
+        state.accounts().set_audit(true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -263,6 +266,19 @@ impl TestServer {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http().get(self.api(path)).send().await.unwrap()
     }
+}
+
+/// Waits up to two seconds for `check` to hold (a notification crossing between nodes).
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    mut check: impl FnMut() -> F,
+) -> bool {
+    for _ in 0..100 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
 }
 
 /// The login body for `login_id` and `password`.
