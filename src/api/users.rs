@@ -1746,14 +1746,12 @@ async fn change_guest_status(
         }
         _ => {}
     }
+    users::set_guest(ctx, account, to_guest).await?;
     let roles = if to_guest {
         "system_guest"
     } else {
         "system_user"
     };
-    users::set_roles(ctx, account, roles).await?;
-    crate::app::teams::set_guest_memberships(ctx.state.db(), user_id, to_guest).await?;
-    crate::app::channels::set_guest_memberships(ctx.state.db(), user_id, to_guest).await?;
     audits::record(ctx, user_id, &format!("roles={roles}")).await;
     Ok(ok())
 }

@@ -265,6 +265,7 @@ pub async fn convert_bot_to_user(
         .clone()
         .filter(|p| !p.is_empty())
         .ok_or_else(|| ApiError::invalid_param("password"))?;
+    let hashed = users::hash_new_password(&caller.state.config(), password).await?;
     let id = account.bot.user_id.clone();
     let patch = types::PatchUserBody {
         username: body.username,
@@ -278,21 +279,20 @@ pub async fn convert_bot_to_user(
         props: body.props,
         timezone: None,
     };
-    let user = users::patch(caller, account.user, patch).await?;
-    users::set_password(caller, user, password).await?;
-    bot::Entity::delete_by_id(id.clone())
-        .exec(caller.state.db())
-        .await?;
-    caller.state.forget_account(&id).await?;
     let roles = if system_admin {
         "system_user system_admin"
     } else {
         "system_user"
     };
-    let user = users::get(caller.state.db(), &id).await?;
-    let user = users::set_roles(caller, user, roles).await?;
-    users::set_active(caller, user, true).await?;
-    Ok(())
+    let txn = crate::store::begin_write(caller.state.db()).await?;
+    users::convert_from_bot(&txn, account.user, patch, hashed, roles).await?;
+    bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
+    txn.commit().await?;
+    caller.state.forget_account(&id).await?;
+    caller
+        .state
+        .invalidate(crate::cluster::Invalidation::User { id, keep: None })
+        .await
 }
 
 fn icon_path(caller: &Caller, id: &str) -> PathBuf {

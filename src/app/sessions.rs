@@ -122,11 +122,7 @@ pub async fn revoke_all_for_user(
     user_id: &str,
     keep: Option<&str>,
 ) -> Result<(), ApiError> {
-    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
-    if let Some(keep) = keep {
-        delete = delete.filter(session::Column::Id.ne(keep));
-    }
-    delete.exec(caller.state.db()).await?;
+    delete_all_for_user(caller.state.db(), user_id, keep).await?;
     caller
         .state
         .invalidate(Invalidation::User {
@@ -134,6 +130,21 @@ pub async fn revoke_all_for_user(
             keep: keep.map(str::to_owned),
         })
         .await
+}
+
+/// Deletes every session row of `user_id` but `keep` (the caches are the caller's to
+/// clear once this is committed).
+pub async fn delete_all_for_user(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        delete = delete.filter(session::Column::Id.ne(keep));
+    }
+    delete.exec(db).await?;
+    Ok(())
 }
 
 /// Ends every session of every user.

@@ -438,17 +438,30 @@ pub async fn set_password(
     account: user::Model,
     new_password: String,
 ) -> Result<(), ApiError> {
-    let config = caller.state.config();
-    validate_password(&new_password, &config)?;
+    let hashed = hash_new_password(&caller.state.config(), new_password).await?;
+    let updated = write_password(caller.state.db(), account, hashed).await?;
+    caller.state.forget_account(&updated.id).await
+}
+
+/// The hash of a new password, after the PasswordSettings check (off the async threads).
+pub async fn hash_new_password(config: &Config, new_password: String) -> Result<String, ApiError> {
+    validate_password(&new_password, config)?;
     let rounds = config.password_settings.pbkdf2_iterations;
-    let hashed = password::hash_off_thread(new_password, rounds).await?;
+    password::hash_off_thread(new_password, rounds).await
+}
+
+/// Stores a hashed password; the failed attempts start again from zero.
+async fn write_password(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    hashed: String,
+) -> Result<user::Model, ApiError> {
     let mut active = account.into_active_model();
     active.password = Set(hashed);
     active.last_password_update = Set(now_millis());
     active.failed_attempts = Set(0);
     active.update_at = Set(now_millis());
-    let updated = active.update(caller.state.db()).await?;
-    caller.state.forget_account(&updated.id).await
+    Ok(active.update(db).await?)
 }
 
 /// Checks a typed password against the account's hash, off the async threads.
@@ -535,22 +548,64 @@ pub async fn set_active(
     account: user::Model,
     active: bool,
 ) -> Result<user::Model, ApiError> {
+    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let updated = write_active(&txn, account, active).await?;
+    txn.commit().await?;
+    after_account_change(caller, &updated.id, !active).await?;
+    Ok(updated)
+}
+
+/// Marks the account active or deactivated; deactivation deletes its sessions.
+async fn write_active(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    active: bool,
+) -> Result<user::Model, ApiError> {
     let now = now_millis();
     let mut row = account.into_active_model();
     row.delete_at = Set(if active { 0 } else { now });
     row.update_at = Set(now);
-    let updated = row.update(caller.state.db()).await?;
-    caller.state.forget_account(&updated.id).await?;
+    let updated = row.update(db).await?;
     if !active {
-        crate::app::sessions::revoke_all_for_user(caller, &updated.id, None).await?;
+        crate::app::sessions::delete_all_for_user(db, &updated.id, None).await?;
     }
     Ok(updated)
+}
+
+/// Once a change to account `id` is committed: the cached account goes, and so do its
+/// cached sessions when they ended or carry changed roles.
+async fn after_account_change(caller: &Caller, id: &str, sessions: bool) -> Result<(), ApiError> {
+    caller.state.forget_account(id).await?;
+    if sessions {
+        caller
+            .state
+            .invalidate(Invalidation::User {
+                id: id.to_owned(),
+                keep: None,
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// Gives `account` the system roles `roles` (space-separated, each an existing role) and
 /// carries them into the account's sessions.
 pub async fn set_roles(
     caller: &Caller,
+    account: user::Model,
+    roles: &str,
+) -> Result<user::Model, ApiError> {
+    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let updated = write_roles(&txn, account, roles).await?;
+    txn.commit().await?;
+    after_account_change(caller, &updated.id, true).await?;
+    Ok(updated)
+}
+
+/// Writes the account's system roles (space-separated, each an existing role) and its
+/// sessions' copies of them.
+async fn write_roles(
+    db: &impl ConnectionTrait,
     account: user::Model,
     roles: &str,
 ) -> Result<user::Model, ApiError> {
@@ -563,7 +618,6 @@ pub async fn set_roles(
     if names.is_empty() || !names.iter().all(|n| valid_name(n)) {
         return Err(ApiError::invalid_param("roles"));
     }
-    let db = caller.state.db();
     let known = role::Entity::find()
         .filter(role::Column::Name.is_in(names.clone()))
         .count(db)
@@ -583,15 +637,46 @@ pub async fn set_roles(
     let updated = row.update(db).await?;
     session::Entity::update_many()
         .col_expr(session::Column::Roles, Expr::value(roles))
-        .filter(session::Column::UserId.eq(id.clone()))
+        .filter(session::Column::UserId.eq(id))
         .exec(db)
         .await?;
-    caller.state.forget_account(&id).await?;
-    caller
-        .state
-        .invalidate(Invalidation::User { id, keep: None })
-        .await?;
     Ok(updated)
+}
+
+/// A bot's account made a person's (see bots::convert_bot_to_user): the patch, the
+/// password, the roles, and active again, written in `db` (the caller's transaction).
+pub async fn convert_from_bot(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    patch: types::PatchUserBody,
+    hashed_password: String,
+    roles: &str,
+) -> Result<user::Model, ApiError> {
+    let account = write_patch(db, account, patch).await?;
+    let account = write_password(db, account, hashed_password).await?;
+    let account = write_roles(db, account, roles).await?;
+    write_active(db, account, true).await
+}
+
+/// Demotes a member to guest or promotes a guest to member: the system role and every team
+/// and channel membership change together.
+pub async fn set_guest(
+    caller: &Caller,
+    account: user::Model,
+    to_guest: bool,
+) -> Result<(), ApiError> {
+    let id = account.id.clone();
+    let roles = if to_guest {
+        "system_guest"
+    } else {
+        "system_user"
+    };
+    let txn = crate::store::begin_write(caller.state.db()).await?;
+    write_roles(&txn, account, roles).await?;
+    super::teams::set_guest_memberships(&txn, &id, to_guest).await?;
+    super::channels::set_guest_memberships(&txn, &id, to_guest).await?;
+    txn.commit().await?;
+    after_account_change(caller, &id, true).await
 }
 
 /// A patch that changes nothing, to fill in with the fields that do change.
@@ -617,7 +702,30 @@ pub async fn patch(
     account: user::Model,
     patch: types::PatchUserBody,
 ) -> Result<user::Model, ApiError> {
-    let db = caller.state.db();
+    let old_email = account.email.clone();
+    let updated = write_patch(caller.state.db(), account, patch).await?;
+    caller.state.forget_account(&updated.id).await?;
+    notify_email_change(caller, &old_email, &updated);
+    Ok(updated)
+}
+
+/// Tells the old address that the account's email changed (when it did).
+fn notify_email_change(caller: &Caller, old_email: &str, updated: &user::Model) {
+    if updated.email != old_email {
+        crate::app::mail::notify_security_event(
+            caller,
+            old_email,
+            &format!("The email address was changed to {}", updated.email),
+        );
+    }
+}
+
+/// Writes a patch (see [`patch`]).
+async fn write_patch(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    patch: types::PatchUserBody,
+) -> Result<user::Model, ApiError> {
     let id = account.id.clone();
     let mut row = account.clone().into_active_model();
     if let Some(username) = patch.username.map(|u| u.trim().to_lowercase())
@@ -638,11 +746,6 @@ pub async fn patch(
         if holder.is_some_and(|u| u.id != id) {
             return Err(email_exists());
         }
-        crate::app::mail::notify_security_event(
-            caller,
-            &account.email,
-            &format!("The email address was changed to {email}"),
-        );
         row.email = Set(email);
         row.email_verified = Set(false);
     }
@@ -671,9 +774,7 @@ pub async fn patch(
         row.props = Set(serde_json::Value::Object(patch.props).to_string());
     }
     row.update_at = Set(now_millis());
-    let updated = row.update(db).await?;
-    caller.state.forget_account(&id).await?;
-    Ok(updated)
+    Ok(row.update(db).await?)
 }
 
 /// One more failed login attempt for `account`.

@@ -334,6 +334,36 @@ async fn converting_users_and_bots() {
         props: serde_json::Map::new(),
         username: None,
     };
+    // Refused (a taken username, a weak password): nothing of it is kept.
+    let taken = types::ConvertBotToUserBody {
+        username: admin.user.username.clone(),
+        nickname: Some("half-done".into()),
+        ..back.clone()
+    };
+    assert_fails(
+        admin
+            .client
+            .convert_bot_to_user(user.id(), None, &taken)
+            .await,
+        400,
+        "app.user.save.username_exists.app_error",
+    )
+    .await;
+    let weak = types::ConvertBotToUserBody {
+        password: Some("x".into()),
+        nickname: Some("half-done".into()),
+        ..back.clone()
+    };
+    assert!(
+        admin
+            .client
+            .convert_bot_to_user(user.id(), None, &weak)
+            .await
+            .is_err()
+    );
+    let still = admin.client.get_user(user.id()).await.unwrap().into_inner();
+    assert_eq!(still.is_bot, Some(true));
+    assert_eq!(still.nickname.as_deref(), Some(""));
     admin
         .client
         .convert_bot_to_user(user.id(), None, &back)
