@@ -20,6 +20,7 @@ struct Inner {
     sessions: SessionCache,
     roles: RoleCache,
     accounts: crate::store::accounts::AccountCache,
+    write_gate: crate::store::WriteGate,
     version_id: RwLock<String>,
 }
 
@@ -38,6 +39,7 @@ fn version_id(config: &Config) -> String {
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config, facts: ServerFacts) -> Self {
+        let write_gate = crate::store::WriteGate::for_backend(db.get_database_backend());
         Self(Arc::new(Inner {
             db,
             facts,
@@ -45,6 +47,7 @@ impl AppState {
             sessions: SessionCache::default(),
             roles: RoleCache::default(),
             accounts: crate::store::accounts::AccountCache::default(),
+            write_gate,
             version_id: RwLock::new(version_id(&config)),
             config: RwLock::new(Arc::new(config)),
         }))
@@ -52,6 +55,11 @@ impl AppState {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.0.db
+    }
+
+    /// Starts a transaction that writes (see [`crate::store::begin_write`]).
+    pub async fn begin_write(&self) -> Result<crate::store::WriteTxn, sea_orm::DbErr> {
+        crate::store::begin_write(&self.0.db, &self.0.write_gate).await
     }
 
     /// The configuration in force now.

@@ -379,7 +379,7 @@ impl contract::ChannelsApi for Api {
         } else {
             Some(users::get(db, &session.user_id).await?)
         };
-        let txn = crate::store::begin_write(db).await?;
+        let txn = ctx.state.begin_write().await?;
         let made = channels::create(
             &txn,
             channels::NewChannel {
@@ -421,7 +421,7 @@ impl contract::ChannelsApi for Api {
             [a, b] => (a, b),
             _ => return Err(ApiError::invalid_body_param("user_ids")),
         };
-        let txn = crate::store::begin_write(ctx.state.db()).await?;
+        let txn = ctx.state.begin_write().await?;
         let made = channels::direct(&txn, a, b).await?;
         txn.commit().await?;
         Ok(channels::to_api(&made))
@@ -447,7 +447,7 @@ impl contract::ChannelsApi for Api {
                 "A group message channel has 3 to 8 members.",
             ));
         }
-        let txn = crate::store::begin_write(ctx.state.db()).await?;
+        let txn = ctx.state.begin_write().await?;
         let made = channels::group(&txn, &found).await?;
         txn.commit().await?;
         Ok(channels::to_api(&made))
@@ -961,7 +961,7 @@ impl contract::ChannelsApi for Api {
             )
             .detail(outside.join(", ")));
         }
-        let txn = crate::store::begin_write(db).await?;
+        let txn = ctx.state.begin_write().await?;
         channel_member::Entity::delete_many()
             .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
             .filter(channel_member::Column::UserId.is_in(outside))

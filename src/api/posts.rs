@@ -2,7 +2,9 @@
 
 use super::{Api, ok};
 use crate::app::{channels, posts, users};
-use crate::auth::permissions::{has_channel, ids as perm, require_channel, require_user};
+use crate::auth::permissions::{
+    access_grants, channel_with, has_channel, ids as perm, require_channel, require_user,
+};
 use crate::contract::{
     self, CreatePostQuery, DeletePostPath, GetFlaggedPostsForUserPath, GetFlaggedPostsForUserQuery,
     GetPostPath, GetPostQuery, GetPostThreadPath, GetPostThreadQuery, GetPostsAroundLastUnreadPath,
@@ -186,16 +188,15 @@ impl contract::PostsApi for Api {
         if !is_valid_id(&body.channel_id) {
             return Err(ApiError::invalid_param("channel_id"));
         }
-        require_channel(ctx, &body.channel_id, perm::CREATE_POST).await?;
-        let db = ctx.state.db();
-        let c = channels::get(db, &body.channel_id).await?;
-        let everyone = has_channel(ctx, &c.id, perm::USE_CHANNEL_MENTIONS).await?;
+        let access = channel_with(ctx, &body.channel_id, perm::CREATE_POST).await?;
+        let everyone = access_grants(ctx, &access, perm::USE_CHANNEL_MENTIONS).await?;
+        let c = access.channel;
         let mut props = body.props;
         // A bot's posts say so; bots' own clients skip them by it.
         if session.is_bot() {
             props.insert("from_bot".to_owned(), "true".into());
         }
-        let txn = crate::store::begin_write(db).await?;
+        let txn = ctx.state.begin_write().await?;
         let made = posts::create(
             &txn,
             &c,
@@ -212,7 +213,11 @@ impl contract::PostsApi for Api {
         )
         .await?;
         txn.commit().await?;
-        posts::to_api_one(db, &made).await
+        if made.root_id.is_empty() {
+            // A new root post has no thread yet.
+            return Ok(posts::to_api(&made, None));
+        }
+        posts::to_api_one(ctx.state.db(), &made).await
     }
 
     /// `GET /api/v4/posts/{post_id}`: a readable channel; a deleted post only with
@@ -269,7 +274,7 @@ impl contract::PostsApi for Api {
                 "The channel is archived.",
             ));
         }
-        let txn = crate::store::begin_write(db).await?;
+        let txn = ctx.state.begin_write().await?;
         posts::delete(&txn, found).await?;
         txn.commit().await?;
         Ok(ok())

@@ -140,7 +140,7 @@ impl contract::PreferencesApi for Api {
             "api.preference.update_preferences.set.app_error",
         )
         .await?;
-        let txn = crate::store::begin_write(ctx.state.db()).await?;
+        let txn = ctx.state.begin_write().await?;
         for row in rows {
             preference::Entity::insert(row.into_active_model())
                 .on_conflict(
@@ -170,7 +170,7 @@ impl contract::PreferencesApi for Api {
         if body.is_empty() || body.len() > MAX_BATCH {
             return Err(ApiError::invalid_body_param("preferences"));
         }
-        let txn = crate::store::begin_write(ctx.state.db()).await?;
+        let txn = ctx.state.begin_write().await?;
         for p in body {
             if p.user_id.as_deref() != Some(path.user_id.as_str()) {
                 return Err(ApiError::new(

@@ -30,7 +30,7 @@ pub async fn all(
     team_id: &str,
 ) -> Result<types::OrderedSidebarCategories, ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = ctx.state.begin_write().await?;
     let out = sidebar::all(&txn, user_id, team_id).await?;
     txn.commit().await?;
     Ok(out)
@@ -43,7 +43,7 @@ pub async fn one(
     category_id: &str,
 ) -> Result<types::SidebarCategoryWithChannels, ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = ctx.state.begin_write().await?;
     let out = sidebar::one(&txn, user_id, team_id, category_id).await?;
     txn.commit().await?;
     Ok(out)
@@ -51,7 +51,7 @@ pub async fn one(
 
 pub async fn order(ctx: &Ctx, user_id: &str, team_id: &str) -> Result<Vec<String>, ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = ctx.state.begin_write().await?;
     let out = sidebar::order(&txn, user_id, team_id).await?;
     txn.commit().await?;
     Ok(out)
@@ -64,7 +64,7 @@ pub async fn set_order(
     wanted: Vec<String>,
 ) -> Result<Vec<String>, ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = ctx.state.begin_write().await?;
     let out = sidebar::set_order(&txn, user_id, team_id, wanted).await?;
     txn.commit().await?;
     Ok(out)
@@ -91,7 +91,7 @@ pub async fn create(
 ) -> Result<types::SidebarCategoryWithChannels, ApiError> {
     scope(ctx, user_id, team_id).await?;
     owned_by(&body, user_id, team_id)?;
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = ctx.state.begin_write().await?;
     let out = sidebar::create(&txn, user_id, team_id, body).await?;
     txn.commit().await?;
     Ok(out)
@@ -110,7 +110,7 @@ pub async fn update(
     for body in &bodies {
         owned_by(body, user_id, team_id)?;
     }
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = ctx.state.begin_write().await?;
     let out = sidebar::update(&txn, user_id, team_id, bodies).await?;
     txn.commit().await?;
     Ok(out)
@@ -140,7 +140,7 @@ pub async fn remove(
     category_id: &str,
 ) -> Result<(), ApiError> {
     scope(ctx, user_id, team_id).await?;
-    let txn = crate::store::begin_write(ctx.state.db()).await?;
+    let txn = ctx.state.begin_write().await?;
     sidebar::remove(&txn, user_id, team_id, category_id).await?;
     txn.commit().await?;
     Ok(())

@@ -183,7 +183,7 @@ impl contract::TeamsApi for Api {
             teams::require_creation_allowed(ctx, creator).await?;
         }
         let config = ctx.state.config();
-        let txn = crate::store::begin_write(ctx.state.db()).await?;
+        let txn = ctx.state.begin_write().await?;
         let created = teams::create(
             &txn,
             teams::NewTeam {
@@ -254,7 +254,7 @@ impl contract::TeamsApi for Api {
                 ));
             }
             // The invitation is spent only if the join goes through.
-            let txn = crate::store::begin_write(db).await?;
+            let txn = ctx.state.begin_write().await?;
             let invited = crate::app::links::redeem_invitation(&txn, &token).await?;
             let found = teams::get(&txn, &invited.team_id).await?;
             let member = teams::join(&txn, &ctx.state.config(), &found, &me, false).await?;
@@ -277,7 +277,7 @@ impl contract::TeamsApi for Api {
                 "Guests cannot join a team by invite link.",
             ));
         }
-        let txn = crate::store::begin_write(db).await?;
+        let txn = ctx.state.begin_write().await?;
         let member = teams::join(&txn, &ctx.state.config(), &found, &me, false).await?;
         txn.commit().await?;
         audit(ctx, &format!("joined team {} by invite", found.id)).await?;
@@ -628,7 +628,6 @@ impl contract::TeamsApi for Api {
         query: SoftDeleteTeamQuery,
     ) -> Result<types::StatusOk, ApiError> {
         let found = team_with(ctx, &path.team_id, perm::MANAGE_TEAM).await?;
-        let db = ctx.state.db();
         if query.permanent == Some(true) {
             if !ctx.state.config().service_settings.enable_api_team_deletion {
                 return Err(ApiError::new(
@@ -637,7 +636,7 @@ impl contract::TeamsApi for Api {
                     "Deleting teams through the API is turned off on this server.",
                 ));
             }
-            let txn = crate::store::begin_write(db).await?;
+            let txn = ctx.state.begin_write().await?;
             teams::delete_permanently(&txn, &found.id).await?;
             txn.commit().await?;
             if let Some(dir) = teams::icon_path(ctx, &found.id).parent()
@@ -694,7 +693,7 @@ impl contract::TeamsApi for Api {
         let found = teams::get(db, &path.team_id).await?;
         require_may_add(ctx, &found, &user_id).await?;
         let target = account(ctx, &user_id).await?;
-        let txn = crate::store::begin_write(db).await?;
+        let txn = ctx.state.begin_write().await?;
         let member = teams::join(&txn, &ctx.state.config(), &found, &target, false).await?;
         txn.commit().await?;
         audit(ctx, &format!("user {user_id} added to team {}", found.id)).await?;
@@ -737,7 +736,7 @@ impl contract::TeamsApi for Api {
         }
         let config = ctx.state.config();
         let mut added = Vec::with_capacity(targets.len());
-        let txn = crate::store::begin_write(db).await?;
+        let txn = ctx.state.begin_write().await?;
         for target in &targets {
             match teams::join(&txn, &config, &found, target, false).await {
                 Ok(member) => added.push(member),
@@ -817,7 +816,7 @@ impl contract::TeamsApi for Api {
                 "Members of a group-synced team are managed by its groups.",
             ));
         }
-        let txn = crate::store::begin_write(db).await?;
+        let txn = ctx.state.begin_write().await?;
         teams::leave(&txn, &found.id, &target.id).await?;
         txn.commit().await?;
         audit(

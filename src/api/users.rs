@@ -80,7 +80,6 @@ async fn create_invited_user(
     body: types::CreateUserBody,
 ) -> Result<types::User, ApiError> {
     let config = ctx.state.config();
-    let db = ctx.state.db();
     if !config.team_settings.enable_user_creation {
         return Err(ApiError::new(
             StatusCode::NOT_IMPLEMENTED,
@@ -98,7 +97,7 @@ async fn create_invited_user(
     let mut new = users::prepare(&config, new_account(body, false)?).await?;
     let mut guest_channels = Vec::new();
     // The account, its invitation spent, its team and channels: all or nothing.
-    let txn = crate::store::begin_write(db).await?;
+    let txn = ctx.state.begin_write().await?;
     let (created, team) = if let Some(token) = token {
         // The token is spent in the transaction that creates the account: a refused
         // account keeps the invitation usable, and of racing sign-ups one wins.

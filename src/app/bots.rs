@@ -79,7 +79,7 @@ pub async fn create(
         timezone: None,
         email_verified: true,
     };
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     let user = users::create(&txn, &config, new, "system_user").await?;
     let now = now_millis();
     let row = bot::ActiveModel {
@@ -224,10 +224,9 @@ pub async fn assign(
 
 /// Turns a person's account into a bot owned by itself: its password and sessions end.
 pub async fn convert_user_to_bot(caller: &Caller, account: user::Model) -> Result<(), ApiError> {
-    let db = caller.state.db();
     let id = account.id.clone();
     let now = now_millis();
-    let txn = crate::store::begin_write(db).await?;
+    let txn = caller.state.begin_write().await?;
     let display = if account.nickname.is_empty() {
         account.username.clone()
     } else {
@@ -284,7 +283,7 @@ pub async fn convert_bot_to_user(
     } else {
         "system_user"
     };
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     users::convert_from_bot(&txn, account.user, patch, hashed, roles).await?;
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;

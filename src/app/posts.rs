@@ -267,25 +267,30 @@ async fn mentioned_members(
     if names.is_empty() && !(everyone && everyone_allowed) {
         return Ok(Vec::new());
     }
-    let members: Vec<String> = channel_member::Entity::find()
-        .filter(channel_member::Column::ChannelId.eq(c.id.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .filter(|id| *id != p.user_id)
-        .collect();
     if everyone && everyone_allowed {
-        return Ok(members);
+        return Ok(channel_member::Entity::find()
+            .select_only()
+            .column(channel_member::Column::UserId)
+            .filter(channel_member::Column::ChannelId.eq(c.id.clone()))
+            .filter(channel_member::Column::UserId.ne(p.user_id.clone()))
+            .into_tuple::<String>()
+            .all(db)
+            .await?);
     }
+    let members = sea_orm::sea_query::Query::select()
+        .column(channel_member::Column::UserId)
+        .from(channel_member::Entity)
+        .and_where(channel_member::Column::ChannelId.eq(c.id.clone()))
+        .to_owned();
     Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
         .filter(user::Column::Username.is_in(names))
-        .filter(user::Column::Id.is_in(members))
+        .filter(user::Column::Id.ne(p.user_id.clone()))
+        .filter(user::Column::Id.in_subquery(members))
+        .into_tuple::<String>()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.id)
-        .collect())
+        .await?)
 }
 
 /// A reply's effect on its thread and the thread memberships.

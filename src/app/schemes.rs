@@ -78,7 +78,7 @@ pub async fn create(
     if scope != "team" && scope != "channel" {
         return Err(invalid("scope: team or channel"));
     }
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     let built_in: std::collections::HashMap<String, String> = role::Entity::find()
         .filter(role::Column::BuiltIn.eq(true))
         .all(&txn)
@@ -216,7 +216,7 @@ pub async fn delete(caller: &Caller, found: scheme::Model) -> Result<(), ApiErro
     .filter(|r| !r.is_empty())
     .cloned()
     .collect::<Vec<_>>();
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     role::Entity::update_many()
         .col_expr(role::Column::DeleteAt, sea_orm::sea_query::Expr::value(now))
         .filter(role::Column::Name.is_in(roles))

@@ -548,7 +548,7 @@ pub async fn set_active(
     account: user::Model,
     active: bool,
 ) -> Result<user::Model, ApiError> {
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     let updated = write_active(&txn, account, active).await?;
     txn.commit().await?;
     after_account_change(caller, &updated.id, !active).await?;
@@ -595,7 +595,7 @@ pub async fn set_roles(
     account: user::Model,
     roles: &str,
 ) -> Result<user::Model, ApiError> {
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     let updated = write_roles(&txn, account, roles).await?;
     txn.commit().await?;
     after_account_change(caller, &updated.id, true).await?;
@@ -671,7 +671,7 @@ pub async fn set_guest(
     } else {
         "system_user"
     };
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     write_roles(&txn, account, roles).await?;
     super::teams::set_guest_memberships(&txn, &id, to_guest).await?;
     super::channels::set_guest_memberships(&txn, &id, to_guest).await?;
@@ -924,7 +924,7 @@ pub async fn reset_failed_attempts(state: &AppState, account: user::Model) -> Re
 pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(), ApiError> {
     use crate::store::entity::{audit, preference, user_access_token};
     let id = account.id.clone();
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(id.clone()))
         .exec(&txn)
@@ -1089,7 +1089,7 @@ pub async fn set_auth(
 /// links and pictures (PermanentDeleteAllUsers, local mode).
 pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
     use crate::store::entity::{audit, preference, token, user_access_token};
-    let txn = crate::store::begin_write(caller.state.db()).await?;
+    let txn = caller.state.begin_write().await?;
     session::Entity::delete_many().exec(&txn).await?;
     user_access_token::Entity::delete_many().exec(&txn).await?;
     preference::Entity::delete_many().exec(&txn).await?;

@@ -7,6 +7,7 @@ use super::Caller;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
 use crate::store::entity::role;
+use crate::store::member_roles::ChannelAccess;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, RwLock};
@@ -286,25 +287,33 @@ pub async fn has_channel(
     let Some(session) = &caller.session else {
         return Ok(false);
     };
-    let db = caller.state.db();
-    let Some(channel) = crate::store::entity::channel::Entity::find_by_id(channel_id.to_owned())
-        .one(db)
-        .await?
-    else {
+    match ChannelAccess::load(caller.state.db(), channel_id, &session.user_id).await? {
+        Some(access) => access_grants(caller, &access, permission).await,
+        None => Ok(false),
+    }
+}
+
+/// [`has_channel`] on a channel already read with the caller's membership.
+pub async fn access_grants(
+    caller: &Caller,
+    access: &ChannelAccess,
+    permission: &str,
+) -> Result<bool, ApiError> {
+    let Some(session) = &caller.session else {
         return Ok(false);
     };
-    let roles =
-        crate::store::member_roles::in_channel(db, &channel, &session.user_id, permission).await?;
+    let roles = access.member_roles(caller.state.db(), permission).await?;
     if roles_grant(caller, roles.iter().map(String::as_str), &[permission]).await? {
         return Ok(true);
     }
     if roles_grant(caller, session.role_names(), &[ids::MANAGE_SYSTEM]).await? {
         return Ok(true);
     }
-    if channel.team_id.is_empty() {
+    let team_id = &access.channel.team_id;
+    if team_id.is_empty() {
         roles_grant(caller, session.role_names(), &[permission]).await
     } else {
-        has_team(caller, &channel.team_id, permission).await
+        has_team(caller, team_id, permission).await
     }
 }
 
@@ -314,14 +323,28 @@ pub async fn require_channel(
     channel_id: &str,
     permission: &str,
 ) -> Result<(), ApiError> {
-    caller.session()?;
+    channel_with(caller, channel_id, permission).await.map(drop)
+}
+
+/// [`require_channel`], answering the channel as read for the check (with the caller's
+/// membership) for further checks and use.
+pub async fn channel_with(
+    caller: &Caller,
+    channel_id: &str,
+    permission: &str,
+) -> Result<ChannelAccess, ApiError> {
+    let session = caller.session()?;
     if !crate::ids::is_valid_id(channel_id) {
         return Err(ApiError::invalid_param("channel_id"));
     }
-    if has_channel(caller, channel_id, permission).await? {
-        Ok(())
+    let forbidden = || ApiError::forbidden().detail(format!("needs {permission} in the channel"));
+    let access = ChannelAccess::load(caller.state.db(), channel_id, &session.user_id)
+        .await?
+        .ok_or_else(forbidden)?;
+    if access_grants(caller, &access, permission).await? {
+        Ok(access)
     } else {
-        Err(ApiError::forbidden().detail(format!("needs {permission} in the channel")))
+        Err(forbidden())
     }
 }
 

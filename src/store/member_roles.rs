@@ -189,3 +189,91 @@ pub async fn in_channel(
     };
     Ok(channel_member_roles(&m, &scheme))
 }
+
+/// A channel with what decides one user's permissions in it (their membership, the team's
+/// scheme), read in one query so that several checks on one request cost one round trip.
+pub struct ChannelAccess {
+    pub channel: channel::Model,
+    pub member: Option<channel_member::Model>,
+    /// The scheme of the channel's team ("" for none, or no team).
+    team_scheme_id: String,
+}
+
+/// The prefix of the membership's columns in [`ChannelAccess::load`]'s row.
+const MEMBER_PREFIX: &str = "member_";
+
+impl ChannelAccess {
+    /// Channel `channel_id` as `user_id` meets it (None: no such channel).
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        channel_id: &str,
+        user_id: &str,
+    ) -> Result<Option<Self>, DbErr> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        use sea_orm::{FromQueryResult, IdenStatic, Iterable};
+        let mut query = Query::select();
+        query.from(channel::Entity);
+        for column in channel::Column::iter() {
+            query.expr_as(
+                Expr::col((channel::Entity, column)),
+                Alias::new(column.as_str()),
+            );
+        }
+        for column in channel_member::Column::iter() {
+            query.expr_as(
+                Expr::col((channel_member::Entity, column)),
+                Alias::new(format!("{MEMBER_PREFIX}{}", column.as_str())),
+            );
+        }
+        query
+            .expr_as(
+                Expr::col((team::Entity, team::Column::SchemeId)),
+                Alias::new("team_scheme_id"),
+            )
+            .left_join(
+                channel_member::Entity,
+                Expr::col((channel_member::Entity, channel_member::Column::ChannelId))
+                    .equals((channel::Entity, channel::Column::Id))
+                    .and(
+                        Expr::col((channel_member::Entity, channel_member::Column::UserId))
+                            .eq(user_id),
+                    ),
+            )
+            .left_join(
+                team::Entity,
+                Expr::col((team::Entity, team::Column::Id))
+                    .equals((channel::Entity, channel::Column::TeamId)),
+            )
+            .and_where(Expr::col((channel::Entity, channel::Column::Id)).eq(channel_id));
+        let Some(row) = db.query_one(&query).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            channel: channel::Model::from_query_result(&row, "")?,
+            member: channel_member::Model::from_query_result_optional(&row, MEMBER_PREFIX)?,
+            team_scheme_id: row
+                .try_get::<Option<String>>("", "team_scheme_id")?
+                .unwrap_or_default(),
+        }))
+    }
+
+    /// The role names that decide `permission` for the user as a member (none when not a
+    /// member), as [`in_channel`] finds them.
+    pub async fn member_roles(
+        &self,
+        db: &impl ConnectionTrait,
+        permission: &str,
+    ) -> Result<Vec<String>, DbErr> {
+        let Some(m) = &self.member else {
+            return Ok(Vec::new());
+        };
+        let c = &self.channel;
+        let scheme_id = if c.scheme_id.is_empty() || !MODERATED.contains(&permission) {
+            &self.team_scheme_id
+        } else {
+            &c.scheme_id
+        };
+        let scheme = channel_roles_of_scheme(db, scheme_id).await?;
+        Ok(channel_member_roles(m, &scheme))
+    }
+}

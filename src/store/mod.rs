@@ -9,11 +9,13 @@ pub mod migration;
 
 use crate::config::Config;
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::Path;
+use std::sync::Arc;
 
 /// How many schema migrations ferromost has (all applied once [`open`] returns).
 pub fn schema_version() -> usize {
@@ -59,13 +61,70 @@ pub async fn open(config: &Config) -> Result<DatabaseConnection, String> {
     Ok(db)
 }
 
-/// Starts a transaction that writes. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`): writers queue on the busy timeout instead of one of them failing
-/// with "database is locked" when its read turns into a write. PostgreSQL ignores the mode.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    })
-    .await
+/// Serialises SQLite's writers in this process, first come first served: one write
+/// transaction at a time holds it, the others wait their turn in a queue instead of
+/// polling SQLite's busy handler (whose back-off is what made write latency spiky).
+/// PostgreSQL has no gate: its row locks let writers run side by side.
+#[derive(Default)]
+pub struct WriteGate(Option<Arc<tokio::sync::Mutex<()>>>);
+
+impl WriteGate {
+    /// The gate for `db`: a real one for SQLite, none for PostgreSQL.
+    pub fn for_backend(backend: DatabaseBackend) -> Self {
+        Self((backend == DatabaseBackend::Sqlite).then(Arc::default))
+    }
+}
+
+/// A transaction that writes, holding the write gate until it ends.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    /// Commits; the gate opens for the next writer.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+/// Starts a transaction that writes, after waiting for the write gate. On SQLite it takes
+/// the write lock at once (`BEGIN IMMEDIATE`), so a writer outside the gate (a single
+/// autocommit statement) queues on the busy timeout instead of one of them failing with
+/// "database is locked" when its read turns into a write. PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection, gate: &WriteGate) -> Result<WriteTxn, DbErr> {
+    let turn = match &gate.0 {
+        Some(gate) => Some(gate.clone().lock_owned().await),
+        None => None,
+    };
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?;
+    Ok(WriteTxn { txn, _turn: turn })
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
 }
