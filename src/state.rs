@@ -21,6 +21,7 @@ struct Inner {
     roles: RoleCache,
     accounts: crate::store::accounts::AccountCache,
     write_gate: crate::store::WriteGate,
+    post_writer: std::sync::OnceLock<crate::app::posting::PostWriter>,
     version_id: RwLock<String>,
 }
 
@@ -48,6 +49,7 @@ impl AppState {
             roles: RoleCache::default(),
             accounts: crate::store::accounts::AccountCache::default(),
             write_gate,
+            post_writer: std::sync::OnceLock::new(),
             version_id: RwLock::new(version_id(&config)),
             config: RwLock::new(Arc::new(config)),
         }))
@@ -55,6 +57,13 @@ impl AppState {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.0.db
+    }
+
+    /// The queue to the post writer (started on first use, on the current runtime).
+    pub fn post_writer(&self) -> &crate::app::posting::PostWriter {
+        self.0.post_writer.get_or_init(|| {
+            crate::app::posting::PostWriter::start(self.0.db.clone(), self.0.write_gate.clone())
+        })
     }
 
     /// Starts a transaction that writes (see [`crate::store::begin_write`]).

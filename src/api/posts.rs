@@ -1,7 +1,7 @@
 //! The `posts` tag: posting, reading channels and threads, editing, deleting, pinning.
 
 use super::{Api, ok};
-use crate::app::{channels, posts, users};
+use crate::app::{channels, posting, posts, users};
 use crate::auth::permissions::{
     access_grants, channel_with, has_channel, ids as perm, require_channel, require_user,
 };
@@ -196,23 +196,16 @@ impl contract::PostsApi for Api {
         if session.is_bot() {
             props.insert("from_bot".to_owned(), "true".into());
         }
-        let txn = ctx.state.begin_write().await?;
-        let made = posts::create(
-            &txn,
-            &c,
-            posts::NewPost {
-                channel_id: c.id.clone(),
-                user_id: session.user_id.clone(),
-                root_id: body.root_id.unwrap_or_default(),
-                message: body.message,
-                props,
-                file_ids: body.file_ids,
-                pending_post_id: body.pending_post_id.unwrap_or_default(),
-            },
-            everyone,
-        )
-        .await?;
-        txn.commit().await?;
+        let new = posting::NewPost {
+            user_id: session.user_id.clone(),
+            root_id: body.root_id.unwrap_or_default(),
+            message: body.message,
+            props,
+            file_ids: body.file_ids,
+            pending_post_id: body.pending_post_id.unwrap_or_default(),
+        };
+        let prepared = posting::prepare(ctx.state.db(), c, new, everyone).await?;
+        let made = ctx.state.post_writer().submit(prepared).await?;
         if made.root_id.is_empty() {
             // A new root post has no thread yet.
             return Ok(posts::to_api(&made, None));

@@ -10,6 +10,7 @@ pub mod links;
 pub mod mail;
 pub mod membership;
 pub mod outbound;
+pub mod posting;
 pub mod posts;
 pub mod schemes;
 pub mod search;

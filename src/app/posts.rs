@@ -6,7 +6,7 @@
 use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
-use crate::ids::{is_valid_id, new_id, now_millis};
+use crate::ids::now_millis;
 use crate::store::entity::{channel, channel_member, post, thread, thread_membership, user};
 use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -63,7 +63,7 @@ pub fn validate_message(message: &str) -> Result<(), ApiError> {
 }
 
 /// The `#words` of a message, space-separated, as Mattermost stores them.
-fn hashtags(message: &str) -> String {
+pub(super) fn hashtags(message: &str) -> String {
     let mut tags: Vec<&str> = Vec::new();
     for word in message.split_whitespace() {
         let word = word.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_');
@@ -80,7 +80,7 @@ fn hashtags(message: &str) -> String {
 
 /// The usernames a message mentions (`@name`), and whether it mentions the whole channel
 /// (`@channel`, `@all`, `@here`).
-fn mentions(message: &str) -> (HashSet<String>, bool) {
+pub(super) fn mentions(message: &str) -> (HashSet<String>, bool) {
     let mut names = HashSet::new();
     let mut everyone = false;
     for word in message.split_whitespace() {
@@ -107,194 +107,8 @@ pub fn mentions_user(message: &str, username: &str, everyone: bool) -> bool {
     names.contains(&username.to_lowercase()) || (all && everyone)
 }
 
-/// What a new post carries.
-pub struct NewPost {
-    pub channel_id: String,
-    pub user_id: String,
-    pub root_id: String,
-    pub message: String,
-    pub props: serde_json::Map<String, serde_json::Value>,
-    pub file_ids: Vec<String>,
-    pub pending_post_id: String,
-}
-
-/// Stores a post in `c` and updates what depends on it: the channel's counters and last
-/// post time, the author's read state, the mention counts of those it names (who must be
-/// channel members), and for a reply its thread and the thread memberships (the author and
-/// the root's author follow it; those mentioned follow it with an unread mention).
-pub async fn create(
-    db: &impl ConnectionTrait,
-    c: &channel::Model,
-    new: NewPost,
-    everyone_allowed: bool,
-) -> Result<post::Model, ApiError> {
-    validate_message(&new.message)?;
-    if c.delete_at != 0 {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ids::DELETED_CHANNEL,
-            "The channel is archived; nothing more is posted in it.",
-        ));
-    }
-    let root = if new.root_id.is_empty() {
-        None
-    } else {
-        if !is_valid_id(&new.root_id) {
-            return Err(root_invalid());
-        }
-        let root = post::Entity::find_by_id(new.root_id.clone())
-            .one(db)
-            .await?
-            .filter(|r| r.delete_at == 0 && r.root_id.is_empty())
-            .ok_or_else(root_invalid)?;
-        if root.channel_id != c.id {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ids::ROOT_CHANNEL,
-                "The thread's root post is in another channel.",
-            ));
-        }
-        Some(root)
-    };
-    let now = now_millis();
-    let row = post::Model {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        edit_at: 0,
-        delete_at: 0,
-        is_pinned: false,
-        user_id: new.user_id.clone(),
-        channel_id: c.id.clone(),
-        root_id: new.root_id.clone(),
-        original_id: String::new(),
-        hashtags: hashtags(&new.message),
-        message: new.message,
-        post_type: String::new(),
-        props: serde_json::Value::Object(new.props).to_string(),
-        file_ids: serde_json::to_string(&new.file_ids).map_err(ApiError::internal)?,
-        pending_post_id: new.pending_post_id,
-    };
-    post::Entity::insert(row.clone().into_active_model())
-        .exec(db)
-        .await?;
-
-    let is_root = root.is_none();
-    let mut counters = channel::Entity::update_many()
-        .col_expr(channel::Column::LastPostAt, Expr::value(now))
-        .col_expr(
-            channel::Column::TotalMsgCount,
-            Expr::col(channel::Column::TotalMsgCount).add(1),
-        );
-    if is_root {
-        counters = counters
-            .col_expr(channel::Column::LastRootPostAt, Expr::value(now))
-            .col_expr(
-                channel::Column::TotalMsgCountRoot,
-                Expr::col(channel::Column::TotalMsgCountRoot).add(1),
-            );
-    }
-    counters
-        .filter(channel::Column::Id.eq(c.id.clone()))
-        .exec(db)
-        .await?;
-    // The author has read their own post: their counts catch up with the channel's as
-    // stored now (a subquery, so concurrent posts never leave them behind).
-    channel_member::Entity::update_many()
-        .col_expr(channel_member::Column::LastViewedAt, Expr::value(now))
-        .col_expr(
-            channel_member::Column::MsgCount,
-            channel_total(&c.id, channel::Column::TotalMsgCount),
-        )
-        .col_expr(
-            channel_member::Column::MsgCountRoot,
-            channel_total(&c.id, channel::Column::TotalMsgCountRoot),
-        )
-        .filter(channel_member::Column::ChannelId.eq(c.id.clone()))
-        .filter(channel_member::Column::UserId.eq(row.user_id.clone()))
-        .exec(db)
-        .await?;
-
-    let mentioned = mentioned_members(db, c, &row, everyone_allowed).await?;
-    if !mentioned.is_empty() {
-        let mut bump = channel_member::Entity::update_many().col_expr(
-            channel_member::Column::MentionCount,
-            Expr::col(channel_member::Column::MentionCount).add(1),
-        );
-        if is_root {
-            bump = bump.col_expr(
-                channel_member::Column::MentionCountRoot,
-                Expr::col(channel_member::Column::MentionCountRoot).add(1),
-            );
-        }
-        bump.filter(channel_member::Column::ChannelId.eq(c.id.clone()))
-            .filter(channel_member::Column::UserId.is_in(mentioned.clone()))
-            .exec(db)
-            .await?;
-    }
-    if let Some(root) = root {
-        record_reply(db, &root, &row, &mentioned).await?;
-    }
-    Ok(row)
-}
-
-/// `(SELECT <column> FROM channels WHERE id = <channel_id>)`.
-fn channel_total(channel_id: &str, column: channel::Column) -> Expr {
-    let select = sea_orm::sea_query::Query::select()
-        .column(column)
-        .from(channel::Entity)
-        .and_where(channel::Column::Id.eq(channel_id))
-        .to_owned();
-    Expr::SubQuery(None, Box::new(select.into()))
-}
-
-fn root_invalid() -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        ids::ROOT_INVALID,
-        "The thread's root post does not exist.",
-    )
-}
-
-/// The channel members (other than the author) that `p` mentions.
-async fn mentioned_members(
-    db: &impl ConnectionTrait,
-    c: &channel::Model,
-    p: &post::Model,
-    everyone_allowed: bool,
-) -> Result<Vec<String>, ApiError> {
-    let (names, everyone) = mentions(&p.message);
-    if names.is_empty() && !(everyone && everyone_allowed) {
-        return Ok(Vec::new());
-    }
-    if everyone && everyone_allowed {
-        return Ok(channel_member::Entity::find()
-            .select_only()
-            .column(channel_member::Column::UserId)
-            .filter(channel_member::Column::ChannelId.eq(c.id.clone()))
-            .filter(channel_member::Column::UserId.ne(p.user_id.clone()))
-            .into_tuple::<String>()
-            .all(db)
-            .await?);
-    }
-    let members = sea_orm::sea_query::Query::select()
-        .column(channel_member::Column::UserId)
-        .from(channel_member::Entity)
-        .and_where(channel_member::Column::ChannelId.eq(c.id.clone()))
-        .to_owned();
-    Ok(user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::Username.is_in(names))
-        .filter(user::Column::Id.ne(p.user_id.clone()))
-        .filter(user::Column::Id.in_subquery(members))
-        .into_tuple::<String>()
-        .all(db)
-        .await?)
-}
-
 /// A reply's effect on its thread and the thread memberships.
-async fn record_reply(
+pub(super) async fn record_reply(
     db: &impl ConnectionTrait,
     root: &post::Model,
     reply: &post::Model,

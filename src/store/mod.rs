@@ -65,7 +65,7 @@ pub async fn open(config: &Config) -> Result<DatabaseConnection, String> {
 /// transaction at a time holds it, the others wait their turn in a queue instead of
 /// polling SQLite's busy handler (whose back-off is what made write latency spiky).
 /// PostgreSQL has no gate: its row locks let writers run side by side.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct WriteGate(Option<Arc<tokio::sync::Mutex<()>>>);
 
 impl WriteGate {

@@ -46,6 +46,30 @@ struct World {
     channel: String,
 }
 
+/// The world's user joins its team and channel (added by the admin).
+async fn join_the_channel(w: &World) {
+    for (path, body) in [
+        (
+            format!("/teams/{}/members", w.team),
+            json!({"team_id": w.team, "user_id": w.user.id()}),
+        ),
+        (
+            format!("/channels/{}/members", w.channel),
+            json!({"user_id": w.user.id()}),
+        ),
+    ] {
+        let status = reqwest::Client::new()
+            .post(w.server.api(&path))
+            .bearer_auth(&w.admin.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_success(), "{path}: {status}");
+    }
+}
+
 /// A root post by the admin in the world's channel; its id.
 async fn root_post(w: &World) -> String {
     let root: Value = reqwest::Client::new()
@@ -198,30 +222,7 @@ async fn a_burst_of_posts_counts_exactly() {
 #[tokio::test]
 async fn mentions_in_concurrent_replies_count_exactly() {
     let w = world().await;
-    let add = |path: String, body: Value| {
-        let (url, token) = (w.server.api(&path), w.admin.token.clone());
-        async move {
-            let status = reqwest::Client::new()
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status();
-            assert!(status.is_success(), "{path}: {status}");
-        }
-    };
-    add(
-        format!("/teams/{}/members", w.team),
-        json!({"team_id": w.team, "user_id": w.user.id()}),
-    )
-    .await;
-    add(
-        format!("/channels/{}/members", w.channel),
-        json!({"user_id": w.user.id()}),
-    )
-    .await;
+    join_the_channel(&w).await;
     let root_id = root_post(&w).await;
     let reply = json!({"channel_id": w.channel, "message": "ping @basic", "root_id": root_id});
     all_succeeded(&burst(&w.server, &w.admin, "POST", "/posts", Some(reply), N).await);
@@ -249,4 +250,48 @@ async fn mentions_in_concurrent_replies_count_exactly() {
         .map(|p| p["id"].as_str().unwrap())
         .collect();
     assert_eq!(participants, [w.admin.id()]);
+}
+
+#[tokio::test]
+async fn a_mixed_burst_is_group_committed_and_counts_exactly() {
+    let w = world().await;
+    join_the_channel(&w).await;
+    let root_id = root_post(&w).await;
+    let (posts_before, _) = w.server.state.post_writer().counts();
+    // Root posts naming basic, root posts to @channel, plain replies: all at once.
+    let mut bodies = Vec::new();
+    for _ in 0..N {
+        bodies.push(Some(
+            json!({"channel_id": w.channel, "message": "hi @basic"}),
+        ));
+        bodies.push(Some(
+            json!({"channel_id": w.channel, "message": "all of you @channel"}),
+        ));
+        bodies.push(Some(
+            json!({"channel_id": w.channel, "message": "reply", "root_id": root_id}),
+        ));
+    }
+    let statuses = w
+        .server
+        .race_as("POST", "/posts", Some(&w.admin.token), bodies)
+        .await;
+    all_succeeded(&statuses);
+    let (posts, batches) = w.server.state.post_writer().counts();
+    assert_eq!(posts - posts_before, 3 * N as u64);
+    assert!(batches < posts, "{batches} batches for {posts} posts");
+    let channel = get(&w.server, &w.admin, &format!("/channels/{}", w.channel)).await;
+    assert_eq!(channel["total_msg_count"], 3 * N + 1);
+    assert_eq!(channel["total_msg_count_root"], 2 * N + 1);
+    let member = get(
+        &w.server,
+        &w.user,
+        &format!("/channels/{}/members/{}", w.channel, w.user.id()),
+    )
+    .await;
+    assert_eq!(member["mention_count"], 2 * N);
+    assert_eq!(member["mention_count_root"], 2 * N);
+    let thread = get(&w.server, &w.admin, &format!("/posts/{root_id}/thread")).await;
+    assert_eq!(thread["order"].as_array().unwrap().len(), N + 1);
+    let root = &thread["posts"][root_id.as_str()];
+    assert_eq!(root["reply_count"], N, "{root}");
 }

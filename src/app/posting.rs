@@ -1,0 +1,415 @@
+//! Creating posts, with group commit: concurrent CreatePost requests are queued to one
+//! writer, which stores whatever has gathered while its previous batch was being written
+//! in a single transaction: the posts in one insert, each channel's counters in one update,
+//! each author's read state once, the mentions of a channel's posts in one query. A batch
+//! that fails is written again post by post, so one post's failure is only its own.
+//!
+//! What a post changes is unchanged by batching: the channel's counters and last post time,
+//! the author's read state, the mention counts of those it names (who must be channel
+//! members), and for a reply its thread and the thread memberships (see
+//! [`super::posts::record_reply`]).
+
+use super::posts::{hashtags, ids, mentions, record_reply, validate_message};
+use crate::error::ApiError;
+use crate::ids::{is_valid_id, new_id, now_millis};
+use crate::store::entity::{channel, channel_member, post, user};
+use crate::store::{WriteGate, begin_write};
+use axum::http::StatusCode;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most posts one transaction stores.
+const MAX_BATCH: usize = 32;
+
+/// What a new post carries.
+pub struct NewPost {
+    pub user_id: String,
+    pub root_id: String,
+    pub message: String,
+    pub props: serde_json::Map<String, serde_json::Value>,
+    pub file_ids: Vec<String>,
+    pub pending_post_id: String,
+}
+
+/// A post checked and ready to store: nothing about it can fail but the database.
+#[derive(Clone)]
+pub struct Prepared {
+    channel: channel::Model,
+    row: post::Model,
+    root: Option<post::Model>,
+    /// Whether @channel, @all and @here count (use_channel_mentions).
+    everyone_allowed: bool,
+}
+
+fn root_invalid() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ids::ROOT_INVALID,
+        "The thread's root post does not exist.",
+    )
+}
+
+/// Checks a new post in `c` (its message, the channel not archived, the root of a reply
+/// live and in the same channel) and builds its row.
+pub async fn prepare(
+    db: &impl ConnectionTrait,
+    c: channel::Model,
+    new: NewPost,
+    everyone_allowed: bool,
+) -> Result<Prepared, ApiError> {
+    validate_message(&new.message)?;
+    if c.delete_at != 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::DELETED_CHANNEL,
+            "The channel is archived; nothing more is posted in it.",
+        ));
+    }
+    let root = if new.root_id.is_empty() {
+        None
+    } else {
+        if !is_valid_id(&new.root_id) {
+            return Err(root_invalid());
+        }
+        let root = post::Entity::find_by_id(new.root_id.clone())
+            .one(db)
+            .await?
+            .filter(|r| r.delete_at == 0 && r.root_id.is_empty())
+            .ok_or_else(root_invalid)?;
+        if root.channel_id != c.id {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ids::ROOT_CHANNEL,
+                "The thread's root post is in another channel.",
+            ));
+        }
+        Some(root)
+    };
+    let row = post::Model {
+        id: new_id(),
+        create_at: 0,
+        update_at: 0,
+        edit_at: 0,
+        delete_at: 0,
+        is_pinned: false,
+        user_id: new.user_id,
+        channel_id: c.id.clone(),
+        root_id: new.root_id,
+        original_id: String::new(),
+        hashtags: hashtags(&new.message),
+        message: new.message,
+        post_type: String::new(),
+        props: serde_json::Value::Object(new.props).to_string(),
+        file_ids: serde_json::to_string(&new.file_ids).map_err(ApiError::internal)?,
+        pending_post_id: new.pending_post_id,
+    };
+    Ok(Prepared {
+        channel: c,
+        row,
+        root,
+        everyone_allowed,
+    })
+}
+
+/// Stores `batch` (in `db`, the caller's transaction) with everything that depends on it;
+/// every post gets the time of the write.
+pub async fn write(db: &impl ConnectionTrait, batch: &mut [Prepared]) -> Result<(), ApiError> {
+    let now = now_millis();
+    for p in batch.iter_mut() {
+        p.row.create_at = now;
+        p.row.update_at = now;
+    }
+    post::Entity::insert_many(batch.iter().map(|p| p.row.clone().into_active_model()))
+        .exec_without_returning(db)
+        .await?;
+    // Each channel's counters (sorted, so that nodes sharing a database lock alike).
+    let mut per_channel: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for p in batch.iter() {
+        let counts = per_channel.entry(&p.channel.id).or_default();
+        counts.0 += 1;
+        counts.1 += i64::from(p.root.is_none());
+    }
+    for (channel_id, (total, roots)) in &per_channel {
+        let mut counters = channel::Entity::update_many()
+            .col_expr(channel::Column::LastPostAt, Expr::value(now))
+            .col_expr(
+                channel::Column::TotalMsgCount,
+                Expr::col(channel::Column::TotalMsgCount).add(*total),
+            );
+        if *roots > 0 {
+            counters = counters
+                .col_expr(channel::Column::LastRootPostAt, Expr::value(now))
+                .col_expr(
+                    channel::Column::TotalMsgCountRoot,
+                    Expr::col(channel::Column::TotalMsgCountRoot).add(*roots),
+                );
+        }
+        counters
+            .filter(channel::Column::Id.eq(*channel_id))
+            .exec(db)
+            .await?;
+    }
+    // The authors have read their own posts: their counts catch up with the channel's as
+    // stored now (a subquery, so concurrent posts never leave them behind).
+    let authors: std::collections::BTreeSet<(&str, &str)> = batch
+        .iter()
+        .map(|p| (p.channel.id.as_str(), p.row.user_id.as_str()))
+        .collect();
+    for (channel_id, user_id) in authors {
+        channel_member::Entity::update_many()
+            .col_expr(channel_member::Column::LastViewedAt, Expr::value(now))
+            .col_expr(
+                channel_member::Column::MsgCount,
+                channel_total(channel_id, channel::Column::TotalMsgCount),
+            )
+            .col_expr(
+                channel_member::Column::MsgCountRoot,
+                channel_total(channel_id, channel::Column::TotalMsgCountRoot),
+            )
+            .filter(channel_member::Column::ChannelId.eq(channel_id))
+            .filter(channel_member::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?;
+    }
+    let mentioned = mentioned_members(db, batch).await?;
+    bump_mentions(db, batch, &mentioned).await?;
+    // Replies, root by root (arrival order within one thread).
+    let mut replies: Vec<usize> = (0..batch.len())
+        .filter(|&i| batch[i].root.is_some())
+        .collect();
+    replies.sort_by(|&a, &b| batch[a].row.root_id.cmp(&batch[b].row.root_id));
+    for i in replies {
+        if let Some(root) = &batch[i].root {
+            record_reply(db, root, &batch[i].row, &mentioned[i]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `(SELECT <column> FROM channels WHERE id = <channel_id>)`.
+fn channel_total(channel_id: &str, column: channel::Column) -> Expr {
+    let select = Query::select()
+        .column(column)
+        .from(channel::Entity)
+        .and_where(channel::Column::Id.eq(channel_id))
+        .to_owned();
+    Expr::SubQuery(None, Box::new(select.into()))
+}
+
+/// For each post, the channel members (other than its author) it mentions: one query per
+/// channel for the names, one more for the whole membership when a post says @channel.
+async fn mentioned_members(
+    db: &impl ConnectionTrait,
+    batch: &[Prepared],
+) -> Result<Vec<Vec<String>>, ApiError> {
+    let parsed: Vec<(HashSet<String>, bool)> = batch
+        .iter()
+        .map(|p| {
+            let (names, everyone) = mentions(&p.row.message);
+            (names, everyone && p.everyone_allowed)
+        })
+        .collect();
+    let mut named: HashMap<&str, HashSet<String>> = HashMap::new();
+    let mut whole: HashSet<&str> = HashSet::new();
+    for (p, (names, everyone)) in batch.iter().zip(&parsed) {
+        if *everyone {
+            whole.insert(&p.channel.id);
+        } else if !names.is_empty() {
+            named
+                .entry(&p.channel.id)
+                .or_default()
+                .extend(names.iter().cloned());
+        }
+    }
+    let mut members: HashMap<&str, Vec<String>> = HashMap::new();
+    for channel_id in whole {
+        let ids = channel_member::Entity::find()
+            .select_only()
+            .column(channel_member::Column::UserId)
+            .filter(channel_member::Column::ChannelId.eq(channel_id))
+            .into_tuple::<String>()
+            .all(db)
+            .await?;
+        members.insert(channel_id, ids);
+    }
+    let mut by_name: HashMap<&str, HashMap<String, String>> = HashMap::new();
+    for (channel_id, names) in named {
+        let in_channel = Query::select()
+            .column(channel_member::Column::UserId)
+            .from(channel_member::Entity)
+            .and_where(channel_member::Column::ChannelId.eq(channel_id))
+            .to_owned();
+        let found: Vec<(String, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Username)
+            .column(user::Column::Id)
+            .filter(user::Column::Username.is_in(names))
+            .filter(user::Column::Id.in_subquery(in_channel))
+            .into_tuple()
+            .all(db)
+            .await?;
+        by_name.insert(channel_id, found.into_iter().collect());
+    }
+    Ok(batch
+        .iter()
+        .zip(&parsed)
+        .map(|(p, (names, everyone))| {
+            let author = &p.row.user_id;
+            let ids: Vec<String> = if *everyone {
+                members
+                    .get(p.channel.id.as_str())
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                let known = by_name.get(p.channel.id.as_str());
+                names
+                    .iter()
+                    .filter_map(|n| known.and_then(|k| k.get(n)).cloned())
+                    .collect()
+            };
+            ids.into_iter().filter(|id| id != author).collect()
+        })
+        .collect())
+}
+
+/// One more mention (and one more root mention for a root post) per post that names a
+/// member, summed per member and written as one update per channel and amount.
+async fn bump_mentions(
+    db: &impl ConnectionTrait,
+    batch: &[Prepared],
+    mentioned: &[Vec<String>],
+) -> Result<(), ApiError> {
+    let mut counts: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+    for (p, ids) in batch.iter().zip(mentioned) {
+        for id in ids {
+            let c = counts.entry((&p.channel.id, id)).or_default();
+            c.0 += 1;
+            c.1 += i64::from(p.root.is_none());
+        }
+    }
+    let mut groups: BTreeMap<(&str, i64, i64), Vec<String>> = BTreeMap::new();
+    for ((channel_id, user_id), (all, roots)) in counts {
+        groups
+            .entry((channel_id, all, roots))
+            .or_default()
+            .push(user_id.to_owned());
+    }
+    for ((channel_id, all, roots), user_ids) in groups {
+        let mut bump = channel_member::Entity::update_many().col_expr(
+            channel_member::Column::MentionCount,
+            Expr::col(channel_member::Column::MentionCount).add(all),
+        );
+        if roots > 0 {
+            bump = bump.col_expr(
+                channel_member::Column::MentionCountRoot,
+                Expr::col(channel_member::Column::MentionCountRoot).add(roots),
+            );
+        }
+        bump.filter(channel_member::Column::ChannelId.eq(channel_id))
+            .filter(channel_member::Column::UserId.is_in(user_ids))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A post waiting for the writer, and where its outcome goes.
+struct Job {
+    prepared: Prepared,
+    done: oneshot::Sender<Result<post::Model, ApiError>>,
+}
+
+/// The queue to the one task that writes posts.
+pub struct PostWriter {
+    queue: mpsc::UnboundedSender<Job>,
+    /// Posts handled, and the batches they came in.
+    counts: Arc<(AtomicU64, AtomicU64)>,
+}
+
+impl PostWriter {
+    /// Starts the writer on the current runtime; it stops when the writer is dropped.
+    pub fn start(db: DatabaseConnection, gate: WriteGate) -> Self {
+        let (queue, mut jobs) = mpsc::unbounded_channel::<Job>();
+        let counts: Arc<(AtomicU64, AtomicU64)> = Arc::default();
+        let counting = counts.clone();
+        tokio::spawn(async move {
+            while let Some(first) = jobs.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match jobs.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                // Counted before the answers go out, so that whoever got one sees it counted.
+                counting.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                counting.1.fetch_add(1, Ordering::Relaxed);
+                run(&db, &gate, batch).await;
+            }
+        });
+        Self { queue, counts }
+    }
+
+    /// How many posts the writer has handled, and in how many batches.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.counts.0.load(Ordering::Relaxed),
+            self.counts.1.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Stores `prepared` (with whatever else is waiting) and answers the stored row.
+    pub async fn submit(&self, prepared: Prepared) -> Result<post::Model, ApiError> {
+        let (done, outcome) = oneshot::channel();
+        self.queue
+            .send(Job { prepared, done })
+            .map_err(|_| ApiError::internal("the post writer has stopped"))?;
+        outcome
+            .await
+            .map_err(|_| ApiError::internal("the post writer dropped a post"))?
+    }
+}
+
+/// Writes one batch; if it fails, each post again on its own, so that only a post that
+/// cannot be stored fails.
+async fn run(db: &DatabaseConnection, gate: &WriteGate, jobs: Vec<Job>) {
+    let mut batch: Vec<Prepared> = jobs.iter().map(|j| j.prepared.clone()).collect();
+    match write_in_transaction(db, gate, &mut batch).await {
+        Ok(()) => {
+            for (job, p) in jobs.into_iter().zip(batch) {
+                let _ = job.done.send(Ok(p.row));
+            }
+        }
+        Err(e) if jobs.len() == 1 => {
+            for job in jobs {
+                let _ = job.done.send(Err(e.clone()));
+            }
+        }
+        Err(_) => {
+            for job in jobs {
+                let mut one = [job.prepared];
+                let outcome = write_in_transaction(db, gate, &mut one).await;
+                let [p] = one;
+                let _ = job.done.send(outcome.map(|()| p.row));
+            }
+        }
+    }
+}
+
+async fn write_in_transaction(
+    db: &DatabaseConnection,
+    gate: &WriteGate,
+    batch: &mut [Prepared],
+) -> Result<(), ApiError> {
+    let txn = begin_write(db, gate).await?;
+    write(&txn, batch).await?;
+    txn.commit().await?;
+    Ok(())
+}
