@@ -2,9 +2,7 @@
 
 use super::{Api, ok};
 use crate::app::{channels, posting, posts, users};
-use crate::auth::permissions::{
-    access_grants, channel_with, has_channel, ids as perm, require_channel, require_user,
-};
+use crate::auth::permissions::{has_channel, ids as perm, require_channel, require_user};
 use crate::contract::{
     self, CreatePostQuery, DeletePostPath, GetFlaggedPostsForUserPath, GetFlaggedPostsForUserQuery,
     GetPostPath, GetPostQuery, GetPostThreadPath, GetPostThreadQuery, GetPostsAroundLastUnreadPath,
@@ -188,15 +186,12 @@ impl contract::PostsApi for Api {
         if !is_valid_id(&body.channel_id) {
             return Err(ApiError::invalid_param("channel_id"));
         }
-        let access = channel_with(ctx, &body.channel_id, perm::CREATE_POST).await?;
-        let everyone = access_grants(ctx, &access, perm::USE_CHANNEL_MENTIONS).await?;
-        let c = access.channel;
         let mut props = body.props;
         // A bot's posts say so; bots' own clients skip them by it.
         if session.is_bot() {
             props.insert("from_bot".to_owned(), "true".into());
         }
-        let new = posting::NewPost {
+        let post = posting::NewPost {
             user_id: session.user_id.clone(),
             root_id: body.root_id.unwrap_or_default(),
             message: body.message,
@@ -204,8 +199,12 @@ impl contract::PostsApi for Api {
             file_ids: body.file_ids,
             pending_post_id: body.pending_post_id.unwrap_or_default(),
         };
-        let prepared = posting::prepare(ctx.state.db(), c, new, everyone).await?;
-        let made = ctx.state.post_writer().submit(prepared).await?;
+        let request = posting::Request {
+            caller: ctx.caller.clone(),
+            channel_id: body.channel_id,
+            post,
+        };
+        let made = ctx.state.post_writer().submit(request).await?;
         if made.root_id.is_empty() {
             // A new root post has no thread yet.
             return Ok(posts::to_api(&made, None));

@@ -1,8 +1,10 @@
 //! Creating posts, with group commit: concurrent CreatePost requests are queued to one
-//! writer, which stores whatever has gathered while its previous batch was being written
-//! in a single transaction: the posts in one insert, each channel's counters in one update,
-//! each author's read state once, the mentions of a channel's posts in one query. A batch
-//! that fails is written again post by post, so one post's failure is only its own.
+//! writer, which takes whatever has gathered while its previous batch was being written,
+//! checks each request (the channel and the author's membership read once per channel and
+//! author, the permissions, the root of a reply), and stores those that pass in a single
+//! transaction: the posts in one insert, each channel's counters in one update, each
+//! author's read state once, the mentions of a channel's posts in one query. A batch that
+//! fails is written again post by post, so one post's failure is only its own.
 //!
 //! What a post changes is unchanged by batching: the channel's counters and last post time,
 //! the author's read state, the mention counts of those it names (who must be channel
@@ -10,9 +12,12 @@
 //! [`super::posts::record_reply`]).
 
 use super::posts::{hashtags, ids, mentions, record_reply, validate_message};
+use crate::auth::Caller;
+use crate::auth::permissions::{self, ids as perm};
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
 use crate::store::entity::{channel, channel_member, post, user};
+use crate::store::member_roles::ChannelAccess;
 use crate::store::{WriteGate, begin_write};
 use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -40,7 +45,7 @@ pub struct NewPost {
 
 /// A post checked and ready to store: nothing about it can fail but the database.
 #[derive(Clone)]
-pub struct Prepared {
+struct Prepared {
     channel: channel::Model,
     row: post::Model,
     root: Option<post::Model>,
@@ -58,7 +63,7 @@ fn root_invalid() -> ApiError {
 
 /// Checks a new post in `c` (its message, the channel not archived, the root of a reply
 /// live and in the same channel) and builds its row.
-pub async fn prepare(
+async fn prepare(
     db: &impl ConnectionTrait,
     c: channel::Model,
     new: NewPost,
@@ -120,7 +125,7 @@ pub async fn prepare(
 
 /// Stores `batch` (in `db`, the caller's transaction) with everything that depends on it;
 /// every post gets the time of the write.
-pub async fn write(db: &impl ConnectionTrait, batch: &mut [Prepared]) -> Result<(), ApiError> {
+async fn write(db: &impl ConnectionTrait, batch: &mut [Prepared]) -> Result<(), ApiError> {
     let now = now_millis();
     for p in batch.iter_mut() {
         p.row.create_at = now;
@@ -320,9 +325,16 @@ async fn bump_mentions(
     Ok(())
 }
 
+/// A CreatePost request as the writer takes it.
+pub struct Request {
+    pub caller: Caller,
+    pub channel_id: String,
+    pub post: NewPost,
+}
+
 /// A post waiting for the writer, and where its outcome goes.
 struct Job {
-    prepared: Prepared,
+    request: Request,
     done: oneshot::Sender<Result<post::Model, ApiError>>,
 }
 
@@ -365,11 +377,12 @@ impl PostWriter {
         )
     }
 
-    /// Stores `prepared` (with whatever else is waiting) and answers the stored row.
-    pub async fn submit(&self, prepared: Prepared) -> Result<post::Model, ApiError> {
+    /// Checks and stores a post (with whatever else is waiting); answers the stored row,
+    /// or why the post was refused.
+    pub async fn submit(&self, request: Request) -> Result<post::Model, ApiError> {
         let (done, outcome) = oneshot::channel();
         self.queue
-            .send(Job { prepared, done })
+            .send(Job { request, done })
             .map_err(|_| ApiError::internal("the post writer has stopped"))?;
         outcome
             .await
@@ -377,30 +390,70 @@ impl PostWriter {
     }
 }
 
-/// Writes one batch; if it fails, each post again on its own, so that only a post that
-/// cannot be stored fails.
+/// Checks the batch's requests, then writes those that passed; if that fails, each post
+/// again on its own, so that only a post that cannot be stored fails.
 async fn run(db: &DatabaseConnection, gate: &WriteGate, jobs: Vec<Job>) {
-    let mut batch: Vec<Prepared> = jobs.iter().map(|j| j.prepared.clone()).collect();
-    match write_in_transaction(db, gate, &mut batch).await {
-        Ok(()) => {
-            for (job, p) in jobs.into_iter().zip(batch) {
-                let _ = job.done.send(Ok(p.row));
-            }
-        }
-        Err(e) if jobs.len() == 1 => {
-            for job in jobs {
-                let _ = job.done.send(Err(e.clone()));
-            }
-        }
-        Err(_) => {
-            for job in jobs {
-                let mut one = [job.prepared];
-                let outcome = write_in_transaction(db, gate, &mut one).await;
-                let [p] = one;
-                let _ = job.done.send(outcome.map(|()| p.row));
+    let mut read: HashMap<(String, String), Option<ChannelAccess>> = HashMap::new();
+    let mut ready: Vec<(oneshot::Sender<Result<post::Model, ApiError>>, Prepared)> = Vec::new();
+    for Job { request, done } in jobs {
+        match check(db, request, &mut read).await {
+            Ok(prepared) => ready.push((done, prepared)),
+            Err(e) => {
+                let _ = done.send(Err(e));
             }
         }
     }
+    let mut batch: Vec<Prepared> = ready.iter().map(|(_, p)| p.clone()).collect();
+    if batch.is_empty() {
+        return;
+    }
+    match write_in_transaction(db, gate, &mut batch).await {
+        Ok(()) => {
+            for ((done, _), p) in ready.into_iter().zip(batch) {
+                let _ = done.send(Ok(p.row));
+            }
+        }
+        Err(e) if ready.len() == 1 => {
+            for (done, _) in ready {
+                let _ = done.send(Err(e.clone()));
+            }
+        }
+        Err(_) => {
+            for (done, prepared) in ready {
+                let mut one = [prepared];
+                let outcome = write_in_transaction(db, gate, &mut one).await;
+                let [p] = one;
+                let _ = done.send(outcome.map(|()| p.row));
+            }
+        }
+    }
+}
+
+/// One request's checks, as CreatePost makes them: create_post in the channel (403 when it
+/// does not exist either), use_channel_mentions for @channel, then [`prepare`]. The channel
+/// with the author's membership is read once per batch for each channel and author.
+async fn check(
+    db: &DatabaseConnection,
+    request: Request,
+    read: &mut HashMap<(String, String), Option<ChannelAccess>>,
+) -> Result<Prepared, ApiError> {
+    let Request {
+        caller,
+        channel_id,
+        post,
+    } = request;
+    let key = (channel_id, post.user_id.clone());
+    let access = match read.get(&key) {
+        Some(access) => access.clone(),
+        None => {
+            let access = ChannelAccess::load(db, &key.0, &key.1).await?;
+            read.insert(key, access.clone());
+            access
+        }
+    };
+    let access = permissions::granted(&caller, access, perm::CREATE_POST).await?;
+    let everyone = permissions::access_grants(&caller, &access, perm::USE_CHANNEL_MENTIONS).await?;
+    prepare(db, access.channel, post, everyone).await
 }
 
 async fn write_in_transaction(

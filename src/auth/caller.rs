@@ -6,6 +6,7 @@ use super::Session;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+#[derive(Clone)]
 pub struct Caller {
     pub state: AppState,
     pub session: Option<Session>,

@@ -337,10 +337,19 @@ pub async fn channel_with(
     if !crate::ids::is_valid_id(channel_id) {
         return Err(ApiError::invalid_param("channel_id"));
     }
+    let access = ChannelAccess::load(caller.state.db(), channel_id, &session.user_id).await?;
+    granted(caller, access, permission).await
+}
+
+/// The channel as read (None: it does not exist) when it grants the caller `permission`;
+/// 403 otherwise, as [`require_channel`] answers.
+pub async fn granted(
+    caller: &Caller,
+    access: Option<ChannelAccess>,
+    permission: &str,
+) -> Result<ChannelAccess, ApiError> {
     let forbidden = || ApiError::forbidden().detail(format!("needs {permission} in the channel"));
-    let access = ChannelAccess::load(caller.state.db(), channel_id, &session.user_id)
-        .await?
-        .ok_or_else(forbidden)?;
+    let access = access.ok_or_else(forbidden)?;
     if access_grants(caller, &access, permission).await? {
         Ok(access)
     } else {

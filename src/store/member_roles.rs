@@ -192,6 +192,7 @@ pub async fn in_channel(
 
 /// A channel with what decides one user's permissions in it (their membership, the team's
 /// scheme), read in one query so that several checks on one request cost one round trip.
+#[derive(Clone)]
 pub struct ChannelAccess {
     pub channel: channel::Model,
     pub member: Option<channel_member::Model>,
