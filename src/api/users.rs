@@ -1,10 +1,10 @@
 //! The `users` tag: accounts, login and sessions.
 
 use super::{Api, ok};
-use crate::app::{audits, directory, links, mail, tokens};
+use crate::app::{audits, directory, links, login, mail, tokens};
 use crate::app::{sessions, users};
 use crate::auth::mfa;
-use crate::auth::password::{self, Verdict};
+use crate::auth::password::Verdict;
 use crate::auth::permissions::ids::{
     CREATE_USER_ACCESS_TOKEN, DEMOTE_TO_GUEST, LIST_USERS_WITHOUT_TEAM, MANAGE_ROLES,
     MANAGE_SYSTEM, PROMOTE_GUEST, READ_CHANNEL, READ_USER_ACCESS_TOKEN, REVOKE_USER_ACCESS_TOKEN,
@@ -28,14 +28,11 @@ use crate::contract::{
     UpdateUserRolesPath, VerifyUserEmailWithoutTokenPath, types,
 };
 use crate::error::ApiError;
-use crate::ids::{is_valid_id, now_millis};
+use crate::ids::is_valid_id;
 use crate::rt::{Binary, Ctx, Multipart};
 use crate::store::entity::user;
 use axum::http::{HeaderValue, StatusCode, header};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 mod ids {
     pub const SIGNUP_DISABLED: &str = "api.user.create_user.signup_email_disabled.app_error";
@@ -44,25 +41,15 @@ mod ids {
     pub const CREATE_DISABLED: &str = "api.user.create_user.disabled.app_error";
     pub const INVITATION_TYPE: &str = "api.user.create_user.invalid_invitation_type.app_error";
     pub const INVITE_DOMAIN: &str = "api.team.invite_members.invalid_email.app_error";
-    pub const BLANK_PASSWORD: &str = "api.user.login.blank_pwd.app_error";
-    pub const INVALID_CREDENTIALS: &str = "api.user.login.invalid_credentials_email_username";
-    pub const INACTIVE: &str = "api.user.login.inactive.app_error";
-    pub const BOT_LOGIN: &str = "api.user.login.bot_login_forbidden.app_error";
-    pub const TOO_MANY_ATTEMPTS: &str = "api.user.check_user_login_attempts.too_many.app_error";
     pub const EMAIL_LOOKUP_FORBIDDEN: &str = "api.user.get_user_by_email.permissions.app_error";
     pub const DEACTIVATION_DISABLED: &str = "api.user.update_active.not_enable.app_error";
     pub const WRONG_CURRENT_PASSWORD: &str = "api.user.update_password.incorrect.app_error";
     pub const DELETION_DISABLED: &str = "api.user.delete_user.not_enabled.app_error";
     pub const LOCAL_ONLY: &str = "api.context.local_origin_required.app_error";
     pub const GUESTS_DISABLED: &str = "api.user.create_user.guest_accounts.disabled.app_error";
-    pub const GUEST_LOGIN_DISABLED: &str = "api.user.login.guest_accounts.disabled.error";
     pub const ALREADY_GUEST: &str = "api.user.demote_user_to_guest.already_guest.app_error";
     pub const NOT_GUEST: &str = "api.user.promote_guest_to_user.no_guest.app_error";
-    pub const NOT_VERIFIED: &str = "api.user.login.not_verified.app_error";
-    pub const LDAP_NOT_AVAILABLE: &str = "api.user.login_ldap.not_available.app_error";
     pub const RESET_SSO: &str = "api.user.send_password_reset.sso.app_error";
-    pub const MFA_REQUIRED: &str = "mfa.validate_token.authenticate.app_error";
-    pub const MFA_BAD_CODE: &str = "api.user.check_user_mfa.bad_code.app_error";
     pub const MFA_DISABLED: &str = "mfa.mfa_disabled.app_error";
     pub const MFA_ACTIVATE_BAD_CODE: &str = "mfa.activate.bad_token.app_error";
     pub const MFA_ACCOUNT_TYPE: &str = "api.user.activate_mfa.email_and_ldap_only.app_error";
@@ -237,133 +224,20 @@ impl contract::UsersApi for Api {
     /// `POST /api/v4/users/login`: login_id is a username or an email address. The session
     /// token comes back in the `Token` header and the MMAUTHTOKEN cookie.
     async fn login(ctx: &Ctx, body: types::LoginBody) -> Result<types::User, ApiError> {
-        let config = ctx.state.config();
-        let db = ctx.state.db();
-        if body.ldap_only == Some(true) {
-            // AD/LDAP sign-in is not offered (yet): as Mattermost without it.
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                ids::LDAP_NOT_AVAILABLE,
-                "AD/LDAP sign-in is not available on this server.",
-            ));
-        }
-        let login_id = body.login_id.unwrap_or_default();
-        let secret = body.password.unwrap_or_default();
-        if secret.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ids::BLANK_PASSWORD,
-                "The password must not be blank.",
-            ));
-        }
-        let invalid = || {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ids::INVALID_CREDENTIALS,
-                "Enter a valid email or username and password.",
-            )
+        let attempt = login::Attempt {
+            login_id: body.login_id.unwrap_or_default(),
+            password: body.password.unwrap_or_default(),
+            mfa_code: body.token.unwrap_or_default(),
+            device_id: body.device_id.unwrap_or_default(),
+            user_agent: ctx
+                .header(header::USER_AGENT.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            ldap_only: body.ldap_only == Some(true),
         };
-        let email_login = config.email_settings.enable_sign_in_with_email;
-        let username_login = config.email_settings.enable_sign_in_with_username;
-        let found = match (login_id.contains('@') && email_login, username_login) {
-            (true, _) => users::find_by_email(db, &login_id).await?,
-            (false, true) => users::find_by_username(db, &login_id).await?,
-            (false, false) => None,
-        };
-        let rounds = config.password_settings.pbkdf2_iterations;
-        let Some(account) = found else {
-            // An unknown login id costs what a wrong password costs: one hash, so the answer's
-            // timing does not tell which accounts exist.
-            password::hash_off_thread(secret, rounds).await?;
-            return Err(invalid());
-        };
-        if account.failed_attempts >= config.service_settings.maximum_login_attempts {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ids::TOO_MANY_ATTEMPTS,
-                "This account is locked after too many failed attempts; reset the password.",
-            ));
-        }
-        let verdict =
-            password::verify_off_thread(secret.clone(), account.password.clone(), rounds).await?;
-        if verdict == Verdict::Mismatch {
-            users::count_failed_attempt(&ctx.state, &account).await?;
-            audits::record(ctx, &account.id, "failure - wrong password").await;
-            return Err(invalid());
-        }
-        // What the account is (a bot, deactivated, unverified, a guest while guests are off)
-        // is told only to whoever knows its password.
-        if users::is_bot(db, &account.id).await? {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ids::BOT_LOGIN,
-                "Bots cannot log in with a password.",
-            ));
-        }
-        if account.delete_at != 0 {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ids::INACTIVE,
-                "This account has been deactivated.",
-            ));
-        }
-        if config.email_settings.require_email_verification && !account.email_verified {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ids::NOT_VERIFIED,
-                "This account's email address is not verified yet.",
-            ));
-        }
-        if users::is_guest(&account) && !config.guest_accounts_settings.enable {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ids::GUEST_LOGIN_DISABLED,
-                "Guest accounts are turned off on this server.",
-            ));
-        }
-        if config.service_settings.enable_multifactor_authentication && account.mfa_active {
-            let code = body.token.unwrap_or_default();
-            if code.is_empty() {
-                // The clients ask for the code after this answer and post again.
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    ids::MFA_REQUIRED,
-                    "This account needs a multi-factor authentication code.",
-                ));
-            }
-            if !users::consume_mfa_code(&ctx.state, &account, &code).await? {
-                users::count_failed_attempt(&ctx.state, &account).await?;
-                audits::record(ctx, &account.id, "failure - wrong MFA code").await;
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    ids::MFA_BAD_CODE,
-                    "The multi-factor authentication code is not valid.",
-                ));
-            }
-        }
-        let mut active = account.clone().into_active_model();
-        if verdict == Verdict::MatchNeedsRehash {
-            // A bcrypt hash from an older server, or fewer rounds than configured: upgrade.
-            let hashed = password::hash_off_thread(secret, rounds).await?;
-            active.password = Set(hashed);
-        }
-        active.failed_attempts = Set(0);
-        active.last_login = Set(now_millis());
-        let account: user::Model = active.update(db).await?;
-        ctx.state.forget_account(&account.id).await?;
-        let device_id = body.device_id.unwrap_or_default();
-        let agent = ctx
-            .header(header::USER_AGENT.as_str())
-            .unwrap_or_default()
-            .to_owned();
-        let session = sessions::create(db, &config, &account, &device_id, &agent).await?;
+        let (account, session) = login::login(ctx, attempt).await?;
         super::cookies::attach(ctx, &session);
-        audits::record(
-            ctx,
-            &account.id,
-            &format!("success - session_id={}", session.id),
-        )
-        .await;
+        let config = ctx.state.config();
         Ok(users::to_api(&account, users::View::Full, &config, None))
     }
 

@@ -7,6 +7,7 @@ pub mod channels;
 pub mod directory;
 pub mod images;
 pub mod links;
+pub mod login;
 pub mod mail;
 pub mod membership;
 pub mod outbound;
