@@ -22,6 +22,7 @@ struct Inner {
     accounts: crate::store::accounts::AccountCache,
     write_gate: crate::store::WriteGate,
     post_writer: std::sync::OnceLock<crate::app::posting::PostWriter>,
+    events: crate::app::events::EventBus,
     version_id: RwLock<String>,
 }
 
@@ -50,6 +51,7 @@ impl AppState {
             accounts: crate::store::accounts::AccountCache::default(),
             write_gate,
             post_writer: std::sync::OnceLock::new(),
+            events: crate::app::events::EventBus::default(),
             version_id: RwLock::new(version_id(&config)),
             config: RwLock::new(Arc::new(config)),
         }))
@@ -57,6 +59,11 @@ impl AppState {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.0.db
+    }
+
+    /// Where operations publish their events (the websocket subscribes).
+    pub fn events(&self) -> &crate::app::events::EventBus {
+        &self.0.events
     }
 
     /// The queue to the post writer (started on first use, on the current runtime).

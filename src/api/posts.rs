@@ -1,7 +1,7 @@
 //! The `posts` tag: posting, reading channels and threads, editing, deleting, pinning.
 
 use super::{Api, ok};
-use crate::app::{channels, posting, posts, users};
+use crate::app::{channels, events, posting, posts, users};
 use crate::auth::permissions::{has_channel, ids as perm, require_channel, require_user};
 use crate::contract::{
     self, CreatePostQuery, DeletePostPath, GetFlaggedPostsForUserPath, GetFlaggedPostsForUserQuery,
@@ -103,7 +103,10 @@ async fn apply_edit(
     }
     let db = ctx.state.db();
     let saved = posts::save(db, found).await?;
-    posts::to_api_one(db, &saved).await
+    let shown = posts::to_api_one(db, &saved).await?;
+    let edited = events::post_edited(&saved.channel_id, &shown);
+    ctx.state.events().publish(edited);
+    Ok(shown)
 }
 
 async fn set_pinned(ctx: &Ctx, post_id: &str, pinned: bool) -> Result<types::StatusOk, ApiError> {
@@ -179,7 +182,7 @@ impl contract::PostsApi for Api {
     /// `@channel`/`@all`/`@here` notify everyone only with use_channel_mentions.
     async fn create_post(
         ctx: &Ctx,
-        _query: CreatePostQuery,
+        query: CreatePostQuery,
         body: types::CreatePostBody,
     ) -> Result<types::Post, ApiError> {
         let session = ctx.session()?;
@@ -204,12 +207,19 @@ impl contract::PostsApi for Api {
             channel_id: body.channel_id,
             post,
         };
-        let made = ctx.state.post_writer().submit(request).await?;
-        if made.root_id.is_empty() {
+        let created = ctx.state.post_writer().submit(request).await?;
+        let shown = if created.post.root_id.is_empty() {
             // A new root post has no thread yet.
-            return Ok(posts::to_api(&made, None));
+            posts::to_api(&created.post, None)
+        } else {
+            posts::to_api_one(ctx.state.db(), &created.post).await?
+        };
+        if ctx.state.events().has_subscribers() {
+            let set_online = query.set_online.unwrap_or(true);
+            let event = posting::posted_event(ctx, &created, &shown, set_online).await?;
+            ctx.state.events().publish(event);
         }
-        posts::to_api_one(ctx.state.db(), &made).await
+        Ok(shown)
     }
 
     /// `GET /api/v4/posts/{post_id}`: a readable channel; a deleted post only with
@@ -266,9 +276,14 @@ impl contract::PostsApi for Api {
                 "The channel is archived.",
             ));
         }
+        let shown = posts::to_api_one(db, &found).await?;
+        let channel_id = found.channel_id.clone();
         let txn = ctx.state.begin_write().await?;
         posts::delete(&txn, found).await?;
         txn.commit().await?;
+        for event in events::post_deleted(&channel_id, &shown, &me) {
+            ctx.state.events().publish(event);
+        }
         Ok(ok())
     }
 

@@ -1,7 +1,7 @@
 //! The `reactions` tag: emoji reactions to posts.
 
 use super::{Api, ok};
-use crate::app::{channels, posts};
+use crate::app::{channels, events, posts};
 use crate::auth::permissions::{has_system, ids as perm, require_channel};
 use crate::contract::{self, DeleteReactionPath, GetReactionsPath, types};
 use crate::error::ApiError;
@@ -116,7 +116,10 @@ impl contract::ReactionsApi for Api {
             .one(db)
             .await?
             .unwrap_or(row);
-        Ok(to_api(stored))
+        let shown = to_api(stored);
+        let added = events::reaction("reaction_added", &found.channel_id, &shown);
+        ctx.state.events().publish(added);
+        Ok(shown)
     }
 
     /// `GET /api/v4/posts/{post_id}/reactions`: a readable channel. Oldest first.
@@ -164,9 +167,22 @@ impl contract::ReactionsApi for Api {
             "api.reaction.delete.archived_channel.app_error",
         )
         .await?;
-        reaction::Entity::delete_by_id((path.post_id, path.user_id, path.emoji_name))
-            .exec(db)
-            .await?;
+        let gone = reaction::Model {
+            post_id: path.post_id,
+            user_id: path.user_id,
+            emoji_name: path.emoji_name,
+            channel_id: found.channel_id.clone(),
+            create_at: 0,
+        };
+        reaction::Entity::delete_by_id((
+            gone.post_id.clone(),
+            gone.user_id.clone(),
+            gone.emoji_name.clone(),
+        ))
+        .exec(db)
+        .await?;
+        let removed = events::reaction("reaction_removed", &found.channel_id, &to_api(gone));
+        ctx.state.events().publish(removed);
         Ok(ok())
     }
 

@@ -5,6 +5,7 @@ pub mod audits;
 pub mod bots;
 pub mod channels;
 pub mod directory;
+pub mod events;
 pub mod images;
 pub mod links;
 pub mod login;

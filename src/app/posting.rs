@@ -11,6 +11,7 @@
 //! members), and for a reply its thread and the thread memberships (see
 //! [`super::posts::record_reply`]).
 
+use super::events::{Broadcast, Event};
 use super::posts::{hashtags, ids, mentions, record_reply, validate_message};
 use crate::auth::Caller;
 use crate::auth::permissions::{self, ids as perm};
@@ -51,6 +52,16 @@ struct Prepared {
     root: Option<post::Model>,
     /// Whether @channel, @all and @here count (use_channel_mentions).
     everyone_allowed: bool,
+}
+
+impl Prepared {
+    fn created(self, mentioned: Vec<String>) -> Created {
+        Created {
+            post: self.row,
+            channel: self.channel,
+            mentioned,
+        }
+    }
 }
 
 fn root_invalid() -> ApiError {
@@ -124,8 +135,11 @@ async fn prepare(
 }
 
 /// Stores `batch` (in `db`, the caller's transaction) with everything that depends on it;
-/// every post gets the time of the write.
-async fn write(db: &impl ConnectionTrait, batch: &mut [Prepared]) -> Result<(), ApiError> {
+/// every post gets the time of the write. Answers the members each post mentions.
+async fn write(
+    db: &impl ConnectionTrait,
+    batch: &mut [Prepared],
+) -> Result<Vec<Vec<String>>, ApiError> {
     let now = now_millis();
     for p in batch.iter_mut() {
         p.row.create_at = now;
@@ -195,7 +209,7 @@ async fn write(db: &impl ConnectionTrait, batch: &mut [Prepared]) -> Result<(), 
             record_reply(db, root, &batch[i].row, &mentioned[i]).await?;
         }
     }
-    Ok(())
+    Ok(mentioned)
 }
 
 /// `(SELECT <column> FROM channels WHERE id = <channel_id>)`.
@@ -332,10 +346,20 @@ pub struct Request {
     pub post: NewPost,
 }
 
+/// A stored post, with what its `posted` event needs.
+pub struct Created {
+    pub post: post::Model,
+    pub channel: channel::Model,
+    /// The channel members it mentions (not its author).
+    pub mentioned: Vec<String>,
+}
+
+type Outcome = oneshot::Sender<Result<Created, ApiError>>;
+
 /// A post waiting for the writer, and where its outcome goes.
 struct Job {
     request: Request,
-    done: oneshot::Sender<Result<post::Model, ApiError>>,
+    done: Outcome,
 }
 
 /// The queue to the one task that writes posts.
@@ -379,7 +403,7 @@ impl PostWriter {
 
     /// Checks and stores a post (with whatever else is waiting); answers the stored row,
     /// or why the post was refused.
-    pub async fn submit(&self, request: Request) -> Result<post::Model, ApiError> {
+    pub async fn submit(&self, request: Request) -> Result<Created, ApiError> {
         let (done, outcome) = oneshot::channel();
         self.queue
             .send(Job { request, done })
@@ -394,7 +418,7 @@ impl PostWriter {
 /// again on its own, so that only a post that cannot be stored fails.
 async fn run(db: &DatabaseConnection, gate: &WriteGate, jobs: Vec<Job>) {
     let mut read: HashMap<(String, String), Option<ChannelAccess>> = HashMap::new();
-    let mut ready: Vec<(oneshot::Sender<Result<post::Model, ApiError>>, Prepared)> = Vec::new();
+    let mut ready: Vec<(Outcome, Prepared)> = Vec::new();
     for Job { request, done } in jobs {
         match check(db, request, &mut read).await {
             Ok(prepared) => ready.push((done, prepared)),
@@ -408,9 +432,9 @@ async fn run(db: &DatabaseConnection, gate: &WriteGate, jobs: Vec<Job>) {
         return;
     }
     match write_in_transaction(db, gate, &mut batch).await {
-        Ok(()) => {
-            for ((done, _), p) in ready.into_iter().zip(batch) {
-                let _ = done.send(Ok(p.row));
+        Ok(mentioned) => {
+            for (((done, _), p), mentioned) in ready.into_iter().zip(batch).zip(mentioned) {
+                let _ = done.send(Ok(p.created(mentioned)));
             }
         }
         Err(e) if ready.len() == 1 => {
@@ -423,7 +447,8 @@ async fn run(db: &DatabaseConnection, gate: &WriteGate, jobs: Vec<Job>) {
                 let mut one = [prepared];
                 let outcome = write_in_transaction(db, gate, &mut one).await;
                 let [p] = one;
-                let _ = done.send(outcome.map(|()| p.row));
+                let created = outcome.map(|mut m| p.created(m.pop().unwrap_or_default()));
+                let _ = done.send(created);
             }
         }
     }
@@ -456,13 +481,66 @@ async fn check(
     prepare(db, access.channel, post, everyone).await
 }
 
+/// [`write`] in a transaction of its own; the mentions of each post.
 async fn write_in_transaction(
     db: &DatabaseConnection,
     gate: &WriteGate,
     batch: &mut [Prepared],
-) -> Result<(), ApiError> {
+) -> Result<Vec<Vec<String>>, ApiError> {
     let txn = begin_write(db, gate).await?;
-    write(&txn, batch).await?;
+    let mentioned = write(&txn, batch).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(mentioned)
+}
+
+/// The `posted` event of a stored post, as Mattermost sends it to the channel's members:
+/// `post` (the post as the API shows it, a JSON string), the channel's type, name and the
+/// display name its members see (a direct channel: `@<sender>`; a group: its members'
+/// usernames, sorted, comma-joined), `sender_name` (`@<username>`), `team_id`,
+/// `set_online`; those mentioned get `mentions` (per recipient, from the event's list).
+pub async fn posted_event(
+    caller: &Caller,
+    created: &Created,
+    shown: &crate::contract::types::Post,
+    set_online: bool,
+) -> Result<Event, ApiError> {
+    let c = &created.channel;
+    let db = caller.state.db();
+    let sender = caller
+        .state
+        .accounts()
+        .get(db, &created.post.user_id)
+        .await?
+        .map(|a| a.user.username.clone())
+        .unwrap_or_default();
+    let display_name = match c.channel_type.as_str() {
+        "D" => format!("@{sender}"),
+        "G" => {
+            let in_channel = Query::select()
+                .column(channel_member::Column::UserId)
+                .from(channel_member::Entity)
+                .and_where(channel_member::Column::ChannelId.eq(c.id.clone()))
+                .to_owned();
+            let mut names: Vec<String> = user::Entity::find()
+                .select_only()
+                .column(user::Column::Username)
+                .filter(user::Column::Id.in_subquery(in_channel))
+                .into_tuple()
+                .all(db)
+                .await?;
+            names.sort();
+            names.join(", ")
+        }
+        _ => c.display_name.clone(),
+    };
+    let mut event = Event::new("posted", Broadcast::channel(&c.id))
+        .with_json("post", shown)
+        .with("channel_type", c.channel_type.clone())
+        .with("channel_display_name", display_name)
+        .with("channel_name", c.name.clone())
+        .with("sender_name", format!("@{sender}"))
+        .with("team_id", c.team_id.clone())
+        .with("set_online", set_online);
+    event.mentions.clone_from(&created.mentioned);
+    Ok(event)
 }

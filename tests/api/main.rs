@@ -13,6 +13,7 @@ mod config;
 mod contract;
 mod directory;
 mod email;
+mod events;
 mod images;
 mod layers;
 #[cfg(unix)]

@@ -1,0 +1,132 @@
+//! The publish seam: what the app layer tells connected clients, as Mattermost's websocket
+//! events (`event`, `data`, `broadcast`; see ../shared/reference/mattermost-server/
+//! websocket.md). Operations publish after their change is committed; a transport (the
+//! websocket) subscribes and decides per connection who receives what, from the broadcast
+//! and the per-recipient parts (`mentions`) an event carries beside it.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Who an event is for, as Mattermost's `WebsocketBroadcast` names it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Broadcast {
+    pub omit_users: Option<Map<String, Value>>,
+    pub user_id: String,
+    pub channel_id: String,
+    pub team_id: String,
+    /// Only for those without manage_system.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub contains_sanitized_data: bool,
+    /// Only for those with manage_system.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub contains_sensitive_data: bool,
+}
+
+impl Broadcast {
+    /// The members of a channel.
+    pub fn channel(channel_id: &str) -> Self {
+        Self {
+            channel_id: channel_id.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+/// One event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    pub event: &'static str,
+    pub data: Map<String, Value>,
+    pub broadcast: Broadcast,
+    /// Users this event mentions: each receives `mentions` = `["<their id>"]` in `data`
+    /// (Mattermost's `add_mentions` hook); never sent as is.
+    #[serde(skip)]
+    pub mentions: Vec<String>,
+}
+
+impl Event {
+    pub fn new(event: &'static str, broadcast: Broadcast) -> Self {
+        Self {
+            event,
+            data: Map::new(),
+            broadcast,
+            mentions: Vec::new(),
+        }
+    }
+
+    /// Adds `data[key]`.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.data.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Adds `data[key]` as Mattermost sends objects in events: a JSON string.
+    pub fn with_json(self, key: &str, value: &impl Serialize) -> Self {
+        let text = serde_json::to_string(value).unwrap_or_default();
+        self.with(key, text)
+    }
+}
+
+/// Where published events go: every subscriber gets each event published after it
+/// subscribed (a subscriber that falls more than the capacity behind loses the oldest).
+pub struct EventBus {
+    sender: broadcast::Sender<Arc<Event>>,
+}
+
+/// Events kept for a slow subscriber.
+const CAPACITY: usize = 1024;
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(CAPACITY).0,
+        }
+    }
+}
+
+impl EventBus {
+    /// Publishes `event` to the subscribers there are (none is fine).
+    pub fn publish(&self, event: Event) {
+        let _ = self.sender.send(Arc::new(event));
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.sender.subscribe()
+    }
+
+    /// Whether anyone listens (an event nobody receives need not be built).
+    pub fn has_subscribers(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
+}
+
+/// `post_edited`: the post as it is now, to the channel's members.
+pub fn post_edited(channel_id: &str, post: &impl Serialize) -> Event {
+    Event::new("post_edited", Broadcast::channel(channel_id)).with_json("post", post)
+}
+
+/// `post_deleted`, twice as Mattermost sends it: to the channel's members without
+/// manage_system, and to those with it, who also learn who deleted it.
+pub fn post_deleted(channel_id: &str, post: &impl Serialize, deleted_by: &str) -> [Event; 2] {
+    let sanitized = Broadcast {
+        contains_sanitized_data: true,
+        ..Broadcast::channel(channel_id)
+    };
+    let sensitive = Broadcast {
+        contains_sensitive_data: true,
+        ..Broadcast::channel(channel_id)
+    };
+    [
+        Event::new("post_deleted", sanitized).with_json("post", post),
+        Event::new("post_deleted", sensitive)
+            .with_json("post", post)
+            .with("delete_by", deleted_by.to_owned()),
+    ]
+}
+
+/// `reaction_added` or `reaction_removed`, to the channel's members.
+pub fn reaction(event: &'static str, channel_id: &str, reaction: &impl Serialize) -> Event {
+    Event::new(event, Broadcast::channel(channel_id)).with_json("reaction", reaction)
+}
