@@ -14,6 +14,7 @@ pub mod membership;
 pub mod outbound;
 pub mod posting;
 pub mod posts;
+pub mod reactions;
 pub mod schemes;
 pub mod search;
 pub mod server;
