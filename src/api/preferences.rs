@@ -14,9 +14,7 @@ use crate::ids::is_valid_id;
 use crate::rt::Ctx;
 use crate::store::entity::preference;
 use axum::http::StatusCode;
-use sea_orm::{
-    ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, sea_query::OnConflict,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// At most this many preferences are saved or deleted at once.
 const MAX_BATCH: usize = 100;
@@ -142,18 +140,7 @@ impl contract::PreferencesApi for Api {
         .await?;
         let txn = ctx.state.begin_write().await?;
         for row in rows {
-            preference::Entity::insert(row.into_active_model())
-                .on_conflict(
-                    OnConflict::columns([
-                        preference::Column::UserId,
-                        preference::Column::Category,
-                        preference::Column::Name,
-                    ])
-                    .update_column(preference::Column::Value)
-                    .to_owned(),
-                )
-                .exec(&txn)
-                .await?;
+            crate::store::preferences::upsert(&txn, row).await?;
         }
         txn.commit().await?;
         Ok(ok())

@@ -21,6 +21,7 @@ pub mod server;
 pub mod sessions;
 pub mod settings;
 pub mod sidebar;
+pub mod status;
 pub mod teams;
 pub mod tokens;
 pub mod users;

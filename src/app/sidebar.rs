@@ -379,19 +379,7 @@ async fn set_favorite(
         name: channel_id.to_owned(),
         value: "true".to_owned(),
     };
-    preference::Entity::insert(row.into_active_model())
-        .on_conflict(
-            OnConflict::columns([
-                preference::Column::UserId,
-                preference::Column::Category,
-                preference::Column::Name,
-            ])
-            .update_column(preference::Column::Value)
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    Ok(crate::store::preferences::upsert(db, row).await?)
 }
 
 fn checked_display_name(name: Option<&str>) -> Result<String, ApiError> {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod entity;
 pub mod member_roles;
 pub mod migration;
+pub mod preferences;
 
 use crate::config::Config;
 use sea_orm::{

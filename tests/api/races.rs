@@ -295,3 +295,48 @@ async fn a_mixed_burst_is_group_committed_and_counts_exactly() {
     let root = &thread["posts"][root_id.as_str()];
     assert_eq!(root["reply_count"], N, "{root}");
 }
+
+#[tokio::test]
+async fn statuses_and_custom_statuses_at_once() {
+    let w = world().await;
+    let me = w.user.id();
+    // The user's first status, set many times at once: stored once, no 5xx.
+    let status = json!({"user_id": me, "status": "dnd"});
+    let path = format!("/users/{me}/status");
+    all_succeeded(&burst(&w.server, &w.user, "PUT", &path, Some(status), N).await);
+    let stored = get(&w.server, &w.user, &path).await;
+    assert_eq!(stored["status"], "dnd");
+    // Different custom statuses at once: the recent list keeps five of them, none lost
+    // to another's read-modify-write, none twice.
+    let bodies: Vec<Option<Value>> = (0..N)
+        .map(|i| Some(json!({"emoji": "calendar", "text": format!("busy {i}")})))
+        .collect();
+    let custom = format!("/users/{me}/status/custom");
+    let statuses = w
+        .server
+        .race_as("PUT", &custom, Some(&w.user.token), bodies)
+        .await;
+    all_succeeded(&statuses);
+    let account = get(&w.server, &w.user, "/users/me").await;
+    let current: Value =
+        serde_json::from_str(account["props"]["customStatus"].as_str().unwrap()).unwrap();
+    let prefs = get(&w.server, &w.user, &format!("/users/{me}/preferences")).await;
+    let recent = prefs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "recent_custom_statuses")
+        .map(|p| serde_json::from_str::<Value>(p["value"].as_str().unwrap()).unwrap())
+        .unwrap();
+    let texts: Vec<&str> = recent
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 5, "{texts:?}");
+    let distinct: std::collections::HashSet<&&str> = texts.iter().collect();
+    assert_eq!(distinct.len(), 5, "{texts:?}");
+    // The newest in the list is the one the account shows.
+    assert_eq!(texts[0], current["text"].as_str().unwrap());
+}
