@@ -344,6 +344,15 @@ pub async fn member(
     )
 }
 
+/// `SELECT user_id FROM channel_members WHERE channel_id = ?`, for `IN` conditions.
+pub fn member_ids(channel_id: &str) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(channel_member::Column::UserId)
+        .from(channel_member::Entity)
+        .and_where(channel_member::Column::ChannelId.eq(channel_id))
+        .to_owned()
+}
+
 pub fn member_missing() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,

@@ -4,7 +4,7 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::store::entity::{bot, channel_member, team, team_member, user};
+use crate::store::entity::{bot, team, team_member, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -121,10 +121,10 @@ async fn condition(caller: &Caller, filter: &Filter) -> Result<Condition, ApiErr
         all = all.add(user::Column::Id.not_in_subquery(members_of(Some(team_id))));
     }
     if let Some(channel_id) = &filter.in_channel {
-        all = all.add(user::Column::Id.in_subquery(channel_members(channel_id)));
+        all = all.add(user::Column::Id.in_subquery(super::channels::member_ids(channel_id)));
     }
     if let Some(channel_id) = &filter.not_in_channel {
-        all = all.add(user::Column::Id.not_in_subquery(channel_members(channel_id)));
+        all = all.add(user::Column::Id.not_in_subquery(super::channels::member_ids(channel_id)));
     }
     if filter.without_team {
         all = all.add(user::Column::Id.not_in_subquery(members_of(None)));
@@ -139,15 +139,6 @@ async fn condition(caller: &Caller, filter: &Filter) -> Result<Condition, ApiErr
         all = all.add(user::Column::Id.is_not_in(bots));
     }
     Ok(all)
-}
-
-/// The user ids of the members of `channel_id`.
-fn channel_members(channel_id: &str) -> SelectStatement {
-    let mut q = Query::select();
-    q.column(channel_member::Column::UserId)
-        .from(channel_member::Entity)
-        .and_where(Expr::col(channel_member::Column::ChannelId).eq(channel_id));
-    q
 }
 
 /// The user ids of the active members of `team_id`, or of any live team.

@@ -11,6 +11,7 @@
 //! members), and for a reply its thread and the thread memberships (see
 //! [`super::posts::record_reply`]).
 
+use super::channels::member_ids;
 use super::events::{Broadcast, Event};
 use super::posts::{hashtags, ids, mentions, record_reply, validate_message};
 use crate::auth::Caller;
@@ -45,7 +46,6 @@ pub struct NewPost {
 }
 
 /// A post checked and ready to store: nothing about it can fail but the database.
-#[derive(Clone)]
 struct Prepared {
     channel: channel::Model,
     row: post::Model,
@@ -260,17 +260,12 @@ async fn mentioned_members(
     }
     let mut by_name: HashMap<&str, HashMap<String, String>> = HashMap::new();
     for (channel_id, names) in named {
-        let in_channel = Query::select()
-            .column(channel_member::Column::UserId)
-            .from(channel_member::Entity)
-            .and_where(channel_member::Column::ChannelId.eq(channel_id))
-            .to_owned();
         let found: Vec<(String, String)> = user::Entity::find()
             .select_only()
             .column(user::Column::Username)
             .column(user::Column::Id)
             .filter(user::Column::Username.is_in(names))
-            .filter(user::Column::Id.in_subquery(in_channel))
+            .filter(user::Column::Id.in_subquery(member_ids(channel_id)))
             .into_tuple()
             .all(db)
             .await?;
@@ -418,32 +413,35 @@ impl PostWriter {
 /// again on its own, so that only a post that cannot be stored fails.
 async fn run(db: &DatabaseConnection, gate: &WriteGate, jobs: Vec<Job>) {
     let mut read: HashMap<(String, String), Option<ChannelAccess>> = HashMap::new();
-    let mut ready: Vec<(Outcome, Prepared)> = Vec::new();
+    let mut waiting: Vec<Outcome> = Vec::new();
+    let mut batch: Vec<Prepared> = Vec::new();
     for Job { request, done } in jobs {
         match check(db, request, &mut read).await {
-            Ok(prepared) => ready.push((done, prepared)),
+            Ok(prepared) => {
+                waiting.push(done);
+                batch.push(prepared);
+            }
             Err(e) => {
                 let _ = done.send(Err(e));
             }
         }
     }
-    let mut batch: Vec<Prepared> = ready.iter().map(|(_, p)| p.clone()).collect();
     if batch.is_empty() {
         return;
     }
     match write_in_transaction(db, gate, &mut batch).await {
         Ok(mentioned) => {
-            for (((done, _), p), mentioned) in ready.into_iter().zip(batch).zip(mentioned) {
+            for ((done, p), mentioned) in waiting.into_iter().zip(batch).zip(mentioned) {
                 let _ = done.send(Ok(p.created(mentioned)));
             }
         }
-        Err(e) if ready.len() == 1 => {
-            for (done, _) in ready {
+        Err(e) if waiting.len() == 1 => {
+            for done in waiting {
                 let _ = done.send(Err(e.clone()));
             }
         }
         Err(_) => {
-            for (done, prepared) in ready {
+            for (done, prepared) in waiting.into_iter().zip(batch) {
                 let mut one = [prepared];
                 let outcome = write_in_transaction(db, gate, &mut one).await;
                 let [p] = one;
@@ -516,15 +514,10 @@ pub async fn posted_event(
     let display_name = match c.channel_type.as_str() {
         "D" => format!("@{sender}"),
         "G" => {
-            let in_channel = Query::select()
-                .column(channel_member::Column::UserId)
-                .from(channel_member::Entity)
-                .and_where(channel_member::Column::ChannelId.eq(c.id.clone()))
-                .to_owned();
             let mut names: Vec<String> = user::Entity::find()
                 .select_only()
                 .column(user::Column::Username)
-                .filter(user::Column::Id.in_subquery(in_channel))
+                .filter(user::Column::Id.in_subquery(member_ids(&c.id)))
                 .into_tuple()
                 .all(db)
                 .await?;

@@ -395,17 +395,17 @@ pub async fn require_user(caller: &Caller, user_id: &str) -> Result<(), ApiError
     if session.user_id == user_id || session.is_local() {
         return Ok(());
     }
-    let bot = crate::store::entity::bot::Entity::find_by_id(user_id.to_owned())
-        .one(caller.state.db())
+    let target = caller
+        .state
+        .accounts()
+        .get(caller.state.db(), user_id)
         .await?;
-    if let Some(bot) = bot {
+    if let Some(bot) = target.as_ref().and_then(|a| a.bot.as_ref()) {
         return require_manage_bot(caller, &bot.owner_id).await;
     }
     require_system(caller, ids::EDIT_OTHER_USERS).await?;
-    let target_is_admin = crate::store::entity::user::Entity::find_by_id(user_id.to_owned())
-        .one(caller.state.db())
-        .await?
-        .is_some_and(|u| u.roles.split_whitespace().any(|r| r == "system_admin"));
+    let target_is_admin =
+        target.is_some_and(|a| a.user.roles.split_whitespace().any(|r| r == "system_admin"));
     if target_is_admin {
         require_system(caller, ids::MANAGE_SYSTEM).await?;
     }

@@ -167,29 +167,6 @@ async fn channel_roles_of_scheme(
     })
 }
 
-/// The role names that decide `permission` for `user_id` in channel `c`: with a channel
-/// scheme, its roles for the permissions it moderates and the higher-scoped channel roles
-/// (team scheme or built-in) for the rest, as Mattermost combines them.
-pub async fn in_channel(
-    db: &impl ConnectionTrait,
-    c: &channel::Model,
-    user_id: &str,
-    permission: &str,
-) -> Result<Vec<String>, DbErr> {
-    let Some(m) = channel_member::Entity::find_by_id((c.id.clone(), user_id.to_owned()))
-        .one(db)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
-    let scheme = if c.scheme_id.is_empty() || !MODERATED.contains(&permission) {
-        higher_scoped_channel_roles(db, c).await?
-    } else {
-        channel_roles_of_scheme(db, &c.scheme_id).await?
-    };
-    Ok(channel_member_roles(&m, &scheme))
-}
-
 /// A channel with what decides one user's permissions in it (their membership, the team's
 /// scheme), read in one query so that several checks on one request cost one round trip.
 #[derive(Clone)]
@@ -259,7 +236,9 @@ impl ChannelAccess {
     }
 
     /// The role names that decide `permission` for the user as a member (none when not a
-    /// member), as [`in_channel`] finds them.
+    /// member): with a channel scheme, its roles for the permissions it moderates and the
+    /// higher-scoped channel roles (team scheme or built-in) for the rest, as Mattermost
+    /// combines them.
     pub async fn member_roles(
         &self,
         db: &impl ConnectionTrait,
