@@ -4,7 +4,7 @@ use super::Session;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
 use crate::state::AppState;
-use crate::store::entity::{bot, session, user, user_access_token as pat};
+use crate::store::entity::{session, user_access_token as pat};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 /// The session `props.type` of a token session, as Mattermost names it.
@@ -24,13 +24,10 @@ pub async fn session_for_token(state: &AppState, token: &str) -> Result<Option<S
     if !t.is_active {
         return Ok(None);
     }
-    let Some(owner) = user::Entity::find_by_id(t.user_id.clone()).one(db).await? else {
+    let Some(account) = state.accounts().get(db, &t.user_id).await? else {
         return Ok(None);
     };
-    let is_bot = bot::Entity::find_by_id(owner.id.clone())
-        .one(db)
-        .await?
-        .is_some();
+    let (owner, is_bot) = (&account.user, account.bot.is_some());
     if owner.delete_at != 0
         || !(is_bot || state.config().service_settings.enable_user_access_tokens)
     {
@@ -48,9 +45,9 @@ pub async fn session_for_token(state: &AppState, token: &str) -> Result<Option<S
         create_at: Set(now),
         expires_at: Set(0),
         last_activity_at: Set(now),
-        user_id: Set(owner.id),
+        user_id: Set(owner.id.clone()),
         device_id: Set(String::new()),
-        roles: Set(owner.roles),
+        roles: Set(owner.roles.clone()),
         is_oauth: Set(false),
         expired_notify: Set(false),
         props: Set(props.to_string()),

@@ -22,12 +22,4 @@ impl Caller {
     pub fn session(&self) -> Result<&Session, ApiError> {
         self.session.as_ref().ok_or_else(ApiError::unauthorized)
     }
-
-    /// The caller's user id ("" without a session).
-    pub fn user_id(&self) -> &str {
-        self.session
-            .as_ref()
-            .map(|s| s.user_id.as_str())
-            .unwrap_or_default()
-    }
 }
