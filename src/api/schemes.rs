@@ -10,8 +10,6 @@ use crate::contract::{
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
 use crate::rt::Ctx;
-use crate::store::entity::team;
-use axum::http::StatusCode;
 
 /// manage_system, then the scheme `id` (400 when malformed, 404 when unknown).
 async fn managed_scheme(
@@ -103,22 +101,7 @@ impl contract::SchemesApi for Api {
         query: GetTeamsForSchemeQuery,
     ) -> Result<Vec<types::Team>, ApiError> {
         let found = managed_scheme(ctx, &path.scheme_id).await?;
-        if found.scope != "team" {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                schemes::ids::TEAMS_SCOPE,
-                "Only a team scheme has teams.",
-            ));
-        }
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-        let rows = team::Entity::find()
-            .filter(team::Column::SchemeId.eq(found.id))
-            .filter(team::Column::DeleteAt.eq(0))
-            .order_by_asc(team::Column::DisplayName)
-            .offset(u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
-            .limit(u64::try_from(query.per_page).unwrap_or(0))
-            .all(ctx.state.db())
-            .await?;
+        let rows = schemes::teams_using(ctx, &found, query.page, query.per_page).await?;
         crate::app::teams::to_api_all(ctx, &rows).await
     }
 
@@ -130,22 +113,7 @@ impl contract::SchemesApi for Api {
         query: GetChannelsForSchemeQuery,
     ) -> Result<Vec<types::Channel>, ApiError> {
         let found = managed_scheme(ctx, &path.scheme_id).await?;
-        if found.scope != "channel" {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                schemes::ids::CHANNELS_SCOPE,
-                "Only a channel scheme has channels.",
-            ));
-        }
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-        let rows = crate::store::entity::channel::Entity::find()
-            .filter(crate::store::entity::channel::Column::SchemeId.eq(found.id))
-            .filter(crate::store::entity::channel::Column::DeleteAt.eq(0))
-            .order_by_asc(crate::store::entity::channel::Column::DisplayName)
-            .offset(u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
-            .limit(u64::try_from(query.per_page).unwrap_or(0))
-            .all(ctx.state.db())
-            .await?;
+        let rows = schemes::channels_using(ctx, &found, query.page, query.per_page).await?;
         Ok(crate::app::channels::to_api_all(&rows))
     }
 }

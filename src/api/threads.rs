@@ -2,7 +2,7 @@
 //! following and unfollowing, and what they have read of each.
 
 use super::{Api, ok};
-use crate::app::{channels, posts, users};
+use crate::app::{posts, threads, users};
 use crate::auth::permissions::{ids as perm, require_team, require_user};
 use crate::contract::{
     self, GetThreadMentionCountsByChannelPath, GetUserThreadPath, GetUserThreadsPath,
@@ -10,10 +10,9 @@ use crate::contract::{
     StopFollowingThreadPath, UpdateThreadReadForUserPath, UpdateThreadsReadForUserPath, types,
 };
 use crate::error::ApiError;
-use crate::ids::{is_valid_id, now_millis};
+use crate::ids::is_valid_id;
 use crate::rt::Ctx;
 use crate::store::entity::thread;
-use sea_orm::EntityTrait;
 use std::collections::HashMap;
 
 /// The user (or whoever may act for them) in a team they can see: 401, 400 for malformed
@@ -32,18 +31,7 @@ async fn readable_thread(ctx: &Ctx, thread_id: &str) -> Result<thread::Model, Ap
     if !is_valid_id(thread_id) {
         return Err(ApiError::invalid_url_param("thread_id"));
     }
-    let db = ctx.state.db();
-    let root = posts::get(db, thread_id).await?;
-    let c = channels::get(db, &root.channel_id).await?;
-    channels::require_read(ctx, &c).await?;
-    thread::Entity::find_by_id(thread_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(posts::not_found)
-}
-
-async fn view(ctx: &Ctx, t: &thread::Model, user_id: &str) -> Result<types::UserThread, ApiError> {
-    posts::user_thread(ctx.state.db(), &ctx.state.config(), t, user_id).await
+    threads::readable(ctx, thread_id).await
 }
 
 impl contract::ThreadsApi for Api {
@@ -56,39 +44,35 @@ impl contract::ThreadsApi for Api {
         query: GetUserThreadsQuery,
     ) -> Result<types::UserThreads, ApiError> {
         require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
-        let db = ctx.state.db();
-        let all = posts::followed_threads(
-            db,
-            &path.user_id,
-            &path.team_id,
-            query.deleted == Some(true),
-            query.since.unwrap_or(0),
-        )
-        .await?;
-        let mut views = Vec::with_capacity(all.len());
-        for t in &all {
-            views.push(view(ctx, t, &path.user_id).await?);
-        }
-        let unread_threads = views
-            .iter()
-            .filter(|v| v.unread_replies.unwrap_or(0) > 0)
-            .count();
-        let unread_mentions: i64 = views.iter().filter_map(|v| v.unread_mentions).sum();
-        let total = views.len();
+        let f = threads::Followed {
+            user_id: &path.user_id,
+            team_id: &path.team_id,
+            include_deleted: query.deleted == Some(true),
+            since: query.since.unwrap_or(0),
+        };
         let threads = if query.totals_only == Some(true) {
             Vec::new()
         } else {
-            let offset = usize::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
-            let limit = usize::try_from(query.per_page).unwrap_or(0);
-            views.into_iter().skip(offset).take(limit).collect()
+            let offset = u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
+            let limit = u64::try_from(query.per_page).unwrap_or(0);
+            threads::page(ctx, &f, offset, limit).await?
         };
-        let count = |n: usize| Some(i64::try_from(n).unwrap_or(i64::MAX));
-        let totals = query.threads_only != Some(true);
+        if query.threads_only == Some(true) {
+            return Ok(types::UserThreads {
+                total: None,
+                total_unread_threads: None,
+                total_unread_mentions: None,
+                total_unread_urgent_mentions: None,
+                threads,
+            });
+        }
+        let (total, unread_threads, unread_mentions) = threads::totals(ctx, &f).await?;
+        let count = |n: u64| Some(i64::try_from(n).unwrap_or(i64::MAX));
         Ok(types::UserThreads {
-            total: if totals { count(total) } else { None },
-            total_unread_threads: if totals { count(unread_threads) } else { None },
-            total_unread_mentions: totals.then_some(unread_mentions),
-            total_unread_urgent_mentions: totals.then_some(0),
+            total: count(total),
+            total_unread_threads: count(unread_threads),
+            total_unread_mentions: Some(unread_mentions),
+            total_unread_urgent_mentions: Some(0),
             threads,
         })
     }
@@ -100,17 +84,7 @@ impl contract::ThreadsApi for Api {
         path: GetThreadMentionCountsByChannelPath,
     ) -> Result<HashMap<String, i64>, ApiError> {
         require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
-        let db = ctx.state.db();
-        let mut counts = HashMap::new();
-        for t in posts::followed_threads(db, &path.user_id, &path.team_id, false, 0).await? {
-            let mentions = posts::membership(db, &t.post_id, &path.user_id)
-                .await?
-                .map_or(0, |m| m.unread_mentions);
-            if mentions > 0 {
-                *counts.entry(t.channel_id).or_insert(0) += mentions;
-            }
-        }
-        Ok(counts)
+        threads::mention_counts(ctx, &path.user_id, &path.team_id).await
     }
 
     /// `PUT /api/v4/users/{user_id}/teams/{team_id}/threads/read`: as GetUserThreads.
@@ -120,11 +94,7 @@ impl contract::ThreadsApi for Api {
         path: UpdateThreadsReadForUserPath,
     ) -> Result<types::StatusOk, ApiError> {
         require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
-        let db = ctx.state.db();
-        let now = now_millis();
-        for t in posts::followed_threads(db, &path.user_id, &path.team_id, false, 0).await? {
-            posts::mark_read(db, &t, &path.user_id, now).await?;
-        }
+        threads::mark_all_read(ctx, &path.user_id, &path.team_id).await?;
         Ok(ok())
     }
 
@@ -136,7 +106,7 @@ impl contract::ThreadsApi for Api {
     ) -> Result<types::UserThread, ApiError> {
         require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
         let t = readable_thread(ctx, &path.thread_id).await?;
-        view(ctx, &t, &path.user_id).await
+        threads::view(ctx, &t, &path.user_id).await
     }
 
     /// `PUT …/threads/{thread_id}/following`: the user follows the thread.
@@ -176,7 +146,7 @@ impl contract::ThreadsApi for Api {
             .map_err(|_| ApiError::invalid_url_param("timestamp"))?;
         let t = readable_thread(ctx, &path.thread_id).await?;
         posts::mark_read(ctx.state.db(), &t, &path.user_id, at).await?;
-        view(ctx, &t, &path.user_id).await
+        threads::view(ctx, &t, &path.user_id).await
     }
 
     /// `POST …/threads/{thread_id}/set_unread/{post_id}`: the thread is unread from that
@@ -190,16 +160,7 @@ impl contract::ThreadsApi for Api {
             return Err(ApiError::invalid_url_param("post_id"));
         }
         let t = readable_thread(ctx, &path.thread_id).await?;
-        let db = ctx.state.db();
-        let from = posts::get(db, &path.post_id).await?;
-        if from.root_id != t.post_id && from.id != t.post_id {
-            return Err(ApiError::invalid_url_param("post_id"));
-        }
-        let change = posts::MembershipChange {
-            last_viewed: Some(from.create_at - 1),
-            ..posts::MembershipChange::default()
-        };
-        posts::upsert_membership(db, &t.post_id, &path.user_id, change).await?;
-        view(ctx, &t, &path.user_id).await
+        threads::set_unread_from(ctx, &t, &path.user_id, &path.post_id).await?;
+        threads::view(ctx, &t, &path.user_id).await
     }
 }

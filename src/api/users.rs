@@ -1,7 +1,7 @@
 //! The `users` tag: accounts, login and sessions.
 
 use super::{Api, ok};
-use crate::app::{audits, directory, links, login, mail, tokens};
+use crate::app::{audits, directory, links, login, mail, terms, tokens};
 use crate::app::{sessions, users};
 use crate::auth::mfa;
 use crate::auth::password::Verdict;
@@ -1034,28 +1034,8 @@ impl contract::UsersApi for Api {
         if !is_valid_id(&body.service_terms_id) {
             return Err(ApiError::invalid_param("serviceTermsId"));
         }
-        let db = ctx.state.db();
-        let found = crate::store::entity::terms_of_service::Entity::find_by_id(
-            body.service_terms_id.clone(),
-        )
-        .one(db)
-        .await?;
-        if found.is_none() {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                super::terms::ids::NONE,
-                "There are no such terms of service.",
-            ));
-        }
-        let account = users::get(db, &path.user_id).await?;
-        let accepted = body.accepted.then_some(body.service_terms_id.as_str());
-        users::set_terms_accepted(&ctx.state, account, accepted).await?;
-        audits::record(
-            ctx,
-            &path.user_id,
-            &format!("terms of service accepted={}", body.accepted),
-        )
-        .await;
+        let (terms_id, accepted) = (&body.service_terms_id, body.accepted);
+        terms::record_action(ctx, &path.user_id, terms_id, accepted).await?;
         Ok(ok())
     }
 
@@ -1067,19 +1047,7 @@ impl contract::UsersApi for Api {
     ) -> Result<types::UserTermsOfService, ApiError> {
         users::require_session_and_id(ctx, &path.user_id)?;
         require_user(ctx, &path.user_id).await?;
-        let account = users::get(ctx.state.db(), &path.user_id).await?;
-        if account.terms_of_service_id.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "app.user_terms_of_service.get_by_user.no_rows.app_error",
-                "The user has not accepted any terms of service.",
-            ));
-        }
-        Ok(types::UserTermsOfService {
-            user_id: Some(account.id),
-            terms_of_service_id: Some(account.terms_of_service_id),
-            create_at: Some(account.terms_of_service_create_at),
-        })
+        terms::accepted_by(ctx, &path.user_id).await
     }
 
     /// `GET /api/v4/users`: a session, and view_team / read_channel on a team or channel

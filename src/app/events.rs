@@ -25,6 +25,14 @@ pub struct Broadcast {
 }
 
 impl Broadcast {
+    /// One user's connections.
+    pub fn user(user_id: &str) -> Self {
+        Self {
+            user_id: user_id.to_owned(),
+            ..Self::default()
+        }
+    }
+
     /// The members of a channel.
     pub fn channel(channel_id: &str) -> Self {
         Self {

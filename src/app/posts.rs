@@ -7,12 +7,12 @@ use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::now_millis;
-use crate::store::entity::{channel, channel_member, post, thread, thread_membership, user};
+use crate::store::entity::{channel, channel_member, post, thread, thread_membership};
 use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::{BTreeMap, HashSet};
 
@@ -682,85 +682,6 @@ pub async fn around(
     newer.reverse();
     newer.extend(older);
     Ok((newer, prev, next))
-}
-
-/// `user_id`'s view of a thread: counts, participants, the root post, and what is unread.
-pub async fn user_thread(
-    db: &impl ConnectionTrait,
-    config: &crate::config::Config,
-    t: &thread::Model,
-    user_id: &str,
-) -> Result<types::UserThread, ApiError> {
-    let root = get(db, &t.post_id).await?;
-    let m = membership(db, &t.post_id, user_id).await?;
-    let last_viewed = m.as_ref().map_or(0, |m| m.last_viewed);
-    let unread = post::Entity::find()
-        .filter(post::Column::RootId.eq(t.post_id.clone()))
-        .filter(post::Column::DeleteAt.eq(0))
-        .filter(post::Column::CreateAt.gt(last_viewed))
-        .filter(post::Column::UserId.ne(user_id))
-        .count(db)
-        .await?;
-    let ids: Vec<String> = serde_json::from_str(&t.participants).unwrap_or_default();
-    let mut people = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.clone()))
-        .all(db)
-        .await?;
-    people.sort_by_key(|u| ids.iter().position(|id| *id == u.id));
-    let participants = people
-        .iter()
-        .map(|u| super::users::to_api(u, super::users::View::Profile, config, None))
-        .collect();
-    let mut post = to_api(&root, Some(t));
-    post.is_following = Some(m.as_ref().is_some_and(|m| m.following));
-    Ok(types::UserThread {
-        id: Some(t.post_id.clone()),
-        reply_count: Some(t.reply_count),
-        last_reply_at: Some(t.last_reply_at),
-        last_viewed_at: Some(last_viewed),
-        participants,
-        post: Some(post),
-        unread_replies: Some(i64::try_from(unread).unwrap_or(i64::MAX)),
-        unread_mentions: Some(m.as_ref().map_or(0, |m| m.unread_mentions)),
-        is_urgent: Some(false),
-        deleted: Some(t.delete_at != 0),
-    })
-}
-
-/// The threads `user_id` follows in the channels of `team_id` (and in their direct and
-/// group channels), most recently active first.
-pub async fn followed_threads(
-    db: &impl ConnectionTrait,
-    user_id: &str,
-    team_id: &str,
-    include_deleted: bool,
-    since: i64,
-) -> Result<Vec<thread::Model>, ApiError> {
-    let followed: Vec<String> = thread_membership::Entity::find()
-        .filter(thread_membership::Column::UserId.eq(user_id))
-        .filter(thread_membership::Column::Following.eq(true))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.post_id)
-        .collect();
-    let channels: Vec<String> =
-        super::channels::channels_of(db, user_id, Some(team_id), include_deleted)
-            .await?
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
-    let mut find = thread::Entity::find()
-        .filter(thread::Column::PostId.is_in(followed))
-        .filter(thread::Column::ChannelId.is_in(channels))
-        .filter(thread::Column::LastReplyAt.gt(since));
-    if !include_deleted {
-        find = find.filter(thread::Column::DeleteAt.eq(0));
-    }
-    Ok(find
-        .order_by_desc(thread::Column::LastReplyAt)
-        .all(db)
-        .await?)
 }
 
 /// Marks a thread read for `user_id` up to `at` (its mentions count as seen when `at`

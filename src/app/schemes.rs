@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
-use crate::store::entity::{role, scheme};
+use crate::store::entity::{channel, role, scheme, team};
 use axum::http::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -181,6 +181,62 @@ pub async fn list(
     Ok(find
         .offset(u64::try_from(page.saturating_mul(per_page)).unwrap_or(0))
         .limit(u64::try_from(per_page).unwrap_or(0))
+        .all(caller.state.db())
+        .await?)
+}
+
+fn page_of(page: i64, per_page: i64) -> (u64, u64) {
+    let offset = u64::try_from(page.saturating_mul(per_page)).unwrap_or(0);
+    (offset, u64::try_from(per_page).unwrap_or(0))
+}
+
+/// The live teams using team scheme `found` (400 for another scope), by display name.
+pub async fn teams_using(
+    caller: &Caller,
+    found: &scheme::Model,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<team::Model>, ApiError> {
+    if found.scope != "team" {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::TEAMS_SCOPE,
+            "Only a team scheme has teams.",
+        ));
+    }
+    let (offset, limit) = page_of(page, per_page);
+    Ok(team::Entity::find()
+        .filter(team::Column::SchemeId.eq(found.id.clone()))
+        .filter(team::Column::DeleteAt.eq(0))
+        .order_by_asc(team::Column::DisplayName)
+        .offset(offset)
+        .limit(limit)
+        .all(caller.state.db())
+        .await?)
+}
+
+/// The live channels using channel scheme `found` (400 for another scope), by display
+/// name.
+pub async fn channels_using(
+    caller: &Caller,
+    found: &scheme::Model,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<channel::Model>, ApiError> {
+    if found.scope != "channel" {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::CHANNELS_SCOPE,
+            "Only a channel scheme has channels.",
+        ));
+    }
+    let (offset, limit) = page_of(page, per_page);
+    Ok(channel::Entity::find()
+        .filter(channel::Column::SchemeId.eq(found.id.clone()))
+        .filter(channel::Column::DeleteAt.eq(0))
+        .order_by_asc(channel::Column::DisplayName)
+        .offset(offset)
+        .limit(limit)
         .all(caller.state.db())
         .await?)
 }

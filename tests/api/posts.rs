@@ -390,6 +390,101 @@ async fn editing_deleting_and_pinning() {
 }
 
 #[tokio::test]
+async fn followed_threads_are_paged_and_counted_in_the_database() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let owner = server.user(&admin, "owner").await;
+    let member = server.user(&admin, "member").await;
+    let (team, square) = team_with(&owner, &[&member]).await;
+    // Three threads; the newest reply mentions the owner. Replies come one after another,
+    // so the most recently active thread is the last replied to.
+    let mut roots = Vec::new();
+    for (n, text) in ["first", "second", "@owner third"].into_iter().enumerate() {
+        let root = post(&owner, &square, &format!("question {n}"), None).await;
+        let root_id = id(&root).to_owned();
+        post(&member, &square, text, Some(&root_id)).await;
+        roots.push(root_id);
+    }
+    let page = |page, threads_only, totals_only| {
+        let client = &owner.client;
+        let team = &team;
+        async move {
+            client
+                .get_user_threads(
+                    "me",
+                    team,
+                    None,
+                    None,
+                    Some(page),
+                    Some(2),
+                    None,
+                    threads_only,
+                    totals_only,
+                )
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let first = page(0, None, None).await;
+    let ids: Vec<_> = first.threads.iter().filter_map(|t| t.id.clone()).collect();
+    assert_eq!(ids, [roots[2].clone(), roots[1].clone()]);
+    assert_eq!(
+        (
+            first.total,
+            first.total_unread_threads,
+            first.total_unread_mentions
+        ),
+        (Some(3), Some(3), Some(1))
+    );
+    let second = page(1, None, None).await;
+    let ids: Vec<_> = second.threads.iter().filter_map(|t| t.id.clone()).collect();
+    assert_eq!(ids, [roots[0].clone()]);
+    assert_eq!(second.total, Some(3));
+    // Totals only: no threads; threads only: no totals.
+    let totals = page(0, None, Some(true)).await;
+    assert!(totals.threads.is_empty());
+    assert_eq!(totals.total, Some(3));
+    let bare = page(0, Some(true), None).await;
+    assert_eq!((bare.threads.len(), bare.total), (2, None));
+    // Reading one thread leaves two unread; reading all leaves none and no mentions.
+    let last = first.threads[0].last_reply_at.unwrap();
+    owner
+        .client
+        .update_thread_read_for_user("me", &team, &roots[2], &last.to_string())
+        .await
+        .unwrap();
+    let after = page(0, None, Some(true)).await;
+    assert_eq!(
+        (after.total_unread_threads, after.total_unread_mentions),
+        (Some(2), Some(0))
+    );
+    owner
+        .client
+        .update_threads_read_for_user("me", &team)
+        .await
+        .unwrap();
+    let read = page(0, None, Some(true)).await;
+    assert_eq!(read.total_unread_threads, Some(0));
+    // `since` keeps the threads with replies after it.
+    let since = first.threads[1].last_reply_at.unwrap();
+    let recent = owner
+        .client
+        .get_user_threads("me", &team, None, None, None, None, Some(since), None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(recent.total, Some(1));
+    let counts = owner
+        .client
+        .get_thread_mention_counts_by_channel("me", &team)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!counts.contains_key(&square), "{counts:?}");
+}
+
+#[tokio::test]
 async fn followed_threads_and_their_unread_state() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

@@ -1,0 +1,293 @@
+//! Collapsed reply threads as one user sees them: the threads they follow in a team,
+//! listed, counted and marked read in SQL (never loaded whole), and one thread's view.
+
+use super::{channels, posts, users};
+use crate::auth::Caller;
+use crate::contract::types;
+use crate::error::ApiError;
+use crate::ids::now_millis;
+use crate::store::entity::{channel, channel_member, post, thread, thread_membership, user};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef, Select,
+};
+use std::collections::HashMap;
+
+/// Which of a user's followed threads a listing takes.
+pub struct Followed<'a> {
+    pub user_id: &'a str,
+    pub team_id: &'a str,
+    /// Threads whose root is deleted (and archived channels) too.
+    pub include_deleted: bool,
+    /// Only threads with a reply after this (milliseconds).
+    pub since: i64,
+}
+
+/// threads ⋈ thread_memberships on the root post.
+fn membership_join() -> RelationDef {
+    thread::Entity::belongs_to(thread_membership::Entity)
+        .from(thread::Column::PostId)
+        .to(thread_membership::Column::PostId)
+        .into()
+}
+
+/// `SELECT channel_id` of the channels `user_id` is a member of in `team_id`, and of their
+/// direct and group channels.
+fn member_channels(user_id: &str, team_id: &str, include_deleted: bool) -> SelectStatement {
+    let mut q = Query::select();
+    q.column((channel_member::Entity, channel_member::Column::ChannelId))
+        .from(channel_member::Entity)
+        .inner_join(
+            channel::Entity,
+            Expr::col((channel::Entity, channel::Column::Id))
+                .equals((channel_member::Entity, channel_member::Column::ChannelId)),
+        )
+        .and_where(Expr::col((channel_member::Entity, channel_member::Column::UserId)).eq(user_id))
+        .and_where(
+            Expr::col((channel::Entity, channel::Column::TeamId))
+                .eq(team_id)
+                .or(Expr::col((channel::Entity, channel::Column::TeamId)).eq("")),
+        );
+    if !include_deleted {
+        q.and_where(Expr::col((channel::Entity, channel::Column::DeleteAt)).eq(0));
+    }
+    q
+}
+
+/// The followed threads of `f`, with their membership joined.
+fn followed(f: &Followed<'_>) -> Select<thread::Entity> {
+    let mut find = thread::Entity::find()
+        .join(JoinType::InnerJoin, membership_join())
+        .filter(thread_membership::Column::UserId.eq(f.user_id))
+        .filter(thread_membership::Column::Following.eq(true))
+        .filter(thread::Column::ChannelId.in_subquery(member_channels(
+            f.user_id,
+            f.team_id,
+            f.include_deleted,
+        )))
+        .filter(thread::Column::LastReplyAt.gt(f.since));
+    if !f.include_deleted {
+        find = find.filter(thread::Column::DeleteAt.eq(0));
+    }
+    find
+}
+
+/// Replies by others after the member last looked (for the joined membership row).
+fn has_unread_replies(user_id: &str) -> Condition {
+    let replies = Query::select()
+        .expr(Expr::val(1))
+        .from(post::Entity)
+        .and_where(
+            Expr::col((post::Entity, post::Column::RootId))
+                .equals((thread::Entity, thread::Column::PostId)),
+        )
+        .and_where(Expr::col((post::Entity, post::Column::DeleteAt)).eq(0))
+        .and_where(Expr::col((post::Entity, post::Column::UserId)).ne(user_id))
+        .and_where(
+            Expr::col((post::Entity, post::Column::CreateAt)).gt(Expr::col((
+                thread_membership::Entity,
+                thread_membership::Column::LastViewed,
+            ))),
+        )
+        .to_owned();
+    Condition::all().add(Expr::exists(replies))
+}
+
+/// `COALESCE(SUM(unread_mentions), 0)` as a 64-bit integer on both databases.
+fn mention_sum() -> sea_orm::sea_query::SimpleExpr {
+    let sum = Expr::col((
+        thread_membership::Entity,
+        thread_membership::Column::UnreadMentions,
+    ))
+    .sum();
+    Func::coalesce([sum, Expr::val(0)]).cast_as(Alias::new("BIGINT"))
+}
+
+#[derive(FromQueryResult)]
+struct Sum {
+    n: i64,
+}
+
+/// How many threads `f` takes, how many have unread replies, and their unread mentions.
+pub async fn totals(caller: &Caller, f: &Followed<'_>) -> Result<(u64, u64, i64), ApiError> {
+    let db = caller.state.db();
+    let total = followed(f).count(db).await?;
+    let unread = followed(f)
+        .filter(has_unread_replies(f.user_id))
+        .count(db)
+        .await?;
+    let mentions = followed(f)
+        .select_only()
+        .expr_as(mention_sum(), "n")
+        .into_model::<Sum>()
+        .one(db)
+        .await?
+        .map_or(0, |s| s.n);
+    Ok((total, unread, mentions))
+}
+
+/// A page of the threads of `f`, most recently active first.
+pub async fn page(
+    caller: &Caller,
+    f: &Followed<'_>,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<types::UserThread>, ApiError> {
+    let rows = followed(f)
+        .order_by_desc(thread::Column::LastReplyAt)
+        .order_by_desc(thread::Column::PostId)
+        .offset(offset)
+        .limit(limit)
+        .all(caller.state.db())
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for t in &rows {
+        out.push(view(caller, t, f.user_id).await?);
+    }
+    Ok(out)
+}
+
+#[derive(FromQueryResult)]
+struct ChannelSum {
+    channel_id: String,
+    n: i64,
+}
+
+/// Unread mentions in live followed threads, by channel (channels without any left out).
+pub async fn mention_counts(
+    caller: &Caller,
+    user_id: &str,
+    team_id: &str,
+) -> Result<HashMap<String, i64>, ApiError> {
+    let f = Followed {
+        user_id,
+        team_id,
+        include_deleted: false,
+        since: 0,
+    };
+    let rows = followed(&f)
+        .filter(thread_membership::Column::UnreadMentions.gt(0))
+        .select_only()
+        .column(thread::Column::ChannelId)
+        .expr_as(mention_sum(), "n")
+        .group_by(thread::Column::ChannelId)
+        .into_model::<ChannelSum>()
+        .all(caller.state.db())
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.channel_id, r.n)).collect())
+}
+
+/// Every live followed thread of the team is read now, in one UPDATE.
+pub async fn mark_all_read(caller: &Caller, user_id: &str, team_id: &str) -> Result<(), ApiError> {
+    let now = now_millis();
+    let live_threads = Query::select()
+        .column(thread::Column::PostId)
+        .from(thread::Entity)
+        .and_where(thread::Column::DeleteAt.eq(0))
+        .and_where(thread::Column::ChannelId.in_subquery(member_channels(user_id, team_id, false)))
+        .to_owned();
+    thread_membership::Entity::update_many()
+        .col_expr(thread_membership::Column::LastViewed, Expr::value(now))
+        .col_expr(thread_membership::Column::LastUpdated, Expr::value(now))
+        .col_expr(thread_membership::Column::UnreadMentions, Expr::value(0))
+        .filter(thread_membership::Column::UserId.eq(user_id))
+        .filter(thread_membership::Column::Following.eq(true))
+        .filter(thread_membership::Column::PostId.in_subquery(live_threads))
+        .exec(caller.state.db())
+        .await?;
+    Ok(())
+}
+
+/// The thread `thread_id` (a root post with replies) in a channel the caller can read.
+pub async fn readable(caller: &Caller, thread_id: &str) -> Result<thread::Model, ApiError> {
+    let db = caller.state.db();
+    let root = posts::get(db, thread_id).await?;
+    channels::require_read(caller, &channels::get(db, &root.channel_id).await?).await?;
+    thread::Entity::find_by_id(thread_id)
+        .one(db)
+        .await?
+        .ok_or_else(posts::not_found)
+}
+
+/// `user_id`'s view of a thread: counts, participants, the root post, and what is unread.
+pub async fn view(
+    caller: &Caller,
+    t: &thread::Model,
+    user_id: &str,
+) -> Result<types::UserThread, ApiError> {
+    let db = caller.state.db();
+    let root = posts::get(db, &t.post_id).await?;
+    let m = posts::membership(db, &t.post_id, user_id).await?;
+    let last_viewed = m.as_ref().map_or(0, |m| m.last_viewed);
+    let unread = unread_replies(db, &t.post_id, user_id, last_viewed).await?;
+    let mut post = posts::to_api(&root, Some(t));
+    post.is_following = Some(m.as_ref().is_some_and(|m| m.following));
+    Ok(types::UserThread {
+        id: Some(t.post_id.clone()),
+        reply_count: Some(t.reply_count),
+        last_reply_at: Some(t.last_reply_at),
+        last_viewed_at: Some(last_viewed),
+        participants: participants(caller, db, t).await?,
+        post: Some(post),
+        unread_replies: Some(i64::try_from(unread).unwrap_or(i64::MAX)),
+        unread_mentions: Some(m.as_ref().map_or(0, |m| m.unread_mentions)),
+        is_urgent: Some(false),
+        deleted: Some(t.delete_at != 0),
+    })
+}
+
+async fn unread_replies(
+    db: &impl ConnectionTrait,
+    root_id: &str,
+    user_id: &str,
+    last_viewed: i64,
+) -> Result<u64, ApiError> {
+    Ok(post::Entity::find()
+        .filter(post::Column::RootId.eq(root_id))
+        .filter(post::Column::DeleteAt.eq(0))
+        .filter(post::Column::CreateAt.gt(last_viewed))
+        .filter(post::Column::UserId.ne(user_id))
+        .count(db)
+        .await?)
+}
+
+/// Those who replied, oldest first, as profiles.
+async fn participants(
+    caller: &Caller,
+    db: &impl ConnectionTrait,
+    t: &thread::Model,
+) -> Result<Vec<types::User>, ApiError> {
+    let ids: Vec<String> = serde_json::from_str(&t.participants).unwrap_or_default();
+    let mut people = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    people.sort_by_key(|u| ids.iter().position(|id| *id == u.id));
+    let config = caller.state.config();
+    Ok(people
+        .iter()
+        .map(|u| users::to_api(u, users::View::Profile, &config, None))
+        .collect())
+}
+
+/// The thread is unread for `user_id` from post `from_id` (the root or one of its
+/// replies) on.
+pub async fn set_unread_from(
+    caller: &Caller,
+    t: &thread::Model,
+    user_id: &str,
+    from_id: &str,
+) -> Result<(), ApiError> {
+    let db = caller.state.db();
+    let from = posts::get(db, from_id).await?;
+    if from.root_id != t.post_id && from.id != t.post_id {
+        return Err(ApiError::invalid_url_param("post_id"));
+    }
+    let change = posts::MembershipChange {
+        last_viewed: Some(from.create_at - 1),
+        ..posts::MembershipChange::default()
+    };
+    posts::upsert_membership(db, &t.post_id, user_id, change).await?;
+    Ok(())
+}
