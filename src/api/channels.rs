@@ -2,7 +2,7 @@
 //! channels, their members, member roles and what each member has read.
 
 use super::{Api, ok};
-use crate::app::{audits, channels, teams, users};
+use crate::app::{audits, channels, rosters, teams, users};
 use crate::auth::permissions::{
     has_team, ids as perm, require_channel, require_system, require_team, require_user,
 };
@@ -33,9 +33,8 @@ use crate::contract::{
 use crate::error::ApiError;
 use crate::ids::{is_valid_id, now_millis};
 use crate::rt::Ctx;
-use crate::store::entity::{channel, channel_member, post, user};
+use crate::store::entity::{channel, channel_member, user};
 use axum::http::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 
 /// A session and a well-formed `channel_id` path value.
 fn channel_id_param(ctx: &Ctx, channel_id: &str) -> Result<(), ApiError> {
@@ -202,6 +201,33 @@ async fn accounts(
     Ok(out)
 }
 
+/// Mattermost's addChannelMember rule: joining a public channel oneself takes
+/// join_public_channels in the team; adding someone takes manage_public/
+/// private_channel_members in the channel.
+async fn require_may_add(ctx: &Ctx, found: &channel::Model, user_id: &str) -> Result<(), ApiError> {
+    let own = user_id == ctx.session()?.user_id;
+    let may_join = own
+        && found.channel_type == "O"
+        && has_team(ctx, &found.team_id, perm::JOIN_PUBLIC_CHANNELS).await?;
+    if may_join {
+        return Ok(());
+    }
+    let needed = by_type(
+        found,
+        perm::MANAGE_PUBLIC_CHANNEL_MEMBERS,
+        perm::MANAGE_PRIVATE_CHANNEL_MEMBERS,
+    );
+    require_channel(ctx, &found.id, needed).await
+}
+
+/// An optional count sent as a string: absent or empty is None, anything but digits a 400.
+fn number_param(value: Option<&str>, name: &str) -> Result<Option<u64>, ApiError> {
+    value
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<u64>().map_err(|_| ApiError::invalid_param(name)))
+        .transpose()
+}
+
 impl contract::ChannelsApi for Api {
     /// `GET /api/v4/channels`: sysconsole_read_user_management_channels. Every team
     /// channel with its team's names, by display name, paged.
@@ -241,14 +267,8 @@ impl contract::ChannelsApi for Api {
         if console {
             require_system(ctx, perm::SYSCONSOLE_READ_CHANNELS).await?;
         }
-        let number = |v: &Option<String>, name: &str| -> Result<Option<u64>, ApiError> {
-            v.as_deref()
-                .filter(|s| !s.is_empty())
-                .map(|s| s.parse::<u64>().map_err(|_| ApiError::invalid_param(name)))
-                .transpose()
-        };
-        let page = number(&body.page, "page")?;
-        let per_page = number(&body.per_page, "per_page")?.map(|p| p.clamp(1, 200));
+        let page = number_param(body.page.as_deref(), "page")?;
+        let per_page = number_param(body.per_page.as_deref(), "per_page")?.map(|p| p.clamp(1, 200));
         if body.team_ids.iter().any(|id| !is_valid_id(id)) {
             return Err(ApiError::invalid_param("team_ids"));
         }
@@ -260,34 +280,18 @@ impl contract::ChannelsApi for Api {
             private: body.private == Some(true),
             deleted: Some(body.deleted == Some(true)),
             exclude_defaults: body.exclude_default_channels == Some(true),
+            visible_to: (!console).then_some(me),
         };
-        let db = ctx.state.db();
         let limit = per_page.unwrap_or(u64::MAX >> 1);
         let offset = page.unwrap_or(0).saturating_mul(per_page.unwrap_or(0));
-        let (mut rows, total) = channels::console_list(db, &filter, offset, limit).await?;
-        if !console {
-            let teams: Vec<String> = teams::teams_of(db, &me)
-                .await?
-                .into_iter()
-                .map(|t| t.id)
-                .collect();
-            let mut visible = Vec::with_capacity(rows.len());
-            for c in rows {
-                let public = c.channel_type == "O" && teams.contains(&c.team_id);
-                if public || channels::member(db, &c.id, &me).await?.is_some() {
-                    visible.push(c);
-                }
-            }
-            rows = visible;
-        }
+        let (rows, total) = channels::console_list(ctx.state.db(), &filter, offset, limit).await?;
         #[expect(
             clippy::cast_precision_loss,
             reason = "channel counts are far below 2^52"
         )]
-        let total_count = if console { total } else { rows.len() as u64 } as f64;
         Ok(types::SearchAllChannelsResponse {
             channels: channels::to_api_all(&rows),
-            total_count: Some(total_count),
+            total_count: Some(total as f64),
         })
     }
 
@@ -314,33 +318,7 @@ impl contract::ChannelsApi for Api {
         path: GetChannelMembersTimezonesPath,
     ) -> Result<Vec<String>, ApiError> {
         let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
-        let db = ctx.state.db();
-        let ids: Vec<String> = channel_member::Entity::find()
-            .filter(channel_member::Column::ChannelId.eq(found.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.user_id)
-            .collect();
-        let mut zones: Vec<String> = user::Entity::find()
-            .filter(user::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .iter()
-            .filter_map(|u| {
-                let tz: serde_json::Value = serde_json::from_str(&u.timezone).ok()?;
-                let automatic = tz["useAutomaticTimezone"].as_str() != Some("false");
-                let zone = if automatic {
-                    tz["automaticTimezone"].as_str()
-                } else {
-                    tz["manualTimezone"].as_str()
-                };
-                zone.filter(|z| !z.is_empty()).map(str::to_owned)
-            })
-            .collect();
-        zones.sort();
-        zones.dedup();
-        Ok(zones)
+        rosters::channel_timezones(ctx.state.db(), &found.id).await
     }
 
     /// `POST /api/v4/channels`: create_public_channel / create_private_channel in the team.
@@ -353,50 +331,19 @@ impl contract::ChannelsApi for Api {
         if !is_valid_id(&body.team_id) {
             return Err(ApiError::invalid_param("team_id"));
         }
-        let needed = match body.type_.as_str() {
-            "O" => perm::CREATE_PUBLIC_CHANNEL,
-            "P" => perm::CREATE_PRIVATE_CHANNEL,
-            "D" | "G" => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    channels::ids::DIRECT_VIA_CREATE,
-                    "Direct and group channels are made with their own calls.",
-                ));
-            }
-            _ => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "model.channel.is_valid.type.app_error",
-                    "The channel's type is not valid.",
-                ));
-            }
-        };
+        let needed = channels::creation_permission(&body.type_)?;
         require_team(ctx, &body.team_id, needed).await?;
-        let db = ctx.state.db();
-        let team = teams::get(db, &body.team_id).await?;
-        let creator = if session.is_local() {
-            None
-        } else {
-            Some(users::get(db, &session.user_id).await?)
+        let team = teams::get(ctx.state.db(), &body.team_id).await?;
+        let new = channels::NewChannel {
+            team_id: team.id.clone(),
+            channel_type: body.type_,
+            name: body.name,
+            display_name: body.display_name,
+            header: body.header.unwrap_or_default(),
+            purpose: body.purpose.unwrap_or_default(),
+            creator_id: session.user_id.clone(),
         };
-        let txn = ctx.state.begin_write().await?;
-        let made = channels::create(
-            &txn,
-            channels::NewChannel {
-                team_id: team.id.clone(),
-                channel_type: body.type_,
-                name: body.name,
-                display_name: body.display_name,
-                header: body.header.unwrap_or_default(),
-                purpose: body.purpose.unwrap_or_default(),
-                creator_id: session.user_id.clone(),
-            },
-        )
-        .await?;
-        if let Some(creator) = &creator {
-            channels::join(&txn, &made, creator, true).await?;
-        }
-        txn.commit().await?;
+        let made = channels::create_by(ctx, new).await?;
         audit(ctx, &format!("channel {} created", made.id)).await?;
         Ok(channels::to_api(&made))
     }
@@ -561,13 +508,9 @@ impl contract::ChannelsApi for Api {
     ) -> Result<Vec<types::ChannelMember>, ApiError> {
         let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
         let db = ctx.state.db();
-        let rows = channel_member::Entity::find()
-            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
-            .order_by_asc(channel_member::Column::UserId)
-            .offset(u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
-            .limit(u64::try_from(query.per_page).unwrap_or(0))
-            .all(db)
-            .await?;
+        let offset = u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
+        let limit = u64::try_from(query.per_page).unwrap_or(0);
+        let rows = rosters::channel_members_page(db, &found.id, offset, limit).await?;
         channels::members_to_api(db, &found, &rows).await
     }
 
@@ -579,47 +522,17 @@ impl contract::ChannelsApi for Api {
         path: AddChannelMemberPath,
         body: types::AddChannelMemberBody,
     ) -> Result<types::ChannelMember, ApiError> {
-        let session = ctx.session()?;
         channel_id_param(ctx, &path.channel_id)?;
         if !is_valid_id(&body.user_id) {
             return Err(ApiError::invalid_param("user_id"));
         }
-        let db = ctx.state.db();
-        let found = channels::get(db, &path.channel_id).await?;
-        if !channels::is_team_channel(&found) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                channels::ids::ADD_TYPE,
-                "Nobody is added to a direct or group message channel.",
-            ));
-        }
-        let own = body.user_id == session.user_id;
-        let may_join = own
-            && found.channel_type == "O"
-            && has_team(ctx, &found.team_id, perm::JOIN_PUBLIC_CHANNELS).await?;
-        if !may_join {
-            let needed = by_type(
-                &found,
-                perm::MANAGE_PUBLIC_CHANNEL_MEMBERS,
-                perm::MANAGE_PRIVATE_CHANNEL_MEMBERS,
-            );
-            require_channel(ctx, &found.id, needed).await?;
-        }
-        if found.delete_at != 0 {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                channels::ids::DELETED,
-                "The channel is archived.",
-            ));
-        }
-        let target = users::get(db, &body.user_id).await?;
-        let m = channels::join(db, &found, &target, false).await?;
-        audit(
-            ctx,
-            &format!("user {} added to channel {}", target.id, found.id),
-        )
-        .await?;
-        channels::member_to_api(db, &found, &m).await
+        let found = channels::get(ctx.state.db(), &path.channel_id).await?;
+        channels::require_addable(&found)?;
+        require_may_add(ctx, &found, &body.user_id).await?;
+        let m = channels::add_member(ctx, &found, &body.user_id).await?;
+        let what = format!("user {} added to channel {}", body.user_id, found.id);
+        audit(ctx, &what).await?;
+        channels::member_to_api(ctx.state.db(), &found, &m).await
     }
 
     /// `POST /api/v4/channels/{channel_id}/members/ids`: read_channel. The members among
@@ -633,12 +546,7 @@ impl contract::ChannelsApi for Api {
         super::ids_body(&body, "user_ids", usize::MAX)?;
         let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
         let db = ctx.state.db();
-        let rows = channel_member::Entity::find()
-            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
-            .filter(channel_member::Column::UserId.is_in(body))
-            .order_by_asc(channel_member::Column::UserId)
-            .all(db)
-            .await?;
+        let rows = rosters::channel_members_among(db, &found.id, body).await?;
         channels::members_to_api(db, &found, &rows).await
     }
 
@@ -708,22 +616,13 @@ impl contract::ChannelsApi for Api {
         let m = channels::member(db, &path.channel_id, &path.user_id)
             .await?
             .ok_or_else(channels::member_missing)?;
-        let mut props: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&m.notify_props).unwrap_or_default();
-        for (key, value) in [
+        let changes = [
             ("desktop", body.desktop),
             ("email", body.email),
             ("push", body.push),
             ("mark_unread", body.mark_unread),
-        ] {
-            if let Some(value) = value {
-                props.insert(key.to_owned(), value.into());
-            }
-        }
-        let mut row = m.into_active_model();
-        row.notify_props = sea_orm::ActiveValue::Set(serde_json::Value::Object(props).to_string());
-        row.last_update_at = sea_orm::ActiveValue::Set(now_millis());
-        sea_orm::ActiveModelTrait::update(row, db).await?;
+        ];
+        channels::set_notify_props(db, m, &changes).await?;
         Ok(ok())
     }
 
@@ -904,13 +803,7 @@ impl contract::ChannelsApi for Api {
         let db = ctx.state.db();
         let c = channels::get(db, &path.channel_id).await?;
         channels::require_read(ctx, &c).await?;
-        let rows = post::Entity::find()
-            .filter(post::Column::ChannelId.eq(c.id))
-            .filter(post::Column::IsPinned.eq(true))
-            .filter(post::Column::DeleteAt.eq(0))
-            .order_by_desc(post::Column::CreateAt)
-            .all(db)
-            .await?;
+        let rows = crate::app::posts::pinned(db, &c.id).await?;
         crate::app::posts::post_list(db, rows).await
     }
 
@@ -928,54 +821,12 @@ impl contract::ChannelsApi for Api {
             return Err(ApiError::invalid_param("team_id"));
         }
         let db = ctx.state.db();
-        let mut found = channels::get(db, &path.channel_id).await?;
-        if !channels::is_team_channel(&found) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.channel.move_channel.type.invalid",
-                "Only public and private channels move between teams.",
-            ));
-        }
-        let target = teams::get(db, &body.team_id).await?;
-        let members: Vec<String> = channel_member::Entity::find()
-            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.user_id)
-            .collect();
-        let mut outside = Vec::new();
-        for user_id in &members {
-            if teams::active_member(db, &target.id, user_id)
-                .await?
-                .is_none()
-            {
-                outside.push(user_id.clone());
-            }
-        }
-        if !outside.is_empty() && body.force != Some(true) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "app.channel.move_channel.members_do_not_match.error",
-                "Some members of the channel are not in the team.",
-            )
-            .detail(outside.join(", ")));
-        }
-        let txn = ctx.state.begin_write().await?;
-        channel_member::Entity::delete_many()
-            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
-            .filter(channel_member::Column::UserId.is_in(outside))
-            .exec(&txn)
-            .await?;
-        found.team_id = target.id.clone();
-        let saved = channels::save(&txn, found).await?;
-        txn.commit().await?;
-        audit(
-            ctx,
-            &format!("channel {} moved to team {}", saved.id, target.id),
-        )
-        .await?;
-        Ok(channels::to_api(&saved))
+        let found = channels::get(db, &path.channel_id).await?;
+        let force = body.force == Some(true);
+        let moved = channels::move_to_team(ctx, found, &body.team_id, force).await?;
+        let what = format!("channel {} moved to team {}", moved.id, moved.team_id);
+        audit(ctx, &what).await?;
+        Ok(channels::to_api(&moved))
     }
 
     /// `GET /api/v4/channels/{channel_id}/stats`: read_channel. Members with active
@@ -985,21 +836,7 @@ impl contract::ChannelsApi for Api {
         path: GetChannelStatsPath,
     ) -> Result<types::ChannelStats, ApiError> {
         let found = channel_with(ctx, &path.channel_id, perm::READ_CHANNEL).await?;
-        let db = ctx.state.db();
-        let ids: Vec<String> = channel_member::Entity::find()
-            .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.user_id)
-            .collect();
-        let active = sea_orm::PaginatorTrait::count(
-            user::Entity::find()
-                .filter(user::Column::Id.is_in(ids))
-                .filter(user::Column::DeleteAt.eq(0)),
-            db,
-        )
-        .await?;
+        let active = rosters::channel_active_count(ctx.state.db(), &found.id).await?;
         Ok(types::ChannelStats {
             channel_id: Some(found.id),
             member_count: Some(i64::try_from(active).unwrap_or(i64::MAX)),
@@ -1081,14 +918,7 @@ impl contract::ChannelsApi for Api {
         team_id_param(ctx, &path.team_id)?;
         super::ids_body(&body, "channel_ids", usize::MAX)?;
         require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
-        let rows = channel::Entity::find()
-            .filter(channel::Column::TeamId.eq(path.team_id))
-            .filter(channel::Column::ChannelType.eq("O"))
-            .filter(channel::Column::DeleteAt.eq(0))
-            .filter(channel::Column::Id.is_in(body))
-            .order_by_asc(channel::Column::DisplayName)
-            .all(ctx.state.db())
-            .await?;
+        let rows = channels::public_among(ctx.state.db(), &path.team_id, body).await?;
         Ok(channels::to_api_all(&rows))
     }
 

@@ -4,8 +4,45 @@ use super::Api;
 use crate::contract::{self, types};
 use crate::error::ApiError;
 use crate::rt::Ctx;
+use crate::store::entity::{channel, post};
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
+
+/// 501 when EmailSettings.SendPushNotifications is off, as Mattermost answers.
+fn require_push(ctx: &Ctx) -> Result<(), ApiError> {
+    let config = ctx.state.config();
+    let setting = config.setting("EmailSettings", "SendPushNotifications");
+    if setting.and_then(|v| v.as_bool()).unwrap_or(true) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "api.push_notification.disabled.app_error",
+        "Push Notifications are disabled on this server.",
+    ))
+}
+
+/// A `message` receipt's notification content.
+fn message_content(
+    body: types::AcknowledgeNotificationBody,
+    post: &post::Model,
+    channel: &channel::Model,
+) -> Map<String, Value> {
+    let message = json!({
+        "ack_id": body.id.unwrap_or_default(),
+        "platform": body.platform.unwrap_or_default(),
+        "type": "message",
+        "post_id": post.id,
+        "root_id": post.root_id,
+        "channel_id": channel.id,
+        "channel_name": channel.display_name,
+        "team_id": channel.team_id,
+        "sender_id": post.user_id,
+        "message": post.message,
+        "is_id_loaded": true,
+    });
+    message.as_object().cloned().unwrap_or_default()
+}
 
 impl contract::RootApi for Api {
     /// `POST /api/v4/notifications/ack`: a session. ferromost sends no push notifications
@@ -18,39 +55,13 @@ impl contract::RootApi for Api {
         body: types::AcknowledgeNotificationBody,
     ) -> Result<Map<String, Value>, ApiError> {
         ctx.session()?;
-        let push = ctx
-            .state
-            .config()
-            .setting("EmailSettings", "SendPushNotifications")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true);
-        if !push {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "api.push_notification.disabled.app_error",
-                "Push Notifications are disabled on this server.",
-            ));
-        }
-        let post_id = body.post_id.unwrap_or_default();
-        if body.is_id_loaded == Some(true)
-            && !post_id.is_empty()
-            && body.type_.as_deref() == Some("message")
-        {
+        require_push(ctx)?;
+        let post_id = body.post_id.clone().unwrap_or_default();
+        let wants_message =
+            body.is_id_loaded == Some(true) && body.type_.as_deref() == Some("message");
+        if wants_message && !post_id.is_empty() {
             let (post, channel) = super::posts::readable_post(ctx, &post_id, false).await?;
-            let message = json!({
-                "ack_id": body.id.unwrap_or_default(),
-                "platform": body.platform.unwrap_or_default(),
-                "type": "message",
-                "post_id": post.id,
-                "root_id": post.root_id,
-                "channel_id": channel.id,
-                "channel_name": channel.display_name,
-                "team_id": channel.team_id,
-                "sender_id": post.user_id,
-                "message": post.message,
-                "is_id_loaded": true,
-            });
-            return Ok(message.as_object().cloned().unwrap_or_default());
+            return Ok(message_content(body, &post, &channel));
         }
         Ok(Map::from_iter([("status".to_owned(), json!("OK"))]))
     }

@@ -1,7 +1,7 @@
 //! The `posts` tag: posting, reading channels and threads, editing, deleting, pinning.
 
 use super::{Api, ok};
-use crate::app::{channels, events, posting, posts, users};
+use crate::app::{channels, events, posting, posts, search, users};
 use crate::auth::permissions::{has_channel, ids as perm, require_channel, require_user};
 use crate::contract::{
     self, CreatePostQuery, DeletePostPath, GetFlaggedPostsForUserPath, GetFlaggedPostsForUserQuery,
@@ -139,40 +139,14 @@ impl contract::PostsApi for Api {
         let db = ctx.state.db();
         let c = channels::get(db, &path.channel_id).await?;
         channels::require_read(ctx, &c).await?;
-        let limit = u64::try_from(query.per_page).unwrap_or(0);
-        let anchor = |id: &str, name: &str| {
-            let id = id.to_owned();
-            let name = name.to_owned();
-            async move {
-                if !is_valid_id(&id) {
-                    return Err(ApiError::invalid_param(&name));
-                }
-                let p = posts::get(db, &id).await?;
-                if p.channel_id == path.channel_id {
-                    Ok(p)
-                } else {
-                    Err(ApiError::invalid_param(&name))
-                }
-            }
+        let asked = posts::PageQuery {
+            since: query.since,
+            before: query.before.as_deref(),
+            after: query.after.as_deref(),
+            page: query.page,
+            per_page: query.per_page,
         };
-        let page = if let Some(since) = query.since {
-            posts::Page::Since(since)
-        } else if let Some(before) = query.before.as_deref().filter(|s| !s.is_empty()) {
-            posts::Page::Before {
-                post: anchor(before, "before").await?,
-                limit,
-            }
-        } else if let Some(after) = query.after.as_deref().filter(|s| !s.is_empty()) {
-            posts::Page::After {
-                post: anchor(after, "after").await?,
-                limit,
-            }
-        } else {
-            posts::Page::Offset {
-                offset: u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0),
-                limit,
-            }
-        };
+        let page = posts::Page::of(db, &c.id, asked).await?;
         let include_deleted = query.include_deleted == Some(true);
         let rows = posts::channel_posts(db, &c.id, page, include_deleted).await?;
         posts::post_list(db, rows).await
@@ -202,24 +176,8 @@ impl contract::PostsApi for Api {
             file_ids: body.file_ids,
             pending_post_id: body.pending_post_id.unwrap_or_default(),
         };
-        let request = posting::Request {
-            caller: ctx.caller.clone(),
-            channel_id: body.channel_id,
-            post,
-        };
-        let created = ctx.state.post_writer().submit(request).await?;
-        let shown = if created.post.root_id.is_empty() {
-            // A new root post has no thread yet.
-            posts::to_api(&created.post, None)
-        } else {
-            posts::to_api_one(ctx.state.db(), &created.post).await?
-        };
-        if ctx.state.events().has_subscribers() {
-            let set_online = query.set_online.unwrap_or(true);
-            let event = posting::posted_event(ctx, &created, &shown, set_online).await?;
-            ctx.state.events().publish(event);
-        }
-        Ok(shown)
+        let set_online = query.set_online.unwrap_or(true);
+        posting::create(ctx, body.channel_id, post, set_online).await
     }
 
     /// `GET /api/v4/posts/{post_id}`: a readable channel; a deleted post only with
@@ -416,35 +374,16 @@ impl contract::PostsApi for Api {
         if body.page < 0 || !(1..=200).contains(&body.per_page) {
             return Err(ApiError::invalid_param("per_page"));
         }
-        let db = ctx.state.db();
-        let include_deleted = body.include_deleted_channels == Some(true);
-        let mine: Vec<String> =
-            channels::channels_of(db, &me, Some(&path.team_id), include_deleted)
-                .await?
-                .into_iter()
-                .map(|c| c.id)
-                .collect();
-        let search = crate::app::search::Search::parse(&body.terms);
-        let scope = crate::app::search::Scope {
-            channel_ids: mine,
-            include_deleted_channels: include_deleted,
+        let scope = search::Scope {
+            user_id: me,
+            team_id: path.team_id,
+            include_deleted_channels: body.include_deleted_channels == Some(true),
             is_or: body.is_or_search,
             time_zone_offset: body.time_zone_offset,
             offset: u64::try_from(body.page.saturating_mul(body.per_page)).unwrap_or(0),
             limit: u64::try_from(body.per_page).unwrap_or(60),
         };
-        let page = crate::app::search::posts(db, &search, &scope).await?;
-        let matches = page
-            .iter()
-            .map(|(p, words)| (p.id.clone(), words.clone()))
-            .collect();
-        let rows: Vec<post::Model> = page.into_iter().map(|(p, _)| p).collect();
-        let list = posts::post_list(db, rows).await?;
-        Ok(types::PostListWithSearchMatches {
-            order: list.order,
-            posts: list.posts,
-            matches,
-        })
+        search::post_list(ctx, &body.terms, &scope).await
     }
 
     /// `GET /api/v4/users/{user_id}/posts/flagged`: the user or whoever may act for them.

@@ -18,7 +18,6 @@ use crate::error::ApiError;
 use crate::rt::Ctx;
 use crate::rt::{Binary, Multipart};
 use axum::http::StatusCode;
-use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
 
 /// Mattermost's permission to reload the configuration from its store.
@@ -105,7 +104,7 @@ impl contract::SystemApi for Api {
             ..Default::default()
         };
         if query.get_server_status == Some(true) {
-            let healthy = ctx.state.db().execute_unprepared("SELECT 1").await.is_ok();
+            let healthy = crate::app::server::database_healthy(ctx).await;
             reply.database_status = Some(if healthy { "OK" } else { "UNHEALTHY" }.to_owned());
             reply.filestore_status = Some("OK".to_owned());
             if !healthy {

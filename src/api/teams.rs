@@ -1,7 +1,7 @@
 //! The `teams` tag: teams, their members and member roles, invitations by invite id.
 
 use super::{Api, ok};
-use crate::app::{audits, teams, users};
+use crate::app::{audits, invitations, rosters, teams, users};
 use crate::auth::permissions::{
     has_system, ids as perm, require_system, require_team, require_user,
 };
@@ -22,7 +22,6 @@ use crate::ids::{is_valid_id, new_id};
 use crate::rt::{self, Ctx};
 use crate::store::entity::{team, team_member, user};
 use axum::http::{HeaderValue, StatusCode, header};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// A user's unread messages and mentions over their live channels of a team.
 async fn team_unread(
@@ -30,17 +29,7 @@ async fn team_unread(
     team_id: &str,
     user_id: &str,
 ) -> Result<types::TeamUnread, ApiError> {
-    let db = ctx.state.db();
-    let (mut messages, mut mentions) = (0, 0);
-    for c in crate::app::channels::channels_of(db, user_id, Some(team_id), false).await? {
-        if c.team_id != team_id {
-            continue;
-        }
-        if let Some(m) = crate::app::channels::member(db, &c.id, user_id).await? {
-            messages += (c.total_msg_count - m.msg_count).max(0);
-            mentions += m.mention_count;
-        }
-    }
+    let (messages, mentions) = rosters::team_unread(ctx.state.db(), team_id, user_id).await?;
     Ok(types::TeamUnread {
         team_id: Some(team_id.to_owned()),
         msg_count: Some(messages),
@@ -179,32 +168,8 @@ impl contract::TeamsApi for Api {
         } else {
             Some(users::get(ctx.state.db(), &session.user_id).await?)
         };
-        if let Some(creator) = &creator {
-            teams::require_creation_allowed(ctx, creator).await?;
-        }
-        let config = ctx.state.config();
-        let txn = ctx.state.begin_write().await?;
-        let created = teams::create(
-            &txn,
-            teams::NewTeam {
-                name: body.name,
-                display_name: body.display_name,
-                team_type: body.type_,
-                description: String::new(),
-                company_name: String::new(),
-                allowed_domains: String::new(),
-                allow_open_invite: false,
-                email: creator
-                    .as_ref()
-                    .map(|c| c.email.clone())
-                    .unwrap_or_default(),
-            },
-        )
-        .await?;
-        if let Some(creator) = &creator {
-            teams::join(&txn, &config, &created, creator, true).await?;
-        }
-        txn.commit().await?;
+        let (name, display_name, team_type) = (body.name, body.display_name, body.type_);
+        let created = teams::create_by(ctx, creator, name, display_name, team_type).await?;
         audit(ctx, &format!("team {} created", created.id)).await?;
         teams::to_api(ctx, &created).await
     }
@@ -243,44 +208,23 @@ impl contract::TeamsApi for Api {
         let session = ctx.session()?;
         let invite_id = query.invite_id.unwrap_or_default();
         let token = query.token.unwrap_or_default();
-        let db = ctx.state.db();
-        let me = users::get(db, &session.user_id).await?;
-        if invite_id.is_empty() {
-            if token.is_empty() {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "api.team.add_user_to_team.missing_parameter.app_error",
-                    "Either a token or an invite_id is needed.",
-                ));
-            }
-            // The invitation is spent only if the join goes through.
-            let txn = ctx.state.begin_write().await?;
-            let invited = crate::app::links::redeem_invitation(&txn, &token).await?;
-            let found = teams::get(&txn, &invited.team_id).await?;
-            let member = teams::join(&txn, &ctx.state.config(), &found, &me, false).await?;
-            txn.commit().await?;
-            audit(
-                ctx,
-                &format!("joined team {} by email invitation", found.id),
-            )
-            .await?;
-            return teams::member_to_api(db, &found, &member).await;
-        }
-        if !is_valid_id(&invite_id) {
-            return Err(ApiError::invalid_param("invite_id"));
-        }
-        let found = teams::get_by_invite_id(db, &invite_id).await?;
-        if users::is_guest(&me) {
+        if invite_id.is_empty() && token.is_empty() {
             return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                teams::ids::GUEST_INVITE,
-                "Guests cannot join a team by invite link.",
+                StatusCode::BAD_REQUEST,
+                "api.team.add_user_to_team.missing_parameter.app_error",
+                "Either a token or an invite_id is needed.",
             ));
         }
-        let txn = ctx.state.begin_write().await?;
-        let member = teams::join(&txn, &ctx.state.config(), &found, &me, false).await?;
-        txn.commit().await?;
-        audit(ctx, &format!("joined team {} by invite", found.id)).await?;
+        if !invite_id.is_empty() && !is_valid_id(&invite_id) {
+            return Err(ApiError::invalid_param("invite_id"));
+        }
+        let db = ctx.state.db();
+        let me = users::get(db, &session.user_id).await?;
+        let (found, member) = if invite_id.is_empty() {
+            invitations::join_by_token(ctx, &me, &token).await?
+        } else {
+            invitations::join_by_invite_id(ctx, &me, &invite_id).await?
+        };
         teams::member_to_api(db, &found, &member).await
     }
 
@@ -294,59 +238,11 @@ impl contract::TeamsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         team_id_param(ctx, &path.team_id)?;
         if body.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.team.invite_members.no_one.app_error",
-                "Nobody to invite.",
-            ));
+            return Err(invitations::nobody());
         }
         require_team(ctx, &path.team_id, perm::INVITE_USER).await?;
         require_team(ctx, &path.team_id, perm::ADD_USER_TO_TEAM).await?;
-        let config = ctx.state.config();
-        if !config.service_settings.enable_email_invitations {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "api.team.invite_members.disabled.app_error",
-                "Email invitations are turned off on this server.",
-            ));
-        }
-        let db = ctx.state.db();
-        let found = teams::get(db, &path.team_id).await?;
-        let emails: Vec<String> = body.iter().map(|e| e.trim().to_lowercase()).collect();
-        let refused: Vec<&String> = emails
-            .iter()
-            .filter(|e| {
-                users::validate_email(e).is_err()
-                    || !teams::email_allowed(e, &found.allowed_domains)
-                    || !teams::email_allowed(e, &config.team_settings.restrict_creation_to_domains)
-            })
-            .collect();
-        if !refused.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.team.invite_members.invalid_email.app_error",
-                "Some addresses cannot be invited to this team.",
-            )
-            .detail(
-                refused
-                    .iter()
-                    .map(|e| e.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ));
-        }
-        let sender = users::get(db, &ctx.session()?.user_id)
-            .await
-            .map(|u| u.username)
-            .unwrap_or_else(|_| "An administrator".to_owned());
-        for email in &emails {
-            crate::app::links::mail_invitation(ctx, &found, email, &sender, None).await?;
-        }
-        audit(
-            ctx,
-            &format!("{} invited to team {} by email", emails.len(), found.id),
-        )
-        .await?;
+        invitations::invite_members(ctx, &path.team_id, &body).await?;
         Ok(ok())
     }
 
@@ -361,74 +257,8 @@ impl contract::TeamsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         team_id_param(ctx, &path.team_id)?;
         require_team(ctx, &path.team_id, perm::INVITE_GUEST).await?;
-        let config = ctx.state.config();
-        if !config.guest_accounts_settings.enable {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "api.team.invite_guests_to_channels.disabled.error",
-                "Guest accounts are turned off on this server.",
-            ));
-        }
-        if body.emails.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.team.invite_members.no_one.app_error",
-                "Nobody to invite.",
-            ));
-        }
-        if body.channels.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.team.invite_guests_to_channels.invalid_body.app_error",
-                "A guest is invited to at least one channel.",
-            ));
-        }
-        let db = ctx.state.db();
-        let found = teams::get(db, &path.team_id).await?;
-        for channel_id in &body.channels {
-            let in_team = is_valid_id(channel_id)
-                && crate::app::channels::get(db, channel_id)
-                    .await
-                    .is_ok_and(|c| c.team_id == found.id && c.delete_at == 0);
-            if !in_team {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "api.team.invite_guests.channel_in_invalid_team.app_error",
-                    "Every channel must be a live channel of the team.",
-                )
-                .detail(channel_id.clone()));
-            }
-        }
-        let emails: Vec<String> = body
-            .emails
-            .iter()
-            .map(|e| e.trim().to_lowercase())
-            .collect();
-        let domains = &config.guest_accounts_settings.restrict_creation_to_domains;
-        if let Some(bad) = emails
-            .iter()
-            .find(|e| users::validate_email(e).is_err() || !teams::email_allowed(e, domains))
-        {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.team.invite_members.invalid_email.app_error",
-                "Some addresses cannot be invited as guests.",
-            )
-            .detail(bad.clone()));
-        }
-        let sender = users::get(db, &ctx.session()?.user_id)
-            .await
-            .map(|u| u.username)
-            .unwrap_or_else(|_| "An administrator".to_owned());
-        for email in &emails {
-            crate::app::links::mail_invitation(ctx, &found, email, &sender, Some(&body.channels))
-                .await?;
-        }
-        audit(
-            ctx,
-            &format!("{} guests invited to team {}", emails.len(), found.id),
-        )
-        .await?;
+        let (emails, channels) = (&body.emails, &body.channels);
+        invitations::invite_guests(ctx, &path.team_id, emails, channels).await?;
         Ok(ok())
     }
 
@@ -663,14 +493,9 @@ impl contract::TeamsApi for Api {
     ) -> Result<Vec<types::TeamMember>, ApiError> {
         let found = team_with(ctx, &path.team_id, perm::VIEW_TEAM).await?;
         let db = ctx.state.db();
-        let rows = team_member::Entity::find()
-            .filter(team_member::Column::TeamId.eq(found.id.clone()))
-            .filter(team_member::Column::DeleteAt.eq(0))
-            .order_by_asc(team_member::Column::UserId)
-            .offset(u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
-            .limit(u64::try_from(query.per_page).unwrap_or(0))
-            .all(db)
-            .await?;
+        let offset = u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
+        let limit = u64::try_from(query.per_page).unwrap_or(0);
+        let rows = rosters::team_members_page(db, &found.id, offset, limit).await?;
         teams::members_to_api(db, &found, &rows).await
     }
 
@@ -725,32 +550,13 @@ impl contract::TeamsApi for Api {
         }
         let found = team_with(ctx, &path.team_id, perm::ADD_USER_TO_TEAM).await?;
         let graceful = query.graceful == Some(true);
-        let db = ctx.state.db();
-        let mut targets = Vec::with_capacity(user_ids.len());
-        for user_id in &user_ids {
-            match users::get(db, user_id).await {
-                Ok(target) => targets.push(target),
-                Err(_) if graceful => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let config = ctx.state.config();
-        let mut added = Vec::with_capacity(targets.len());
-        let txn = ctx.state.begin_write().await?;
-        for target in &targets {
-            match teams::join(&txn, &config, &found, target, false).await {
-                Ok(member) => added.push(member),
-                Err(e) if graceful && e.status.is_client_error() => {}
-                Err(e) => return Err(e),
-            }
-        }
-        txn.commit().await?;
+        let added = teams::add_members(ctx, &found, &user_ids, graceful).await?;
         audit(
             ctx,
             &format!("{} users added to team {}", added.len(), found.id),
         )
         .await?;
-        teams::members_to_api(db, &found, &added).await
+        teams::members_to_api(ctx.state.db(), &found, &added).await
     }
 
     /// `POST /api/v4/teams/{team_id}/members/ids`: view_team. The active members among
@@ -764,13 +570,7 @@ impl contract::TeamsApi for Api {
         super::ids_body(&body, "user_ids", usize::MAX)?;
         let found = team_with(ctx, &path.team_id, perm::VIEW_TEAM).await?;
         let db = ctx.state.db();
-        let rows = team_member::Entity::find()
-            .filter(team_member::Column::TeamId.eq(found.id.clone()))
-            .filter(team_member::Column::DeleteAt.eq(0))
-            .filter(team_member::Column::UserId.is_in(body))
-            .order_by_asc(team_member::Column::UserId)
-            .all(db)
-            .await?;
+        let rows = rosters::team_members_among(db, &found.id, body).await?;
         teams::members_to_api(db, &found, &rows).await
     }
 
@@ -977,21 +777,7 @@ impl contract::TeamsApi for Api {
         path: GetTeamStatsPath,
     ) -> Result<types::TeamStats, ApiError> {
         let found = team_with(ctx, &path.team_id, perm::VIEW_TEAM).await?;
-        let db = ctx.state.db();
-        let member_ids: Vec<String> = team_member::Entity::find()
-            .filter(team_member::Column::TeamId.eq(found.id.clone()))
-            .filter(team_member::Column::DeleteAt.eq(0))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.user_id)
-            .collect();
-        let total = member_ids.len();
-        let active = user::Entity::find()
-            .filter(user::Column::Id.is_in(member_ids))
-            .filter(user::Column::DeleteAt.eq(0))
-            .count(db)
-            .await?;
+        let (total, active) = rosters::team_counts(ctx.state.db(), &found.id).await?;
         Ok(types::TeamStats {
             team_id: Some(found.id),
             total_member_count: Some(i64::try_from(total).unwrap_or(i64::MAX)),

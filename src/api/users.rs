@@ -1,7 +1,7 @@
 //! The `users` tag: accounts, login and sessions.
 
 use super::{Api, ok};
-use crate::app::{audits, directory, links, login, mail, terms, tokens};
+use crate::app::{audits, directory, links, login, mail, mfa_setting, signup, terms, tokens};
 use crate::app::{sessions, users};
 use crate::auth::mfa;
 use crate::auth::password::Verdict;
@@ -32,15 +32,8 @@ use crate::ids::is_valid_id;
 use crate::rt::{Binary, Ctx, Multipart};
 use crate::store::entity::user;
 use axum::http::{HeaderValue, StatusCode, header};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 mod ids {
-    pub const SIGNUP_DISABLED: &str = "api.user.create_user.signup_email_disabled.app_error";
-    pub const NO_OPEN_SERVER: &str = "api.user.create_user.no_open_server";
-    pub const SIGNUP_LINK_INVALID: &str = "api.user.create_user.signup_link_invalid.app_error";
-    pub const CREATE_DISABLED: &str = "api.user.create_user.disabled.app_error";
-    pub const INVITATION_TYPE: &str = "api.user.create_user.invalid_invitation_type.app_error";
-    pub const INVITE_DOMAIN: &str = "api.team.invite_members.invalid_email.app_error";
     pub const EMAIL_LOOKUP_FORBIDDEN: &str = "api.user.get_user_by_email.permissions.app_error";
     pub const DEACTIVATION_DISABLED: &str = "api.user.update_active.not_enable.app_error";
     pub const WRONG_CURRENT_PASSWORD: &str = "api.user.update_password.incorrect.app_error";
@@ -51,125 +44,27 @@ mod ids {
     pub const NOT_GUEST: &str = "api.user.promote_guest_to_user.no_guest.app_error";
     pub const RESET_SSO: &str = "api.user.send_password_reset.sso.app_error";
     pub const MFA_DISABLED: &str = "mfa.mfa_disabled.app_error";
-    pub const MFA_ACTIVATE_BAD_CODE: &str = "mfa.activate.bad_token.app_error";
     pub const MFA_ACCOUNT_TYPE: &str = "api.user.activate_mfa.email_and_ldap_only.app_error";
 }
 
-/// CreateUser with an invitation: `token` from an email invitation (the address is the
-/// invited one, already verified; a guest invitation makes a guest of the team and its
-/// channels) or a team's `invite_id` (open-type teams only, the
-/// address within the team's allowed domains). Open sign-up need not be on; user creation
-/// and email sign-up must be. The account joins the team.
-async fn create_invited_user(
-    ctx: &Ctx,
-    token: Option<String>,
-    invite_id: Option<String>,
-    body: types::CreateUserBody,
-) -> Result<types::User, ApiError> {
-    let config = ctx.state.config();
-    if !config.team_settings.enable_user_creation {
-        return Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            ids::CREATE_DISABLED,
-            "Creating accounts is turned off on this server.",
-        ));
+/// GetUsers' permissions for the scopes asked for: view_team on the teams, read_channel
+/// on the channels, sysconsole_read_groups for a group (whose members are never listed:
+/// answers false) and list_users_without_team.
+async fn may_list(ctx: &Ctx, query: &GetUsersQuery) -> Result<bool, ApiError> {
+    for team in [&query.in_team, &query.not_in_team].into_iter().flatten() {
+        require_team(ctx, team, VIEW_TEAM).await?;
     }
-    if !config.email_settings.enable_sign_up_with_email {
-        return Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            ids::SIGNUP_DISABLED,
-            "Signing up with an email address is turned off on this server.",
-        ));
+    let channels = [&query.in_channel, &query.not_in_channel];
+    for channel in channels.into_iter().flatten() {
+        require_channel(ctx, channel, READ_CHANNEL).await?;
     }
-    let mut new = users::prepare(&config, new_account(body, false)?).await?;
-    let mut guest_channels = Vec::new();
-    // The account, its invitation spent, its team and channels: all or nothing.
-    let txn = ctx.state.begin_write().await?;
-    let (created, team) = if let Some(token) = token {
-        // The token is spent in the transaction that creates the account: a refused
-        // account keeps the invitation usable, and of racing sign-ups one wins.
-        let (guest, invited) = links::redeem_signup(&txn, &token).await?;
-        if guest && !config.guest_accounts_settings.enable {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                ids::GUESTS_DISABLED,
-                "Guest accounts are turned off on this server.",
-            ));
-        }
-        let team = crate::app::teams::get(&txn, &invited.team_id)
-            .await
-            .map_err(|_| links_invalid())?;
-        new.invited_as(&invited.email);
-        let roles = if guest { "system_guest" } else { "system_user" };
-        let created = users::insert(&txn, new, roles).await?;
-        guest_channels = invited.channels;
-        (created, team)
-    } else {
-        let invite_id = invite_id.unwrap_or_default();
-        if !is_valid_id(&invite_id) {
-            return Err(links_invalid());
-        }
-        let team = crate::app::teams::get_by_invite_id(&txn, &invite_id).await?;
-        if team.team_type != "O" {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ids::INVITATION_TYPE,
-                "This team does not take sign-ups by invite link.",
-            ));
-        }
-        let allowed = crate::app::teams::email_allowed(new.email(), &team.allowed_domains);
-        if !allowed {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                ids::INVITE_DOMAIN,
-                "That email address is not in a domain this team allows.",
-            ));
-        }
-        (users::insert(&txn, new, "system_user").await?, team)
-    };
-    crate::app::teams::join(&txn, &config, &team, &created, false).await?;
-    for channel_id in &guest_channels {
-        if let Ok(c) = crate::app::channels::get(&txn, channel_id).await
-            && c.team_id == team.id
-            && c.delete_at == 0
-        {
-            crate::app::channels::join(&txn, &c, &created, false).await?;
-        }
+    if query.in_group.is_some() {
+        require_system(ctx, SYSCONSOLE_READ_GROUPS).await?;
     }
-    txn.commit().await?;
-    Ok(users::to_api(&created, users::View::Full, &config, None))
-}
-
-/// The account a sign-up body describes; a password is required.
-fn new_account(
-    body: types::CreateUserBody,
-    email_verified: bool,
-) -> Result<users::NewUser, ApiError> {
-    if body.password.as_deref().is_none_or(str::is_empty) {
-        return Err(ApiError::invalid_body_param("password"));
+    if query.without_team == Some(true) {
+        require_system(ctx, LIST_USERS_WITHOUT_TEAM).await?;
     }
-    Ok(users::NewUser {
-        username: body.username,
-        email: body.email,
-        password: body.password,
-        first_name: body.first_name.unwrap_or_default(),
-        last_name: body.last_name.unwrap_or_default(),
-        nickname: body.nickname.unwrap_or_default(),
-        position: body.position.unwrap_or_default(),
-        locale: body.locale.unwrap_or_default(),
-        props: body.props,
-        notify_props: body.notify_props,
-        timezone: body.timezone,
-        email_verified,
-    })
-}
-
-fn links_invalid() -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        ids::SIGNUP_LINK_INVALID,
-        "The sign-up link is not valid.",
-    )
+    Ok(query.in_group.is_none())
 }
 
 impl contract::UsersApi for Api {
@@ -181,44 +76,18 @@ impl contract::UsersApi for Api {
         query: CreateUserQuery,
         body: types::CreateUserBody,
     ) -> Result<types::User, ApiError> {
-        let config = ctx.state.config();
-        let db = ctx.state.db();
         let token = query.t.filter(|t| !t.is_empty());
         let invite_id = query.iid.filter(|i| !i.is_empty());
         if token.is_some() || invite_id.is_some() {
-            return create_invited_user(ctx, token, invite_id, body).await;
+            return signup::create_invited(ctx, token, invite_id, body).await;
         }
-        let first = users::is_first_account(db).await?;
         let by_admin = match &ctx.session {
             Some(_) => require_system(ctx, MANAGE_SYSTEM).await.is_ok(),
             None => false,
         };
-        if !first && !by_admin {
-            if !config.team_settings.enable_user_creation
-                || !config.email_settings.enable_sign_up_with_email
-            {
-                return Err(ApiError::new(
-                    StatusCode::NOT_IMPLEMENTED,
-                    ids::SIGNUP_DISABLED,
-                    "Signing up with an email address is turned off on this server.",
-                ));
-            }
-            if !config.team_settings.enable_open_server {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    ids::NO_OPEN_SERVER,
-                    "This server does not allow open sign-up; ask an administrator.",
-                ));
-            }
-        }
-        let roles = if first {
-            "system_admin system_user"
-        } else {
-            "system_user"
-        };
-        let new = new_account(body, by_admin || first)?;
-        let created = users::create(db, &config, new, roles).await?;
-        Ok(users::to_api(&created, users::View::Full, &config, None))
+        let first = signup::require_open(ctx, by_admin).await?;
+        let new = signup::new_account(body, by_admin || first)?;
+        signup::create(ctx, new, first).await
     }
 
     /// `POST /api/v4/users/login`: login_id is a username or an email address. The session
@@ -311,11 +180,8 @@ impl contract::UsersApi for Api {
         if !body.iter().all(|id| is_valid_id(id)) {
             return Err(ApiError::invalid_param("user_ids"));
         }
-        let mut find = user::Entity::find().filter(user::Column::Id.is_in(body));
-        if let Some(since) = query.since {
-            find = find.filter(user::Column::UpdateAt.gt(since));
-        }
-        users::views(ctx, &find.all(ctx.state.db()).await?).await
+        let rows = directory::by_ids(ctx, body, query.since).await?;
+        users::views(ctx, &rows).await
     }
 
     /// `POST /api/v4/users/usernames`: permission: a session. Unknown names are left out.
@@ -327,11 +193,7 @@ impl contract::UsersApi for Api {
         if body.is_empty() {
             return Err(ApiError::invalid_body_param("usernames"));
         }
-        let names: Vec<String> = body.iter().map(|n| n.to_lowercase()).collect();
-        let rows = user::Entity::find()
-            .filter(user::Column::Username.is_in(names))
-            .all(ctx.state.db())
-            .await?;
+        let rows = directory::by_usernames(ctx, &body).await?;
         users::views(ctx, &rows).await
     }
 
@@ -648,40 +510,12 @@ impl contract::UsersApi for Api {
         let session = users::require_session_and_id(ctx, &path.user_id)?;
         require_user(ctx, &path.user_id).await?;
         require_mfa_enabled(ctx)?;
-        let db = ctx.state.db();
-        let account = users::get(db, &path.user_id).await?;
-        if body.activate {
-            let code = body.code.unwrap_or_default();
-            if code.is_empty() {
-                return Err(ApiError::invalid_param("code"));
-            }
-            if account.mfa_secret.is_empty()
-                || !users::consume_mfa_code(&ctx.state, &account, &code).await?
-            {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    ids::MFA_ACTIVATE_BAD_CODE,
-                    "The code does not match the generated secret.",
-                ));
-            }
-            let (secret, email) = (account.mfa_secret.clone(), account.email.clone());
-            users::set_mfa(&ctx.state, account, true, &secret).await?;
-            mail::notify_security_event(ctx, &email, "Multi-factor authentication was turned on");
-        } else {
-            let email = account.email.clone();
-            users::set_mfa(&ctx.state, account, false, "").await?;
-            mail::notify_security_event(ctx, &email, "Multi-factor authentication was turned off");
-            let keep = (session.user_id == path.user_id).then(|| session.id.clone());
-            sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
+        let code = body.code.unwrap_or_default();
+        if body.activate && code.is_empty() {
+            return Err(ApiError::invalid_param("code"));
         }
-        // Cached sessions carry the MFA state: read it again.
-        ctx.state
-            .invalidate(crate::cluster::Invalidation::User {
-                id: path.user_id.clone(),
-                keep: None,
-            })
-            .await?;
-        audits::record(ctx, &path.user_id, &format!("mfa active={}", body.activate)).await;
+        let keep = (session.user_id == path.user_id).then(|| session.id.clone());
+        mfa_setting::set_active(ctx, &path.user_id, body.activate, &code, keep).await?;
         Ok(ok())
     }
 
@@ -1059,24 +893,7 @@ impl contract::UsersApi for Api {
             return Err(ApiError::invalid_param("inactive"));
         }
         let sort = directory::Sort::parse(query.sort.as_deref())?;
-        let mut nobody = false;
-        for team in [&query.in_team, &query.not_in_team].into_iter().flatten() {
-            require_team(ctx, team, VIEW_TEAM).await?;
-        }
-        for channel in [&query.in_channel, &query.not_in_channel]
-            .into_iter()
-            .flatten()
-        {
-            require_channel(ctx, channel, READ_CHANNEL).await?;
-        }
-        if query.in_group.is_some() {
-            require_system(ctx, SYSCONSOLE_READ_GROUPS).await?;
-            nobody = true;
-        }
-        if query.without_team == Some(true) {
-            require_system(ctx, LIST_USERS_WITHOUT_TEAM).await?;
-        }
-        if nobody {
+        if !may_list(ctx, &query).await? {
             return Ok(Vec::new());
         }
         let mut roles = directory::split_list(query.roles.as_deref());
@@ -1284,60 +1101,14 @@ impl contract::UsersApi for Api {
         require_system(ctx, SYSCONSOLE_READ_USERS).await?;
         let mut filter = report_filter(
             ctx,
-            query.role_filter,
+            query.role_filter.clone(),
             query.hide_active,
             query.hide_inactive,
-            query.search_term,
+            query.search_term.clone(),
         )
         .await?;
-        filter.in_team = query.team_filter.filter(|t| !t.is_empty());
-        let ascending = match query.sort_direction.as_deref().unwrap_or("asc") {
-            "asc" => true,
-            "desc" => false,
-            _ => return Err(ApiError::invalid_param("sort_direction")),
-        };
-        let backwards = match query.direction.as_deref().unwrap_or("next") {
-            "next" => false,
-            "prev" => true,
-            _ => return Err(ApiError::invalid_param("direction")),
-        };
-        let from = match (&query.from_column_value, &query.from_id) {
-            (Some(value), Some(id)) => Some((value.as_str(), id.as_str())),
-            (None, None) => None,
-            _ => return Err(ApiError::invalid_param("from_id")),
-        };
-        let page = directory::ReportPage {
-            column: query.sort_column.as_deref().unwrap_or_default(),
-            ascending,
-            backwards,
-            from,
-            size: u64::try_from(query.page_size.unwrap_or(50).clamp(1, 100)).unwrap_or(50),
-        };
-        let rows = directory::report(ctx, &filter, page).await?;
-        let activity = directory::post_activity(ctx, &rows).await?;
-        Ok(rows
-            .into_iter()
-            .map(|u| {
-                let posted = activity.get(&u.id);
-                let full = format!("{} {}", u.first_name, u.last_name);
-                types::UserReport {
-                    display_name: Some(if full.trim().is_empty() {
-                        u.username.clone()
-                    } else {
-                        full.trim().to_owned()
-                    }),
-                    id: Some(u.id),
-                    username: Some(u.username),
-                    email: Some(u.email),
-                    create_at: Some(u.create_at),
-                    last_login_at: Some(u.last_login),
-                    last_status_at: posted.and_then(|a| a.last_status_at),
-                    last_post_date: posted.and_then(|a| a.last_post_at),
-                    days_active: posted.map(|a| a.days_active),
-                    total_posts: posted.map(|a| a.posts),
-                }
-            })
-            .collect())
+        filter.in_team = query.team_filter.clone().filter(|t| !t.is_empty());
+        directory::user_reports(ctx, &filter, report_page(&query)?).await
     }
 
     /// `GET /api/v4/reports/users/count`: sysconsole_read_user_management_users.
@@ -1379,32 +1150,12 @@ impl contract::UsersApi for Api {
         ctx: &Ctx,
         body: Vec<String>,
     ) -> Result<std::collections::HashMap<String, Vec<types::User>>, ApiError> {
-        let me = ctx.session()?.user_id.clone();
+        ctx.session()?;
         if !body.iter().all(|id| is_valid_id(id)) {
             return Err(ApiError::invalid_param("channel_ids"));
         }
-        let db = ctx.state.db();
         let mut out = std::collections::HashMap::new();
-        for id in body {
-            let Ok(c) = crate::app::channels::get(db, &id).await else {
-                continue;
-            };
-            if c.channel_type != "G" || crate::app::channels::member(db, &id, &me).await?.is_none()
-            {
-                continue;
-            }
-            let member_ids: Vec<String> = crate::store::entity::channel_member::Entity::find()
-                .filter(crate::store::entity::channel_member::Column::ChannelId.eq(id.clone()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|m| m.user_id)
-                .collect();
-            let rows = user::Entity::find()
-                .filter(user::Column::Id.is_in(member_ids))
-                .order_by_asc(user::Column::Username)
-                .all(db)
-                .await?;
+        for (id, rows) in directory::group_channel_members(ctx, body).await? {
             out.insert(id, users::views(ctx, &rows).await?);
         }
         Ok(out)
@@ -1468,36 +1219,7 @@ impl contract::UsersApi for Api {
         if !(OAUTH.contains(&from) && is_email(to)) {
             return Err(ApiError::invalid_param("switch_request"));
         }
-        let session = ctx.session()?;
-        let db = ctx.state.db();
-        let account = users::get(db, &session.user_id).await?;
-        if body.email.as_deref().map(str::to_lowercase).as_deref() != Some(account.email.as_str()) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.user.oauth_to_email.context.app_error",
-                "The email address is not the signed-in account's.",
-            ));
-        }
-        if account.auth_service != from {
-            return Err(ApiError::invalid_param("current_service"));
-        }
-        let password = body
-            .password
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| ApiError::invalid_param("password"))?;
-        users::validate_password(&password, &ctx.state.config())?;
-        let to_email = types::UserAuthData {
-            auth_service: String::new(),
-            auth_data: String::new(),
-        };
-        users::set_auth(ctx, account, to_email).await?;
-        users::set_password(ctx, users::get(db, &session.user_id).await?, password).await?;
-        audits::record(
-            ctx,
-            &session.user_id,
-            &format!("switched from {from} to email"),
-        )
-        .await;
+        login::switch_to_email(ctx, from, body.email.as_deref(), body.password).await?;
         Ok(types::SwitchAccountTypeResponse {
             follow_link: Some("/login?extra=signin_change".to_owned()),
         })
@@ -1620,6 +1342,33 @@ async fn can_see_emails(ctx: &Ctx) -> Result<bool, ApiError> {
 }
 
 /// The filter the two user reports share.
+/// The page GetUsersForReporting asks for: a sort column and direction, a cursor
+/// (`from_column_value` with `from_id`, both or neither) and which way from it.
+fn report_page(query: &GetUsersForReportingQuery) -> Result<directory::ReportPage<'_>, ApiError> {
+    let ascending = match query.sort_direction.as_deref().unwrap_or("asc") {
+        "asc" => true,
+        "desc" => false,
+        _ => return Err(ApiError::invalid_param("sort_direction")),
+    };
+    let backwards = match query.direction.as_deref().unwrap_or("next") {
+        "next" => false,
+        "prev" => true,
+        _ => return Err(ApiError::invalid_param("direction")),
+    };
+    let from = match (&query.from_column_value, &query.from_id) {
+        (Some(value), Some(id)) => Some((value.as_str(), id.as_str())),
+        (None, None) => None,
+        _ => return Err(ApiError::invalid_param("from_id")),
+    };
+    Ok(directory::ReportPage {
+        column: query.sort_column.as_deref().unwrap_or_default(),
+        ascending,
+        backwards,
+        from,
+        size: u64::try_from(query.page_size.unwrap_or(50).clamp(1, 100)).unwrap_or(50),
+    })
+}
+
 async fn report_filter(
     ctx: &Ctx,
     role: Option<String>,

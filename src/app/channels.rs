@@ -10,7 +10,7 @@ use crate::ids::{is_valid_id, new_id, now_millis};
 use crate::store::entity::{channel, channel_member, team, team_member, user};
 use crate::store::member_roles;
 use axum::http::StatusCode;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -27,6 +27,8 @@ pub mod ids {
         "api.channel.update_channel.update_direct_or_group_messages_not_allowed.app_error";
     pub const DEFAULT_RENAME: &str = "api.channel.update_channel.tried.app_error";
     pub const DELETE_TYPE: &str = "api.channel.delete_channel.type.invalid";
+    pub const MOVE_TYPE: &str = "api.channel.move_channel.type.invalid";
+    pub const MOVE_MEMBERS: &str = "app.channel.move_channel.members_do_not_match.error";
     pub const DELETE_DEFAULT: &str = "api.channel.delete_channel.cannot.app_error";
     pub const ALREADY_DELETED: &str = "api.channel.delete_channel.deleted.app_error";
     pub const NOT_ARCHIVED: &str = "api.channel.restore_channel.restored.app_error";
@@ -285,6 +287,147 @@ pub async fn save(
     Ok(row.into_active_model().reset_all().update(db).await?)
 }
 
+/// The team permission creating a channel of `channel_type` takes (400 for direct and
+/// group channels, which have their own calls, and for unknown types).
+pub fn creation_permission(channel_type: &str) -> Result<&'static str, ApiError> {
+    use crate::auth::permissions::ids as perm;
+    match channel_type {
+        "O" => Ok(perm::CREATE_PUBLIC_CHANNEL),
+        "P" => Ok(perm::CREATE_PRIVATE_CHANNEL),
+        "D" | "G" => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::DIRECT_VIA_CREATE,
+            "Direct and group channels are made with their own calls.",
+        )),
+        _ => Err(invalid("model.channel.is_valid.type.app_error", "type")),
+    }
+}
+
+/// Creates `new`; its creator (unless the local socket) becomes its first member and
+/// channel admin in the same transaction.
+pub async fn create_by(caller: &Caller, new: NewChannel) -> Result<channel::Model, ApiError> {
+    let session = caller.session()?;
+    let creator = if session.is_local() {
+        None
+    } else {
+        Some(super::users::get(caller.state.db(), &session.user_id).await?)
+    };
+    let txn = caller.state.begin_write().await?;
+    let made = create(&txn, new).await?;
+    if let Some(creator) = &creator {
+        join(&txn, &made, creator, true).await?;
+    }
+    txn.commit().await?;
+    Ok(made)
+}
+
+/// 400 for a direct or group message channel, to which nobody is added.
+pub fn require_addable(found: &channel::Model) -> Result<(), ApiError> {
+    if is_team_channel(found) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ids::ADD_TYPE,
+        "Nobody is added to a direct or group message channel.",
+    ))
+}
+
+/// Adds account `user_id` to team channel `found` (400 for a direct or group channel or
+/// an archived one).
+pub async fn add_member(
+    caller: &Caller,
+    found: &channel::Model,
+    user_id: &str,
+) -> Result<channel_member::Model, ApiError> {
+    require_addable(found)?;
+    if found.delete_at != 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::DELETED,
+            "The channel is archived.",
+        ));
+    }
+    let db = caller.state.db();
+    let target = super::users::get(db, user_id).await?;
+    join(db, found, &target, false).await
+}
+
+/// Moves a public or private channel to team `team_id`. Its members must all be in that
+/// team, unless `force`, which takes out those who are not; its name must be free there.
+/// One transaction.
+pub async fn move_to_team(
+    caller: &Caller,
+    mut found: channel::Model,
+    team_id: &str,
+    force: bool,
+) -> Result<channel::Model, ApiError> {
+    if !is_team_channel(&found) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::MOVE_TYPE,
+            "Only public and private channels move between teams.",
+        ));
+    }
+    let db = caller.state.db();
+    let target = super::teams::get(db, team_id).await?;
+    let outside = super::rosters::channel_members_outside(db, &found.id, &target.id).await?;
+    if !outside.is_empty() && !force {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::MOVE_MEMBERS,
+            "Some members of the channel are not in the team.",
+        )
+        .detail(outside.join(", ")));
+    }
+    let txn = caller.state.begin_write().await?;
+    channel_member::Entity::delete_many()
+        .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
+        .filter(channel_member::Column::UserId.is_in(outside))
+        .exec(&txn)
+        .await?;
+    found.team_id = target.id;
+    let saved = save(&txn, found).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Sets the notification settings named in `changes` (None leaves one as it is) on a
+/// membership; the others stay.
+pub async fn set_notify_props(
+    db: &impl ConnectionTrait,
+    m: channel_member::Model,
+    changes: &[(&str, Option<String>)],
+) -> Result<channel_member::Model, ApiError> {
+    let mut props: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&m.notify_props).unwrap_or_default();
+    for (key, value) in changes {
+        if let Some(value) = value {
+            props.insert((*key).to_owned(), value.clone().into());
+        }
+    }
+    let mut row = m.into_active_model();
+    row.notify_props = Set(serde_json::Value::Object(props).to_string());
+    row.last_update_at = Set(now_millis());
+    Ok(row.update(db).await?)
+}
+
+/// The live public channels of a team among `ids`, by display name.
+pub async fn public_among(
+    db: &impl ConnectionTrait,
+    team_id: &str,
+    ids: Vec<String>,
+) -> Result<Vec<channel::Model>, ApiError> {
+    Ok(channel::Entity::find()
+        .filter(channel::Column::TeamId.eq(team_id))
+        .filter(channel::Column::ChannelType.eq("O"))
+        .filter(channel::Column::DeleteAt.eq(0))
+        .filter(channel::Column::Id.is_in(ids))
+        .order_by_asc(channel::Column::DisplayName)
+        .all(db)
+        .await?)
+}
+
 /// Mattermost's read rule: a public channel is readable with read_public_channel in its
 /// team or read_channel in it; any other only with read_channel.
 pub async fn require_read(caller: &Caller, c: &channel::Model) -> Result<(), ApiError> {
@@ -351,6 +494,33 @@ pub fn member_ids(channel_id: &str) -> sea_orm::sea_query::SelectStatement {
         .from(channel_member::Entity)
         .and_where(channel_member::Column::ChannelId.eq(channel_id))
         .to_owned()
+}
+
+/// `SELECT channel_id` of the channels `user_id` is a member of in `team_id`, and of
+/// their direct and group channels (archived ones only with `include_deleted`).
+pub fn member_channel_ids(
+    user_id: &str,
+    team_id: &str,
+    include_deleted: bool,
+) -> sea_orm::sea_query::SelectStatement {
+    let mut q = sea_orm::sea_query::Query::select();
+    q.column((channel_member::Entity, channel_member::Column::ChannelId))
+        .from(channel_member::Entity)
+        .inner_join(
+            channel::Entity,
+            Expr::col((channel::Entity, channel::Column::Id))
+                .equals((channel_member::Entity, channel_member::Column::ChannelId)),
+        )
+        .and_where(Expr::col((channel_member::Entity, channel_member::Column::UserId)).eq(user_id))
+        .and_where(
+            Expr::col((channel::Entity, channel::Column::TeamId))
+                .eq(team_id)
+                .or(Expr::col((channel::Entity, channel::Column::TeamId)).eq("")),
+        );
+    if !include_deleted {
+        q.and_where(Expr::col((channel::Entity, channel::Column::DeleteAt)).eq(0));
+    }
+    q
 }
 
 pub fn member_missing() -> ApiError {
@@ -756,6 +926,31 @@ pub struct ConsoleFilter {
     /// Some(true): archived only; Some(false): live only; None: both.
     pub deleted: Option<bool>,
     pub exclude_defaults: bool,
+    /// Only channels this user may see: public ones of their teams and those they are in
+    /// (None: every channel, for the system console).
+    pub visible_to: Option<String>,
+}
+
+/// Public channels of `user_id`'s teams, and the channels they are in.
+fn visible_to(user_id: &str) -> Condition {
+    let teams = sea_orm::sea_query::Query::select()
+        .column(team_member::Column::TeamId)
+        .from(team_member::Entity)
+        .and_where(team_member::Column::UserId.eq(user_id))
+        .and_where(team_member::Column::DeleteAt.eq(0))
+        .to_owned();
+    let memberships = sea_orm::sea_query::Query::select()
+        .column(channel_member::Column::ChannelId)
+        .from(channel_member::Entity)
+        .and_where(channel_member::Column::UserId.eq(user_id))
+        .to_owned();
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(channel::Column::ChannelType.eq("O"))
+                .add(channel::Column::TeamId.in_subquery(teams)),
+        )
+        .add(channel::Column::Id.in_subquery(memberships))
 }
 
 /// Team channels (public and private) across teams for the system console, by display
@@ -798,6 +993,9 @@ pub async fn console_list(
             any = any.add(channel::Column::Id.eq(term));
         }
         cond = cond.add(any);
+    }
+    if let Some(user_id) = &filter.visible_to {
+        cond = cond.add(visible_to(user_id));
     }
     let total = channel::Entity::find()
         .filter(cond.clone())

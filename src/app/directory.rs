@@ -336,3 +336,86 @@ pub async fn count_active_humans(caller: &Caller) -> Result<i64, ApiError> {
     };
     count(caller, &filter).await
 }
+
+/// The accounts among `ids` (unknown ones left out); with `since`, only those changed
+/// after it.
+pub async fn by_ids(
+    caller: &Caller,
+    ids: Vec<String>,
+    since: Option<i64>,
+) -> Result<Vec<user::Model>, ApiError> {
+    let mut find = user::Entity::find().filter(user::Column::Id.is_in(ids));
+    if let Some(since) = since {
+        find = find.filter(user::Column::UpdateAt.gt(since));
+    }
+    Ok(find.all(caller.state.db()).await?)
+}
+
+/// The accounts with the usernames given, in any case (unknown ones left out).
+pub async fn by_usernames(caller: &Caller, names: &[String]) -> Result<Vec<user::Model>, ApiError> {
+    let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.is_in(names))
+        .all(caller.state.db())
+        .await?)
+}
+
+/// The members of each group channel among `channel_ids` that the caller is in, by
+/// username (other channels left out).
+pub async fn group_channel_members(
+    caller: &Caller,
+    channel_ids: Vec<String>,
+) -> Result<Vec<(String, Vec<user::Model>)>, ApiError> {
+    let me = caller.session()?.user_id.as_str();
+    let db = caller.state.db();
+    let mut out = Vec::new();
+    for id in channel_ids {
+        let Ok(c) = super::channels::get(db, &id).await else {
+            continue;
+        };
+        if c.channel_type != "G" || super::channels::member(db, &id, me).await?.is_none() {
+            continue;
+        }
+        let rows = user::Entity::find()
+            .filter(user::Column::Id.in_subquery(super::channels::member_ids(&id)))
+            .order_by_asc(user::Column::Username)
+            .all(db)
+            .await?;
+        out.push((id, rows));
+    }
+    Ok(out)
+}
+
+/// A page of the user report: each account with its sign-in and posting activity.
+pub async fn user_reports(
+    caller: &Caller,
+    filter: &Filter,
+    page: ReportPage<'_>,
+) -> Result<Vec<crate::contract::types::UserReport>, ApiError> {
+    let rows = report(caller, filter, page).await?;
+    let activity = post_activity(caller, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| {
+            let posted = activity.get(&u.id);
+            let full = format!("{} {}", u.first_name, u.last_name);
+            let display_name = if full.trim().is_empty() {
+                u.username.clone()
+            } else {
+                full.trim().to_owned()
+            };
+            crate::contract::types::UserReport {
+                display_name: Some(display_name),
+                id: Some(u.id),
+                username: Some(u.username),
+                email: Some(u.email),
+                create_at: Some(u.create_at),
+                last_login_at: Some(u.last_login),
+                last_status_at: posted.and_then(|a| a.last_status_at),
+                last_post_date: posted.and_then(|a| a.last_post_at),
+                days_active: posted.map(|a| a.days_active),
+                total_posts: posted.map(|a| a.posts),
+            }
+        })
+        .collect())
+}

@@ -193,3 +193,53 @@ async fn check_mfa(
     }
     Ok(())
 }
+
+/// Moves the caller's account from an OAuth service (`from`) to email sign-in with
+/// `password`, as Mattermost's SwitchOAuthToEmail: `email` must be the account's and
+/// `from` its service; the password is set, the service link dropped and every session
+/// of the account ended, in one transaction.
+pub async fn switch_to_email(
+    caller: &Caller,
+    from: &str,
+    email: Option<&str>,
+    password: Option<String>,
+) -> Result<(), ApiError> {
+    let user_id = caller.session()?.user_id.clone();
+    let account = users::get(caller.state.db(), &user_id).await?;
+    if email.map(str::to_lowercase).as_deref() != Some(account.email.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "api.user.oauth_to_email.context.app_error",
+            "The email address is not the signed-in account's.",
+        ));
+    }
+    if account.auth_service != from {
+        return Err(ApiError::invalid_param("current_service"));
+    }
+    let password = password
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ApiError::invalid_param("password"))?;
+    let hashed = users::hash_new_password(&caller.state.config(), password).await?;
+    let now = now_millis();
+    let mut row = account.into_active_model();
+    row.password = Set(hashed);
+    row.last_password_update = Set(now);
+    row.auth_service = Set(String::new());
+    row.auth_data = Set(None);
+    row.failed_attempts = Set(0);
+    row.update_at = Set(now);
+    let txn = caller.state.begin_write().await?;
+    row.update(&txn).await?;
+    sessions::delete_all_for_user(&txn, &user_id, None).await?;
+    txn.commit().await?;
+    caller.state.forget_account(&user_id).await?;
+    caller
+        .state
+        .invalidate(crate::cluster::Invalidation::User {
+            id: user_id.clone(),
+            keep: None,
+        })
+        .await?;
+    audits::record(caller, &user_id, &format!("switched from {from} to email")).await;
+    Ok(())
+}

@@ -537,3 +537,30 @@ pub async fn posted_event(
     event.mentions.clone_from(&created.mentioned);
     Ok(event)
 }
+
+/// Creates `post` in `channel_id` through the post writer, and publishes `posted` when
+/// anyone listens. The post as the author sees it.
+pub async fn create(
+    caller: &Caller,
+    channel_id: String,
+    post: NewPost,
+    set_online: bool,
+) -> Result<crate::contract::types::Post, ApiError> {
+    let request = Request {
+        caller: caller.clone(),
+        channel_id,
+        post,
+    };
+    let created = caller.state.post_writer().submit(request).await?;
+    let shown = if created.post.root_id.is_empty() {
+        // A new root post has no thread yet.
+        super::posts::to_api(&created.post, None)
+    } else {
+        super::posts::to_api_one(caller.state.db(), &created.post).await?
+    };
+    if caller.state.events().has_subscribers() {
+        let event = posted_event(caller, &created, &shown, set_online).await?;
+        caller.state.events().publish(event);
+    }
+    Ok(shown)
+}

@@ -481,6 +481,20 @@ pub async fn readable_among(caller: &Caller, ids: &[String]) -> Result<Vec<post:
     Ok(out)
 }
 
+/// A channel's live pinned posts, newest first.
+pub async fn pinned(
+    db: &impl ConnectionTrait,
+    channel_id: &str,
+) -> Result<Vec<post::Model>, ApiError> {
+    Ok(post::Entity::find()
+        .filter(post::Column::ChannelId.eq(channel_id))
+        .filter(post::Column::IsPinned.eq(true))
+        .filter(post::Column::DeleteAt.eq(0))
+        .order_by_desc(post::Column::CreateAt)
+        .all(db)
+        .await?)
+}
+
 /// A post list: `order` as given (newest first), every post in `posts`, plus the roots of
 /// listed replies in `posts` only, for context.
 pub async fn post_list(
@@ -553,6 +567,55 @@ pub enum Page {
     Before { post: post::Model, limit: u64 },
     /// The `limit` posts just after this one, newest first.
     After { post: post::Model, limit: u64 },
+}
+
+/// How a client asks for a page of a channel's posts: `since` wins, then `before`, then
+/// `after` (post ids of the channel), else page `page` of `per_page`.
+pub struct PageQuery<'a> {
+    pub since: Option<i64>,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Page {
+    /// The page `q` asks for in `channel_id` (400 for an anchor post not in it).
+    pub async fn of(
+        db: &impl ConnectionTrait,
+        channel_id: &str,
+        q: PageQuery<'_>,
+    ) -> Result<Self, ApiError> {
+        let limit = u64::try_from(q.per_page).unwrap_or(0);
+        let anchor = |id: &str, name: &str| {
+            let (id, name) = (id.to_owned(), name.to_owned());
+            async move {
+                if !crate::ids::is_valid_id(&id) {
+                    return Err(ApiError::invalid_param(&name));
+                }
+                let p = get(db, &id).await?;
+                if p.channel_id == channel_id {
+                    Ok(p)
+                } else {
+                    Err(ApiError::invalid_param(&name))
+                }
+            }
+        };
+        let before = q.before.filter(|s| !s.is_empty());
+        let after = q.after.filter(|s| !s.is_empty());
+        Ok(if let Some(since) = q.since {
+            Self::Since(since)
+        } else if let Some(before) = before {
+            let post = anchor(before, "before").await?;
+            Self::Before { post, limit }
+        } else if let Some(after) = after {
+            let post = anchor(after, "after").await?;
+            Self::After { post, limit }
+        } else {
+            let offset = u64::try_from(q.page.saturating_mul(q.per_page)).unwrap_or(0);
+            Self::Offset { offset, limit }
+        })
+    }
 }
 
 /// How many posts a `since` request gets at most.

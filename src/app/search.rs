@@ -74,8 +74,10 @@ impl Search {
 
 /// Where and how to search.
 pub struct Scope {
-    /// The channels the caller may search (their own, of the team).
-    pub channel_ids: Vec<String>,
+    /// The searcher: their channels of `team_id` and their direct and group channels are
+    /// searched.
+    pub user_id: String,
+    pub team_id: String,
     pub include_deleted_channels: bool,
     pub is_or: bool,
     /// The caller's offset from UTC in seconds, for the dates.
@@ -94,10 +96,13 @@ pub async fn posts(
     let mut channels = channel::Entity::find()
         .select_only()
         .column(channel::Column::Id)
-        .filter(channel::Column::Id.is_in(scope.channel_ids.clone()));
-    if !scope.include_deleted_channels {
-        channels = channels.filter(channel::Column::DeleteAt.eq(0));
-    }
+        .filter(
+            channel::Column::Id.in_subquery(super::channels::member_channel_ids(
+                &scope.user_id,
+                &scope.team_id,
+                scope.include_deleted_channels,
+            )),
+        );
     if !search.in_channels.is_empty() {
         channels = channels.filter(channel::Column::Name.is_in(search.in_channels.clone()));
     }
@@ -292,6 +297,28 @@ fn day_number(date: &str) -> Option<i64> {
     let day_of_year = (153 * m + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     Some(era * 146_097 + day_of_era - 719_468)
+}
+
+/// The posts matching `terms` in `scope` as a post list with each post's matched words.
+pub async fn post_list(
+    caller: &crate::auth::Caller,
+    terms: &str,
+    scope: &Scope,
+) -> Result<crate::contract::types::PostListWithSearchMatches, ApiError> {
+    let db = caller.state.db();
+    let page = posts(db, &Search::parse(terms), scope).await?;
+    let mut matches = std::collections::HashMap::with_capacity(page.len());
+    let mut rows = Vec::with_capacity(page.len());
+    for (p, words) in page {
+        matches.insert(p.id.clone(), words);
+        rows.push(p);
+    }
+    let list = super::posts::post_list(db, rows).await?;
+    Ok(crate::contract::types::PostListWithSearchMatches {
+        order: list.order,
+        posts: list.posts,
+        matches,
+    })
 }
 
 #[cfg(test)]

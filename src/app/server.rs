@@ -176,3 +176,13 @@ pub async fn client_config(
     }
     Ok(out)
 }
+
+/// Whether the database answers a trivial query.
+pub async fn database_healthy(caller: &crate::auth::Caller) -> bool {
+    caller
+        .state
+        .db()
+        .execute_unprepared("SELECT 1")
+        .await
+        .is_ok()
+}

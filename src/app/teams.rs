@@ -264,6 +264,72 @@ pub async fn create(db: &impl ConnectionTrait, new: NewTeam) -> Result<team::Mod
     Ok(row)
 }
 
+/// A new team of `team_type` created by `creator` (None: the local socket), who becomes
+/// its first member and admin, in one transaction. Domain rules for creators apply.
+pub async fn create_by(
+    caller: &Caller,
+    creator: Option<user::Model>,
+    name: String,
+    display_name: String,
+    team_type: String,
+) -> Result<team::Model, ApiError> {
+    if let Some(creator) = &creator {
+        require_creation_allowed(caller, creator).await?;
+    }
+    let config = caller.state.config();
+    let txn = caller.state.begin_write().await?;
+    let new = NewTeam {
+        name,
+        display_name,
+        team_type,
+        description: String::new(),
+        company_name: String::new(),
+        allowed_domains: String::new(),
+        allow_open_invite: false,
+        email: creator
+            .as_ref()
+            .map(|c| c.email.clone())
+            .unwrap_or_default(),
+    };
+    let created = create(&txn, new).await?;
+    if let Some(creator) = &creator {
+        join(&txn, &config, &created, creator, true).await?;
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Adds the accounts `user_ids` to `found` in one transaction: all or nothing, unless
+/// `graceful`, which adds those it can (unknown accounts and refused joins left out).
+pub async fn add_members(
+    caller: &Caller,
+    found: &team::Model,
+    user_ids: &[String],
+    graceful: bool,
+) -> Result<Vec<team_member::Model>, ApiError> {
+    let db = caller.state.db();
+    let mut targets = Vec::with_capacity(user_ids.len());
+    for user_id in user_ids {
+        match super::users::get(db, user_id).await {
+            Ok(target) => targets.push(target),
+            Err(_) if graceful => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let config = caller.state.config();
+    let mut added = Vec::with_capacity(targets.len());
+    let txn = caller.state.begin_write().await?;
+    for target in &targets {
+        match join(&txn, &config, found, target, false).await {
+            Ok(member) => added.push(member),
+            Err(e) if graceful && e.status.is_client_error() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    txn.commit().await?;
+    Ok(added)
+}
+
 fn name_taken() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,

@@ -6,8 +6,8 @@ use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::now_millis;
-use crate::store::entity::{channel, channel_member, post, thread, thread_membership, user};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
+use crate::store::entity::{post, thread, thread_membership, user};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef, Select,
@@ -32,40 +32,19 @@ fn membership_join() -> RelationDef {
         .into()
 }
 
-/// `SELECT channel_id` of the channels `user_id` is a member of in `team_id`, and of their
-/// direct and group channels.
-fn member_channels(user_id: &str, team_id: &str, include_deleted: bool) -> SelectStatement {
-    let mut q = Query::select();
-    q.column((channel_member::Entity, channel_member::Column::ChannelId))
-        .from(channel_member::Entity)
-        .inner_join(
-            channel::Entity,
-            Expr::col((channel::Entity, channel::Column::Id))
-                .equals((channel_member::Entity, channel_member::Column::ChannelId)),
-        )
-        .and_where(Expr::col((channel_member::Entity, channel_member::Column::UserId)).eq(user_id))
-        .and_where(
-            Expr::col((channel::Entity, channel::Column::TeamId))
-                .eq(team_id)
-                .or(Expr::col((channel::Entity, channel::Column::TeamId)).eq("")),
-        );
-    if !include_deleted {
-        q.and_where(Expr::col((channel::Entity, channel::Column::DeleteAt)).eq(0));
-    }
-    q
-}
-
 /// The followed threads of `f`, with their membership joined.
 fn followed(f: &Followed<'_>) -> Select<thread::Entity> {
     let mut find = thread::Entity::find()
         .join(JoinType::InnerJoin, membership_join())
         .filter(thread_membership::Column::UserId.eq(f.user_id))
         .filter(thread_membership::Column::Following.eq(true))
-        .filter(thread::Column::ChannelId.in_subquery(member_channels(
-            f.user_id,
-            f.team_id,
-            f.include_deleted,
-        )))
+        .filter(
+            thread::Column::ChannelId.in_subquery(channels::member_channel_ids(
+                f.user_id,
+                f.team_id,
+                f.include_deleted,
+            )),
+        )
         .filter(thread::Column::LastReplyAt.gt(f.since));
     if !f.include_deleted {
         find = find.filter(thread::Column::DeleteAt.eq(0));
@@ -185,7 +164,10 @@ pub async fn mark_all_read(caller: &Caller, user_id: &str, team_id: &str) -> Res
         .column(thread::Column::PostId)
         .from(thread::Entity)
         .and_where(thread::Column::DeleteAt.eq(0))
-        .and_where(thread::Column::ChannelId.in_subquery(member_channels(user_id, team_id, false)))
+        .and_where(
+            thread::Column::ChannelId
+                .in_subquery(channels::member_channel_ids(user_id, team_id, false)),
+        )
         .to_owned();
     thread_membership::Entity::update_many()
         .col_expr(thread_membership::Column::LastViewed, Expr::value(now))

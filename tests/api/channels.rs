@@ -928,6 +928,8 @@ async fn console_listings_and_searches() {
         mine.channels.is_empty(),
         "a private channel they are not in"
     );
+    // The total counts only what they may see, too.
+    assert_eq!(mine.total_count, Some(0.0));
     let visible = member
         .client
         .search_all_channels(Some(false), &search("open"))
@@ -935,6 +937,7 @@ async fn console_listings_and_searches() {
         .unwrap()
         .into_inner();
     assert_eq!(visible.channels.len(), 1);
+    assert_eq!(visible.total_count, Some(1.0));
 
     // Team-level searches.
     let archived_found = member

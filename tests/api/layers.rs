@@ -56,3 +56,44 @@ fn app_functions_never_take_the_http_context() {
         found.join("\n")
     );
 }
+
+#[test]
+fn handlers_hold_no_queries() {
+    let found = offences("src/api", &["sea_orm", "Entity::", "execute_unprepared"]);
+    assert!(
+        found.is_empty(),
+        "src/api queries the database itself (queries belong next to their entities, \
+         behind src/app):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The longest a handler may be, signature to closing brace: authenticate, validate,
+/// permit, then one call into src/app and the mapping of its answer.
+const HANDLER_LINES: usize = 40;
+
+#[test]
+fn handlers_are_thin() {
+    let mut long = Vec::new();
+    for (path, text) in sources("src/api") {
+        let mut start: Option<(usize, String)> = None;
+        for (n, line) in text.lines().enumerate() {
+            if let Some(rest) = line.strip_prefix("    async fn ") {
+                let name = rest.split(['(', '<']).next().unwrap_or(rest).to_owned();
+                start = Some((n, name));
+            } else if line == "    }"
+                && let Some((first, name)) = start.take()
+            {
+                let lines = n - first + 1;
+                if lines > HANDLER_LINES {
+                    long.push(format!("{path}:{}: {name} has {lines} lines", first + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "handlers over {HANDLER_LINES} lines (move the rules into src/app):\n{}",
+        long.join("\n")
+    );
+}
