@@ -302,13 +302,8 @@ impl contract::ChannelsApi for Api {
         body: types::SearchGroupChannelsBody,
     ) -> Result<Vec<types::Channel>, ApiError> {
         let me = ctx.session()?.user_id.clone();
-        let term = body.term.trim().to_lowercase();
-        let rows = channels::channels_of(ctx.state.db(), &me, None, false).await?;
-        Ok(rows
-            .iter()
-            .filter(|c| c.channel_type == "G" && c.display_name.to_lowercase().contains(&term))
-            .map(channels::to_api)
-            .collect())
+        let rows = channels::groups_named_like(ctx.state.db(), &me, body.term.trim()).await?;
+        Ok(channels::to_api_all(&rows))
     }
 
     /// `GET /api/v4/channels/{channel_id}/timezones`: read_channel. The distinct time

@@ -1068,27 +1068,14 @@ impl contract::UsersApi for Api {
         if domains.is_empty() {
             return Ok(Vec::new());
         }
-        let everyone = directory::find(
-            ctx,
-            &directory::Filter::default(),
-            directory::Sort::Username,
-            0,
-            u64::MAX >> 1,
-        )
-        .await?;
-        let outside: Vec<_> = everyone
-            .into_iter()
-            .filter(|u| {
-                !domains.iter().any(|d| {
-                    u.email
-                        .rsplit_once('@')
-                        .is_some_and(|(_, domain)| domain == d)
-                })
-            })
-            .skip(usize::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0))
-            .take(usize::try_from(query.per_page).unwrap_or(0))
-            .collect();
-        users::views(ctx, &outside).await
+        let filter = directory::Filter {
+            email_domains_outside: domains,
+            ..Default::default()
+        };
+        let offset = u64::try_from(query.page.saturating_mul(query.per_page)).unwrap_or(0);
+        let limit = u64::try_from(query.per_page).unwrap_or(0);
+        let rows = directory::find(ctx, &filter, directory::Sort::Username, offset, limit).await?;
+        users::views(ctx, &rows).await
     }
 
     /// `GET /api/v4/reports/users`: sysconsole_read_user_management_users. A page (50, at

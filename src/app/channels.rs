@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
 use crate::store::entity::{channel, channel_member, team, team_member, user};
 use crate::store::member_roles;
+use crate::store::prefix;
 use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -875,6 +876,37 @@ pub async fn channels_of(
         .await?)
 }
 
+/// The live group channels `user_id` is in whose display name (the members' usernames)
+/// contains `term`, in any case, by display name.
+pub async fn groups_named_like(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    term: &str,
+) -> Result<Vec<channel::Model>, ApiError> {
+    let pattern = format!(
+        "%{}%",
+        crate::store::prefix::escape_like(&term.to_lowercase())
+    );
+    let mine = sea_orm::sea_query::Query::select()
+        .column(channel_member::Column::ChannelId)
+        .from(channel_member::Entity)
+        .and_where(channel_member::Column::UserId.eq(user_id))
+        .to_owned();
+    Ok(channel::Entity::find()
+        .filter(channel::Column::Id.in_subquery(mine))
+        .filter(channel::Column::ChannelType.eq("G"))
+        .filter(channel::Column::DeleteAt.eq(0))
+        .filter(
+            Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(
+                channel::Column::DisplayName,
+            )))
+            .like(crate::store::prefix::like(&pattern)),
+        )
+        .order_by_asc(channel::Column::DisplayName)
+        .all(db)
+        .await?)
+}
+
 /// Which channels of a team a listing takes.
 pub struct Listing<'a> {
     pub team_id: &'a str,
@@ -900,9 +932,10 @@ pub async fn list(
         find.filter(channel::Column::DeleteAt.eq(0))
     };
     if let Some(term) = listing.term.map(str::trim).filter(|t| !t.is_empty()) {
-        find = find.filter(super::directory::any_starts_with(
-            &[channel::Column::Name, channel::Column::DisplayName],
-            term,
+        let columns = [channel::Column::Name, channel::Column::DisplayName];
+        let backend = db.get_database_backend();
+        find = find.filter(prefix::any_starts_with::<channel::Entity>(
+            backend, &columns, term,
         ));
     }
     Ok(find
@@ -985,10 +1018,9 @@ pub async fn console_list(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let mut any = super::directory::any_starts_with(
-            &[channel::Column::Name, channel::Column::DisplayName],
-            term,
-        );
+        let columns = [channel::Column::Name, channel::Column::DisplayName];
+        let backend = db.get_database_backend();
+        let mut any = prefix::any_starts_with::<channel::Entity>(backend, &columns, term);
         if filter.by_id {
             any = any.add(channel::Column::Id.eq(term));
         }

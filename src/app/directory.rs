@@ -5,7 +5,8 @@
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::store::entity::{bot, team, team_member, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
+use crate::store::prefix::{self, escape_like, like};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -31,6 +32,16 @@ pub struct Filter {
     pub in_channel: Option<String>,
     /// Everyone but the members of this channel.
     pub not_in_channel: Option<String>,
+    /// Only accounts whose email is in none of these domains.
+    pub email_domains_outside: Vec<String>,
+}
+
+/// The email is in none of `domains` (`…@domain` exactly).
+fn outside_domains(domains: &[String]) -> Condition {
+    domains.iter().fold(Condition::all(), |all, d| {
+        let pattern = format!("%@{}", escape_like(&d.to_lowercase()));
+        all.add(Expr::col(user::Column::Email).not_like(like(&pattern)))
+    })
 }
 
 /// The orders Mattermost offers.
@@ -51,30 +62,6 @@ impl Sort {
             _ => Err(ApiError::invalid_param("sort")),
         }
     }
-}
-
-/// `%` and `_` in a search term match themselves.
-fn escape_like(term: &str) -> String {
-    term.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
-/// A LIKE pattern whose `\\` escapes `%` and `_` on every backend.
-fn like(pattern: &str) -> LikeExpr {
-    LikeExpr::new(pattern).escape('\\')
-}
-
-/// Any of `columns`, lower-cased, starts with `term` (lower-cased; `%` and `_` in it match
-/// themselves): the prefix match of Mattermost's name searches.
-pub fn any_starts_with<C>(columns: &[C], term: &str) -> Condition
-where
-    C: sea_orm::sea_query::IntoColumnRef + Copy,
-{
-    let pattern = format!("{}%", escape_like(&term.to_lowercase()));
-    columns.iter().fold(Condition::any(), |any, c| {
-        any.add(Expr::expr(Func::lower(Expr::col(*c))).like(like(&pattern)))
-    })
 }
 
 async fn condition(caller: &Caller, filter: &Filter) -> Result<Condition, ApiError> {
@@ -99,20 +86,23 @@ async fn condition(caller: &Caller, filter: &Filter) -> Result<Condition, ApiErr
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let pattern = format!(
-            "{}%",
-            escape_like(&term.trim_start_matches('@').to_lowercase())
-        );
-        let lower = |c: user::Column| Expr::expr(Func::lower(Expr::col(c))).like(like(&pattern));
-        let mut any = Condition::any()
-            .add(lower(user::Column::Username))
-            .add(lower(user::Column::FirstName))
-            .add(lower(user::Column::LastName))
-            .add(lower(user::Column::Nickname));
+        let mut columns = vec![
+            user::Column::Username,
+            user::Column::FirstName,
+            user::Column::LastName,
+            user::Column::Nickname,
+        ];
         if filter.term_matches_email {
-            any = any.add(lower(user::Column::Email));
+            columns.push(user::Column::Email);
         }
-        all = all.add(any);
+        let backend = caller.state.db().get_database_backend();
+        let term = term.trim_start_matches('@');
+        all = all.add(prefix::any_starts_with::<user::Entity>(
+            backend, &columns, term,
+        ));
+    }
+    if !filter.email_domains_outside.is_empty() {
+        all = all.add(outside_domains(&filter.email_domains_outside));
     }
     if let Some(team_id) = &filter.in_team {
         all = all.add(user::Column::Id.in_subquery(members_of(Some(team_id))));
@@ -130,13 +120,11 @@ async fn condition(caller: &Caller, filter: &Filter) -> Result<Condition, ApiErr
         all = all.add(user::Column::Id.not_in_subquery(members_of(None)));
     }
     if filter.exclude_bots {
-        let bots: Vec<String> = bot::Entity::find()
-            .all(caller.state.db())
-            .await?
-            .into_iter()
-            .map(|b| b.user_id)
-            .collect();
-        all = all.add(user::Column::Id.is_not_in(bots));
+        let bots = Query::select()
+            .column(bot::Column::UserId)
+            .from(bot::Entity)
+            .to_owned();
+        all = all.add(user::Column::Id.not_in_subquery(bots));
     }
     Ok(all)
 }

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
 use crate::store::entity::{team, team_member, user};
 use crate::store::member_roles;
+use crate::store::prefix;
 use axum::http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -708,9 +709,10 @@ pub async fn list(
 ) -> Result<(Vec<team::Model>, u64), ApiError> {
     let mut cond = listing.condition().add(team::Column::DeleteAt.eq(0));
     if let Some(term) = term.map(str::trim).filter(|t| !t.is_empty()) {
-        cond = cond.add(super::directory::any_starts_with(
-            &[team::Column::Name, team::Column::DisplayName],
-            term,
+        let backend = caller.state.db().get_database_backend();
+        let columns = [team::Column::Name, team::Column::DisplayName];
+        cond = cond.add(prefix::any_starts_with::<team::Entity>(
+            backend, &columns, term,
         ));
     }
     let db = caller.state.db();

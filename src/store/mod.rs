@@ -7,6 +7,7 @@ pub mod entity;
 pub mod member_roles;
 pub mod migration;
 pub mod preferences;
+pub mod prefix;
 
 use crate::config::Config;
 use sea_orm::{

@@ -71,3 +71,76 @@ async fn every_entity_matches_its_migrated_table() {
         vec![pref]
     );
 }
+
+/// The plan of `find` on the server's database: SQLite's EXPLAIN QUERY PLAN, or
+/// PostgreSQL's EXPLAIN with sequential scans off (a tiny test table is otherwise read
+/// whole, whatever the indexes).
+async fn plan<E: sea_orm::EntityTrait>(server: &TestServer, find: sea_orm::Select<E>) -> String {
+    use sea_orm::{ConnectionTrait, QueryTrait, Statement, TransactionTrait};
+    let db = server.state.db();
+    let backend = db.get_database_backend();
+    let stmt = find.build(backend);
+    let prefix = match backend {
+        sea_orm::DbBackend::Postgres => "EXPLAIN",
+        _ => "EXPLAIN QUERY PLAN",
+    };
+    let explain = Statement::from_sql_and_values(
+        backend,
+        format!("{prefix} {}", stmt.sql),
+        stmt.values.map(|v| v.0).unwrap_or_default(),
+    );
+    let txn = db.begin().await.unwrap();
+    if backend == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+            .await
+            .unwrap();
+    }
+    let rows = txn.query_all_raw(explain).await.unwrap();
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let column = if backend == sea_orm::DbBackend::Postgres {
+                "QUERY PLAN"
+            } else {
+                "detail"
+            };
+            r.try_get::<String>("", column).unwrap()
+        })
+        .collect();
+    txn.rollback().await.unwrap();
+    lines.join("\n")
+}
+
+#[tokio::test]
+async fn name_searches_are_answered_by_indexes() {
+    use ferromost::store::prefix::any_starts_with;
+    use sea_orm::QueryFilter;
+    let server = TestServer::start().await;
+    let backend = server.state.db().get_database_backend();
+    let columns = [
+        user::Column::Username,
+        user::Column::FirstName,
+        user::Column::LastName,
+        user::Column::Nickname,
+        user::Column::Email,
+    ];
+    let users =
+        user::Entity::find().filter(any_starts_with::<user::Entity>(backend, &columns, "Ab"));
+    let found = plan(&server, users).await;
+    for column in ["username", "first_name", "last_name", "nickname", "email"] {
+        let index = format!("idx_users_lower_{column}");
+        assert!(found.contains(&index), "{index} unused:\n{found}");
+    }
+    let columns = [channel::Column::Name, channel::Column::DisplayName];
+    let channels =
+        channel::Entity::find().filter(any_starts_with::<channel::Entity>(backend, &columns, "to"));
+    let found = plan(&server, channels).await;
+    for index in ["idx_channels_lower_name", "idx_channels_lower_display_name"] {
+        assert!(found.contains(index), "{index} unused:\n{found}");
+    }
+    let columns = [team::Column::Name, team::Column::DisplayName];
+    let teams =
+        team::Entity::find().filter(any_starts_with::<team::Entity>(backend, &columns, "te"));
+    let found = plan(&server, teams).await;
+    assert!(found.contains("idx_teams_lower_name"), "{found}");
+}

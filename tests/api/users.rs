@@ -911,3 +911,50 @@ async fn retention_policies_that_apply_to_a_user() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn accounts_outside_the_allowed_domains_are_paged_in_the_database() {
+    let server = TestServer::start_with(|c| {
+        c.team_settings.restrict_creation_to_domains = "example.com, corp.test".into();
+    })
+    .await;
+    let admin = server.admin().await;
+    for (name, domain) in [
+        ("inside", "corp.test"),
+        ("outa", "elsewhere.org"),
+        ("outb", "sub.example.com"),
+        ("outc", "example_com.net"),
+    ] {
+        let mut body = new_user(name);
+        body.email = format!("{name}@{domain}");
+        admin.client.create_user(None, None, &body).await.unwrap();
+    }
+    let page = |page, per_page| {
+        let client = &admin.client;
+        async move {
+            let found = client
+                .get_users_with_invalid_emails(Some(page), Some(per_page))
+                .await
+                .unwrap()
+                .into_inner();
+            found
+                .into_iter()
+                .filter_map(|u| u.username)
+                .collect::<Vec<_>>()
+        }
+    };
+    // Exact domains only: a subdomain and a look-alike with `_` are outside.
+    assert_eq!(page(0, 10).await, ["outa", "outb", "outc"]);
+    assert_eq!(page(0, 2).await, ["outa", "outb"]);
+    assert_eq!(page(1, 2).await, ["outc"]);
+    let member = server.user(&admin, "member").await;
+    assert_fails(
+        member
+            .client
+            .get_users_with_invalid_emails(None, None)
+            .await,
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+}

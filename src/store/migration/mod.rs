@@ -13,6 +13,7 @@ mod m20261130_000008_reactions;
 mod m20261130_000009_statuses;
 mod m20261202_000010_sidebar;
 mod m20261202_000011_search;
+mod m20261204_000012_name_search;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_statuses::Migration),
             Box::new(m20261202_000010_sidebar::Migration),
             Box::new(m20261202_000011_search::Migration),
+            Box::new(m20261204_000012_name_search::Migration),
         ]
     }
 }
