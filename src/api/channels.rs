@@ -963,13 +963,9 @@ impl contract::ChannelsApi for Api {
         team_id_param(ctx, &path.team_id)?;
         require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
         let me = ctx.session()?.user_id.clone();
-        let rows = channels::channels_of(ctx.state.db(), &me, Some(&path.team_id), false).await?;
-        Ok(rows
-            .iter()
-            .filter(|c| c.team_id == path.team_id && channels::name_starts_with(c, &query.name))
-            .take(50)
-            .map(channels::to_api)
-            .collect())
+        let db = ctx.state.db();
+        let rows = channels::mine_starting_with(db, &me, &path.team_id, &query.name, 50).await?;
+        Ok(channels::to_api_all(&rows))
     }
 
     /// `POST /api/v4/teams/{team_id}/channels/search_archived`: list_team_channels.
@@ -1141,11 +1137,12 @@ impl contract::ChannelsApi for Api {
         require_user(ctx, &path.user_id).await?;
         require_team(ctx, &path.team_id, perm::VIEW_TEAM).await?;
         let db = ctx.state.db();
-        let mut out = Vec::new();
-        for c in channels::channels_of(db, &path.user_id, Some(&path.team_id), false).await? {
-            if let Some(m) = channels::member(db, &c.id, &path.user_id).await? {
-                out.push(channels::member_to_api(db, &c, &m).await?);
-            }
+        let team = Some(path.team_id.as_str());
+        let all =
+            channels::memberships_of(db, &path.user_id, team, false, 0, u64::MAX >> 1).await?;
+        let mut out = Vec::with_capacity(all.len());
+        for (c, m) in &all {
+            out.push(channels::member_to_api(db, c, m).await?);
         }
         Ok(out)
     }
@@ -1189,16 +1186,8 @@ async fn archived(
     )
     .await?;
     let me = ctx.session()?.user_id.clone();
-    let mine = channels::channels_of(ctx.state.db(), &me, Some(team_id), true).await?;
-    out.extend(
-        mine.iter()
-            .filter(|c| {
-                c.channel_type == "P"
-                    && c.delete_at != 0
-                    && term.is_none_or(|t| channels::name_starts_with(c, t))
-            })
-            .map(channels::to_api),
-    );
+    let mine = channels::my_archived_private(ctx.state.db(), &me, team_id, term).await?;
+    out.extend(mine.iter().map(channels::to_api));
     Ok(out)
 }
 

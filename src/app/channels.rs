@@ -439,12 +439,6 @@ pub async fn require_read(caller: &Caller, c: &channel::Model) -> Result<(), Api
     require_channel(caller, &c.id, perm::READ_CHANNEL).await
 }
 
-/// Whether the channel's name or display name starts with `term` (case aside).
-pub fn name_starts_with(c: &channel::Model, term: &str) -> bool {
-    let term = term.trim().to_lowercase();
-    c.name.starts_with(&term) || c.display_name.to_lowercase().starts_with(&term)
-}
-
 /// The channel as Mattermost's JSON shows it.
 pub fn to_api(c: &channel::Model) -> types::Channel {
     types::Channel {
@@ -851,29 +845,122 @@ pub async fn channels_of(
     team_id: Option<&str>,
     include_deleted: bool,
 ) -> Result<Vec<channel::Model>, ApiError> {
-    let ids: Vec<String> = channel_member::Entity::find()
-        .filter(channel_member::Column::UserId.eq(user_id))
+    Ok(channel::Entity::find()
+        .filter(mine(user_id, team_id, include_deleted))
+        .order_by_asc(channel::Column::DisplayName)
+        .order_by_asc(channel::Column::Name)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.channel_id)
-        .collect();
-    let mut find = channel::Entity::find().filter(channel::Column::Id.is_in(ids));
+        .await?)
+}
+
+/// The channels `user_id` is in (as channels_of), as a condition on `channels`.
+fn mine(user_id: &str, team_id: Option<&str>, include_deleted: bool) -> Condition {
+    let memberships = sea_orm::sea_query::Query::select()
+        .column(channel_member::Column::ChannelId)
+        .from(channel_member::Entity)
+        .and_where(channel_member::Column::UserId.eq(user_id))
+        .to_owned();
+    let mut cond = Condition::all().add(channel::Column::Id.in_subquery(memberships));
     if let Some(team_id) = team_id {
-        find = find.filter(
+        cond = cond.add(
             Condition::any()
                 .add(channel::Column::TeamId.eq(team_id))
                 .add(channel::Column::TeamId.eq("")),
         );
     }
     if !include_deleted {
-        find = find.filter(channel::Column::DeleteAt.eq(0));
+        cond = cond.add(channel::Column::DeleteAt.eq(0));
+    }
+    cond
+}
+
+/// `user_id`'s live channels of team `team_id` (not direct or group ones) whose name or
+/// display name starts with `term`, by display name, at most `limit`.
+pub async fn mine_starting_with(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    team_id: &str,
+    term: &str,
+    limit: u64,
+) -> Result<Vec<channel::Model>, ApiError> {
+    let columns = [channel::Column::Name, channel::Column::DisplayName];
+    let backend = db.get_database_backend();
+    Ok(channel::Entity::find()
+        .filter(mine(user_id, Some(team_id), false))
+        .filter(channel::Column::TeamId.eq(team_id))
+        .filter(prefix::any_starts_with::<channel::Entity>(
+            backend,
+            &columns,
+            term.trim(),
+        ))
+        .order_by_asc(channel::Column::DisplayName)
+        .order_by_asc(channel::Column::Name)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// `user_id`'s archived private channels of team `team_id`, optionally only those whose
+/// name or display name starts with `term`.
+pub async fn my_archived_private(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    team_id: &str,
+    term: Option<&str>,
+) -> Result<Vec<channel::Model>, ApiError> {
+    let mut find = channel::Entity::find()
+        .filter(mine(user_id, Some(team_id), true))
+        .filter(channel::Column::ChannelType.eq("P"))
+        .filter(channel::Column::DeleteAt.ne(0));
+    if let Some(term) = term.map(str::trim).filter(|t| !t.is_empty()) {
+        let columns = [channel::Column::Name, channel::Column::DisplayName];
+        let backend = db.get_database_backend();
+        find = find.filter(prefix::any_starts_with::<channel::Entity>(
+            backend, &columns, term,
+        ));
     }
     Ok(find
         .order_by_asc(channel::Column::DisplayName)
         .order_by_asc(channel::Column::Name)
         .all(db)
         .await?)
+}
+
+/// `user_id`'s memberships with their channels (as channels_of; in channel id order,
+/// from `offset`, at most `limit`; only team channels with `team_channels_only`), in two
+/// queries.
+pub async fn memberships_of(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    team_id: Option<&str>,
+    team_channels_only: bool,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<(channel::Model, channel_member::Model)>, ApiError> {
+    let mut find = channel::Entity::find().filter(mine(user_id, team_id, false));
+    if team_channels_only {
+        find = find.filter(channel::Column::ChannelType.is_in(["O", "P"]));
+    }
+    let found = find
+        .order_by_asc(channel::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ids: Vec<String> = found.iter().map(|c| c.id.clone()).collect();
+    let mut members: std::collections::HashMap<String, channel_member::Model> =
+        channel_member::Entity::find()
+            .filter(channel_member::Column::UserId.eq(user_id))
+            .filter(channel_member::Column::ChannelId.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.channel_id.clone(), m))
+            .collect();
+    Ok(found
+        .into_iter()
+        .filter_map(|c| members.remove(&c.id).map(|m| (c, m)))
+        .collect())
 }
 
 /// The live group channels `user_id` is in whose display name (the members' usernames)
@@ -1198,18 +1285,23 @@ pub async fn members_with_team_data(
     offset: usize,
     limit: usize,
 ) -> Result<Vec<types::ChannelMemberWithTeamData>, ApiError> {
-    let mut out = Vec::new();
-    let mut mine = channels_of(db, user_id, None, false).await?;
-    mine.retain(is_team_channel);
-    mine.sort_by(|a, b| a.id.cmp(&b.id));
-    for c in mine.iter().skip(offset).take(limit) {
-        let (Some(m), Some(t)) = (
-            member(db, &c.id, user_id).await?,
-            team::Entity::find_by_id(c.team_id.clone()).one(db).await?,
-        ) else {
+    let (offset, limit) = (offset as u64, limit as u64);
+    let mine = memberships_of(db, user_id, None, true, offset, limit).await?;
+    let team_ids: Vec<String> = mine.iter().map(|(c, _)| c.team_id.clone()).collect();
+    let teams: std::collections::HashMap<String, team::Model> = team::Entity::find()
+        .filter(team::Column::Id.is_in(team_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id.clone(), t))
+        .collect();
+    let mut out = Vec::with_capacity(mine.len());
+    for (c, m) in &mine {
+        let Some(t) = teams.get(&c.team_id) else {
             continue;
         };
-        let base = member_to_api(db, c, &m).await?;
+        let t = t.clone();
+        let base = member_to_api(db, c, m).await?;
         out.push(types::ChannelMemberWithTeamData {
             channel_id: base.channel_id,
             explicit_roles: base.explicit_roles,
