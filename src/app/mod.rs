@@ -1,8 +1,11 @@
 //! Domain operations that take more than one step or serve more than one handler.
 
+pub mod account_writes;
 pub mod analytics;
 pub mod audits;
 pub mod bots;
+pub mod channel_lists;
+pub mod channel_members;
 pub mod channels;
 pub mod directory;
 pub mod events;
@@ -17,6 +20,7 @@ pub mod outbound;
 pub mod posting;
 pub mod posts;
 pub mod preferences;
+pub mod profile_images;
 pub mod reactions;
 pub mod roles;
 pub mod rosters;

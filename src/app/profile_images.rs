@@ -1,0 +1,84 @@
+//! Profile pictures: the uploaded image or the generated default (initials on a colour
+//! derived from the account), and changing or resetting it.
+
+use crate::app::images;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::ids::now_millis;
+use crate::rt::{Binary, Multipart};
+use crate::store::entity::{bot, user};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+
+fn profile_image_path(caller: &Caller, id: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(&caller.state.config().file_settings.directory)
+        .join("users")
+        .join(id)
+        .join("profile.png")
+}
+
+/// The account's image: its upload, a bot's icon, or the default one.
+pub async fn profile_image(caller: &Caller, account: &user::Model) -> Result<Binary, ApiError> {
+    if account.last_picture_update > 0
+        && let Ok(bytes) = tokio::fs::read(profile_image_path(caller, &account.id)).await
+    {
+        return Ok(Binary {
+            content_type: "image/png".to_owned(),
+            bytes: bytes.into(),
+        });
+    }
+    if let Some(bot) = bot::Entity::find_by_id(account.id.clone())
+        .one(caller.state.db())
+        .await?
+        && bot.last_icon_update > 0
+    {
+        let found = crate::app::bots::get(caller, &account.id, true).await?;
+        return crate::app::bots::icon(caller, &found).await;
+    }
+    default_profile_image(account)
+}
+
+/// The default image: the initial on the account's colour.
+pub fn default_profile_image(account: &user::Model) -> Result<Binary, ApiError> {
+    let png = images::default_profile_png(&account.id, &account.username)?;
+    Ok(Binary {
+        content_type: "image/png".to_owned(),
+        bytes: png.into(),
+    })
+}
+
+/// Stores the `image` part of the form as the account's picture (cropped and scaled).
+pub async fn set_profile_image(
+    caller: &Caller,
+    account: user::Model,
+    form: Multipart,
+) -> Result<(), ApiError> {
+    let png = images::read_upload(form, images::PROFILE_FORM).await?;
+    let path = profile_image_path(caller, &account.id);
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    tokio::fs::write(&path, png)
+        .await
+        .map_err(ApiError::internal)?;
+    set_picture_time(caller, account, now_millis()).await
+}
+
+/// Back to the default image. The negative time still changes, so cached copies refresh.
+pub async fn reset_profile_image(caller: &Caller, account: user::Model) -> Result<(), ApiError> {
+    match tokio::fs::remove_file(profile_image_path(caller, &account.id)).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(ApiError::internal(e)),
+    }
+    set_picture_time(caller, account, -now_millis()).await
+}
+
+async fn set_picture_time(caller: &Caller, account: user::Model, at: i64) -> Result<(), ApiError> {
+    let mut row = account.into_active_model();
+    row.last_picture_update = Set(at);
+    row.update_at = Set(now_millis());
+    let updated = row.update(caller.state.db()).await?;
+    caller.state.forget_account(&updated.id).await
+}
