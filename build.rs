@@ -1,4 +1,6 @@
-//! Generates the server's contract layer from `openapi/mattermost-v4.yaml` into `$OUT_DIR`:
+//! Generates the server's contract layer from `openapi/mattermost-v4.yaml` (and, the same
+//! way, from `openapi/mattermost-extra.yaml`: the endpoints outside the v4 paths, in
+//! `EXTRA_OPERATIONS`) into `$OUT_DIR`:
 //!
 //! - `types.rs`: every request and response type, as progenitor (typify) names them.
 //! - `api.rs`: per operation a path struct, a query struct and a dispatch function; per spec
@@ -32,9 +34,14 @@ use std::path::Path;
 /// How an operation's request body reaches its handler.
 enum Body {
     None,
-    Json { ty: TokenStream, required: bool },
+    Json {
+        ty: TokenStream,
+        required: bool,
+    },
     Multipart,
     Raw,
+    /// A websocket upgrade (`x-dropshot-websocket`): the handler takes the upgrade.
+    Upgrade,
 }
 
 /// What an operation's handler returns on success.
@@ -42,6 +49,8 @@ enum Reply {
     Typed(TokenStream),
     Json,
     Binary,
+    /// The upgrade's own response (101).
+    Upgraded,
 }
 
 /// The scalar kind of a path or query parameter.
@@ -73,6 +82,9 @@ struct Operation {
     status: u16,
     /// Mattermost's handler requires a session (`x-session-required`): 401 before parsing.
     session_required: bool,
+    /// A session is optional and a bad token is ignored (`x-trust-requester`, Mattermost's
+    /// APIHandlerTrustRequester).
+    trust_requester: bool,
     reply: Reply,
 }
 
@@ -83,11 +95,18 @@ fn main() {
     println!("cargo:rerun-if-changed=generated/spec_view.rs");
     let spec = spec_view::load(&contract);
 
+    let extra_contract = root.join("openapi/mattermost-extra.yaml");
+    println!("cargo:rerun-if-changed={}", extra_contract.display());
+    let extra = spec_view::load(&extra_contract);
+
     println!("cargo:rerun-if-changed=src/api");
     let (types, signatures) = progenitor_types(&spec);
     let operations = collect_operations(&spec, &signatures);
+    let (_, extra_signatures) = progenitor_types(&extra);
+    let extra_operations = collect_operations(&extra, &extra_signatures);
     let implemented = implemented_methods(&root.join("src/api"));
-    let api = generate_api(&operations, &implemented);
+    let mut api = generate_api(&operations, &implemented, "");
+    api.extend(generate_api(&extra_operations, &implemented, "EXTRA_"));
 
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();
     write_rust(&out.join("types.rs"), types);
@@ -266,7 +285,9 @@ fn collect_operations(
                     other => panic!("{id}: parameters in {other:?} are not supported"),
                 }
             }
+            let websocket = op.get("x-dropshot-websocket").is_some();
             let body = match (&op["requestBody"], body_ty) {
+                (Value::Null, _) if websocket => Body::Upgrade,
                 (Value::Null, _) => Body::None,
                 (b, _) if spec_view::is_multipart(op) => {
                     let _ = b;
@@ -291,10 +312,12 @@ fn collect_operations(
                 })
                 .unwrap_or(200);
             let session_required = op["x-session-required"].as_bool().unwrap_or(false);
+            let trust_requester = op["x-trust-requester"].as_bool().unwrap_or(false);
             let ok = quote!(#ok_ty).to_string().replace(' ', "");
             let reply = match ok.as_str() {
                 "()" => Reply::Json,
                 "ByteStream" => Reply::Binary,
+                "reqwest::Upgraded" => Reply::Upgraded,
                 _ => Reply::Typed(quote!(#ok_ty)),
             };
             ops.push(Operation {
@@ -308,6 +331,7 @@ fn collect_operations(
                 body,
                 status,
                 session_required,
+                trust_requester,
                 reply,
             });
         }
@@ -343,7 +367,9 @@ fn kind_type(kind: Kind, required: bool) -> TokenStream {
     }
 }
 
-fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream {
+/// The traits, dispatch functions and tables of `ops`; the tables are named
+/// `{prefix}OPERATIONS` and `{prefix}FORWARDS`.
+fn generate_api(ops: &[Operation], implemented: &HashSet<String>, prefix: &str) -> TokenStream {
     let mut items = TokenStream::new();
     let mut traits: BTreeMap<&str, TokenStream> = BTreeMap::new();
     let mut table = TokenStream::new();
@@ -451,6 +477,12 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
                 pass.extend(quote!(, body));
                 quote!(rt::BodyKind::Raw)
             }
+            Body::Upgrade => {
+                args.extend(quote!(, upgrade: rt::WebSocketUpgrade));
+                parse.extend(quote!(let upgrade = rt::websocket_upgrade(req).await?;));
+                pass.extend(quote!(, upgrade));
+                quote!(rt::BodyKind::Upgrade)
+            }
         };
         let (ok_ty, finish) = match &op.reply {
             Reply::Typed(ty) => (ty.clone(), quote!(rt::json_reply(status, &out))),
@@ -459,10 +491,12 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
                 quote!(rt::json_reply(status, &out)),
             ),
             Reply::Binary => (quote!(rt::Binary), quote!(rt::binary_reply(status, out))),
+            Reply::Upgraded => (quote!(rt::Upgraded), quote!(Ok::<_, ApiError>(out.0))),
         };
         let id = &op.id;
         let status = op.status;
         let session_required = op.session_required;
+        let trust_requester = op.trust_requester;
         let guard = if session_required {
             quote!(ctx.session()?;)
         } else {
@@ -499,7 +533,8 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
         table.extend(quote! {
             rt::Operation {
                 id: #id, method: #method, path: #path, body: #body_kind, status: #status,
-                session_required: #session_required, call: #call,
+                session_required: #session_required, trust_requester: #trust_requester,
+                call: #call,
             },
         });
     }
@@ -516,14 +551,17 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>) -> TokenStream
         }
     });
     let count = ops.len();
+    let operations = format_ident!("{prefix}OPERATIONS");
+    let forwards = format_ident!("{prefix}FORWARDS");
     quote! {
         #(#trait_items)*
         #items
         /// Every operation of the contract, in contract order.
-        pub static OPERATIONS: [rt::Operation; #count] = [#table];
-        /// `(method, literal path, index into OPERATIONS)`: a literal path that lacks a method
-        /// its parameter sibling has is served by the sibling, as gorilla/mux would route it.
-        pub static FORWARDS: &[(&str, &str, usize)] = &[#(#forward_rows)*];
+        pub static #operations: [rt::Operation; #count] = [#table];
+        /// `(method, literal path, index into the operations)`: a literal path that lacks a
+        /// method its parameter sibling has is served by the sibling, as gorilla/mux would
+        /// route it.
+        pub static #forwards: &[(&str, &str, usize)] = &[#(#forward_rows)*];
     }
 }
 

@@ -12,6 +12,7 @@ pub mod contract;
 pub mod error;
 pub mod ids;
 pub mod logs;
+pub mod realtime;
 pub mod router;
 pub mod rt;
 pub mod state;

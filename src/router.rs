@@ -3,7 +3,7 @@
 //! instantiated once rather than per operation. No path is written here by hand.
 
 use crate::auth;
-use crate::contract::{FORWARDS, OPERATIONS};
+use crate::contract::{EXTRA_FORWARDS, EXTRA_OPERATIONS, FORWARDS, OPERATIONS};
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::rt::{Ctx, Operation, Request};
@@ -64,6 +64,14 @@ pub fn app(state: AppState) -> Router {
             add(literal, op, method);
         }
     }
+    for op in &EXTRA_OPERATIONS {
+        add(op.path, op, op.method);
+    }
+    for &(method, literal, index) in EXTRA_FORWARDS {
+        if let Some(op) = EXTRA_OPERATIONS.get(index) {
+            add(literal, op, method);
+        }
+    }
     let mut router = Router::new();
     for (path, methods) in paths {
         router = router.route(path, methods.fallback(method_not_allowed));
@@ -118,6 +126,8 @@ async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Resp
     } else {
         match auth::authenticate(&state, req.method(), req.headers(), &query).await {
             Ok(session) => session,
+            // A trusting handler (the websocket) goes on without a session.
+            Err(_) if op.trust_requester => None,
             Err(e) => return e.into_response_with(&request_id),
         }
     };
@@ -129,12 +139,17 @@ async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Resp
             }
         }
     }
-    if let Some(session) = &session {
+    let mut session = session;
+    if let Some(current) = &session {
         let own = params
             .iter()
-            .any(|(n, v)| *n == "user_id" && *v == session.user_id);
-        if let Err(e) = auth::require_mfa_if_enforced(&state, session, op.id, own) {
-            return e.into_response_with(&request_id);
+            .any(|(n, v)| *n == "user_id" && *v == current.user_id);
+        if let Err(e) = auth::require_mfa_if_enforced(&state, current, op.id, own) {
+            if !op.trust_requester {
+                return e.into_response_with(&request_id);
+            }
+            // An MFA-pending session counts as none there (no events, no actions).
+            session = None;
         }
     }
     let headers = req.headers().clone();

@@ -15,6 +15,26 @@ use std::sync::Mutex;
 pub type Request = axum::extract::Request;
 pub type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 pub type Multipart = axum::extract::Multipart;
+pub type WebSocketUpgrade = axum::extract::ws::WebSocketUpgrade;
+
+/// The response of an accepted upgrade (101), as the handler built it.
+pub struct Upgraded(pub Response);
+
+/// The websocket upgrade a request asks for: 400
+/// `api.web_socket.connect.upgrade.app_error` for a request that is not one.
+pub async fn websocket_upgrade(req: Request) -> Result<WebSocketUpgrade, ApiError> {
+    use axum::extract::FromRequestParts;
+    let (mut parts, _) = req.into_parts();
+    WebSocketUpgrade::from_request_parts(&mut parts, &())
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.web_socket.connect.upgrade.app_error",
+                "Failed to upgrade websocket connection.",
+            )
+        })
+}
 
 /// How the glue reads an operation's request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +43,8 @@ pub enum BodyKind {
     Json,
     Multipart,
     Raw,
+    /// A websocket upgrade request.
+    Upgrade,
 }
 
 /// One row of the generated operation table.
@@ -36,6 +58,8 @@ pub struct Operation {
     pub status: u16,
     /// Whether Mattermost's handler requires a session: the glue answers 401 without one.
     pub session_required: bool,
+    /// Whether a session is optional and a bad token ignored (APIHandlerTrustRequester).
+    pub trust_requester: bool,
     pub call: fn(Ctx, Request) -> BoxFuture,
 }
 

@@ -7,5 +7,11 @@
 include!(concat!(env!("OUT_DIR"), "/client.rs"));
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
+/// The endpoints Mattermost serves outside the v4 paths (`openapi/mattermost-extra.yaml`):
+/// the websocket (`connect_web_socket` answers the upgraded connection).
+pub mod extra {
+    include!(concat!(env!("OUT_DIR"), "/extra_client.rs"));
+}
+
 pub mod special;
 pub use special::{Upload, UploadDataOutcome};

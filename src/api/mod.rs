@@ -18,6 +18,7 @@ mod teams;
 mod terms;
 mod threads;
 mod users;
+mod websocket;
 
 use crate::contract;
 

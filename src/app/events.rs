@@ -81,6 +81,8 @@ impl Event {
 /// subscribed (a subscriber that falls more than the capacity behind loses the oldest).
 pub struct EventBus {
     sender: broadcast::Sender<Arc<Event>>,
+    /// Open websocket connections per user, on this node.
+    connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
 }
 
 /// Events kept for a slow subscriber.
@@ -90,6 +92,7 @@ impl Default for EventBus {
     fn default() -> Self {
         Self {
             sender: broadcast::channel(CAPACITY).0,
+            connections: std::sync::Mutex::default(),
         }
     }
 }
@@ -102,6 +105,27 @@ impl EventBus {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.sender.subscribe()
+    }
+
+    /// A websocket connection of `user_id` opened.
+    pub fn connection_opened(&self, user_id: &str) {
+        if let Ok(mut open) = self.connections.lock() {
+            *open.entry(user_id.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// A connection of `user_id` closed; how many they still have open.
+    pub fn connection_closed(&self, user_id: &str) -> usize {
+        let Ok(mut open) = self.connections.lock() else {
+            return 0;
+        };
+        let left = open.get(user_id).map_or(0, |n| n.saturating_sub(1));
+        if left == 0 {
+            open.remove(user_id);
+        } else {
+            open.insert(user_id.to_owned(), left);
+        }
+        left
     }
 
     /// Whether anyone listens (an event nobody receives need not be built).

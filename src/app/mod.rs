@@ -20,6 +20,7 @@ pub mod outbound;
 pub mod posting;
 pub mod posts;
 pub mod preferences;
+pub mod presence;
 pub mod profile_images;
 pub mod reactions;
 pub mod roles;

@@ -37,3 +37,4 @@ mod teams;
 mod terms;
 mod tokens;
 mod users;
+mod websocket;

@@ -71,7 +71,7 @@ async fn sweep(server: &TestServer, token: Option<&str>) -> BTreeSet<String> {
                 request.multipart(reqwest::multipart::Form::new().text("x", "y"))
             }
             BodyKind::Raw => request.body(""),
-            BodyKind::None => request,
+            BodyKind::None | BodyKind::Upgrade => request,
         };
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();

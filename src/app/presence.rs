@@ -1,0 +1,223 @@
+//! Presence driven by connections, as Mattermost's platform/status.go: connecting sets a
+//! user online (unless they chose a status), the last connection closing sets them
+//! offline, activity and inactivity reported over the websocket, typing notices, and the
+//! status maps the websocket's `get_statuses*` actions answer. Every change of the stored
+//! status value is published as `status_change` to that user only.
+
+use super::events::{Broadcast, Event};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::ids::now_millis;
+use crate::store::entity::status;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use serde_json::{Map, Value};
+
+/// A status's activity is written at most this often when nothing else changes.
+const MIN_UPDATE_MS: i64 = 120_000;
+
+fn enabled(caller: &Caller) -> bool {
+    let config = caller.state.config();
+    config
+        .setting("ServiceSettings", "EnableUserStatuses")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true)
+}
+
+fn status_change(user_id: &str, status: &str) -> Event {
+    Event::new("status_change", Broadcast::user(user_id))
+        .with("status", status.to_owned())
+        .with("user_id", user_id.to_owned())
+}
+
+/// Stores `row` over whatever status the user has.
+async fn store(caller: &Caller, row: status::Model) -> Result<(), ApiError> {
+    status::Entity::insert(row.into_active_model())
+        .on_conflict(
+            OnConflict::column(status::Column::UserId)
+                .update_columns([
+                    status::Column::Status,
+                    status::Column::Manual,
+                    status::Column::LastActivityAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(caller.state.db())
+        .await?;
+    Ok(())
+}
+
+/// Mattermost's SetStatusOnline: nothing while the user's status is one they chose
+/// (unless `manual`, an explicit "I am active"); online with the activity time otherwise.
+pub async fn set_online(caller: &Caller, user_id: &str, manual: bool) -> Result<(), ApiError> {
+    if !enabled(caller) {
+        return Ok(());
+    }
+    let now = now_millis();
+    let current = super::status::find(caller.state.db(), user_id).await?;
+    if current.as_ref().is_some_and(|s| s.manual && !manual) {
+        return Ok(());
+    }
+    let was_online = current.as_ref().is_some_and(|s| s.status == "online");
+    let fresh = current
+        .as_ref()
+        .is_some_and(|s| !s.manual && was_online && now - s.last_activity_at < MIN_UPDATE_MS);
+    if fresh {
+        return Ok(());
+    }
+    let row = status::Model {
+        user_id: user_id.to_owned(),
+        status: "online".to_owned(),
+        manual: false,
+        last_activity_at: now,
+        dnd_end_time: 0,
+        prev_status: String::new(),
+    };
+    store(caller, row).await?;
+    if !was_online {
+        caller
+            .state
+            .events()
+            .publish(status_change(user_id, "online"));
+    }
+    Ok(())
+}
+
+/// Offline (a status the user did not choose), published when it changes.
+async fn set_offline(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
+    if !enabled(caller) {
+        return Ok(());
+    }
+    let current = super::status::find(caller.state.db(), user_id).await?;
+    if current
+        .as_ref()
+        .is_some_and(|s| s.manual || s.status == "offline")
+    {
+        return Ok(());
+    }
+    let row = status::Model {
+        user_id: user_id.to_owned(),
+        status: "offline".to_owned(),
+        manual: false,
+        last_activity_at: current.map_or_else(now_millis, |s| s.last_activity_at),
+        dnd_end_time: 0,
+        prev_status: String::new(),
+    };
+    store(caller, row).await?;
+    caller
+        .state
+        .events()
+        .publish(status_change(user_id, "offline"));
+    Ok(())
+}
+
+/// Mattermost's SetStatusAwayIfNeeded: away once the user has been idle for
+/// TeamSettings.UserStatusAwayTimeout (always with `manual`), unless they chose a status.
+async fn set_away_if_needed(caller: &Caller, user_id: &str, manual: bool) -> Result<(), ApiError> {
+    if !enabled(caller) {
+        return Ok(());
+    }
+    let current = super::status::find(caller.state.db(), user_id).await?;
+    let Some(current) = current else {
+        return Ok(());
+    };
+    if current.manual || current.status == "away" {
+        return Ok(());
+    }
+    let timeout_ms = caller
+        .state
+        .config()
+        .setting("TeamSettings", "UserStatusAwayTimeout")
+        .and_then(|v| v.as_i64())
+        .unwrap_or(300)
+        * 1000;
+    if !manual && now_millis() - current.last_activity_at < timeout_ms {
+        return Ok(());
+    }
+    let row = status::Model {
+        status: "away".to_owned(),
+        manual,
+        ..current
+    };
+    store(caller, row).await?;
+    caller
+        .state
+        .events()
+        .publish(status_change(user_id, "away"));
+    Ok(())
+}
+
+/// A connection of `user_id` opened: online.
+pub async fn connected(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
+    caller.state.events().connection_opened(user_id);
+    set_online(caller, user_id, false).await
+}
+
+/// A connection of `user_id` closed: offline when it was their last.
+pub async fn disconnected(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
+    if caller.state.events().connection_closed(user_id) == 0 {
+        set_offline(caller, user_id).await?;
+    }
+    Ok(())
+}
+
+/// The websocket's `user_update_active_status`.
+pub async fn activity(
+    caller: &Caller,
+    user_id: &str,
+    active: bool,
+    manual: bool,
+) -> Result<(), ApiError> {
+    if active {
+        set_online(caller, user_id, manual).await
+    } else {
+        set_away_if_needed(caller, user_id, manual).await
+    }
+}
+
+/// `typing` to the channel's members but the typer.
+pub fn typing(caller: &Caller, user_id: &str, channel_id: &str, parent_id: &str) {
+    let mut omit = Map::new();
+    omit.insert(user_id.to_owned(), Value::Bool(true));
+    let broadcast = Broadcast {
+        omit_users: Some(omit),
+        ..Broadcast::channel(channel_id)
+    };
+    let event = Event::new("typing", broadcast)
+        .with("parent_id", parent_id.to_owned())
+        .with("user_id", user_id.to_owned());
+    caller.state.events().publish(event);
+}
+
+/// `{user_id: status}` of every user not offline (`{}` while statuses are off).
+pub async fn all_not_offline(caller: &Caller) -> Result<Value, ApiError> {
+    if !enabled(caller) {
+        return Ok(Value::Object(Map::new()));
+    }
+    let rows = status::Entity::find()
+        .filter(status::Column::Status.ne("offline"))
+        .all(caller.state.db())
+        .await?;
+    Ok(Value::Object(
+        rows.into_iter()
+            .map(|s| (s.user_id, Value::String(s.status)))
+            .collect(),
+    ))
+}
+
+/// `{user_id: status}` of `ids` (offline for those without one).
+pub async fn by_ids_map(caller: &Caller, ids: &[String]) -> Result<Value, ApiError> {
+    let found = super::status::of_users(caller.state.db(), ids).await?;
+    Ok(Value::Object(
+        found
+            .into_iter()
+            .map(|s| {
+                let id = s.user_id.unwrap_or_default();
+                (
+                    id,
+                    Value::String(s.status.unwrap_or_else(|| "offline".into())),
+                )
+            })
+            .collect(),
+    ))
+}

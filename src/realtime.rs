@@ -1,0 +1,432 @@
+//! The websocket (`GET /api/v4/websocket`), as ../shared/reference/mattermost-server/
+//! websocket.md describes Mattermost's: authentication by the upgrade's session or by the
+//! `authentication_challenge` action within 5 s; `hello` as event 0; events numbered per
+//! connection without gaps; replies `{status, seq_reply, data|error}`; the client actions;
+//! protocol pings every 60 s and a 100 s pong deadline; and the delivery rules of §2.2
+//! applied to every event the app layer publishes (src/app/events.rs).
+//!
+//! A transport, beside src/api: it reads and writes frames and asks src/app and src/auth
+//! for everything else.
+
+use crate::app::events::Event;
+use crate::auth::permissions::{self, ids as perm};
+use crate::auth::{Caller, Session};
+use crate::ids::{is_valid_id, new_id, now_millis};
+use crate::store::entity::{channel_member, team_member};
+use axum::extract::ws::{Message, WebSocket};
+use sea_orm::EntityTrait;
+use serde_json::{Map, Value, json};
+use std::time::Duration;
+use tokio::time::{Instant, interval_at, sleep_until};
+
+/// A connection without a session is closed this long after opening.
+const AUTH_DEADLINE: Duration = Duration::from_secs(5);
+/// Protocol pings, and how long after the last pong the socket is given up.
+const PING_INTERVAL: Duration = Duration::from_secs(60);
+const PONG_WAIT: Duration = Duration::from_secs(100);
+/// The largest frame a client may send.
+pub const MAX_FRAME: usize = 8192;
+
+/// What the upgrade request asked for.
+pub struct Options {
+    /// `posted_ack=true`: `posted` events carry `should_ack` where Mattermost adds it.
+    pub posted_ack: bool,
+}
+
+/// One connection's state.
+struct Conn {
+    caller: Caller,
+    id: String,
+    /// The next event's number.
+    seq: i64,
+    /// Whether the user has manage_system (for sanitized / sensitive events).
+    admin: bool,
+    posted_ack: bool,
+}
+
+/// A reply to request `seq`.
+fn reply(seq: i64, outcome: Result<Option<Value>, Failure>) -> Value {
+    let mut out = Map::new();
+    match outcome {
+        Ok(data) => {
+            out.insert("status".into(), "OK".into());
+            if let Some(data) = data.filter(|d| d.as_object().is_none_or(|o| !o.is_empty())) {
+                out.insert("data".into(), data);
+            }
+        }
+        Err(f) => {
+            out.insert("status".into(), "FAIL".into());
+            out.insert(
+                "error".into(),
+                json!({
+                    "id": f.id,
+                    "message": f.message,
+                    "detailed_error": "",
+                    "status_code": f.status,
+                }),
+            );
+        }
+    }
+    if seq != 0 {
+        out.insert("seq_reply".into(), seq.into());
+    }
+    Value::Object(out)
+}
+
+/// A failed action, as Mattermost's websocket errors carry it.
+struct Failure {
+    id: &'static str,
+    message: String,
+    status: u16,
+}
+
+fn failure(id: &'static str, message: &str, status: u16) -> Failure {
+    Failure {
+        id,
+        message: message.to_owned(),
+        status,
+    }
+}
+
+fn invalid_param(name: &str) -> Failure {
+    Failure {
+        id: "api.websocket_handler.invalid_param.app_error",
+        message: format!("Invalid {name} parameter."),
+        status: 400,
+    }
+}
+
+/// The host name `hello` reports (absent when it cannot be read).
+fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+}
+
+/// Serves one upgraded connection until it closes.
+pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options) {
+    let mut events = caller.state.events().subscribe();
+    let mut conn = Conn {
+        caller,
+        id: new_id(),
+        seq: 0,
+        admin: false,
+        posted_ack: options.posted_ack,
+    };
+    if conn.caller.session.is_some() && !conn.opened(&mut socket).await {
+        return;
+    }
+    let opened = Instant::now();
+    let mut last_pong = Instant::now();
+    let mut pings = interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    loop {
+        let deadline = if conn.caller.session.is_none() {
+            opened + AUTH_DEADLINE
+        } else {
+            last_pong + PONG_WAIT
+        };
+        tokio::select! {
+            () = sleep_until(deadline) => break,
+            _ = pings.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { break };
+                let request = match message {
+                    Message::Text(text) if text.len() <= MAX_FRAME => {
+                        serde_json::from_str::<Value>(text.as_str()).ok()
+                    }
+                    Message::Binary(bytes) if bytes.len() <= MAX_FRAME => {
+                        rmp_serde::from_slice::<Value>(&bytes).ok()
+                    }
+                    Message::Pong(_) => {
+                        last_pong = Instant::now();
+                        continue;
+                    }
+                    Message::Ping(_) => continue,
+                    _ => break,
+                };
+                let Some(request) = request else { break };
+                if !conn.act(&mut socket, request).await {
+                    break;
+                }
+            }
+            published = events.recv() => {
+                match published {
+                    Ok(event) => {
+                        if let Some(frame) = conn.frame_for(&event).await
+                            && socket.send(Message::Text(frame.into())).await.is_err()
+                        {
+                            break;
+                        }
+                    }
+                    // Fell behind the bus: events were lost, so the client must resync.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }
+    }
+    conn.closed().await;
+}
+
+impl Conn {
+    /// A session arrived (at the upgrade or by challenge): `hello`, then online.
+    async fn opened(&mut self, socket: &mut WebSocket) -> bool {
+        self.admin = permissions::has_system(&self.caller, perm::MANAGE_SYSTEM)
+            .await
+            .unwrap_or(false);
+        let Some(session) = &self.caller.session else {
+            return false;
+        };
+        let mut data = Map::new();
+        data.insert(
+            "server_version".into(),
+            self.caller.state.version_id().into(),
+        );
+        data.insert("connection_id".into(), self.id.clone().into());
+        if let Some(host) = hostname() {
+            data.insert("server_hostname".into(), host.into());
+        }
+        let hello = json!({
+            "event": "hello",
+            "data": data,
+            "broadcast": broadcast_json(&crate::app::events::Broadcast::user(&session.user_id)),
+            "seq": self.seq,
+        });
+        self.seq += 1;
+        // Online first, as Mattermost's NewWebConn does before the hub sends `hello`: the
+        // `status_change` follows `hello` on this connection.
+        let user_id = session.user_id.clone();
+        let _ = crate::app::presence::connected(&self.caller, &user_id).await;
+        send_json(socket, &hello).await
+    }
+
+    async fn closed(&self) {
+        if let Some(session) = &self.caller.session {
+            let _ = crate::app::presence::disconnected(&self.caller, &session.user_id).await;
+        }
+    }
+
+    /// Handles one client request; false closes the socket.
+    async fn act(&mut self, socket: &mut WebSocket, request: Value) -> bool {
+        let seq = request["seq"].as_i64().unwrap_or(0);
+        let action = request["action"].as_str().unwrap_or_default().to_owned();
+        let data = request.get("data").cloned().unwrap_or(Value::Null);
+        if action == "authentication_challenge" {
+            if self.caller.session.is_some() {
+                return true;
+            }
+            let Some(token) = data["token"].as_str() else {
+                return false;
+            };
+            let Some(session) = authenticate(&self.caller, token).await else {
+                return false;
+            };
+            self.caller.session = Some(session);
+            if !self.opened(socket).await {
+                return false;
+            }
+            return send_json(socket, &reply(seq, Ok(None))).await;
+        }
+        if action.starts_with("custom_") {
+            return true;
+        }
+        let outcome = if action == "presence" {
+            Ok(None)
+        } else if action.is_empty() {
+            Err(failure(
+                "api.web_socket_router.no_action.app_error",
+                "No websocket action.",
+                400,
+            ))
+        } else if seq <= 0 {
+            Err(failure(
+                "api.web_socket_router.bad_seq.app_error",
+                "Invalid sequence for WebSocket message.",
+                400,
+            ))
+        } else if self.caller.session.is_none() {
+            // Unauthenticated sockets get no replies (Mattermost routes replies through
+            // the hub, which only knows authenticated connections).
+            return true;
+        } else {
+            self.route(&action, &data).await
+        };
+        send_json(socket, &reply(seq, outcome)).await
+    }
+
+    /// The authenticated actions.
+    async fn route(&self, action: &str, data: &Value) -> Result<Option<Value>, Failure> {
+        let caller = &self.caller;
+        let user_id = caller
+            .session
+            .as_ref()
+            .map(|s| s.user_id.clone())
+            .unwrap_or_default();
+        match action {
+            "ping" => Ok(Some(json!({
+                "text": "pong",
+                "version": crate::router::MATTERMOST_VERSION,
+                "server_time": now_millis(),
+                "node_id": "",
+            }))),
+            "posted_notify_ack" => Ok(None),
+            "user_typing" => {
+                let channel_id = data["channel_id"].as_str().unwrap_or_default();
+                if !is_valid_id(channel_id) {
+                    return Err(invalid_param("channel_id"));
+                }
+                let parent_id = data["parent_id"].as_str().unwrap_or_default();
+                let allowed = permissions::has_channel(caller, channel_id, perm::CREATE_POST).await;
+                if !allowed.unwrap_or(false) {
+                    return Err(invalid_param("channel_id"));
+                }
+                crate::app::presence::typing(caller, &user_id, channel_id, parent_id);
+                Ok(None)
+            }
+            "user_update_active_status" => {
+                let Some(active) = data["user_is_active"].as_bool() else {
+                    return Err(invalid_param("user_is_active"));
+                };
+                let manual = data["manual"].as_bool().unwrap_or(false);
+                crate::app::presence::activity(caller, &user_id, active, manual)
+                    .await
+                    .map_err(|_| invalid_param("user_is_active"))?;
+                Ok(None)
+            }
+            "get_statuses" => crate::app::presence::all_not_offline(caller)
+                .await
+                .map(Some)
+                .map_err(|_| failure("app.status.get.app_error", "Statuses not found.", 500)),
+            "get_statuses_by_ids" => {
+                let ids: Vec<String> = data["user_ids"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect();
+                if ids.is_empty() {
+                    return Err(invalid_param("user_ids"));
+                }
+                crate::app::presence::by_ids_map(caller, &ids)
+                    .await
+                    .map(Some)
+                    .map_err(|_| invalid_param("user_ids"))
+            }
+            _ => Err(failure(
+                "api.web_socket_router.bad_action.app_error",
+                "Unknown WebSocket action.",
+                500,
+            )),
+        }
+    }
+
+    /// The frame of `event` for this connection, or None when it is not for it (§2.2).
+    async fn frame_for(&mut self, event: &Event) -> Option<String> {
+        let session = self.caller.session.as_ref()?;
+        let b = &event.broadcast;
+        if b.contains_sanitized_data && self.admin {
+            return None;
+        }
+        if b.contains_sensitive_data && !self.admin {
+            return None;
+        }
+        let me = session.user_id.as_str();
+        if !b.user_id.is_empty() {
+            if b.user_id != me {
+                return None;
+            }
+        } else {
+            if b.omit_users.as_ref().is_some_and(|o| o.contains_key(me)) {
+                return None;
+            }
+            let db = self.caller.state.db();
+            if !b.channel_id.is_empty() {
+                let member =
+                    channel_member::Entity::find_by_id((b.channel_id.clone(), me.to_owned()))
+                        .one(db)
+                        .await
+                        .ok()??;
+                let _ = member;
+            } else if !b.team_id.is_empty() {
+                let member = team_member::Entity::find_by_id((b.team_id.clone(), me.to_owned()))
+                    .one(db)
+                    .await
+                    .ok()??;
+                if member.delete_at != 0 {
+                    return None;
+                }
+            }
+        }
+        let mut data = event.data.clone();
+        let mentioned = event.mentions.iter().any(|m| m == me);
+        if mentioned {
+            data.insert("mentions".into(), json!([me]).to_string().into());
+        }
+        if event.event == "posted" && self.posted_ack {
+            let author = data
+                .get("post")
+                .and_then(Value::as_str)
+                .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                .and_then(|p| p["user_id"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let direct = data.get("channel_type").and_then(Value::as_str) == Some("D");
+            if author != me && (mentioned || direct) {
+                data.insert("should_ack".into(), true.into());
+            }
+        }
+        let frame = json!({
+            "event": event.event,
+            "data": data,
+            "broadcast": broadcast_json(b),
+            "seq": self.seq,
+        });
+        self.seq += 1;
+        Some(frame.to_string())
+    }
+}
+
+/// The broadcast as clients receive it: all six fields, the two flags only when set.
+fn broadcast_json(b: &crate::app::events::Broadcast) -> Value {
+    let mut out = json!({
+        "omit_users": b.omit_users,
+        "user_id": b.user_id,
+        "channel_id": b.channel_id,
+        "team_id": b.team_id,
+        "connection_id": "",
+        "omit_connection_id": "",
+    });
+    if b.contains_sanitized_data {
+        out["contains_sanitized_data"] = true.into();
+    }
+    if b.contains_sensitive_data {
+        out["contains_sensitive_data"] = true.into();
+    }
+    out
+}
+
+async fn send_json(socket: &mut WebSocket, value: &Value) -> bool {
+    socket
+        .send(Message::Text(value.to_string().into()))
+        .await
+        .is_ok()
+}
+
+/// The session of `token`, as the REST API would accept it in an `Authorization` header
+/// (and past MFA), or None.
+async fn authenticate(caller: &Caller, token: &str) -> Option<Session> {
+    let mut headers = axum::http::HeaderMap::new();
+    let value = axum::http::HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
+    headers.insert(axum::http::header::AUTHORIZATION, value);
+    let method = axum::http::Method::GET;
+    let session = crate::auth::authenticate(&caller.state, &method, &headers, "")
+        .await
+        .ok()??;
+    crate::auth::require_mfa_if_enforced(&caller.state, &session, "ConnectWebSocket", false)
+        .ok()?;
+    Some(session)
+}

@@ -1,0 +1,407 @@
+//! The websocket, driven as a client drives it (tokio-tungstenite): authentication by
+//! header and by challenge, `hello`, numbered events, replies, the actions, delivery to
+//! the right connections only, and presence.
+
+use crate::common::{Account, TestServer, make_channel, make_team};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn ws_url(server: &TestServer, query: &str) -> String {
+    format!(
+        "{}/api/v4/websocket{query}",
+        server.url.replacen("http", "ws", 1)
+    )
+}
+
+/// A connection authenticated by the `Authorization` header.
+async fn connect(server: &TestServer, who: &Account) -> Socket {
+    let mut request = ws_url(server, "").into_client_request().unwrap();
+    let bearer = format!("Bearer {}", who.token).parse().unwrap();
+    request.headers_mut().insert("Authorization", bearer);
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+/// The next JSON frame (pings skipped), within two seconds; None when the socket closed.
+async fn next(socket: &mut Socket) -> Option<Value> {
+    let wait = async {
+        loop {
+            match socket.next().await? {
+                Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).unwrap()),
+                Ok(Message::Ping(_) | Message::Pong(_)) => {}
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(other) => panic!("unexpected frame {other:?}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(2), wait)
+        .await
+        .expect("a frame within two seconds")
+}
+
+/// The next reply (events skipped).
+async fn next_reply(socket: &mut Socket) -> Value {
+    loop {
+        let frame = next(socket).await.expect("a reply");
+        if frame.get("event").is_none() {
+            return frame;
+        }
+    }
+}
+
+async fn send(socket: &mut Socket, value: Value) {
+    socket
+        .send(Message::Text(value.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// Sends action `ping` as request `seq` and answers the frames that came before its reply
+/// (status changes, which connecting itself causes, left out).
+async fn events_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
+    send(socket, json!({"seq": seq, "action": "ping"})).await;
+    let mut before = Vec::new();
+    loop {
+        let frame = next(socket).await.expect("the reply");
+        if frame["seq_reply"] == seq {
+            assert_eq!(frame["status"], "OK");
+            assert_eq!(frame["data"]["text"], "pong");
+            return before;
+        }
+        if frame["event"] != "status_change" {
+            before.push(frame);
+        }
+    }
+}
+
+async fn expect_hello(socket: &mut Socket, user_id: &str) -> String {
+    let hello = next(socket).await.expect("hello");
+    assert_eq!(hello["event"], "hello", "{hello}");
+    assert_eq!(hello["seq"], 0);
+    assert_eq!(hello["broadcast"]["user_id"], user_id);
+    assert!(
+        hello["data"]["server_version"]
+            .as_str()
+            .unwrap()
+            .contains('.')
+    );
+    let id = hello["data"]["connection_id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 26);
+    id
+}
+
+async fn status_of(server: &TestServer, who: &Account, user_id: &str) -> String {
+    let found: Value = server
+        .http()
+        .get(server.api(&format!("/users/{user_id}/status")))
+        .bearer_auth(&who.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    found["status"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn hello_replies_and_errors() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let mut socket = connect(&server, &admin).await;
+    let first = expect_hello(&mut socket, admin.id()).await;
+    assert!(events_until_pong(&mut socket, 1).await.is_empty());
+    // Errors as Mattermost's router answers them.
+    send(&mut socket, json!({"seq": 2, "action": "no_such_action"})).await;
+    let unknown = next_reply(&mut socket).await;
+    assert_eq!(unknown["status"], "FAIL");
+    assert_eq!(unknown["seq_reply"], 2);
+    assert_eq!(
+        unknown["error"]["id"],
+        "api.web_socket_router.bad_action.app_error"
+    );
+    assert_eq!(unknown["error"]["status_code"], 500);
+    send(&mut socket, json!({"seq": 0, "action": "ping"})).await;
+    let bad_seq = next_reply(&mut socket).await;
+    assert_eq!(
+        bad_seq["error"]["id"],
+        "api.web_socket_router.bad_seq.app_error"
+    );
+    assert!(bad_seq.get("seq_reply").is_none(), "{bad_seq}");
+    send(
+        &mut socket,
+        json!({"seq": 3, "action": "get_statuses_by_ids", "data": {}}),
+    )
+    .await;
+    let no_ids = next_reply(&mut socket).await;
+    assert_eq!(
+        no_ids["error"]["id"],
+        "api.websocket_handler.invalid_param.app_error"
+    );
+    // msgpack frames are actions too.
+    let packed = rmp_serde::to_vec_named(&json!({"seq": 4, "action": "ping"})).unwrap();
+    socket.send(Message::Binary(packed.into())).await.unwrap();
+    let pong = next_reply(&mut socket).await;
+    assert_eq!(
+        (pong["seq_reply"].clone(), pong["data"]["text"].clone()),
+        (json!(4), json!("pong"))
+    );
+    // A second connection is a new one.
+    let mut other = connect(&server, &admin).await;
+    assert_ne!(expect_hello(&mut other, admin.id()).await, first);
+}
+
+#[tokio::test]
+async fn authentication_by_challenge_and_its_deadline() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(ws_url(&server, ""))
+        .await
+        .unwrap();
+    // Unauthenticated: no replies.
+    send(&mut socket, json!({"seq": 1, "action": "ping"})).await;
+    send(
+        &mut socket,
+        json!({"seq": 2, "action": "authentication_challenge", "data": {"token": admin.token}}),
+    )
+    .await;
+    expect_hello(&mut socket, admin.id()).await;
+    let ok = next_reply(&mut socket).await;
+    assert_eq!(
+        (ok["status"].clone(), ok["seq_reply"].clone()),
+        (json!("OK"), json!(2))
+    );
+    assert!(events_until_pong(&mut socket, 3).await.is_empty());
+
+    // A wrong token closes the socket.
+    let (mut bad, _) = tokio_tungstenite::connect_async(ws_url(&server, ""))
+        .await
+        .unwrap();
+    send(
+        &mut bad,
+        json!({"seq": 1, "action": "authentication_challenge", "data": {"token": "nope"}}),
+    )
+    .await;
+    assert!(next(&mut bad).await.is_none());
+
+    // Nothing sent: closed after 5 s.
+    let (mut silent, _) = tokio_tungstenite::connect_async(ws_url(&server, ""))
+        .await
+        .unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(7), async {
+        loop {
+            match silent.next().await {
+                None | Some(Err(_) | Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "still open after 7 s");
+
+    // A plain GET is no upgrade: Mattermost's 400.
+    let plain = server
+        .http()
+        .get(server.api("/websocket"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 400);
+    let error: Value = plain.json().await.unwrap();
+    assert_eq!(error["id"], "api.web_socket.connect.upgrade.app_error");
+}
+
+#[tokio::test]
+async fn posts_reach_the_channels_members_only_numbered_in_order() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let member = server.user(&admin, "member").await;
+    let outsider = server.user(&admin, "outsider").await;
+    let team = make_team(&admin, "wsteam", "O").await;
+    let channel = make_channel(&admin, &team, "wschan", "O").await;
+    for user in [&member, &outsider] {
+        admin
+            .client
+            .add_team_member(
+                &team,
+                &ferromost_client::types::AddTeamMemberBody {
+                    team_id: Some(team.clone()),
+                    user_id: Some(user.id().to_owned()),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    admin
+        .client
+        .add_channel_member(
+            &channel,
+            &ferromost_client::types::AddChannelMemberBody {
+                user_id: member.id().to_owned(),
+                post_root_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut member_ws = connect(&server, &member).await;
+    expect_hello(&mut member_ws, member.id()).await;
+    let mut member_acking = {
+        let mut request = ws_url(&server, "?posted_ack=true")
+            .into_client_request()
+            .unwrap();
+        let bearer = format!("Bearer {}", member.token).parse().unwrap();
+        request.headers_mut().insert("Authorization", bearer);
+        tokio_tungstenite::connect_async(request).await.unwrap().0
+    };
+    expect_hello(&mut member_acking, member.id()).await;
+    let mut outsider_ws = connect(&server, &outsider).await;
+    expect_hello(&mut outsider_ws, outsider.id()).await;
+
+    for text in ["first", "second @member"] {
+        server
+            .http()
+            .post(server.api("/posts"))
+            .bearer_auth(&admin.token)
+            .json(&json!({"channel_id": channel, "message": text}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+    let seen: Vec<Value> = events_until_pong(&mut member_ws, 1)
+        .await
+        .into_iter()
+        .filter(|e| e["event"] == "posted")
+        .collect();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let seqs: Vec<i64> = seen.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    let (first, second) = (&seen[0], &seen[1]);
+    let post: Value = serde_json::from_str(first["data"]["post"].as_str().unwrap()).unwrap();
+    assert_eq!(post["message"], "first");
+    assert_eq!(first["data"]["channel_type"], "O");
+    assert_eq!(first["data"]["channel_name"], "wschan");
+    assert_eq!(
+        first["data"]["sender_name"],
+        format!("@{}", admin_name(&admin))
+    );
+    assert_eq!(first["broadcast"]["channel_id"], channel.as_str());
+    assert!(first["data"].get("mentions").is_none());
+    assert!(first["data"].get("should_ack").is_none());
+    let mentions: Vec<String> =
+        serde_json::from_str(second["data"]["mentions"].as_str().unwrap()).unwrap();
+    assert_eq!(mentions, [member.id()]);
+    // posted_ack=true: the mentioned receiver is asked to acknowledge.
+    let acking: Vec<Value> = events_until_pong(&mut member_acking, 1)
+        .await
+        .into_iter()
+        .filter(|e| e["event"] == "posted")
+        .collect();
+    assert_eq!(acking[1]["data"]["should_ack"], true);
+    assert!(acking[0]["data"].get("should_ack").is_none());
+    // Not a member: nothing.
+    let outside = events_until_pong(&mut outsider_ws, 1).await;
+    assert!(
+        outside.iter().all(|e| e["event"] != "posted"),
+        "{outside:?}"
+    );
+
+    // Typing reaches the other members, not the typer.
+    send(
+        &mut member_ws,
+        json!({"seq": 2, "action": "user_typing", "data": {"channel_id": channel}}),
+    )
+    .await;
+    let ok = next_reply(&mut member_ws).await;
+    assert_eq!(ok["status"], "OK", "{ok}");
+    let mut admin_ws = connect(&server, &admin).await;
+    expect_hello(&mut admin_ws, admin.id()).await;
+    send(
+        &mut member_ws,
+        json!({"seq": 3, "action": "user_typing", "data": {"channel_id": channel, "parent_id": ""}}),
+    )
+    .await;
+    let typed = next_reply(&mut member_ws).await;
+    assert_eq!(typed["seq_reply"], 3, "{typed}");
+    let typing: Vec<Value> = events_until_pong(&mut admin_ws, 1)
+        .await
+        .into_iter()
+        .filter(|e| e["event"] == "typing")
+        .collect();
+    assert_eq!(typing.len(), 1);
+    assert_eq!(typing[0]["data"]["user_id"], member.id());
+    assert!(
+        events_until_pong(&mut member_ws, 4)
+            .await
+            .iter()
+            .all(|e| e["event"] != "typing")
+    );
+    // Typing where one may not post is refused.
+    send(
+        &mut outsider_ws,
+        json!({"seq": 2, "action": "user_typing", "data": {"channel_id": channel}}),
+    )
+    .await;
+    let refused = next_reply(&mut outsider_ws).await;
+    assert_eq!(
+        refused["error"]["id"],
+        "api.websocket_handler.invalid_param.app_error"
+    );
+}
+
+fn admin_name(admin: &Account) -> String {
+    admin.user.username.clone().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn connecting_sets_online_and_the_last_close_offline() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "present").await;
+    let mut first = connect(&server, &user).await;
+    expect_hello(&mut first, user.id()).await;
+    assert_eq!(status_of(&server, &admin, user.id()).await, "online");
+    let change = next(&mut first).await.unwrap();
+    assert_eq!(
+        (
+            change["event"].clone(),
+            change["data"]["status"].clone(),
+            change["seq"].clone()
+        ),
+        (json!("status_change"), json!("online"), json!(1)),
+        "{change}"
+    );
+    let mut second = connect(&server, &user).await;
+    expect_hello(&mut second, user.id()).await;
+    first.close(None).await.unwrap();
+    drop(first);
+    // One connection left: still online.
+    events_until_pong(&mut second, 1).await;
+    assert_eq!(status_of(&server, &admin, user.id()).await, "online");
+    // get_statuses_by_ids answers over the socket.
+    send(
+        &mut second,
+        json!({"seq": 2, "action": "get_statuses_by_ids", "data": {"user_ids": [user.id(), admin.id()]}}),
+    )
+    .await;
+    let statuses = next_reply(&mut second).await;
+    assert_eq!(statuses["data"][user.id()], "online");
+    assert_eq!(statuses["data"][admin.id()], "offline");
+    second.close(None).await.unwrap();
+    drop(second);
+    let mut status = String::new();
+    for _ in 0..50 {
+        status = status_of(&server, &admin, user.id()).await;
+        if status == "offline" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    assert_eq!(status, "offline");
+}
