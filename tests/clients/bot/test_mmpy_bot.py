@@ -1,11 +1,10 @@
-"""mmpy_bot 2.2.1 against ferromost: a bot made by an admin, started with its token, whose
-plugin answers a message. Until ferromost has a websocket (a later issue), the `posted`
-event the websocket would deliver is built here from the real post and handed to the bot's
-own event handler; everything the bot then does goes over the API."""
+"""mmpy_bot 2.2.1 against ferromost: a bot made by an admin, started with its token and run
+as its author runs it (Bot.run, in a thread): it listens on ferromost's websocket, and its
+plugin answers the messages the `posted` events bring, over the API."""
 
 import asyncio
-import json
 import os
+import threading
 import time
 import urllib.parse
 import uuid
@@ -69,21 +68,20 @@ def bot(world):
     return Bot(settings=settings, plugins=[Pinger()], enable_logging=False)
 
 
-def posted_event(world, post, sender):
-    """The `posted` event as Mattermost's websocket sends it: the post as a JSON string."""
-    return json.dumps({
-        "event": "posted",
-        "data": {
-            "channel_display_name": world["channel"]["display_name"],
-            "channel_name": world["channel"]["name"],
-            "channel_type": world["channel"]["type"],
-            "post": json.dumps(post),
-            "sender_name": f"@{sender}",
-            "team_id": world["team"]["id"],
-        },
-        "broadcast": {"channel_id": world["channel"]["id"]},
-        "seq": 1,
-    })
+@pytest.fixture(scope="module")
+def running(bot, world):
+    """The bot's own loop in a thread, once its websocket is authenticated (connecting sets
+    the bot online)."""
+
+    def run():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        bot.run()
+
+    threading.Thread(target=run, daemon=True).start()
+    status = lambda: ok(world["admin"].get(f"/users/{world['bot']['user_id']}/status"))["status"]
+    assert eventually(lambda: status() == "online"), "the bot's websocket did not connect"
+    yield bot
+    bot.driver.disconnect()
 
 
 def thread_of(world, root_id):
@@ -104,9 +102,8 @@ def test_the_bot_logs_in_with_its_token(bot, world):
     assert bot.driver.username == "pinger"
 
 
-def test_the_bot_answers_in_the_thread_and_reacts(bot, world):
+def test_the_bot_answers_in_the_thread_and_reacts(running, world):
     post = ok(world["admin"].post("/posts", json={"channel_id": world["channel"]["id"], "message": "ping"}))
-    asyncio.run(bot.event_handler._handle_event(posted_event(world, post, "admin")))
     replied = eventually(lambda: len(thread_of(world, post["id"])["order"]) == 2)
     assert replied, "the bot did not answer"
     thread = thread_of(world, post["id"])
@@ -121,11 +118,10 @@ def test_the_bot_answers_in_the_thread_and_reacts(bot, world):
     assert [(r["user_id"], r["emoji_name"]) for r in reactions] == [(world["bot"]["user_id"], "white_check_mark")]
 
 
-def test_the_bot_ignores_its_own_messages(bot, world):
-    own = bot.driver.create_post(channel_id=world["channel"]["id"], message="ping")
+def test_the_bot_ignores_its_own_messages(running, world):
+    own = running.driver.create_post(channel_id=world["channel"]["id"], message="ping")
     assert own["props"]["from_bot"] == "true"
-    asyncio.run(bot.event_handler._handle_event(posted_event(world, own, "pinger")))
-    time.sleep(0.5)
+    time.sleep(1)
     assert thread_of(world, own["id"])["order"] == [own["id"]]
 
 

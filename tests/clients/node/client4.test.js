@@ -5,7 +5,11 @@
 const {test} = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const {Client4} = require('@mattermost/client');
+const {Client4, WebSocketClient} = require('@mattermost/client');
+const WS = require('ws');
+
+// The client library reads WebSocket's constants from the global, which Node 20 lacks.
+globalThis.WebSocket ??= WS;
 
 const URL_BASE = process.env.FERROMOST_URL;
 const PASSWORD = 'Passw0rd!long';
@@ -134,6 +138,55 @@ test('teams, channels, posts, replies, reactions, pins and search', async () => 
     assert.equal(order[1], work.id);
     const after = await admin.getChannelCategories(state.adminId, team.id);
     assert.ok(!after.categories.find((c) => c.type === 'channels').channel_ids.includes(channel.id));
+});
+
+// Resolves with the first message `listener` is true of, or rejects after `ms`.
+function waitFor(ws, listener, ms = 5000) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no such websocket message')), ms);
+        const check = (msg) => {
+            if (listener(msg)) {
+                clearTimeout(timer);
+                ws.removeMessageListener(check);
+                resolve(msg);
+            }
+        };
+        ws.addMessageListener(check);
+    });
+}
+
+test('the WebSocketClient: hello, posted events in sequence, replies, typing and statuses', async () => {
+    const admin = state.admin;
+    const team = await admin.createTeam({name: 'sockets', display_name: 'Sockets', type: 'O'});
+    const channel = await admin.createChannel({team_id: team.id, name: 'live', display_name: 'Live', type: 'O'});
+    const ws = new WebSocketClient({newWebSocketFn: (url) => new WS(url), clientPingInterval: 60000});
+    const seen = [];
+    ws.addMessageListener((msg) => seen.push(msg));
+    const hello = waitFor(ws, (msg) => msg.event === 'hello');
+    ws.initialize(`${URL_BASE.replace(/^http/, 'ws')}/api/v4/websocket`, admin.getToken(), true);
+    const greeting = await hello;
+    assert.equal(greeting.seq, 0);
+    assert.equal(greeting.data.connection_id.length, 26);
+    assert.equal(greeting.broadcast.user_id, state.adminId);
+
+    const posted = waitFor(ws, (msg) => msg.event === 'posted');
+    const made = await admin.createPost({channel_id: channel.id, message: 'live from Client4'});
+    const event = await posted;
+    assert.equal(JSON.parse(event.data.post).id, made.id);
+    assert.equal(event.data.channel_name, 'live');
+    assert.equal(event.data.team_id, team.id);
+    assert.equal(event.broadcast.channel_id, channel.id);
+    // The client checks every event's number; a gap would have made it reconnect.
+    assert.deepEqual(seen.map((m) => m.seq), [...seen.keys()]);
+
+    const pong = await new Promise((resolve) => ws.ping(resolve));
+    assert.equal(pong.status, 'OK');
+    assert.equal(pong.data.text, 'pong');
+    const statuses = await new Promise((resolve) => ws.getStatusesByIds([state.adminId], resolve));
+    assert.ok(['online', 'away', 'dnd', 'offline'].includes(statuses.data[state.adminId]));
+    const typed = await new Promise((resolve) => ws.userTyping(channel.id, '', resolve));
+    assert.equal(typed.status, 'OK');
+    ws.close();
 });
 
 test('MFA: no code, a wrong code, a fresh code, and a replayed one', async () => {

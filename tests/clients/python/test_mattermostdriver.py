@@ -189,3 +189,67 @@ def test_logout_ends_the_session(person):
     again = Driver(options(token=token))
     with pytest.raises(NoAccessTokenProvided):
         again.login()
+
+
+def listen(driver, stop_on):
+    """Runs the driver's own websocket loop (init_websocket) in a thread, collecting every
+    frame as the driver hands it over; it stops after a frame for which `stop_on` holds.
+    Answers the frames and a function that waits for the thread."""
+    import asyncio
+    import json
+    import threading
+
+    frames = []
+
+    async def handler(message):
+        frame = json.loads(message)
+        frames.append(frame)
+        if stop_on(frame):
+            driver.disconnect()
+
+    def run():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        driver.init_websocket(handler)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return frames, lambda seconds: thread.join(seconds)
+
+
+def wait_for(frames, check, seconds=10):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(check(f) for f in frames):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not seen in {seconds} s: {frames}")
+
+
+def test_the_websocket_authenticates_and_delivers_posts(admin, person, channel):
+    import json
+
+    me = person.client.userid
+    frames, join = listen(
+        person,
+        lambda f: f.get("event") == "posted" and "@" in json.loads(f["data"]["post"])["message"],
+    )
+    # The driver's handshake: authentication_challenge, then hello as event 0.
+    wait_for(frames, lambda f: f.get("event") == "hello")
+    hello = next(f for f in frames if f.get("event") == "hello")
+    assert hello["seq"] == 0 and len(hello["data"]["connection_id"]) == 26
+    person.posts.create_post(options={"channel_id": channel["id"], "message": "plain"})
+    name = person.users.get_user("me")["username"]
+    admin.posts.create_post(options={"channel_id": channel["id"], "message": f"hi @{name}"})
+    join(10)
+    posted = [f for f in frames if f.get("event") == "posted"]
+    assert [json.loads(f["data"]["post"])["message"] for f in posted] == ["plain", f"hi @{name}"]
+    assert json.loads(posted[1]["data"]["mentions"]) == [me]
+    assert "mentions" not in posted[0]["data"]
+    assert posted[1]["data"]["channel_name"] == channel["name"]
+    assert posted[1]["data"]["sender_name"] == "@admin"
+    events = [f for f in frames if "event" in f]
+    assert [f["seq"] for f in events] == list(range(len(events)))
+    # The challenge's reply came too.
+    assert any(f.get("seq_reply") == 1 and f.get("status") == "OK" for f in frames)
