@@ -285,7 +285,15 @@ impl Conn {
                 if !allowed.unwrap_or(false) {
                     return Err(invalid_param("channel_id"));
                 }
-                crate::app::presence::typing(caller, &user_id, channel_id, parent_id);
+                crate::app::presence::typing(caller, &user_id, channel_id, parent_id).map_err(
+                    |_| {
+                        failure(
+                            "api.websocket_handler.server_busy.app_error",
+                            "Server is busy, non-critical services are temporarily unavailable.",
+                            503,
+                        )
+                    },
+                )?;
                 Ok(None)
             }
             "user_update_active_status" => {

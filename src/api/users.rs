@@ -6,7 +6,7 @@ use crate::app::{sessions, users};
 use crate::auth::mfa;
 use crate::auth::password::Verdict;
 use crate::auth::permissions::ids::{
-    CREATE_USER_ACCESS_TOKEN, DEMOTE_TO_GUEST, LIST_USERS_WITHOUT_TEAM, MANAGE_ROLES,
+    CREATE_POST, CREATE_USER_ACCESS_TOKEN, DEMOTE_TO_GUEST, LIST_USERS_WITHOUT_TEAM, MANAGE_ROLES,
     MANAGE_SYSTEM, PROMOTE_GUEST, READ_CHANNEL, READ_USER_ACCESS_TOKEN, REVOKE_USER_ACCESS_TOKEN,
     SYSCONSOLE_READ_GROUPS, SYSCONSOLE_READ_USERS, SYSCONSOLE_WRITE_USERS, VIEW_MEMBERS, VIEW_TEAM,
 };
@@ -22,10 +22,10 @@ use crate::contract::{
     GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath, GetUserCountForReportingQuery,
     GetUserPath, GetUserTermsOfServicePath, GetUsersByIdsQuery, GetUsersForReportingQuery,
     GetUsersQuery, GetUsersWithInvalidEmailsQuery, PatchUserPath, PromoteGuestToUserPath,
-    RegisterTermsOfServiceActionPath, ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath,
-    RevokeSessionPath, SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath,
-    UpdateUserAuthPath, UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserPath,
-    UpdateUserRolesPath, VerifyUserEmailWithoutTokenPath, types,
+    PublishUserTypingPath, RegisterTermsOfServiceActionPath, ResetPasswordFailedAttemptsPath,
+    RevokeAllSessionsPath, RevokeSessionPath, SetDefaultProfileImagePath, SetProfileImagePath,
+    UpdateUserActivePath, UpdateUserAuthPath, UpdateUserMfaPath, UpdateUserPasswordPath,
+    UpdateUserPath, UpdateUserRolesPath, VerifyUserEmailWithoutTokenPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
@@ -1168,6 +1168,27 @@ impl contract::UsersApi for Api {
         )
         .await;
         Ok(updated)
+    }
+
+    /// `POST /api/v4/users/{user_id}/typing`: the user themself (or manage_system), with
+    /// create_post in the channel. `typing` goes to the channel's other members.
+    async fn publish_user_typing(
+        ctx: &Ctx,
+        path: PublishUserTypingPath,
+        body: Option<types::PublishUserTypingBody>,
+    ) -> Result<serde_json::Value, ApiError> {
+        let session = users::require_session_and_id(ctx, &path.user_id)?;
+        let body = body.ok_or_else(|| ApiError::invalid_body_param("typing_request"))?;
+        if !is_valid_id(&body.channel_id) {
+            return Err(ApiError::invalid_body_param("typing_request"));
+        }
+        if session.user_id != path.user_id {
+            require_system(ctx, MANAGE_SYSTEM).await?;
+        }
+        require_channel(ctx, &body.channel_id, CREATE_POST).await?;
+        let parent_id = body.parent_id.as_deref().unwrap_or_default();
+        crate::app::presence::typing(ctx, &path.user_id, &body.channel_id, parent_id)?;
+        Ok(serde_json::json!({"status": "OK"}))
     }
 
     /// `POST /api/v4/users/login/switch`: moves the caller's account between sign-in

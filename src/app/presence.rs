@@ -175,8 +175,21 @@ pub async fn activity(
     }
 }
 
-/// `typing` to the channel's members but the typer.
-pub fn typing(caller: &Caller, user_id: &str, channel_id: &str, parent_id: &str) {
+/// `typing` to the channel's members but the typer (503 while the server is busy: a
+/// service Mattermost sheds first).
+pub fn typing(
+    caller: &Caller,
+    user_id: &str,
+    channel_id: &str,
+    parent_id: &str,
+) -> Result<(), ApiError> {
+    if caller.state.busy_until().is_some() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "api.websocket_handler.server_busy.app_error",
+            "Server is busy, non-critical services are temporarily unavailable.",
+        ));
+    }
     let mut omit = Map::new();
     omit.insert(user_id.to_owned(), Value::Bool(true));
     let broadcast = Broadcast {
@@ -187,6 +200,7 @@ pub fn typing(caller: &Caller, user_id: &str, channel_id: &str, parent_id: &str)
         .with("parent_id", parent_id.to_owned())
         .with("user_id", user_id.to_owned());
     caller.state.events().publish(event);
+    Ok(())
 }
 
 /// `{user_id: status}` of every user not offline (`{}` while statuses are off).

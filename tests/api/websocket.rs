@@ -405,3 +405,80 @@ async fn connecting_sets_online_and_the_last_close_offline() {
     }
     assert_eq!(status, "offline");
 }
+
+#[tokio::test]
+async fn typing_over_rest_reaches_the_other_members() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let member = server.user(&admin, "typist").await;
+    let team = make_team(&admin, "typeteam", "O").await;
+    let channel = make_channel(&admin, &team, "typechan", "O").await;
+    let mut admin_ws = connect(&server, &admin).await;
+    expect_hello(&mut admin_ws, admin.id()).await;
+    let typing = |who: &Account, user_id: String, body: Value| {
+        let request = server
+            .http()
+            .post(server.api(&format!("/users/{user_id}/typing")))
+            .bearer_auth(&who.token)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    // Not in the channel: no create_post there.
+    let refused = typing(
+        &member,
+        member.id().to_owned(),
+        json!({"channel_id": channel}),
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    // For someone else: manage_system.
+    let other = typing(
+        &member,
+        admin.id().to_owned(),
+        json!({"channel_id": channel}),
+    )
+    .await;
+    assert_eq!(other.status(), 403);
+    let bad = typing(
+        &member,
+        member.id().to_owned(),
+        json!({"channel_id": "nope"}),
+    )
+    .await;
+    assert_eq!(bad.status(), 400);
+    admin
+        .client
+        .add_team_member(
+            &team,
+            &ferromost_client::types::AddTeamMemberBody {
+                team_id: Some(team.clone()),
+                user_id: Some(member.id().to_owned()),
+            },
+        )
+        .await
+        .unwrap();
+    admin
+        .client
+        .add_channel_member(
+            &channel,
+            &ferromost_client::types::AddChannelMemberBody {
+                user_id: member.id().to_owned(),
+                post_root_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let body = json!({"channel_id": channel, "parent_id": ""});
+    let sent = typing(&member, "me".to_owned(), body).await;
+    assert_eq!(sent.status(), 200);
+    let answer: Value = sent.json().await.unwrap();
+    assert_eq!(answer, json!({"status": "OK"}));
+    let seen: Vec<Value> = events_until_pong(&mut admin_ws, 1)
+        .await
+        .into_iter()
+        .filter(|e| e["event"] == "typing")
+        .collect();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["data"]["user_id"], member.id());
+    assert_eq!(seen[0]["broadcast"]["omit_users"][member.id()], true);
+}
