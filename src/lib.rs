@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod config;
 pub mod contract;
 pub mod error;
+pub mod fanout;
 pub mod ids;
 pub mod logs;
 pub mod realtime;
@@ -41,6 +42,7 @@ pub async fn start(config: config::Config) -> Result<AppState, String> {
         .await
         .map_err(|e| format!("the configuration saved in the database: {}", e.message))?;
     cluster::listen(&state);
+    fanout::start(&state);
     Ok(state)
 }
 

@@ -156,6 +156,8 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options) {
             }
             published = events.recv() => {
                 match published {
+                    // This node may have missed events of others: the client resyncs.
+                    Ok(event) if event.event == crate::fanout::RESYNC => break,
                     Ok(event) => {
                         if let Some(frame) = conn.frame_for(&event).await
                             && socket.send(Message::Text(frame.into())).await.is_err()

@@ -4,23 +4,23 @@
 //! websocket) subscribes and decides per connection who receives what, from the broadcast
 //! and the per-recipient parts (`mentions`) an event carries beside it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// Who an event is for, as Mattermost's `WebsocketBroadcast` names it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Broadcast {
     pub omit_users: Option<Map<String, Value>>,
     pub user_id: String,
     pub channel_id: String,
     pub team_id: String,
     /// Only for those without manage_system.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub contains_sanitized_data: bool,
     /// Only for those with manage_system.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub contains_sensitive_data: bool,
 }
 
@@ -45,7 +45,7 @@ impl Broadcast {
 /// One event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
-    pub event: &'static str,
+    pub event: String,
     pub data: Map<String, Value>,
     pub broadcast: Broadcast,
     /// Users this event mentions: each receives `mentions` = `["<their id>"]` in `data`
@@ -55,9 +55,9 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(event: &'static str, broadcast: Broadcast) -> Self {
+    pub fn new(event: &str, broadcast: Broadcast) -> Self {
         Self {
-            event,
+            event: event.to_owned(),
             data: Map::new(),
             broadcast,
             mentions: Vec::new(),
@@ -81,6 +81,8 @@ impl Event {
 /// subscribed (a subscriber that falls more than the capacity behind loses the oldest).
 pub struct EventBus {
     sender: broadcast::Sender<Arc<Event>>,
+    /// Where events go to reach the other nodes (set on PostgreSQL, see src/cluster.rs).
+    forward: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Arc<Event>>>,
     /// Open websocket connections per user, on this node.
     connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
 }
@@ -92,15 +94,31 @@ impl Default for EventBus {
     fn default() -> Self {
         Self {
             sender: broadcast::channel(CAPACITY).0,
+            forward: std::sync::OnceLock::new(),
             connections: std::sync::Mutex::default(),
         }
     }
 }
 
 impl EventBus {
-    /// Publishes `event` to the subscribers there are (none is fine).
+    /// Publishes `event` to this node's subscribers (none is fine) and, when nodes share
+    /// the database, to the other nodes'.
     pub fn publish(&self, event: Event) {
+        let event = Arc::new(event);
+        if let Some(forward) = self.forward.get() {
+            let _ = forward.send(event.clone());
+        }
+        let _ = self.sender.send(event);
+    }
+
+    /// Publishes an event another node published, on this node only.
+    pub fn deliver(&self, event: Event) {
         let _ = self.sender.send(Arc::new(event));
+    }
+
+    /// Sends every event published from now on to `forward` as well (once).
+    pub fn forward_to(&self, forward: tokio::sync::mpsc::UnboundedSender<Arc<Event>>) {
+        let _ = self.forward.set(forward);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -128,9 +146,10 @@ impl EventBus {
         left
     }
 
-    /// Whether anyone listens (an event nobody receives need not be built).
+    /// Whether anyone listens here or on another node (an event nobody receives need not
+    /// be built).
     pub fn has_subscribers(&self) -> bool {
-        self.sender.receiver_count() > 0
+        self.forward.get().is_some() || self.sender.receiver_count() > 0
     }
 }
 

@@ -482,3 +482,65 @@ async fn typing_over_rest_reaches_the_other_members() {
     assert_eq!(seen[0]["data"]["user_id"], member.id());
     assert_eq!(seen[0]["broadcast"]["omit_users"][member.id()], true);
 }
+
+#[tokio::test]
+async fn events_reach_clients_on_every_node() {
+    let node_a = TestServer::start_postgres().await;
+    let node_b = node_a.second_node().await;
+    let admin = node_a.admin().await;
+    let member = node_a.user(&admin, "farside").await;
+    let team = make_team(&admin, "nodes", "O").await;
+    let channel = make_channel(&admin, &team, "across", "O").await;
+    admin
+        .client
+        .add_team_member(
+            &team,
+            &ferromost_client::types::AddTeamMemberBody {
+                team_id: Some(team.clone()),
+                user_id: Some(member.id().to_owned()),
+            },
+        )
+        .await
+        .unwrap();
+    admin
+        .client
+        .add_channel_member(
+            &channel,
+            &ferromost_client::types::AddChannelMemberBody {
+                user_id: member.id().to_owned(),
+                post_root_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    // The member listens on node B; the admin posts on node A: a short post, one larger
+    // than a NOTIFY payload may be, and a third, which must arrive in that order.
+    let mut on_b = connect(&node_b, &member).await;
+    expect_hello(&mut on_b, member.id()).await;
+    let long = "x".repeat(12_000);
+    for text in ["one", long.as_str(), "three"] {
+        node_a
+            .http()
+            .post(node_a.api("/posts"))
+            .bearer_auth(&admin.token)
+            .json(&json!({"channel_id": channel, "message": text}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+    let mut messages = Vec::new();
+    while messages.len() < 3 {
+        let frame = next(&mut on_b).await.expect("the posts from node A");
+        if frame["event"] == "posted" {
+            let post: Value =
+                serde_json::from_str(frame["data"]["post"].as_str().unwrap()).unwrap();
+            messages.push(post["message"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(messages, ["one".to_owned(), long, "three".to_owned()]);
+    // Nothing arrives twice.
+    let rest = events_until_pong(&mut on_b, 1).await;
+    assert!(rest.iter().all(|e| e["event"] != "posted"), "{rest:?}");
+}

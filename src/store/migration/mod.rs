@@ -14,6 +14,7 @@ mod m20261130_000009_statuses;
 mod m20261202_000010_sidebar;
 mod m20261202_000011_search;
 mod m20261204_000012_name_search;
+mod m20261204_000013_cluster_events;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_sidebar::Migration),
             Box::new(m20261202_000011_search::Migration),
             Box::new(m20261204_000012_name_search::Migration),
+            Box::new(m20261204_000013_cluster_events::Migration),
         ]
     }
 }
