@@ -23,6 +23,7 @@ struct Inner {
     write_gate: crate::store::WriteGate,
     post_writer: std::sync::OnceLock<crate::app::posting::PostWriter>,
     events: crate::app::events::EventBus,
+    realtime: crate::realtime::Registry,
     version_id: RwLock<String>,
 }
 
@@ -52,6 +53,7 @@ impl AppState {
             write_gate,
             post_writer: std::sync::OnceLock::new(),
             events: crate::app::events::EventBus::default(),
+            realtime: crate::realtime::Registry::default(),
             version_id: RwLock::new(version_id(&config)),
             config: RwLock::new(Arc::new(config)),
         }))
@@ -64,6 +66,11 @@ impl AppState {
     /// Where operations publish their events (the websocket subscribes).
     pub fn events(&self) -> &crate::app::events::EventBus {
         &self.0.events
+    }
+
+    /// This node's websocket connections (src/realtime).
+    pub fn realtime(&self) -> &crate::realtime::Registry {
+        &self.0.realtime
     }
 
     /// The queue to the post writer (started on first use, on the current runtime).

@@ -10,8 +10,8 @@ use axum::response::IntoResponse;
 
 impl contract::WebsocketApi for Api {
     /// `GET /api/v4/websocket`: a session is optional (it may come later, by
-    /// `authentication_challenge`). Resuming by `connection_id` is not kept yet: every
-    /// connection is new and starts with `hello`, which clients answer with a full resync.
+    /// `authentication_challenge`); `connection_id` with `sequence_number` resumes a
+    /// connection that closed in the last 5 minutes.
     async fn connect_web_socket(
         ctx: &Ctx,
         query: ConnectWebSocketQuery,
@@ -21,9 +21,10 @@ impl contract::WebsocketApi for Api {
         let options = realtime::Options {
             posted_ack: query.posted_ack.as_deref() == Some("true"),
         };
+        let resume = realtime::resume_of(query.connection_id, query.sequence_number);
         let response = upgrade
             .max_message_size(realtime::MAX_FRAME)
-            .on_upgrade(move |socket| realtime::serve(socket, caller, options));
+            .on_upgrade(move |socket| realtime::serve(socket, caller, options, resume));
         Ok(Upgraded(response.into_response()))
     }
 }

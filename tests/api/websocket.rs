@@ -61,6 +61,20 @@ async fn send(socket: &mut Socket, value: Value) {
         .unwrap();
 }
 
+/// The frames that still arrive within half a second (events are filtered and queued by
+/// a task of their own, so one published before a reply may be written after it).
+async fn settle(socket: &mut Socket) -> Vec<Value> {
+    let mut out = Vec::new();
+    while let Ok(Some(Ok(message))) =
+        tokio::time::timeout(Duration::from_millis(500), socket.next()).await
+    {
+        if let Message::Text(text) = message {
+            out.push(serde_json::from_str(&text).unwrap());
+        }
+    }
+    out
+}
+
 /// Sends action `ping` as request `seq` and answers the frames that came before its reply
 /// (status changes, which connecting itself causes, left out).
 async fn events_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
@@ -71,6 +85,8 @@ async fn events_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
         if frame["seq_reply"] == seq {
             assert_eq!(frame["status"], "OK");
             assert_eq!(frame["data"]["text"], "pong");
+            before.extend(settle(socket).await);
+            before.retain(|f| f["event"] != "status_change");
             return before;
         }
         if frame["event"] != "status_change" {
@@ -543,4 +559,105 @@ async fn events_reach_clients_on_every_node() {
     // Nothing arrives twice.
     let rest = events_until_pong(&mut on_b, 1).await;
     assert!(rest.iter().all(|e| e["event"] != "posted"), "{rest:?}");
+}
+
+async fn connect_with(server: &TestServer, who: &Account, query: &str) -> Socket {
+    let mut request = ws_url(server, query).into_client_request().unwrap();
+    let bearer = format!("Bearer {}", who.token).parse().unwrap();
+    request.headers_mut().insert("Authorization", bearer);
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+/// Every event until the reply to ping `seq`, status changes included.
+async fn all_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
+    send(socket, json!({"seq": seq, "action": "ping"})).await;
+    let mut out = Vec::new();
+    loop {
+        let frame = next(socket).await.expect("the reply");
+        if frame["seq_reply"] == seq {
+            out.extend(settle(socket).await);
+            return out;
+        }
+        out.push(frame);
+    }
+}
+
+async fn post_as(server: &TestServer, who: &Account, channel: &str, text: &str) {
+    server
+        .http()
+        .post(server.api("/posts"))
+        .bearer_auth(&who.token)
+        .json(&json!({"channel_id": channel, "message": text}))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_client_that_reconnects_resumes_without_loss_or_gap() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let team = make_team(&admin, "resume", "O").await;
+    let channel = make_channel(&admin, &team, "resumed", "O").await;
+    let mut socket = connect(&server, &admin).await;
+    let id = expect_hello(&mut socket, admin.id()).await;
+    post_as(&server, &admin, &channel, "before").await;
+    let seen = all_until_pong(&mut socket, 1).await;
+    let last = seen.last().unwrap()["seq"].as_i64().unwrap();
+    socket.close(None).await.unwrap();
+    drop(socket);
+    // Two posts while away.
+    post_as(&server, &admin, &channel, "away one").await;
+    post_as(&server, &admin, &channel, "away two").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Back with the next number expected: no hello, the missed events with their numbers.
+    let query = format!("?connection_id={id}&sequence_number={}", last + 1);
+    let mut back = connect_with(&server, &admin, &query).await;
+    let missed = all_until_pong(&mut back, 1).await;
+    assert!(missed.iter().all(|e| e["event"] != "hello"), "{missed:?}");
+    let seqs: Vec<i64> = missed.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        ((last + 1)..(last + 1 + seqs.len() as i64)).collect::<Vec<_>>()
+    );
+    let posts: Vec<String> = missed
+        .iter()
+        .filter(|e| e["event"] == "posted")
+        .map(|e| {
+            let post: Value = serde_json::from_str(e["data"]["post"].as_str().unwrap()).unwrap();
+            post["message"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(posts, ["away one", "away two"]);
+    let newest = *seqs.last().unwrap();
+    back.close(None).await.unwrap();
+    drop(back);
+
+    // Asking again from an event already written: it is sent again.
+    let query = format!("?connection_id={id}&sequence_number={}", last + 1);
+    let mut again = connect_with(&server, &admin, &query).await;
+    let replayed = all_until_pong(&mut again, 1).await;
+    assert_eq!(replayed[0]["seq"], last + 1, "{replayed:?}");
+    assert!(replayed.iter().any(|e| e["seq"] == newest));
+    again.close(None).await.unwrap();
+    drop(again);
+
+    // A number that cannot be served: a new connection and a fresh hello.
+    let query = format!("?connection_id={id}&sequence_number=9999");
+    let mut lost = connect_with(&server, &admin, &query).await;
+    let fresh = expect_hello(&mut lost, admin.id()).await;
+    assert_ne!(fresh, id);
+
+    // Someone else's connection id is not theirs to resume.
+    let other = server.user(&admin, "stranger").await;
+    let query = format!("?connection_id={fresh}&sequence_number=1");
+    let mut stranger = connect_with(&server, &other, &query).await;
+    assert_ne!(expect_hello(&mut stranger, other.id()).await, fresh);
+
+    // A malformed resume closes the socket at once.
+    let query = format!("?connection_id={fresh}&sequence_number=x");
+    let mut bad = connect_with(&server, &admin, &query).await;
+    assert!(next(&mut bad).await.is_none());
 }

@@ -189,6 +189,38 @@ test('the WebSocketClient: hello, posted events in sequence, replies, typing and
     ws.close();
 });
 
+test('the WebSocketClient resumes after its connection drops: nothing lost, no gap', async () => {
+    const admin = state.admin;
+    const channel = await admin.getChannelByName((await admin.getMyTeams())[0].id, 'js');
+    // As the web app connects: the session cookie on the upgrade, no challenge (only
+    // such a connection can be resumed, as on Mattermost).
+    const cookie = `MMAUTHTOKEN=${admin.getToken()}`;
+    const ws = new WebSocketClient({
+        newWebSocketFn: (url) => new WS(url, {headers: {Cookie: cookie}}), clientPingInterval: 60000,
+        minWebSocketRetryTime: 50, reconnectJitterRange: 10,
+    });
+    const seen = [];
+    let missed = 0;
+    ws.addMessageListener((msg) => seen.push(msg));
+    ws.addMissedMessageListener(() => missed++);
+    const hello = waitFor(ws, (msg) => msg.event === 'hello');
+    ws.initialize(`${URL_BASE.replace(/^http/, 'ws')}/api/v4/websocket`);
+    const first = await hello;
+    await waitFor(ws, (msg) => msg.event === 'status_change').catch(() => null);
+    const reconnected = new Promise((resolve) => ws.addReconnectListener(resolve));
+    // The connection drops (no close handshake); a post is made while it is down.
+    ws.conn.terminate();
+    const made = await admin.createPost({channel_id: channel.id, message: 'while you were away'});
+    await reconnected;
+    const posted = await waitFor(ws, (msg) => msg.event === 'posted' && JSON.parse(msg.data.post).id === made.id);
+    assert.ok(posted);
+    assert.equal(missed, 0, 'the client had to resync');
+    assert.equal(ws.connectionId, first.data.connection_id);
+    assert.equal(seen.filter((m) => m.event === 'hello').length, 1);
+    assert.deepEqual(seen.map((m) => m.seq), [...seen.keys()]);
+    ws.close();
+});
+
 test('MFA: no code, a wrong code, a fresh code, and a replayed one', async () => {
     const admin = state.admin;
     await rejectsWith(admin.generateMfaSecret(state.adminId), 501, 'mfa.mfa_disabled.app_error');

@@ -8,14 +8,17 @@
 //! A transport, beside src/api: it reads and writes frames and asks src/app and src/auth
 //! for everything else.
 
-use crate::app::events::Event;
+mod queue;
+
+pub use queue::Registry;
+use queue::{Filter, Link, Resumed};
+
 use crate::auth::permissions::{self, ids as perm};
 use crate::auth::{Caller, Session};
 use crate::ids::{is_valid_id, new_id, now_millis};
-use crate::store::entity::{channel_member, team_member};
 use axum::extract::ws::{Message, WebSocket};
-use sea_orm::EntityTrait;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{Instant, interval_at, sleep_until};
 
@@ -33,14 +36,10 @@ pub struct Options {
     pub posted_ack: bool,
 }
 
-/// One connection's state.
+/// One socket's state; its queues are the link's (queue.rs), which outlive it.
 struct Conn {
     caller: Caller,
-    id: String,
-    /// The next event's number.
-    seq: i64,
-    /// Whether the user has manage_system (for sanitized / sensitive events).
-    admin: bool,
+    link: Option<Arc<Link>>,
     posted_ack: bool,
 }
 
@@ -104,17 +103,34 @@ fn hostname() -> Option<String> {
         .filter(|h| !h.is_empty())
 }
 
+/// What the upgrade asked to resume.
+pub enum Resume {
+    /// A fresh connection.
+    Fresh,
+    /// `connection_id` and `sequence_number`, well formed.
+    From(String, i64),
+    /// Malformed: Mattermost closes the socket right after the upgrade.
+    Bad,
+}
+
 /// Serves one upgraded connection until it closes.
-pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options) {
-    let mut events = caller.state.events().subscribe();
+pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resume: Resume) {
     let mut conn = Conn {
         caller,
-        id: new_id(),
-        seq: 0,
-        admin: false,
+        link: None,
         posted_ack: options.posted_ack,
     };
-    if conn.caller.session.is_some() && !conn.opened(&mut socket).await {
+    match resume {
+        // Only an upgrade with a session may resume (or be refused for asking badly).
+        Resume::Bad if conn.caller.session.is_some() => return,
+        Resume::From(id, seq)
+            if conn.caller.session.is_some() && !conn.resumed(&mut socket, &id, seq).await =>
+        {
+            return;
+        }
+        _ => {}
+    }
+    if conn.caller.session.is_some() && conn.link.is_none() && !conn.opened().await {
         return;
     }
     let opened = Instant::now();
@@ -126,10 +142,22 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options) {
         } else {
             last_pong + PONG_WAIT
         };
+        let link = conn.link.clone();
+        let woken = async {
+            match &link {
+                Some(link) => link.wake.notified().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             () = sleep_until(deadline) => break,
             _ = pings.tick() => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break;
+                }
+            }
+            () = woken => {
+                if !conn.flush(&mut socket).await {
                     break;
                 }
             }
@@ -154,60 +182,99 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options) {
                     break;
                 }
             }
-            published = events.recv() => {
-                match published {
-                    // This node may have missed events of others: the client resyncs.
-                    Ok(event) if event.event == crate::fanout::RESYNC => break,
-                    Ok(event) => {
-                        if let Some(frame) = conn.frame_for(&event).await
-                            && socket.send(Message::Text(frame.into())).await.is_err()
-                        {
-                            break;
-                        }
-                    }
-                    // Fell behind the bus: events were lost, so the client must resync.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                }
-            }
         }
     }
     conn.closed().await;
 }
 
 impl Conn {
-    /// A session arrived (at the upgrade or by challenge): `hello`, then online.
-    async fn opened(&mut self, socket: &mut WebSocket) -> bool {
-        self.admin = permissions::has_system(&self.caller, perm::MANAGE_SYSTEM)
-            .await
-            .unwrap_or(false);
+    /// A session arrived (at the upgrade or by challenge): a new connection, `hello`
+    /// queued as its event 0, then online.
+    async fn opened(&mut self) -> bool {
         let Some(session) = &self.caller.session else {
             return false;
         };
+        let user_id = session.user_id.clone();
+        let id = new_id();
         let mut data = Map::new();
         data.insert(
             "server_version".into(),
             self.caller.state.version_id().into(),
         );
-        data.insert("connection_id".into(), self.id.clone().into());
+        data.insert("connection_id".into(), id.clone().into());
         if let Some(host) = hostname() {
             data.insert("server_hostname".into(), host.into());
         }
-        let hello = json!({
-            "event": "hello",
-            "data": data,
-            "broadcast": broadcast_json(&crate::app::events::Broadcast::user(&session.user_id)),
-            "seq": self.seq,
-        });
-        self.seq += 1;
-        // Online first, as Mattermost's NewWebConn does before the hub sends `hello`: the
-        // `status_change` follows `hello` on this connection.
-        let user_id = session.user_id.clone();
+        let broadcast = queue::broadcast_json(&crate::app::events::Broadcast::user(&user_id));
+        let hello = move |seq: i64| {
+            json!({"event": "hello", "data": data, "broadcast": broadcast, "seq": seq}).to_string()
+        };
+        let filter = Filter {
+            admin: Filter::admin_of(&self.caller).await,
+            caller: self.caller.clone(),
+            posted_ack: self.posted_ack,
+        };
+        let registry = self.caller.state.realtime();
+        let Some(link) = registry.register(filter, id, hello) else {
+            return false;
+        };
+        self.link = Some(link);
+        // Online, as Mattermost's NewWebConn: the `status_change` follows `hello`.
         let _ = crate::app::presence::connected(&self.caller, &user_id).await;
-        send_json(socket, &hello).await
+        true
+    }
+
+    /// A resume: the link's missed events go out again with their numbers and no `hello`;
+    /// when nothing can be resumed, a new connection.
+    async fn resumed(&mut self, socket: &mut WebSocket, id: &str, seq: i64) -> bool {
+        let Some(session) = &self.caller.session else {
+            return false;
+        };
+        let user_id = session.user_id.clone();
+        match self.caller.state.realtime().resume(id, &user_id, seq) {
+            Resumed::Link(link, again) => {
+                for frame in again {
+                    if socket
+                        .send(Message::Text(frame.as_ref().into()))
+                        .await
+                        .is_err()
+                    {
+                        link.detach();
+                        return false;
+                    }
+                }
+                self.link = Some(link);
+                let _ = crate::app::presence::connected(&self.caller, &user_id).await;
+                true
+            }
+            Resumed::Lost => self.opened().await,
+        }
+    }
+
+    /// Writes what the link queued; false when the link was dropped or the socket failed.
+    async fn flush(&self, socket: &mut WebSocket) -> bool {
+        let Some(link) = &self.link else {
+            return true;
+        };
+        let Some(frames) = link.take() else {
+            return false;
+        };
+        for frame in frames {
+            if socket
+                .send(Message::Text(frame.as_ref().into()))
+                .await
+                .is_err()
+            {
+                return false;
+            }
+        }
+        true
     }
 
     async fn closed(&self) {
+        if let Some(link) = &self.link {
+            link.detach();
+        }
         if let Some(session) = &self.caller.session {
             let _ = crate::app::presence::disconnected(&self.caller, &session.user_id).await;
         }
@@ -229,7 +296,7 @@ impl Conn {
                 return false;
             };
             self.caller.session = Some(session);
-            if !self.opened(socket).await {
+            if !self.opened().await || !self.flush(socket).await {
                 return false;
             }
             return send_json(socket, &reply(seq, Ok(None))).await;
@@ -334,89 +401,6 @@ impl Conn {
             )),
         }
     }
-
-    /// The frame of `event` for this connection, or None when it is not for it (§2.2).
-    async fn frame_for(&mut self, event: &Event) -> Option<String> {
-        let session = self.caller.session.as_ref()?;
-        let b = &event.broadcast;
-        if b.contains_sanitized_data && self.admin {
-            return None;
-        }
-        if b.contains_sensitive_data && !self.admin {
-            return None;
-        }
-        let me = session.user_id.as_str();
-        if !b.user_id.is_empty() {
-            if b.user_id != me {
-                return None;
-            }
-        } else {
-            if b.omit_users.as_ref().is_some_and(|o| o.contains_key(me)) {
-                return None;
-            }
-            let db = self.caller.state.db();
-            if !b.channel_id.is_empty() {
-                let member =
-                    channel_member::Entity::find_by_id((b.channel_id.clone(), me.to_owned()))
-                        .one(db)
-                        .await
-                        .ok()??;
-                let _ = member;
-            } else if !b.team_id.is_empty() {
-                let member = team_member::Entity::find_by_id((b.team_id.clone(), me.to_owned()))
-                    .one(db)
-                    .await
-                    .ok()??;
-                if member.delete_at != 0 {
-                    return None;
-                }
-            }
-        }
-        let mut data = event.data.clone();
-        let mentioned = event.mentions.iter().any(|m| m == me);
-        if mentioned {
-            data.insert("mentions".into(), json!([me]).to_string().into());
-        }
-        if event.event == "posted" && self.posted_ack {
-            let author = data
-                .get("post")
-                .and_then(Value::as_str)
-                .and_then(|p| serde_json::from_str::<Value>(p).ok())
-                .and_then(|p| p["user_id"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let direct = data.get("channel_type").and_then(Value::as_str) == Some("D");
-            if author != me && (mentioned || direct) {
-                data.insert("should_ack".into(), true.into());
-            }
-        }
-        let frame = json!({
-            "event": event.event,
-            "data": data,
-            "broadcast": broadcast_json(b),
-            "seq": self.seq,
-        });
-        self.seq += 1;
-        Some(frame.to_string())
-    }
-}
-
-/// The broadcast as clients receive it: all six fields, the two flags only when set.
-fn broadcast_json(b: &crate::app::events::Broadcast) -> Value {
-    let mut out = json!({
-        "omit_users": b.omit_users,
-        "user_id": b.user_id,
-        "channel_id": b.channel_id,
-        "team_id": b.team_id,
-        "connection_id": "",
-        "omit_connection_id": "",
-    });
-    if b.contains_sanitized_data {
-        out["contains_sanitized_data"] = true.into();
-    }
-    if b.contains_sensitive_data {
-        out["contains_sensitive_data"] = true.into();
-    }
-    out
 }
 
 async fn send_json(socket: &mut WebSocket, value: &Value) -> bool {
@@ -439,4 +423,17 @@ async fn authenticate(caller: &Caller, token: &str) -> Option<Session> {
     crate::auth::require_mfa_if_enforced(&caller.state, &session, "ConnectWebSocket", false)
         .ok()?;
     Some(session)
+}
+
+/// What `connection_id` and `sequence_number` ask for: nothing (absent or empty id), a
+/// resume, or, malformed, a socket closed at once (as Mattermost).
+pub fn resume_of(connection_id: Option<String>, sequence_number: Option<String>) -> Resume {
+    let Some(id) = connection_id.filter(|id| !id.is_empty()) else {
+        return Resume::Fresh;
+    };
+    let seq = sequence_number.and_then(|s| s.parse::<i64>().ok());
+    match seq {
+        Some(seq) if is_valid_id(&id) => Resume::From(id, seq),
+        _ => Resume::Bad,
+    }
 }

@@ -1,0 +1,324 @@
+//! What outlives a socket: each connection's queues, as Mattermost's hub keeps them. A
+//! pump task per connection filters the published events for it (§2.2 of websocket.md),
+//! numbers them and queues them (at most 256 waiting; a connection that falls further
+//! behind is dropped); the socket writes them and keeps the last 128 written. When the
+//! socket closes, the connection stays for 5 minutes, still queueing, so that a client
+//! reconnecting with its `connection_id` and `sequence_number` gets what it missed, with
+//! the original numbers and no new `hello`.
+
+use crate::app::events::{Broadcast, Event};
+use crate::auth::Caller;
+use crate::auth::permissions::{self, ids as perm};
+use crate::store::entity::{channel_member, team_member};
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// Events kept after they were written, for a resume.
+const DEAD_QUEUE: usize = 128;
+/// Events waiting to be written; more closes the connection.
+const SEND_QUEUE: usize = 256;
+/// How long a closed connection waits for its client to come back.
+const RESUME_WINDOW: Duration = Duration::from_secs(300);
+
+/// Every connection of this node, by connection id.
+#[derive(Default)]
+pub struct Registry {
+    links: Mutex<HashMap<String, Arc<Link>>>,
+}
+
+/// One connection's queues, shared by its pump and whichever socket serves it.
+pub struct Link {
+    pub id: String,
+    pub user_id: String,
+    queues: Mutex<Queues>,
+    /// Wakes the socket when something was queued (or the link was closed).
+    pub wake: Notify,
+}
+
+struct Queues {
+    next_seq: i64,
+    /// Written events (seq, frame), oldest first.
+    dead: VecDeque<(i64, Arc<str>)>,
+    /// Events not written yet.
+    pending: VecDeque<(i64, Arc<str>)>,
+    /// A socket serves the link now.
+    attached: bool,
+    /// When the last socket left.
+    detached_at: Instant,
+    /// Dropped (queue full, events missed, or expired): the socket closes.
+    closed: bool,
+}
+
+/// What a reconnecting client gets.
+pub enum Resumed {
+    /// The link, and the written events to send again first.
+    Link(Arc<Link>, Vec<Arc<str>>),
+    /// Nothing to resume: a new connection.
+    Lost,
+}
+
+impl Link {
+    /// The frames to write now (moved to the dead queue); None once the link is closed.
+    pub fn take(&self) -> Option<Vec<Arc<str>>> {
+        let mut q = self.queues.lock().ok()?;
+        if q.closed {
+            return None;
+        }
+        let out: Vec<(i64, Arc<str>)> = q.pending.drain(..).collect();
+        for item in &out {
+            if q.dead.len() == DEAD_QUEUE {
+                q.dead.pop_front();
+            }
+            q.dead.push_back(item.clone());
+        }
+        Some(out.into_iter().map(|(_, f)| f).collect())
+    }
+
+    /// The socket left; the link waits for a resume.
+    pub fn detach(&self) {
+        if let Ok(mut q) = self.queues.lock() {
+            q.attached = false;
+            q.detached_at = Instant::now();
+        }
+    }
+
+    fn queue(&self, frame: impl FnOnce(i64) -> String) -> bool {
+        let Ok(mut q) = self.queues.lock() else {
+            return false;
+        };
+        if q.closed {
+            return false;
+        }
+        if q.pending.len() >= SEND_QUEUE {
+            q.closed = true;
+            return false;
+        }
+        let seq = q.next_seq;
+        q.next_seq += 1;
+        q.pending.push_back((seq, frame(seq).into()));
+        true
+    }
+
+    fn close(&self) {
+        if let Ok(mut q) = self.queues.lock() {
+            q.closed = true;
+        }
+        self.wake.notify_one();
+    }
+
+    fn expired(&self) -> bool {
+        self.queues
+            .lock()
+            .map(|q| q.closed || (!q.attached && q.detached_at.elapsed() > RESUME_WINDOW))
+            .unwrap_or(true)
+    }
+}
+
+/// What a connection receives: its caller (with the session), whether they may see admin
+/// copies, and whether it asked for `should_ack`.
+pub struct Filter {
+    pub caller: Caller,
+    pub admin: bool,
+    pub posted_ack: bool,
+}
+
+impl Registry {
+    /// A new connection for the caller (who has a session): `hello` is queued as event 0,
+    /// then whatever is published from now on that is for them.
+    pub fn register(
+        &self,
+        filter: Filter,
+        id: String,
+        hello: impl FnOnce(i64) -> String,
+    ) -> Option<Arc<Link>> {
+        let user_id = filter.caller.session.as_ref()?.user_id.clone();
+        let link = Arc::new(Link {
+            id: id.clone(),
+            user_id,
+            queues: Mutex::new(Queues {
+                next_seq: 0,
+                dead: VecDeque::new(),
+                pending: VecDeque::new(),
+                attached: true,
+                detached_at: Instant::now(),
+                closed: false,
+            }),
+            wake: Notify::new(),
+        });
+        let events = filter.caller.state.events().subscribe();
+        link.queue(hello);
+        link.wake.notify_one();
+        self.links.lock().ok()?.insert(id, link.clone());
+        tokio::spawn(pump(filter, link.clone(), events));
+        Some(link)
+    }
+
+    /// The connection `id` of `user_id`, if it waits for its client: the events from
+    /// `seq` on are sent again (those written before) or simply continue (none lost).
+    /// Anything else means loss: the old connection is dropped.
+    pub fn resume(&self, id: &str, user_id: &str, seq: i64) -> Resumed {
+        let Some(link) = self.links.lock().ok().and_then(|l| l.get(id).cloned()) else {
+            return Resumed::Lost;
+        };
+        if link.user_id != user_id {
+            return Resumed::Lost;
+        }
+        let Ok(mut q) = link.queues.lock() else {
+            return Resumed::Lost;
+        };
+        let next_unwritten = q.pending.front().map_or(q.next_seq, |(s, _)| *s);
+        let in_dead =
+            q.dead.front().is_some_and(|(first, _)| *first <= seq) && seq < next_unwritten;
+        if q.attached || q.closed || seq <= 0 || !(in_dead || seq == next_unwritten) {
+            q.closed = true;
+            drop(q);
+            link.wake.notify_one();
+            self.forget(id);
+            return Resumed::Lost;
+        }
+        q.attached = true;
+        let again = q
+            .dead
+            .iter()
+            .filter(|(s, _)| *s >= seq)
+            .map(|(_, f)| f.clone())
+            .collect();
+        drop(q);
+        link.wake.notify_one();
+        Resumed::Link(link.clone(), again)
+    }
+
+    fn forget(&self, id: &str) {
+        if let Ok(mut links) = self.links.lock() {
+            links.remove(id);
+        }
+    }
+}
+
+/// Filters, numbers and queues the events for one connection until it is dropped.
+async fn pump(
+    filter: Filter,
+    link: Arc<Link>,
+    mut events: tokio::sync::broadcast::Receiver<Arc<Event>>,
+) {
+    let mut check = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            _ = check.tick() => {
+                if link.expired() {
+                    break;
+                }
+            }
+            published = events.recv() => {
+                let event = match published {
+                    Ok(event) if event.event == crate::fanout::RESYNC => break,
+                    Ok(event) => event,
+                    // Events went by unseen: the client must resync.
+                    Err(_) => break,
+                };
+                if let Some(frame) = filter.frame_for(&event).await {
+                    if !link.queue(|seq| frame_with_seq(frame, seq)) {
+                        break;
+                    }
+                    link.wake.notify_one();
+                }
+            }
+        }
+    }
+    link.close();
+    filter.caller.state.realtime().forget(&link.id);
+}
+
+fn frame_with_seq(mut frame: Value, seq: i64) -> String {
+    frame["seq"] = seq.into();
+    frame.to_string()
+}
+
+/// The broadcast as clients receive it: all six fields, the two flags only when set.
+pub fn broadcast_json(b: &Broadcast) -> Value {
+    let mut out = json!({
+        "omit_users": b.omit_users,
+        "user_id": b.user_id,
+        "channel_id": b.channel_id,
+        "team_id": b.team_id,
+        "connection_id": "",
+        "omit_connection_id": "",
+    });
+    if b.contains_sanitized_data {
+        out["contains_sanitized_data"] = true.into();
+    }
+    if b.contains_sensitive_data {
+        out["contains_sensitive_data"] = true.into();
+    }
+    out
+}
+
+impl Filter {
+    /// Whether the user has manage_system (for sanitized and sensitive copies).
+    pub async fn admin_of(caller: &Caller) -> bool {
+        permissions::has_system(caller, perm::MANAGE_SYSTEM)
+            .await
+            .unwrap_or(false)
+    }
+
+    /// The frame of `event` for this connection (without its number), or None when it is
+    /// not for it.
+    async fn frame_for(&self, event: &Event) -> Option<Value> {
+        let session = self.caller.session.as_ref()?;
+        let b = &event.broadcast;
+        if (b.contains_sanitized_data && self.admin) || (b.contains_sensitive_data && !self.admin) {
+            return None;
+        }
+        let me = session.user_id.as_str();
+        if !b.user_id.is_empty() {
+            if b.user_id != me {
+                return None;
+            }
+        } else {
+            if b.omit_users.as_ref().is_some_and(|o| o.contains_key(me)) {
+                return None;
+            }
+            let db = self.caller.state.db();
+            if !b.channel_id.is_empty() {
+                let key = (b.channel_id.clone(), me.to_owned());
+                channel_member::Entity::find_by_id(key)
+                    .one(db)
+                    .await
+                    .ok()??;
+            } else if !b.team_id.is_empty() {
+                let key = (b.team_id.clone(), me.to_owned());
+                let member = team_member::Entity::find_by_id(key).one(db).await.ok()??;
+                if member.delete_at != 0 {
+                    return None;
+                }
+            }
+        }
+        let mut data = event.data.clone();
+        let mentioned = event.mentions.iter().any(|m| m == me);
+        if mentioned {
+            data.insert("mentions".into(), json!([me]).to_string().into());
+        }
+        if event.event == "posted" && self.posted_ack {
+            let author = data
+                .get("post")
+                .and_then(Value::as_str)
+                .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                .and_then(|p| p["user_id"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let direct = data.get("channel_type").and_then(Value::as_str) == Some("D");
+            if author != me && (mentioned || direct) {
+                data.insert("should_ack".into(), true.into());
+            }
+        }
+        Some(json!({
+            "event": event.event,
+            "data": data,
+            "broadcast": broadcast_json(b),
+        }))
+    }
+}
