@@ -2,7 +2,7 @@
 //! channels, their members, member roles and what each member has read.
 
 use super::{Api, ok};
-use crate::app::{audits, channels, rosters, teams, users};
+use crate::app::{audits, channels, events, rosters, teams, users};
 use crate::auth::permissions::{
     has_team, ids as perm, require_channel, require_system, require_team, require_user,
 };
@@ -31,7 +31,7 @@ use crate::contract::{
     UpdateSidebarCategoryForTeamForUserPath, UpdateSidebarCategoryOrderForTeamForUserPath,
 };
 use crate::error::ApiError;
-use crate::ids::{is_valid_id, now_millis};
+use crate::ids::is_valid_id;
 use crate::rt::Ctx;
 use crate::store::entity::{channel, channel_member, user};
 use axum::http::StatusCode;
@@ -151,7 +151,9 @@ async fn apply_edit(
     }
     let saved = channels::save(ctx.state.db(), c).await?;
     audit(ctx, &format!("channel {} updated", saved.id)).await?;
-    Ok(channels::to_api(&saved))
+    let shown = channels::to_api(&saved);
+    publish(ctx, [events::channel_updated(&saved.id, &shown)]);
+    Ok(shown)
 }
 
 /// The channel and membership whose roles the caller would change: manage_channel_roles,
@@ -226,6 +228,11 @@ fn number_param(value: Option<&str>, name: &str) -> Result<Option<u64>, ApiError
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<u64>().map_err(|_| ApiError::invalid_param(name)))
         .transpose()
+}
+
+/// Publishes what an operation did, once it is committed.
+fn publish(ctx: &Ctx, done: impl IntoIterator<Item = events::Event>) {
+    ctx.state.events().publish_all(done);
 }
 
 impl contract::ChannelsApi for Api {
@@ -340,6 +347,14 @@ impl contract::ChannelsApi for Api {
         };
         let made = channels::create_by(ctx, new).await?;
         audit(ctx, &format!("channel {} created", made.id)).await?;
+        publish(
+            ctx,
+            [events::channel_created(
+                &session.user_id,
+                &made.id,
+                &made.team_id,
+            )],
+        );
         Ok(channels::to_api(&made))
     }
 
@@ -474,24 +489,10 @@ impl contract::ChannelsApi for Api {
             perm::DELETE_PRIVATE_CHANNEL,
         );
         require_channel(ctx, &found.id, needed).await?;
-        if found.name == channels::TOWN_SQUARE {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                channels::ids::DELETE_DEFAULT,
-                "The team's default channel cannot be archived.",
-            ));
-        }
-        if found.delete_at != 0 {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                channels::ids::ALREADY_DELETED,
-                "The channel is archived already.",
-            ));
-        }
-        let mut archived = found;
-        archived.delete_at = now_millis();
-        let saved = channels::save(db, archived).await?;
+        let saved = channels::archive(db, found).await?;
         audit(ctx, &format!("channel {} archived", saved.id)).await?;
+        let (kind, team, at) = (&saved.channel_type, &saved.team_id, saved.delete_at);
+        publish(ctx, [events::channel_deleted(kind, &saved.id, team, at)]);
         Ok(ok())
     }
 
@@ -527,6 +528,10 @@ impl contract::ChannelsApi for Api {
         let m = channels::add_member(ctx, &found, &body.user_id).await?;
         let what = format!("user {} added to channel {}", body.user_id, found.id);
         audit(ctx, &what).await?;
+        publish(
+            ctx,
+            events::user_added(&found.id, &found.team_id, &body.user_id),
+        );
         channels::member_to_api(ctx.state.db(), &found, &m).await
     }
 
@@ -589,11 +594,10 @@ impl contract::ChannelsApi for Api {
             require_channel(ctx, &found.id, needed).await?;
         }
         channels::leave(db, &found, &path.user_id, own).await?;
-        audit(
-            ctx,
-            &format!("user {} removed from channel {}", path.user_id, found.id),
-        )
-        .await?;
+        let what = format!("user {} removed from channel {}", path.user_id, found.id);
+        audit(ctx, &what).await?;
+        let remover = &session.user_id;
+        publish(ctx, events::user_removed(&found.id, &path.user_id, remover));
         Ok(ok())
     }
 
@@ -723,7 +727,10 @@ impl contract::ChannelsApi for Api {
             &format!("channel {} privacy {}", saved.id, saved.channel_type),
         )
         .await?;
-        Ok(channels::to_api(&saved))
+        let shown = channels::to_api(&saved);
+        let converted = events::channel_converted(&saved.id, &saved.team_id);
+        publish(ctx, [events::channel_updated(&saved.id, &shown), converted]);
+        Ok(shown)
     }
 
     /// `POST /api/v4/channels/{channel_id}/restore`: manage_team in the channel's team.
@@ -745,6 +752,11 @@ impl contract::ChannelsApi for Api {
         found.delete_at = 0;
         let saved = channels::save(db, found).await?;
         audit(ctx, &format!("channel {} restored", saved.id)).await?;
+        let kind = &saved.channel_type;
+        publish(
+            ctx,
+            [events::channel_restored(kind, &saved.id, &saved.team_id)],
+        );
         Ok(channels::to_api(&saved))
     }
 

@@ -1,7 +1,7 @@
 //! The `teams` tag: teams, their members and member roles, invitations by invite id.
 
 use super::{Api, ok};
-use crate::app::{audits, invitations, rosters, teams, users};
+use crate::app::{audits, events, invitations, rosters, teams, users};
 use crate::auth::permissions::{
     has_system, ids as perm, require_system, require_team, require_user,
 };
@@ -127,6 +127,20 @@ async fn require_may_add(ctx: &Ctx, t: &team::Model, user_id: &str) -> Result<()
         }
     }
     require_team(ctx, &t.id, perm::ADD_USER_TO_TEAM).await
+}
+
+/// Publishes `event` (update_team, delete_team...) with the team, and answers it as the
+/// caller sees it.
+async fn team_changed(
+    ctx: &Ctx,
+    event: &str,
+    saved: &team::Model,
+) -> Result<types::Team, ApiError> {
+    let shown = teams::to_api(ctx, saved).await?;
+    ctx.state
+        .events()
+        .publish(events::team_event(event, &saved.id, &shown));
+    Ok(shown)
 }
 
 impl contract::TeamsApi for Api {
@@ -447,7 +461,7 @@ impl contract::TeamsApi for Api {
         found.allow_open_invite = body.allow_open_invite;
         let saved = teams::save(ctx, found).await?;
         audit(ctx, &format!("team {} updated", saved.id)).await?;
-        teams::to_api(ctx, &saved).await
+        team_changed(ctx, "update_team", &saved).await
     }
 
     /// `DELETE /api/v4/teams/{team_id}`: manage_team. Archives the team; `permanent=true`
@@ -481,6 +495,7 @@ impl contract::TeamsApi for Api {
             archived.delete_at = crate::ids::now_millis();
             let saved = teams::save(ctx, archived).await?;
             audit(ctx, &format!("team {} archived", saved.id)).await?;
+            team_changed(ctx, "delete_team", &saved).await?;
         }
         Ok(ok())
     }
@@ -522,6 +537,9 @@ impl contract::TeamsApi for Api {
         let member = teams::join(&txn, &ctx.state.config(), &found, &target, false).await?;
         txn.commit().await?;
         audit(ctx, &format!("user {user_id} added to team {}", found.id)).await?;
+        ctx.state
+            .events()
+            .publish(events::added_to_team(&found.id, &user_id));
         teams::member_to_api(db, &found, &member).await
     }
 
@@ -551,6 +569,10 @@ impl contract::TeamsApi for Api {
         let found = team_with(ctx, &path.team_id, perm::ADD_USER_TO_TEAM).await?;
         let graceful = query.graceful == Some(true);
         let added = teams::add_members(ctx, &found, &user_ids, graceful).await?;
+        let joined = added
+            .iter()
+            .map(|m| events::added_to_team(&found.id, &m.user_id));
+        ctx.state.events().publish_all(joined);
         audit(
             ctx,
             &format!("{} users added to team {}", added.len(), found.id),
@@ -619,11 +641,11 @@ impl contract::TeamsApi for Api {
         let txn = ctx.state.begin_write().await?;
         teams::leave(&txn, &found.id, &target.id).await?;
         txn.commit().await?;
-        audit(
-            ctx,
-            &format!("user {} removed from team {}", target.id, found.id),
-        )
-        .await?;
+        let what = format!("user {} removed from team {}", target.id, found.id);
+        audit(ctx, &what).await?;
+        ctx.state
+            .events()
+            .publish_all(events::leave_team(&found.id, &target.id));
         Ok(ok())
     }
 
@@ -689,7 +711,7 @@ impl contract::TeamsApi for Api {
         }
         let saved = teams::save(ctx, found).await?;
         audit(ctx, &format!("team {} patched", saved.id)).await?;
-        teams::to_api(ctx, &saved).await
+        team_changed(ctx, "update_team", &saved).await
     }
 
     /// `PUT /api/v4/teams/{team_id}/privacy`: manage_team. `O` opens the team to anyone

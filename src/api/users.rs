@@ -245,6 +245,8 @@ impl contract::UsersApi for Api {
         let account = users::get(ctx.state.db(), &path.user_id).await?;
         users::set_roles(ctx, account, &body.roles).await?;
         audits::record(ctx, &path.user_id, &format!("roles={}", body.roles)).await;
+        let changed = crate::app::events::user_role_updated(&path.user_id, &body.roles);
+        ctx.state.events().publish(changed);
         Ok(ok())
     }
 

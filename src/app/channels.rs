@@ -375,6 +375,29 @@ pub async fn public_among(
         .await?)
 }
 
+/// Archives `found` (not the team's default channel, not twice).
+pub async fn archive(
+    db: &impl ConnectionTrait,
+    mut found: channel::Model,
+) -> Result<channel::Model, ApiError> {
+    if found.name == TOWN_SQUARE {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::DELETE_DEFAULT,
+            "The team's default channel cannot be archived.",
+        ));
+    }
+    if found.delete_at != 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::ALREADY_DELETED,
+            "The channel is archived already.",
+        ));
+    }
+    found.delete_at = now_millis();
+    save(db, found).await
+}
+
 /// Mattermost's read rule: a public channel is readable with read_public_channel in its
 /// team or read_channel in it; any other only with read_channel.
 pub async fn require_read(caller: &Caller, c: &channel::Model) -> Result<(), ApiError> {

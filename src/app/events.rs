@@ -181,3 +181,146 @@ pub fn post_deleted(channel_id: &str, post: &impl Serialize, deleted_by: &str) -
 pub fn reaction(event: &'static str, channel_id: &str, reaction: &impl Serialize) -> Event {
     Event::new(event, Broadcast::channel(channel_id)).with_json("reaction", reaction)
 }
+
+fn omit(user_id: &str) -> Option<Map<String, Value>> {
+    let mut users = Map::new();
+    users.insert(user_id.to_owned(), Value::Bool(true));
+    Some(users)
+}
+
+/// Channel events go to the team when the channel is public, else to its members.
+fn channel_or_team(channel_type: &str, channel_id: &str, team_id: &str) -> Broadcast {
+    if channel_type == "O" {
+        Broadcast {
+            team_id: team_id.to_owned(),
+            ..Broadcast::default()
+        }
+    } else {
+        Broadcast::channel(channel_id)
+    }
+}
+
+/// `channel_created`: to its creator only.
+pub fn channel_created(user_id: &str, channel_id: &str, team_id: &str) -> Event {
+    Event::new("channel_created", Broadcast::user(user_id))
+        .with("channel_id", channel_id.to_owned())
+        .with("team_id", team_id.to_owned())
+}
+
+/// `channel_updated`: the channel as it is now, to its members.
+pub fn channel_updated(channel_id: &str, channel: &impl Serialize) -> Event {
+    Event::new("channel_updated", Broadcast::channel(channel_id)).with_json("channel", channel)
+}
+
+/// `channel_converted`: a channel's privacy changed, to its team.
+pub fn channel_converted(channel_id: &str, team_id: &str) -> Event {
+    let team = Broadcast {
+        team_id: team_id.to_owned(),
+        ..Broadcast::default()
+    };
+    Event::new("channel_converted", team).with("channel_id", channel_id.to_owned())
+}
+
+/// `channel_deleted` (archived): to the team for a public channel, else to its members.
+pub fn channel_deleted(channel_type: &str, channel_id: &str, team_id: &str, at: i64) -> Event {
+    Event::new(
+        "channel_deleted",
+        channel_or_team(channel_type, channel_id, team_id),
+    )
+    .with("channel_id", channel_id.to_owned())
+    .with("delete_at", at)
+}
+
+/// `channel_restored`: as `channel_deleted`.
+pub fn channel_restored(channel_type: &str, channel_id: &str, team_id: &str) -> Event {
+    Event::new(
+        "channel_restored",
+        channel_or_team(channel_type, channel_id, team_id),
+    )
+    .with("channel_id", channel_id.to_owned())
+}
+
+/// `user_added`, twice as Mattermost sends it: to the channel's other members, and to the
+/// added user (with the channel in the broadcast).
+pub fn user_added(channel_id: &str, team_id: &str, user_id: &str) -> [Event; 2] {
+    let members = Broadcast {
+        omit_users: omit(user_id),
+        ..Broadcast::channel(channel_id)
+    };
+    let added = Broadcast {
+        channel_id: channel_id.to_owned(),
+        ..Broadcast::user(user_id)
+    };
+    let event = |b| {
+        Event::new("user_added", b)
+            .with("user_id", user_id.to_owned())
+            .with("team_id", team_id.to_owned())
+    };
+    [event(members), event(added)]
+}
+
+/// `user_removed`, twice: to the remaining members (who was removed, by whom) and to the
+/// removed user (from which channel).
+pub fn user_removed(channel_id: &str, user_id: &str, remover_id: &str) -> [Event; 2] {
+    [
+        Event::new("user_removed", Broadcast::channel(channel_id))
+            .with("user_id", user_id.to_owned())
+            .with("remover_id", remover_id.to_owned()),
+        Event::new("user_removed", Broadcast::user(user_id))
+            .with("channel_id", channel_id.to_owned())
+            .with("remover_id", remover_id.to_owned()),
+    ]
+}
+
+/// `added_to_team`: to the user who joined.
+pub fn added_to_team(team_id: &str, user_id: &str) -> Event {
+    Event::new("added_to_team", Broadcast::user(user_id))
+        .with("team_id", team_id.to_owned())
+        .with("user_id", user_id.to_owned())
+}
+
+/// `leave_team`, twice: to the team's other members and to the user who left.
+pub fn leave_team(team_id: &str, user_id: &str) -> [Event; 2] {
+    let team = Broadcast {
+        team_id: team_id.to_owned(),
+        omit_users: omit(user_id),
+        ..Broadcast::default()
+    };
+    let event = |b| {
+        Event::new("leave_team", b)
+            .with("user_id", user_id.to_owned())
+            .with("team_id", team_id.to_owned())
+    };
+    [event(team), event(Broadcast::user(user_id))]
+}
+
+/// `update_team`, `delete_team` or `restore_team`: the team (without its email and invite
+/// id) to its members.
+pub fn team_event(event: &str, team_id: &str, team: &impl Serialize) -> Event {
+    let mut shown = serde_json::to_value(team).unwrap_or_default();
+    if let Some(fields) = shown.as_object_mut() {
+        fields.insert("email".into(), "".into());
+        fields.insert("invite_id".into(), "".into());
+    }
+    let members = Broadcast {
+        team_id: team_id.to_owned(),
+        ..Broadcast::default()
+    };
+    Event::new(event, members).with_json("team", &shown)
+}
+
+/// `user_role_updated`: to the user whose system roles changed.
+pub fn user_role_updated(user_id: &str, roles: &str) -> Event {
+    Event::new("user_role_updated", Broadcast::user(user_id))
+        .with("user_id", user_id.to_owned())
+        .with("roles", roles.to_owned())
+}
+
+impl EventBus {
+    /// Publishes each of `events`.
+    pub fn publish_all(&self, events: impl IntoIterator<Item = Event>) {
+        for event in events {
+            self.publish(event);
+        }
+    }
+}

@@ -661,3 +661,181 @@ async fn a_client_that_reconnects_resumes_without_loss_or_gap() {
     let mut bad = connect_with(&server, &admin, &query).await;
     assert!(next(&mut bad).await.is_none());
 }
+
+/// The events among `frames` named `name`.
+fn named<'a>(frames: &'a [Value], name: &str) -> Vec<&'a Value> {
+    frames.iter().filter(|f| f["event"] == name).collect()
+}
+
+#[tokio::test]
+async fn channel_and_team_events_reach_exactly_their_recipients() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let member = server.user(&admin, "insider").await;
+    let bystander = server.user(&admin, "bystander").await;
+    let team = make_team(&admin, "evteam", "O").await;
+    let mut admin_ws = connect(&server, &admin).await;
+    expect_hello(&mut admin_ws, admin.id()).await;
+    let mut member_ws = connect(&server, &member).await;
+    expect_hello(&mut member_ws, member.id()).await;
+    let mut bystander_ws = connect(&server, &bystander).await;
+    expect_hello(&mut bystander_ws, bystander.id()).await;
+    let api = |method: &str, path: String, body: Value| {
+        let request = server
+            .http()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                server.api(&path),
+            )
+            .bearer_auth(&admin.token)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+            response.json::<Value>().await.unwrap_or(Value::Null)
+        }
+    };
+    // Joining the team: added_to_team to the one who joined only.
+    for who in [&member, &bystander] {
+        let body = json!({"team_id": team, "user_id": who.id()});
+        api("POST", format!("/teams/{team}/members"), body).await;
+    }
+    let seen = events_until_pong(&mut member_ws, 1).await;
+    let joined = named(&seen, "added_to_team");
+    assert_eq!(joined.len(), 1, "{seen:?}");
+    assert_eq!(joined[0]["data"]["user_id"], member.id());
+    assert_eq!(joined[0]["broadcast"]["user_id"], member.id());
+
+    // A private channel: created (to its creator), the member added, renamed, archived.
+    let body = json!({"team_id": team, "name": "secret", "display_name": "Secret", "type": "P"});
+    let channel = api("POST", "/channels".into(), body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"user_id": member.id()});
+    api("POST", format!("/channels/{channel}/members"), body).await;
+    let body = json!({"display_name": "Renamed"});
+    api("PUT", format!("/channels/{channel}/patch"), body).await;
+
+    let for_admin = events_until_pong(&mut admin_ws, 1).await;
+    let created = named(&for_admin, "channel_created");
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["data"]["channel_id"], channel.as_str());
+    let added = named(&for_admin, "user_added");
+    assert_eq!(added.len(), 1, "the other members' copy");
+    assert_eq!(added[0]["data"]["user_id"], member.id());
+    assert_eq!(added[0]["broadcast"]["omit_users"][member.id()], true);
+    let for_member = events_until_pong(&mut member_ws, 2).await;
+    assert!(named(&for_member, "channel_created").is_empty());
+    let mine = named(&for_member, "user_added");
+    assert_eq!(mine.len(), 1, "{for_member:?}");
+    assert_eq!(mine[0]["broadcast"]["user_id"], member.id());
+    assert_eq!(mine[0]["broadcast"]["channel_id"], channel.as_str());
+    let updated = named(&for_member, "channel_updated");
+    assert_eq!(updated.len(), 1);
+    let shown: Value =
+        serde_json::from_str(updated[0]["data"]["channel"].as_str().unwrap()).unwrap();
+    assert_eq!(shown["display_name"], "Renamed");
+    // Not a member of the private channel: none of it.
+    let outside = events_until_pong(&mut bystander_ws, 1).await;
+    for name in ["channel_created", "user_added", "channel_updated"] {
+        assert!(named(&outside, name).is_empty(), "{name}: {outside:?}");
+    }
+
+    // Removing the member: the rest hear who and by whom, the member which channel; then
+    // the member no longer hears the channel.
+    let removed = server
+        .http()
+        .delete(server.api(&format!("/channels/{channel}/members/{}", member.id())))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 200);
+    let body = json!({"display_name": "Again"});
+    api("PUT", format!("/channels/{channel}/patch"), body).await;
+    let for_member = events_until_pong(&mut member_ws, 3).await;
+    let gone = named(&for_member, "user_removed");
+    assert_eq!(gone.len(), 1, "{for_member:?}");
+    assert_eq!(gone[0]["data"]["channel_id"], channel.as_str());
+    assert_eq!(gone[0]["data"]["remover_id"], admin.id());
+    assert!(named(&for_member, "channel_updated").is_empty());
+    let for_admin = events_until_pong(&mut admin_ws, 2).await;
+    let gone = named(&for_admin, "user_removed");
+    assert_eq!(gone.len(), 1);
+    assert_eq!(gone[0]["data"]["user_id"], member.id());
+
+    // Archiving a private channel tells its members; a public one, the whole team.
+    let deleted = server
+        .http()
+        .delete(server.api(&format!("/channels/{channel}")))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    let public = make_channel(&admin, &team, "open", "O").await;
+    let archived = server
+        .http()
+        .delete(server.api(&format!("/channels/{public}")))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(archived.status(), 200);
+    let for_bystander = events_until_pong(&mut bystander_ws, 2).await;
+    let deleted = named(&for_bystander, "channel_deleted");
+    assert_eq!(deleted.len(), 1, "{for_bystander:?}");
+    assert_eq!(deleted[0]["data"]["channel_id"], public.as_str());
+    assert_eq!(deleted[0]["broadcast"]["team_id"], team.as_str());
+    let for_admin = events_until_pong(&mut admin_ws, 3).await;
+    assert_eq!(named(&for_admin, "channel_deleted").len(), 2);
+
+    // The team renamed: every member; then the member leaves: the team hears it, the
+    // member too, and then no longer hears the team.
+    let body = json!({"display_name": "Events"});
+    api("PUT", format!("/teams/{team}/patch"), body).await;
+    let left = server
+        .http()
+        .delete(server.api(&format!("/teams/{team}/members/{}", member.id())))
+        .bearer_auth(&member.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.status(), 200);
+    let body = json!({"display_name": "Events again"});
+    api("PUT", format!("/teams/{team}/patch"), body).await;
+    let for_member = events_until_pong(&mut member_ws, 4).await;
+    let updates = named(&for_member, "update_team");
+    assert_eq!(updates.len(), 1, "{for_member:?}");
+    let shown: Value = serde_json::from_str(updates[0]["data"]["team"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (shown["display_name"].clone(), shown["email"].clone()),
+        (json!("Events"), json!(""))
+    );
+    assert_eq!(named(&for_member, "leave_team").len(), 1);
+    let for_bystander = events_until_pong(&mut bystander_ws, 3).await;
+    assert_eq!(named(&for_bystander, "update_team").len(), 2);
+    let left = named(&for_bystander, "leave_team");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["data"]["user_id"], member.id());
+
+    // System roles: only the user hears of theirs.
+    let body = json!({"roles": "system_user system_user_manager"});
+    api("PUT", format!("/users/{}/roles", bystander.id()), body).await;
+    let for_bystander = events_until_pong(&mut bystander_ws, 4).await;
+    let roles = named(&for_bystander, "user_role_updated");
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0]["data"]["roles"], "system_user system_user_manager");
+    assert!(
+        named(
+            &events_until_pong(&mut member_ws, 5).await,
+            "user_role_updated"
+        )
+        .is_empty()
+    );
+}
