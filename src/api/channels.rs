@@ -230,6 +230,17 @@ fn number_param(value: Option<&str>, name: &str) -> Result<Option<u64>, ApiError
         .transpose()
 }
 
+/// Publishes `channel_member_updated` with the membership as it is now.
+async fn member_changed(ctx: &Ctx, channel_id: &str, user_id: &str) -> Result<(), ApiError> {
+    let db = ctx.state.db();
+    let found = channels::get(db, channel_id).await?;
+    if let Some(m) = channels::member(db, channel_id, user_id).await? {
+        let shown = channels::member_to_api(db, &found, &m).await?;
+        publish(ctx, [events::channel_member_updated(user_id, &shown)]);
+    }
+    Ok(())
+}
+
 /// Publishes what an operation did, once it is committed.
 fn publish(ctx: &Ctx, done: impl IntoIterator<Item = events::Event>) {
     ctx.state.events().publish_all(done);
@@ -378,9 +389,16 @@ impl contract::ChannelsApi for Api {
             [a, b] => (a, b),
             _ => return Err(ApiError::invalid_body_param("user_ids")),
         };
+        let started = crate::ids::now_millis();
         let txn = ctx.state.begin_write().await?;
         let made = channels::direct(&txn, a, b).await?;
         txn.commit().await?;
+        if made.create_at >= started {
+            publish(
+                ctx,
+                [events::direct_added(&made.id, &session.user_id, &b.id)],
+            );
+        }
         Ok(channels::to_api(&made))
     }
 
@@ -404,9 +422,14 @@ impl contract::ChannelsApi for Api {
                 "A group message channel has 3 to 8 members.",
             ));
         }
+        let started = crate::ids::now_millis();
         let txn = ctx.state.begin_write().await?;
         let made = channels::group(&txn, &found).await?;
         txn.commit().await?;
+        if made.create_at >= started {
+            let ids: Vec<String> = found.iter().map(|u| u.id.clone()).collect();
+            publish(ctx, events::group_added(&made.id, &ids));
+        }
         Ok(channels::to_api(&made))
     }
 
@@ -427,9 +450,13 @@ impl contract::ChannelsApi for Api {
         let m = channels::member(db, &found.id, &path.user_id)
             .await?
             .ok_or_else(channels::member_missing)?;
+        let unread = m.msg_count < found.total_msg_count || m.mention_count > 0;
         let at = channels::view(db, &found, m).await?;
         let mut times = serde_json::Map::new();
         times.insert(found.id, at.into());
+        if unread {
+            publish(ctx, [events::channels_viewed(&path.user_id, &times)]);
+        }
         Ok(types::ViewChannelResponse {
             status: Some("OK".to_owned()),
             last_viewed_at_times: times,
@@ -622,6 +649,7 @@ impl contract::ChannelsApi for Api {
             ("mark_unread", body.mark_unread),
         ];
         channels::set_notify_props(db, m, &changes).await?;
+        member_changed(ctx, &path.channel_id, &path.user_id).await?;
         Ok(ok())
     }
 
@@ -633,14 +661,12 @@ impl contract::ChannelsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         let (found, m) = managed_member(ctx, &path.channel_id, &path.user_id).await?;
         channels::set_member_roles(ctx.state.db(), &found, m, &body.roles).await?;
-        audit(
-            ctx,
-            &format!(
-                "channel {} roles of {} set to {}",
-                found.id, path.user_id, body.roles
-            ),
-        )
-        .await?;
+        let what = format!(
+            "channel {} roles of {} set to {}",
+            found.id, path.user_id, body.roles
+        );
+        audit(ctx, &what).await?;
+        member_changed(ctx, &found.id, &path.user_id).await?;
         Ok(ok())
     }
 
@@ -669,6 +695,7 @@ impl contract::ChannelsApi for Api {
             ),
         )
         .await?;
+        member_changed(ctx, &found.id, &path.user_id).await?;
         Ok(ok())
     }
 

@@ -129,6 +129,17 @@ async fn require_may_add(ctx: &Ctx, t: &team::Model, user_id: &str) -> Result<()
     require_team(ctx, &t.id, perm::ADD_USER_TO_TEAM).await
 }
 
+/// Publishes `memberrole_updated` with the team membership as it is now.
+async fn team_member_changed(ctx: &Ctx, t: &team::Model, user_id: &str) -> Result<(), ApiError> {
+    let db = ctx.state.db();
+    if let Some(m) = teams::active_member(db, &t.id, user_id).await? {
+        let shown = teams::member_to_api(db, t, &m).await?;
+        let changed = events::team_member_updated(user_id, &shown);
+        ctx.state.events().publish(changed);
+    }
+    Ok(())
+}
+
 /// Publishes `event` (update_team, delete_team...) with the team, and answers it as the
 /// caller sees it.
 async fn team_changed(
@@ -666,6 +677,7 @@ impl contract::TeamsApi for Api {
             ),
         )
         .await?;
+        team_member_changed(ctx, &found, &target.id).await?;
         Ok(ok())
     }
 
@@ -687,6 +699,7 @@ impl contract::TeamsApi for Api {
             ),
         )
         .await?;
+        team_member_changed(ctx, &found, &target.id).await?;
         Ok(ok())
     }
 

@@ -324,3 +324,42 @@ impl EventBus {
         }
     }
 }
+
+/// `direct_added`: a new direct channel, to both its members.
+pub fn direct_added(channel_id: &str, creator_id: &str, teammate_id: &str) -> Event {
+    Event::new("direct_added", Broadcast::channel(channel_id))
+        .with("creator_id", creator_id.to_owned())
+        .with("teammate_id", teammate_id.to_owned())
+}
+
+/// `group_added`: a new group channel, one copy to each member (with the channel in the
+/// broadcast), naming every member.
+pub fn group_added(channel_id: &str, member_ids: &[String]) -> Vec<Event> {
+    member_ids
+        .iter()
+        .map(|id| {
+            let to = Broadcast {
+                channel_id: channel_id.to_owned(),
+                ..Broadcast::user(id)
+            };
+            Event::new("group_added", to).with_json("teammate_ids", &member_ids)
+        })
+        .collect()
+}
+
+/// `multiple_channels_viewed`: when the user read channels, to their other sessions.
+pub fn channels_viewed(user_id: &str, times: &Map<String, Value>) -> Event {
+    Event::new("multiple_channels_viewed", Broadcast::user(user_id))
+        .with("channel_times", Value::Object(times.clone()))
+}
+
+/// `channel_member_updated`: a membership's roles or settings, to that member.
+pub fn channel_member_updated(user_id: &str, member: &impl Serialize) -> Event {
+    Event::new("channel_member_updated", Broadcast::user(user_id))
+        .with_json("channelMember", member)
+}
+
+/// `memberrole_updated`: a team membership's roles, to that member.
+pub fn team_member_updated(user_id: &str, member: &impl Serialize) -> Event {
+    Event::new("memberrole_updated", Broadcast::user(user_id)).with_json("member", member)
+}

@@ -839,3 +839,126 @@ async fn channel_and_team_events_reach_exactly_their_recipients() {
         .is_empty()
     );
 }
+
+#[tokio::test]
+async fn direct_group_viewed_and_member_events() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let one = server.user(&admin, "one").await;
+    let two = server.user(&admin, "two").await;
+    let three = server.user(&admin, "three").await;
+    let mut one_ws = connect(&server, &one).await;
+    expect_hello(&mut one_ws, one.id()).await;
+    let mut two_ws = connect(&server, &two).await;
+    expect_hello(&mut two_ws, two.id()).await;
+    let mut three_ws = connect(&server, &three).await;
+    expect_hello(&mut three_ws, three.id()).await;
+    let call = |who: &Account, method: &str, path: String, body: Value| {
+        let request = server
+            .http()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                server.api(&path),
+            )
+            .bearer_auth(&who.token)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+            response.json::<Value>().await.unwrap_or(Value::Null)
+        }
+    };
+    // A direct channel: both members hear of it, once; the second call changes nothing.
+    let body = json!([one.id(), two.id()]);
+    let dm = call(&one, "POST", "/channels/direct".into(), body.clone()).await;
+    call(&one, "POST", "/channels/direct".into(), body).await;
+    let dm_id = dm["id"].as_str().unwrap().to_owned();
+    for socket in [&mut one_ws, &mut two_ws] {
+        let seen = events_until_pong(socket, 1).await;
+        let added = named(&seen, "direct_added");
+        assert_eq!(added.len(), 1, "{seen:?}");
+        assert_eq!(added[0]["data"]["creator_id"], one.id());
+        assert_eq!(added[0]["data"]["teammate_id"], two.id());
+        assert_eq!(added[0]["broadcast"]["channel_id"], dm_id.as_str());
+    }
+    assert!(named(&events_until_pong(&mut three_ws, 1).await, "direct_added").is_empty());
+    // A group channel: a copy to each member, naming them all.
+    let body = json!([one.id(), two.id(), three.id()]);
+    let gm = call(&one, "POST", "/channels/group".into(), body).await;
+    let seen = events_until_pong(&mut three_ws, 2).await;
+    let added = named(&seen, "group_added");
+    assert_eq!(added.len(), 1, "{seen:?}");
+    assert_eq!(added[0]["broadcast"]["user_id"], three.id());
+    assert_eq!(added[0]["broadcast"]["channel_id"], gm["id"]);
+    let mut ids: Vec<String> =
+        serde_json::from_str(added[0]["data"]["teammate_ids"].as_str().unwrap()).unwrap();
+    ids.sort();
+    let mut expected = vec![
+        one.id().to_owned(),
+        two.id().to_owned(),
+        three.id().to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(ids, expected);
+    // Reading an unread channel tells the reader's sessions; reading it again does not.
+    let post = json!({"channel_id": dm_id, "message": "read me"});
+    call(&one, "POST", "/posts".into(), post).await;
+    let view = json!({"channel_id": dm_id});
+    call(
+        &two,
+        "POST",
+        format!("/channels/members/{}/view", two.id()),
+        view.clone(),
+    )
+    .await;
+    call(
+        &two,
+        "POST",
+        format!("/channels/members/{}/view", two.id()),
+        view,
+    )
+    .await;
+    let seen = events_until_pong(&mut two_ws, 2).await;
+    let viewed = named(&seen, "multiple_channels_viewed");
+    assert_eq!(viewed.len(), 1, "{seen:?}");
+    assert!(viewed[0]["data"]["channel_times"][&dm_id].is_i64());
+    // A membership's settings: channel_member_updated to that member only.
+    let props = json!({"desktop": "none"});
+    let path = format!("/channels/{dm_id}/members/{}/notify_props", two.id());
+    call(&two, "PUT", path, props).await;
+    let seen = events_until_pong(&mut two_ws, 3).await;
+    let updated = named(&seen, "channel_member_updated");
+    assert_eq!(updated.len(), 1, "{seen:?}");
+    let member: Value =
+        serde_json::from_str(updated[0]["data"]["channelMember"].as_str().unwrap()).unwrap();
+    assert_eq!(member["notify_props"]["desktop"], "none");
+    assert!(
+        named(
+            &events_until_pong(&mut one_ws, 2).await,
+            "channel_member_updated"
+        )
+        .is_empty()
+    );
+    // A team membership's roles: memberrole_updated to that member.
+    let team = make_team(&admin, "roleteam", "O").await;
+    let join = json!({"team_id": team, "user_id": one.id()});
+    call(&admin, "POST", format!("/teams/{team}/members"), join).await;
+    let roles = json!({"roles": "team_user team_admin"});
+    call(
+        &admin,
+        "PUT",
+        format!("/teams/{team}/members/{}/roles", one.id()),
+        roles,
+    )
+    .await;
+    let seen = events_until_pong(&mut one_ws, 3).await;
+    let changed = named(&seen, "memberrole_updated");
+    assert_eq!(changed.len(), 1, "{seen:?}");
+    let member: Value =
+        serde_json::from_str(changed[0]["data"]["member"].as_str().unwrap()).unwrap();
+    assert!(member["roles"].as_str().unwrap().contains("team_admin"));
+}
