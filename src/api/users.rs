@@ -67,6 +67,22 @@ async fn may_list(ctx: &Ctx, query: &GetUsersQuery) -> Result<bool, ApiError> {
     Ok(query.in_group.is_none())
 }
 
+/// Publishes `new_user` for a created account, and answers it.
+fn announced(ctx: &Ctx, made: types::User) -> types::User {
+    let id = made.id.clone().unwrap_or_default();
+    ctx.state
+        .events()
+        .publish(crate::app::events::new_user(&id));
+    made
+}
+
+/// Publishes `user_updated` (three copies) for a changed account.
+fn publish_updated(ctx: &Ctx, account: &user::Model) {
+    let config = ctx.state.config();
+    let copies = crate::app::events::user_updated(account, &config);
+    ctx.state.events().publish_all(copies);
+}
+
 impl contract::UsersApi for Api {
     /// `POST /api/v4/users`: open sign-up when the server allows it; the first account, and
     /// any account a system admin creates, needs no permission. The first account becomes
@@ -79,7 +95,8 @@ impl contract::UsersApi for Api {
         let token = query.t.filter(|t| !t.is_empty());
         let invite_id = query.iid.filter(|i| !i.is_empty());
         if token.is_some() || invite_id.is_some() {
-            return signup::create_invited(ctx, token, invite_id, body).await;
+            let made = signup::create_invited(ctx, token, invite_id, body).await?;
+            return Ok(announced(ctx, made));
         }
         let by_admin = match &ctx.session {
             Some(_) => require_system(ctx, MANAGE_SYSTEM).await.is_ok(),
@@ -87,7 +104,8 @@ impl contract::UsersApi for Api {
         };
         let first = signup::require_open(ctx, by_admin).await?;
         let new = signup::new_account(body, by_admin || first)?;
-        signup::create(ctx, new, first).await
+        let made = signup::create(ctx, new, first).await?;
+        Ok(announced(ctx, made))
     }
 
     /// `POST /api/v4/users/login`: login_id is a username or an email address. The session
@@ -228,8 +246,12 @@ impl contract::UsersApi for Api {
             return Err(ApiError::forbidden());
         }
         let account = users::get(ctx.state.db(), &path.user_id).await?;
-        users::set_active(ctx, account, body.active).await?;
+        let changed = users::set_active(ctx, account, body.active).await?;
         audits::record(ctx, &path.user_id, &format!("active={}", body.active)).await;
+        publish_updated(ctx, &changed);
+        ctx.state
+            .events()
+            .publish(crate::app::events::activation_changed());
         Ok(ok())
     }
 
@@ -294,7 +316,9 @@ impl contract::UsersApi for Api {
         users::require_session_and_id(ctx, &path.user_id)?;
         require_user(ctx, &path.user_id).await?;
         let account = users::get(ctx.state.db(), &path.user_id).await?;
-        users::show(ctx, &users::patch(ctx, account, body).await?).await
+        let patched = users::patch(ctx, account, body).await?;
+        publish_updated(ctx, &patched);
+        users::show(ctx, &patched).await
     }
 
     /// `GET /api/v4/users/{user_id}/sessions`: permission: the user, or edit_other_users.
@@ -667,7 +691,9 @@ impl contract::UsersApi for Api {
             timezone: body.timezone,
             props: body.props,
         };
-        users::show(ctx, &users::patch(ctx, account, patch).await?).await
+        let patched = users::patch(ctx, account, patch).await?;
+        publish_updated(ctx, &patched);
+        users::show(ctx, &patched).await
     }
 
     /// `POST /api/v4/users/{user_id}/demote`: demote_to_guest, with guest accounts on.

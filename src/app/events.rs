@@ -363,3 +363,52 @@ pub fn channel_member_updated(user_id: &str, member: &impl Serialize) -> Event {
 pub fn team_member_updated(user_id: &str, member: &impl Serialize) -> Event {
     Event::new("memberrole_updated", Broadcast::user(user_id)).with_json("member", member)
 }
+
+/// `new_user`: an account was created, to everyone (a guest only if they can see it).
+pub fn new_user(user_id: &str) -> Event {
+    Event::new("new_user", Broadcast::default()).with("user_id", user_id.to_owned())
+}
+
+/// `user_activation_status_change`: an account was activated or deactivated, to everyone.
+pub fn activation_changed() -> Event {
+    Event::new("user_activation_status_change", Broadcast::default())
+}
+
+/// `user_updated`, three times as Mattermost sends it: to administrators (no secrets,
+/// verification or login times), to everyone else (the profile as privacy settings show
+/// it), and to the user themself; the `user` is an object, not a JSON string.
+pub fn user_updated(
+    account: &crate::store::entity::user::Model,
+    config: &crate::config::Config,
+) -> [Event; 3] {
+    use super::users::{View, to_api};
+    let own = to_api(account, View::Full, config, None);
+    let mut admins = own.clone();
+    admins.email_verified = None;
+    admins.last_password_update = None;
+    let others = to_api(account, View::Profile, config, None);
+    let everyone_but_them = || Broadcast {
+        omit_users: omit(&account.id),
+        ..Broadcast::default()
+    };
+    let value = |u: &crate::contract::types::User| serde_json::to_value(u).unwrap_or_default();
+    [
+        Event::new(
+            "user_updated",
+            Broadcast {
+                contains_sensitive_data: true,
+                ..everyone_but_them()
+            },
+        )
+        .with("user", value(&admins)),
+        Event::new(
+            "user_updated",
+            Broadcast {
+                contains_sanitized_data: true,
+                ..everyone_but_them()
+            },
+        )
+        .with("user", value(&others)),
+        Event::new("user_updated", Broadcast::user(&account.id)).with("user", value(&own)),
+    ]
+}

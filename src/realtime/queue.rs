@@ -221,6 +221,10 @@ async fn pump(
                     // Events went by unseen: the client must resync.
                     Err(_) => break,
                 };
+                // A session revoked (logout, deactivation, ...) stops receiving at once.
+                if !filter.session_alive().await {
+                    break;
+                }
                 if let Some(frame) = filter.frame_for(&event).await {
                     if !link.queue(|seq| frame_with_seq(frame, seq)) {
                         break;
@@ -266,6 +270,18 @@ impl Filter {
             .unwrap_or(false)
     }
 
+    /// Whether the connection's session still holds (read through the session cache).
+    async fn session_alive(&self) -> bool {
+        let Some(session) = &self.caller.session else {
+            return false;
+        };
+        let state = &self.caller.state;
+        matches!(
+            state.sessions().get(state, &session.token).await,
+            Ok(Some(_))
+        )
+    }
+
     /// The frame of `event` for this connection (without its number), or None when it is
     /// not for it.
     async fn frame_for(&self, event: &Event) -> Option<Value> {
@@ -296,6 +312,19 @@ impl Filter {
                 if member.delete_at != 0 {
                     return None;
                 }
+            }
+        }
+        if b.user_id.is_empty() && b.channel_id.is_empty() && b.team_id.is_empty() {
+            let about = match event.event.as_str() {
+                "user_updated" => event.data.get("user").and_then(|u| u.get("id")),
+                "new_user" => event.data.get("user_id"),
+                _ => None,
+            };
+            let guest = session.role_names().any(|r| r == "system_guest");
+            if let (true, Some(about)) = (guest, about.and_then(Value::as_str)) {
+                crate::app::users::require_can_see(&self.caller, about)
+                    .await
+                    .ok()?;
             }
         }
         let mut data = event.data.clone();

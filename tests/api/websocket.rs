@@ -962,3 +962,107 @@ async fn direct_group_viewed_and_member_events() {
         serde_json::from_str(changed[0]["data"]["member"].as_str().unwrap()).unwrap();
     assert!(member["roles"].as_str().unwrap().contains("team_admin"));
 }
+
+#[tokio::test]
+async fn account_events_carry_the_copy_each_audience_may_see() {
+    let server = TestServer::start_with(|c| {
+        c.guest_accounts_settings.enable = true;
+        c.privacy_settings.show_email_address = false;
+    })
+    .await;
+    let admin = server.admin().await;
+    let person = server.user(&admin, "person").await;
+    let watcher = server.user(&admin, "watcher").await;
+    let guest = server.user(&admin, "guest").await;
+    admin.client.demote_user_to_guest(guest.id()).await.unwrap();
+    let guest = server.login("guest", crate::common::PASSWORD).await;
+    let mut admin_ws = connect(&server, &admin).await;
+    expect_hello(&mut admin_ws, admin.id()).await;
+    let mut person_ws = connect(&server, &person).await;
+    expect_hello(&mut person_ws, person.id()).await;
+    let mut watcher_ws = connect(&server, &watcher).await;
+    expect_hello(&mut watcher_ws, watcher.id()).await;
+    let mut guest_ws = connect(&server, &guest).await;
+    expect_hello(&mut guest_ws, guest.id()).await;
+
+    // The person changes their nickname.
+    let patched = server
+        .http()
+        .put(server.api("/users/me/patch"))
+        .bearer_auth(&person.token)
+        .json(&json!({"nickname": "Pat"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let user_updated = |frames: Vec<Value>| -> Vec<Value> {
+        frames
+            .into_iter()
+            .filter(|f| f["event"] == "user_updated")
+            .collect()
+    };
+    // Their own copy, with their email and settings; an object, not a string.
+    let own = user_updated(events_until_pong(&mut person_ws, 1).await);
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0]["data"]["user"]["nickname"], "Pat");
+    assert_eq!(own[0]["data"]["user"]["email"], "person@example.com");
+    assert_eq!(own[0]["broadcast"]["user_id"], person.id());
+    // An admin: the admin copy (the email, no verification flag).
+    let for_admin = user_updated(events_until_pong(&mut admin_ws, 1).await);
+    assert_eq!(for_admin.len(), 1, "{for_admin:?}");
+    assert_eq!(for_admin[0]["broadcast"]["contains_sensitive_data"], true);
+    assert_eq!(for_admin[0]["data"]["user"]["email"], "person@example.com");
+    assert!(for_admin[0]["data"]["user"].get("email_verified").is_none());
+    // Anyone else: the profile, without the email the privacy settings hide.
+    let for_watcher = user_updated(events_until_pong(&mut watcher_ws, 1).await);
+    assert_eq!(for_watcher.len(), 1, "{for_watcher:?}");
+    assert_eq!(for_watcher[0]["broadcast"]["contains_sanitized_data"], true);
+    assert_eq!(for_watcher[0]["data"]["user"]["email"], "");
+    assert_eq!(for_watcher[0]["broadcast"]["omit_users"][person.id()], true);
+    // A guest who shares no team or channel with them: nothing.
+    let for_guest = user_updated(events_until_pong(&mut guest_ws, 1).await);
+    assert!(for_guest.is_empty(), "{for_guest:?}");
+
+    // A new account: everyone hears of it, but the guest who cannot see it.
+    admin
+        .client
+        .create_user(None, None, &crate::common::new_user("newcomer"))
+        .await
+        .unwrap();
+    let heard = events_until_pong(&mut watcher_ws, 2).await;
+    assert_eq!(named(&heard, "new_user").len(), 1, "{heard:?}");
+    assert!(named(&events_until_pong(&mut guest_ws, 2).await, "new_user").is_empty());
+
+    // Deactivation: the account's copy goes out, and the activation change to everyone.
+    let body = json!({"active": false});
+    let done = server
+        .http()
+        .put(server.api(&format!("/users/{}/active", watcher.id())))
+        .bearer_auth(&admin.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    let heard = events_until_pong(&mut person_ws, 2).await;
+    assert_eq!(
+        named(&heard, "user_activation_status_change").len(),
+        1,
+        "{heard:?}"
+    );
+    let updated = named(&heard, "user_updated");
+    assert_eq!(updated.len(), 1);
+    assert!(updated[0]["data"]["user"]["delete_at"].as_i64().unwrap() > 0);
+    // The deactivated account's sessions ended: its socket receives nothing more and closes.
+    let mut closed = false;
+    for _ in 0..10 {
+        match next(&mut watcher_ws).await {
+            None => {
+                closed = true;
+                break;
+            }
+            Some(frame) => assert_ne!(frame["event"], "user_activation_status_change", "{frame}"),
+        }
+    }
+    assert!(closed, "the deactivated user's socket stayed open");
+}
