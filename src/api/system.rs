@@ -74,6 +74,19 @@ async fn console_access(
 
 /// UpdateConfig and PatchConfig: `wanted` merged over the configuration in force, within
 /// what the caller may write; validated, saved, audited; answered as GetConfig answers.
+/// `config_changed` to everyone: the client config as a signed-in client reads it.
+async fn publish_config(ctx: &Ctx) -> Result<(), ApiError> {
+    let state = &ctx.state;
+    let config = state.config();
+    let shown = crate::app::server::client_config(state.db(), &config, state.facts(), true).await?;
+    let event = crate::app::events::Event::new("config_changed", Default::default()).with(
+        "config",
+        serde_json::to_value(shown).map_err(ApiError::internal)?,
+    );
+    state.events().publish(event);
+    Ok(())
+}
+
 async fn write_config(ctx: &Ctx, wanted: serde_json::Value) -> Result<types::Config, ApiError> {
     require_system_any(ctx, &SYSCONSOLE_WRITE).await?;
     let may_write = console_access(ctx, "write").await?;
@@ -81,6 +94,7 @@ async fn write_config(ctx: &Ctx, wanted: serde_json::Value) -> Result<types::Con
     let config = settings::settle(&current, wanted, |s, k| may_write(s, k))?;
     settings::save(&ctx.state, config).await?;
     audits::record(ctx, &ctx.session()?.user_id, "config updated").await;
+    publish_config(ctx).await?;
     let may_read = console_access(ctx, "read").await?;
     let shown = settings::shown(&ctx.state.config(), |s, k| may_read(s, k));
     serde_json::from_value(shown).map_err(ApiError::internal)
@@ -148,6 +162,7 @@ impl contract::SystemApi for Api {
         require_system(ctx, RELOAD_CONFIG).await?;
         settings::reload(&ctx.state)?;
         audits::record(ctx, &ctx.session()?.user_id, "config reloaded").await;
+        publish_config(ctx).await?;
         Ok(super::ok())
     }
 

@@ -2,7 +2,7 @@
 //! following and unfollowing, and what they have read of each.
 
 use super::{Api, ok};
-use crate::app::{posts, threads, users};
+use crate::app::{events, posts, threads, users};
 use crate::auth::permissions::{ids as perm, require_team, require_user};
 use crate::contract::{
     self, GetThreadMentionCountsByChannelPath, GetUserThreadPath, GetUserThreadsPath,
@@ -95,6 +95,8 @@ impl contract::ThreadsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         require_user_in_team(ctx, &path.user_id, &path.team_id).await?;
         threads::mark_all_read(ctx, &path.user_id, &path.team_id).await?;
+        let read = events::threads_read(&path.user_id, &path.team_id);
+        ctx.state.events().publish(read);
         Ok(ok())
     }
 
@@ -118,6 +120,9 @@ impl contract::ThreadsApi for Api {
         let t = readable_thread(ctx, &path.thread_id).await?;
         let follow = posts::MembershipChange::follow(true);
         posts::upsert_membership(ctx.state.db(), &t.post_id, &path.user_id, follow).await?;
+        let (user, team) = (&path.user_id, &path.team_id);
+        let changed = events::thread_follow_changed(user, team, &t.post_id, true, t.reply_count);
+        ctx.state.events().publish(changed);
         Ok(ok())
     }
 
@@ -130,6 +135,9 @@ impl contract::ThreadsApi for Api {
         let t = readable_thread(ctx, &path.thread_id).await?;
         let unfollow = posts::MembershipChange::follow(false);
         posts::upsert_membership(ctx.state.db(), &t.post_id, &path.user_id, unfollow).await?;
+        let (user, team) = (&path.user_id, &path.team_id);
+        let changed = events::thread_follow_changed(user, team, &t.post_id, false, t.reply_count);
+        ctx.state.events().publish(changed);
         Ok(ok())
     }
 
@@ -145,8 +153,25 @@ impl contract::ThreadsApi for Api {
             .parse()
             .map_err(|_| ApiError::invalid_url_param("timestamp"))?;
         let t = readable_thread(ctx, &path.thread_id).await?;
+        let before = threads::view(ctx, &t, &path.user_id).await?;
         posts::mark_read(ctx.state.db(), &t, &path.user_id, at).await?;
-        threads::view(ctx, &t, &path.user_id).await
+        let after = threads::view(ctx, &t, &path.user_id).await?;
+        let unread = |v: &types::UserThread| {
+            (
+                v.unread_mentions.unwrap_or(0),
+                v.unread_replies.unwrap_or(0),
+            )
+        };
+        let read = events::ThreadRead {
+            thread_id: &t.post_id,
+            channel_id: &t.channel_id,
+            timestamp: at,
+            before: unread(&before),
+            after: unread(&after),
+        };
+        let changed = events::thread_read_changed(&path.user_id, &path.team_id, &read);
+        ctx.state.events().publish(changed);
+        Ok(after)
     }
 
     /// `POST …/threads/{thread_id}/set_unread/{post_id}`: the thread is unread from that

@@ -412,3 +412,51 @@ pub fn user_updated(
         Event::new("user_updated", Broadcast::user(&account.id)).with("user", value(&own)),
     ]
 }
+
+fn to_user_in_team(user_id: &str, team_id: &str) -> Broadcast {
+    Broadcast {
+        team_id: team_id.to_owned(),
+        ..Broadcast::user(user_id)
+    }
+}
+
+/// `thread_follow_changed`: the user followed or stopped following a thread.
+pub fn thread_follow_changed(
+    user_id: &str,
+    team_id: &str,
+    thread_id: &str,
+    following: bool,
+    reply_count: i64,
+) -> Event {
+    Event::new("thread_follow_changed", to_user_in_team(user_id, team_id))
+        .with("thread_id", thread_id.to_owned())
+        .with("state", following)
+        .with("reply_count", reply_count)
+}
+
+/// What a thread's unread state was and is, for `thread_read_changed`.
+pub struct ThreadRead<'a> {
+    pub thread_id: &'a str,
+    pub channel_id: &'a str,
+    pub timestamp: i64,
+    /// (mentions, replies) before and after.
+    pub before: (i64, i64),
+    pub after: (i64, i64),
+}
+
+/// `thread_read_changed` for one thread.
+pub fn thread_read_changed(user_id: &str, team_id: &str, read: &ThreadRead<'_>) -> Event {
+    Event::new("thread_read_changed", to_user_in_team(user_id, team_id))
+        .with("thread_id", read.thread_id.to_owned())
+        .with("timestamp", read.timestamp)
+        .with("unread_mentions", read.after.0)
+        .with("unread_replies", read.after.1)
+        .with("previous_unread_mentions", read.before.0)
+        .with("previous_unread_replies", read.before.1)
+        .with("channel_id", read.channel_id.to_owned())
+}
+
+/// `thread_read_changed` with no data: every thread of the team was read.
+pub fn threads_read(user_id: &str, team_id: &str) -> Event {
+    Event::new("thread_read_changed", to_user_in_team(user_id, team_id))
+}

@@ -1066,3 +1066,93 @@ async fn account_events_carry_the_copy_each_audience_may_see() {
     }
     assert!(closed, "the deactivated user's socket stayed open");
 }
+
+#[tokio::test]
+async fn thread_and_config_events() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let member = server.user(&admin, "threader").await;
+    let team = make_team(&admin, "threads", "O").await;
+    let channel = make_channel(&admin, &team, "talk", "O").await;
+    let call = |who: &Account, method: &str, path: String, body: Value| {
+        let request = server
+            .http()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                server.api(&path),
+            )
+            .bearer_auth(&who.token)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+            response.json::<Value>().await.unwrap_or(Value::Null)
+        }
+    };
+    let join = json!({"team_id": team, "user_id": member.id()});
+    call(&admin, "POST", format!("/teams/{team}/members"), join).await;
+    let add = json!({"user_id": member.id()});
+    call(&admin, "POST", format!("/channels/{channel}/members"), add).await;
+    let root = call(
+        &admin,
+        "POST",
+        "/posts".into(),
+        json!({"channel_id": channel, "message": "q"}),
+    )
+    .await;
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    let reply = json!({"channel_id": channel, "message": "@sysadmin a", "root_id": root_id});
+    call(&member, "POST", "/posts".into(), reply).await;
+    let mut admin_ws = connect(&server, &admin).await;
+    expect_hello(&mut admin_ws, admin.id()).await;
+    let base = format!("/users/{}/teams/{team}/threads/{root_id}", admin.id());
+    call(&admin, "DELETE", format!("{base}/following"), Value::Null).await;
+    call(&admin, "PUT", format!("{base}/following"), Value::Null).await;
+    let now = 4_102_444_800_000_i64;
+    call(&admin, "PUT", format!("{base}/read/{now}"), Value::Null).await;
+    let all = format!("/users/{}/teams/{team}/threads/read", admin.id());
+    call(&admin, "PUT", all, Value::Null).await;
+    let seen = events_until_pong(&mut admin_ws, 1).await;
+    let follows = named(&seen, "thread_follow_changed");
+    assert_eq!(follows.len(), 2, "{seen:?}");
+    assert_eq!(
+        (
+            follows[0]["data"]["state"].clone(),
+            follows[1]["data"]["state"].clone()
+        ),
+        (json!(false), json!(true))
+    );
+    assert_eq!(follows[0]["data"]["reply_count"], 1);
+    assert_eq!(follows[0]["broadcast"]["team_id"], team.as_str());
+    let reads = named(&seen, "thread_read_changed");
+    assert_eq!(reads.len(), 2, "{seen:?}");
+    assert_eq!(reads[0]["data"]["thread_id"], root_id.as_str());
+    assert_eq!(reads[0]["data"]["previous_unread_mentions"], 1);
+    assert_eq!(reads[0]["data"]["unread_mentions"], 0);
+    assert_eq!(reads[0]["data"]["unread_replies"], 0);
+    assert_eq!(reads[0]["data"]["channel_id"], channel.as_str());
+    assert_eq!(reads[1]["data"], json!({}));
+    // The member's socket heard none of the admin's thread state.
+    let mut member_ws = connect(&server, &member).await;
+    expect_hello(&mut member_ws, member.id()).await;
+    // A config change reaches every connection, with the client config as an object.
+    let patch = json!({"TeamSettings": {"SiteName": "Renamed Site"}});
+    call(&admin, "PUT", "/config/patch".into(), patch).await;
+    for socket in [&mut admin_ws, &mut member_ws] {
+        let seen = events_until_pong(socket, 2).await;
+        let changed = named(&seen, "config_changed");
+        assert_eq!(changed.len(), 1, "{seen:?}");
+        assert_eq!(changed[0]["data"]["config"]["SiteName"], "Renamed Site");
+    }
+    assert!(
+        named(
+            &events_until_pong(&mut member_ws, 3).await,
+            "thread_read_changed"
+        )
+        .is_empty()
+    );
+}
