@@ -305,6 +305,9 @@ impl Conn {
             return true;
         }
         let outcome = if action == "presence" {
+            if let Some(link) = &self.link {
+                link.set_presence(&data);
+            }
             Ok(None)
         } else if action.is_empty() {
             Err(failure(

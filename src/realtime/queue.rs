@@ -38,6 +38,16 @@ pub struct Link {
     queues: Mutex<Queues>,
     /// Wakes the socket when something was queued (or the link was closed).
     pub wake: Notify,
+    /// Where the client says it is (the `presence` action).
+    presence: Mutex<Presence>,
+}
+
+/// The channel a client shows, and the channels of its open threads (None: not said).
+#[derive(Default)]
+struct Presence {
+    channel: Option<String>,
+    thread_channel: Option<String>,
+    thread_view_channel: Option<String>,
 }
 
 struct Queues {
@@ -77,6 +87,43 @@ impl Link {
             q.dead.push_back(item.clone());
         }
         Some(out.into_iter().map(|(_, f)| f).collect())
+    }
+
+    /// Records what the `presence` action says: the channel shown, or the channel of the
+    /// thread open beside it (`is_thread_view` false) or in its own view (true).
+    pub fn set_presence(&self, data: &Value) {
+        let Ok(mut p) = self.presence.lock() else {
+            return;
+        };
+        if let Some(channel) = data["channel_id"].as_str() {
+            p.channel = Some(channel.to_owned());
+        }
+        if let Some(channel) = data["thread_channel_id"].as_str() {
+            if data["is_thread_view"].as_bool() == Some(true) {
+                p.thread_view_channel = Some(channel.to_owned());
+            } else {
+                p.thread_channel = Some(channel.to_owned());
+            }
+        }
+    }
+
+    /// Mattermost's event scope (FeatureFlags.WebSocketEventScope, on by default): typing
+    /// and reactions of a channel the client shows nowhere are not sent to it.
+    fn out_of_scope(&self, event: &Event) -> bool {
+        let scoped = matches!(
+            event.event.as_str(),
+            "typing" | "reaction_added" | "reaction_removed"
+        );
+        let channel = &event.broadcast.channel_id;
+        if !scoped || channel.is_empty() {
+            return false;
+        }
+        let Ok(p) = self.presence.lock() else {
+            return false;
+        };
+        let elsewhere =
+            |c: &Option<String>| c.as_ref().is_some_and(|c| !c.is_empty() && c != channel);
+        elsewhere(&p.channel) && elsewhere(&p.thread_channel) && elsewhere(&p.thread_view_channel)
     }
 
     /// The socket left; the link waits for a resume.
@@ -149,6 +196,7 @@ impl Registry {
                 closed: false,
             }),
             wake: Notify::new(),
+            presence: Mutex::default(),
         });
         let events = filter.caller.state.events().subscribe();
         link.queue(hello);
@@ -224,6 +272,9 @@ async fn pump(
                 // A session revoked (logout, deactivation, ...) stops receiving at once.
                 if !filter.session_alive().await {
                     break;
+                }
+                if link.out_of_scope(&event) {
+                    continue;
                 }
                 if let Some(frame) = filter.frame_for(&event).await {
                     if !link.queue(|seq| frame_with_seq(frame, seq)) {

@@ -1156,3 +1156,81 @@ async fn thread_and_config_events() {
         .is_empty()
     );
 }
+
+#[tokio::test]
+async fn typing_skips_clients_showing_another_channel_and_thread() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let team = make_team(&admin, "scope", "O").await;
+    let here = make_channel(&admin, &team, "here", "O").await;
+    let there = make_channel(&admin, &team, "there", "O").await;
+    let member = server.user(&admin, "scoped").await;
+    for (method, path, body) in [
+        (
+            "POST",
+            format!("/teams/{team}/members"),
+            json!({"team_id": team, "user_id": member.id()}),
+        ),
+        (
+            "POST",
+            format!("/channels/{here}/members"),
+            json!({"user_id": member.id()}),
+        ),
+    ] {
+        let response = server
+            .http()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                server.api(&path),
+            )
+            .bearer_auth(&admin.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+    let mut admin_ws = connect(&server, &admin).await;
+    expect_hello(&mut admin_ws, admin.id()).await;
+    let typing = |data: Value| {
+        let request = server
+            .http()
+            .post(server.api(&format!("/users/{}/typing", member.id())))
+            .bearer_auth(&member.token)
+            .json(&data);
+        async move { assert_eq!(request.send().await.unwrap().status(), 200) }
+    };
+    // The admin shows another channel and has threads open elsewhere: no typing from here.
+    send(
+        &mut admin_ws,
+        json!({"seq": 1, "action": "presence", "data": {"channel_id": there}}),
+    )
+    .await;
+    send(
+        &mut admin_ws,
+        json!({"seq": 2, "action": "presence", "data": {"thread_channel_id": there, "is_thread_view": false}}),
+    )
+    .await;
+    send(
+        &mut admin_ws,
+        json!({"seq": 3, "action": "presence", "data": {"thread_channel_id": there, "is_thread_view": true}}),
+    )
+    .await;
+    for seq in 1..=3 {
+        assert_eq!(next_reply(&mut admin_ws).await["seq_reply"], seq);
+    }
+    typing(json!({"channel_id": here})).await;
+    assert!(named(&events_until_pong(&mut admin_ws, 4).await, "typing").is_empty());
+    // Showing this channel again: typing arrives.
+    send(
+        &mut admin_ws,
+        json!({"seq": 5, "action": "presence", "data": {"channel_id": here}}),
+    )
+    .await;
+    next_reply(&mut admin_ws).await;
+    typing(json!({"channel_id": here})).await;
+    assert_eq!(
+        named(&events_until_pong(&mut admin_ws, 6).await, "typing").len(),
+        1
+    );
+}
