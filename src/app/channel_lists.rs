@@ -6,7 +6,7 @@ use crate::contract::types;
 use crate::error::ApiError;
 use crate::store::entity::{channel, channel_member, team, team_member};
 use crate::store::prefix;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -27,14 +27,18 @@ pub async fn channels_of(
         .await?)
 }
 
-/// The channels `user_id` is in (as channels_of), as a condition on `channels`.
-fn mine(user_id: &str, team_id: Option<&str>, include_deleted: bool) -> Condition {
-    let memberships = sea_orm::sea_query::Query::select()
+/// `SELECT channel_id FROM channel_members WHERE user_id = ?`.
+fn memberships(user_id: &str) -> SelectStatement {
+    Query::select()
         .column(channel_member::Column::ChannelId)
         .from(channel_member::Entity)
         .and_where(channel_member::Column::UserId.eq(user_id))
-        .to_owned();
-    let mut cond = Condition::all().add(channel::Column::Id.in_subquery(memberships));
+        .to_owned()
+}
+
+/// The channels `user_id` is in (as channels_of), as a condition on `channels`.
+fn mine(user_id: &str, team_id: Option<&str>, include_deleted: bool) -> Condition {
+    let mut cond = Condition::all().add(channel::Column::Id.in_subquery(memberships(user_id)));
     if let Some(team_id) = team_id {
         cond = cond.add(
             Condition::any()
@@ -48,6 +52,22 @@ fn mine(user_id: &str, team_id: Option<&str>, include_deleted: bool) -> Conditio
     cond
 }
 
+/// `SELECT id` of the channels `user_id` is a member of in `team_id`, and of their direct
+/// and group channels (archived ones only with `include_deleted`), for `IN` conditions.
+pub fn member_channel_ids(user_id: &str, team_id: &str, include_deleted: bool) -> SelectStatement {
+    Query::select()
+        .column(channel::Column::Id)
+        .from(channel::Entity)
+        .cond_where(mine(user_id, Some(team_id), include_deleted))
+        .to_owned()
+}
+
+/// The channel's name or display name starts with `term` (case aside), by index.
+fn named_starting(db: &impl ConnectionTrait, term: &str) -> Condition {
+    let columns = [channel::Column::Name, channel::Column::DisplayName];
+    prefix::any_starts_with::<channel::Entity>(db.get_database_backend(), &columns, term)
+}
+
 /// `user_id`'s live channels of team `team_id` (not direct or group ones) whose name or
 /// display name starts with `term`, by display name, at most `limit`.
 pub async fn mine_starting_with(
@@ -57,16 +77,10 @@ pub async fn mine_starting_with(
     term: &str,
     limit: u64,
 ) -> Result<Vec<channel::Model>, ApiError> {
-    let columns = [channel::Column::Name, channel::Column::DisplayName];
-    let backend = db.get_database_backend();
     Ok(channel::Entity::find()
         .filter(mine(user_id, Some(team_id), false))
         .filter(channel::Column::TeamId.eq(team_id))
-        .filter(prefix::any_starts_with::<channel::Entity>(
-            backend,
-            &columns,
-            term.trim(),
-        ))
+        .filter(named_starting(db, term.trim()))
         .order_by_asc(channel::Column::DisplayName)
         .order_by_asc(channel::Column::Name)
         .limit(limit)
@@ -87,11 +101,7 @@ pub async fn my_archived_private(
         .filter(channel::Column::ChannelType.eq("P"))
         .filter(channel::Column::DeleteAt.ne(0));
     if let Some(term) = term.map(str::trim).filter(|t| !t.is_empty()) {
-        let columns = [channel::Column::Name, channel::Column::DisplayName];
-        let backend = db.get_database_backend();
-        find = find.filter(prefix::any_starts_with::<channel::Entity>(
-            backend, &columns, term,
-        ));
+        find = find.filter(named_starting(db, term));
     }
     Ok(find
         .order_by_asc(channel::Column::DisplayName)
@@ -148,13 +158,8 @@ pub async fn groups_named_like(
         "%{}%",
         crate::store::prefix::escape_like(&term.to_lowercase())
     );
-    let mine = sea_orm::sea_query::Query::select()
-        .column(channel_member::Column::ChannelId)
-        .from(channel_member::Entity)
-        .and_where(channel_member::Column::UserId.eq(user_id))
-        .to_owned();
     Ok(channel::Entity::find()
-        .filter(channel::Column::Id.in_subquery(mine))
+        .filter(channel::Column::Id.in_subquery(memberships(user_id)))
         .filter(channel::Column::ChannelType.eq("G"))
         .filter(channel::Column::DeleteAt.eq(0))
         .filter(
@@ -193,11 +198,7 @@ pub async fn list(
         find.filter(channel::Column::DeleteAt.eq(0))
     };
     if let Some(term) = listing.term.map(str::trim).filter(|t| !t.is_empty()) {
-        let columns = [channel::Column::Name, channel::Column::DisplayName];
-        let backend = db.get_database_backend();
-        find = find.filter(prefix::any_starts_with::<channel::Entity>(
-            backend, &columns, term,
-        ));
+        find = find.filter(named_starting(db, term));
     }
     Ok(find
         .order_by_asc(channel::Column::DisplayName)
@@ -227,16 +228,11 @@ pub struct ConsoleFilter {
 
 /// Public channels of `user_id`'s teams, and the channels they are in.
 fn visible_to(user_id: &str) -> Condition {
-    let teams = sea_orm::sea_query::Query::select()
+    let teams = Query::select()
         .column(team_member::Column::TeamId)
         .from(team_member::Entity)
         .and_where(team_member::Column::UserId.eq(user_id))
         .and_where(team_member::Column::DeleteAt.eq(0))
-        .to_owned();
-    let memberships = sea_orm::sea_query::Query::select()
-        .column(channel_member::Column::ChannelId)
-        .from(channel_member::Entity)
-        .and_where(channel_member::Column::UserId.eq(user_id))
         .to_owned();
     Condition::any()
         .add(
@@ -244,7 +240,7 @@ fn visible_to(user_id: &str) -> Condition {
                 .add(channel::Column::ChannelType.eq("O"))
                 .add(channel::Column::TeamId.in_subquery(teams)),
         )
-        .add(channel::Column::Id.in_subquery(memberships))
+        .add(channel::Column::Id.in_subquery(memberships(user_id)))
 }
 
 /// Team channels (public and private) across teams for the system console, by display
@@ -279,9 +275,7 @@ pub async fn console_list(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let columns = [channel::Column::Name, channel::Column::DisplayName];
-        let backend = db.get_database_backend();
-        let mut any = prefix::any_starts_with::<channel::Entity>(backend, &columns, term);
+        let mut any = named_starting(db, term);
         if filter.by_id {
             any = any.add(channel::Column::Id.eq(term));
         }

@@ -11,7 +11,7 @@ use crate::ids::now_millis;
 use crate::store::entity::{channel, channel_member, team, team_member, user};
 use crate::store::member_roles;
 use axum::http::StatusCode;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter,
@@ -36,33 +36,6 @@ pub fn member_ids(channel_id: &str) -> sea_orm::sea_query::SelectStatement {
         .from(channel_member::Entity)
         .and_where(channel_member::Column::ChannelId.eq(channel_id))
         .to_owned()
-}
-
-/// `SELECT channel_id` of the channels `user_id` is a member of in `team_id`, and of
-/// their direct and group channels (archived ones only with `include_deleted`).
-pub fn member_channel_ids(
-    user_id: &str,
-    team_id: &str,
-    include_deleted: bool,
-) -> sea_orm::sea_query::SelectStatement {
-    let mut q = sea_orm::sea_query::Query::select();
-    q.column((channel_member::Entity, channel_member::Column::ChannelId))
-        .from(channel_member::Entity)
-        .inner_join(
-            channel::Entity,
-            Expr::col((channel::Entity, channel::Column::Id))
-                .equals((channel_member::Entity, channel_member::Column::ChannelId)),
-        )
-        .and_where(Expr::col((channel_member::Entity, channel_member::Column::UserId)).eq(user_id))
-        .and_where(
-            Expr::col((channel::Entity, channel::Column::TeamId))
-                .eq(team_id)
-                .or(Expr::col((channel::Entity, channel::Column::TeamId)).eq("")),
-        );
-    if !include_deleted {
-        q.and_where(Expr::col((channel::Entity, channel::Column::DeleteAt)).eq(0));
-    }
-    q
 }
 
 pub fn member_missing() -> ApiError {

@@ -33,6 +33,14 @@ impl Broadcast {
         }
     }
 
+    /// The members of a team.
+    pub fn team(team_id: &str) -> Self {
+        Self {
+            team_id: team_id.to_owned(),
+            ..Self::default()
+        }
+    }
+
     /// The members of a channel.
     pub fn channel(channel_id: &str) -> Self {
         Self {
@@ -191,10 +199,7 @@ fn omit(user_id: &str) -> Option<Map<String, Value>> {
 /// Channel events go to the team when the channel is public, else to its members.
 fn channel_or_team(channel_type: &str, channel_id: &str, team_id: &str) -> Broadcast {
     if channel_type == "O" {
-        Broadcast {
-            team_id: team_id.to_owned(),
-            ..Broadcast::default()
-        }
+        Broadcast::team(team_id)
     } else {
         Broadcast::channel(channel_id)
     }
@@ -214,11 +219,8 @@ pub fn channel_updated(channel_id: &str, channel: &impl Serialize) -> Event {
 
 /// `channel_converted`: a channel's privacy changed, to its team.
 pub fn channel_converted(channel_id: &str, team_id: &str) -> Event {
-    let team = Broadcast {
-        team_id: team_id.to_owned(),
-        ..Broadcast::default()
-    };
-    Event::new("channel_converted", team).with("channel_id", channel_id.to_owned())
+    Event::new("channel_converted", Broadcast::team(team_id))
+        .with("channel_id", channel_id.to_owned())
 }
 
 /// `channel_deleted` (archived): to the team for a public channel, else to its members.
@@ -282,9 +284,8 @@ pub fn added_to_team(team_id: &str, user_id: &str) -> Event {
 /// `leave_team`, twice: to the team's other members and to the user who left.
 pub fn leave_team(team_id: &str, user_id: &str) -> [Event; 2] {
     let team = Broadcast {
-        team_id: team_id.to_owned(),
         omit_users: omit(user_id),
-        ..Broadcast::default()
+        ..Broadcast::team(team_id)
     };
     let event = |b| {
         Event::new("leave_team", b)
@@ -302,11 +303,7 @@ pub fn team_event(event: &str, team_id: &str, team: &impl Serialize) -> Event {
         fields.insert("email".into(), "".into());
         fields.insert("invite_id".into(), "".into());
     }
-    let members = Broadcast {
-        team_id: team_id.to_owned(),
-        ..Broadcast::default()
-    };
-    Event::new(event, members).with_json("team", &shown)
+    Event::new(event, Broadcast::team(team_id)).with_json("team", &shown)
 }
 
 /// `user_role_updated`: to the user whose system roles changed.

@@ -74,7 +74,7 @@ struct Unread {
 }
 
 /// `COALESCE(SUM(expr), 0)` as a 64-bit integer on both databases.
-fn sum(expr: Expr) -> Expr {
+pub fn sum(expr: Expr) -> Expr {
     Func::coalesce([expr.sum(), Expr::val(0)]).cast_as(Alias::new("BIGINT"))
 }
 

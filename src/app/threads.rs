@@ -7,7 +7,7 @@ use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::now_millis;
 use crate::store::entity::{post, thread, thread_membership, user};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef, Select,
@@ -73,14 +73,12 @@ fn has_unread_replies(user_id: &str) -> Condition {
     Condition::all().add(Expr::exists(replies))
 }
 
-/// `COALESCE(SUM(unread_mentions), 0)` as a 64-bit integer on both databases.
-fn mention_sum() -> sea_orm::sea_query::SimpleExpr {
-    let sum = Expr::col((
+/// The total of the joined memberships' unread mentions.
+fn mention_sum() -> Expr {
+    super::rosters::sum(Expr::col((
         thread_membership::Entity,
         thread_membership::Column::UnreadMentions,
-    ))
-    .sum();
-    Func::coalesce([sum, Expr::val(0)]).cast_as(Alias::new("BIGINT"))
+    )))
 }
 
 #[derive(FromQueryResult)]
