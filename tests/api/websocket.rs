@@ -76,23 +76,49 @@ async fn settle(socket: &mut Socket) -> Vec<Value> {
 }
 
 /// Sends action `ping` as request `seq` and answers the frames that came before its reply
-/// (status changes, which connecting itself causes, left out).
-async fn events_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
+/// and just after it.
+async fn all_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
     send(socket, json!({"seq": seq, "action": "ping"})).await;
-    let mut before = Vec::new();
+    let mut out = Vec::new();
     loop {
         let frame = next(socket).await.expect("the reply");
         if frame["seq_reply"] == seq {
             assert_eq!(frame["status"], "OK");
             assert_eq!(frame["data"]["text"], "pong");
-            before.extend(settle(socket).await);
-            before.retain(|f| f["event"] != "status_change");
-            return before;
+            out.extend(settle(socket).await);
+            return out;
         }
-        if frame["event"] != "status_change" {
-            before.push(frame);
-        }
+        out.push(frame);
     }
+}
+
+/// As [`all_until_pong`], without the status changes connecting itself causes.
+async fn events_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
+    let mut frames = all_until_pong(socket, seq).await;
+    frames.retain(|f| f["event"] != "status_change");
+    frames
+}
+
+/// `who` joins `team`, added by `admin`.
+async fn join_team(admin: &Account, team: &str, who: &Account) {
+    let body = ferromost_client::types::AddTeamMemberBody {
+        team_id: Some(team.to_owned()),
+        user_id: Some(who.id().to_owned()),
+    };
+    admin.client.add_team_member(team, &body).await.unwrap();
+}
+
+/// `who` joins `channel`, added by `admin`.
+async fn join_channel(admin: &Account, channel: &str, who: &Account) {
+    let body = ferromost_client::types::AddChannelMemberBody {
+        user_id: who.id().to_owned(),
+        post_root_id: None,
+    };
+    admin
+        .client
+        .add_channel_member(channel, &body)
+        .await
+        .unwrap();
 }
 
 async fn expect_hello(socket: &mut Socket, user_id: &str) -> String {
@@ -241,29 +267,9 @@ async fn posts_reach_the_channels_members_only_numbered_in_order() {
     let team = make_team(&admin, "wsteam", "O").await;
     let channel = make_channel(&admin, &team, "wschan", "O").await;
     for user in [&member, &outsider] {
-        admin
-            .client
-            .add_team_member(
-                &team,
-                &ferromost_client::types::AddTeamMemberBody {
-                    team_id: Some(team.clone()),
-                    user_id: Some(user.id().to_owned()),
-                },
-            )
-            .await
-            .unwrap();
+        join_team(&admin, &team, user).await;
     }
-    admin
-        .client
-        .add_channel_member(
-            &channel,
-            &ferromost_client::types::AddChannelMemberBody {
-                user_id: member.id().to_owned(),
-                post_root_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    join_channel(&admin, &channel, &member).await;
     let mut member_ws = connect(&server, &member).await;
     expect_hello(&mut member_ws, member.id()).await;
     let mut member_acking = {
@@ -462,28 +468,8 @@ async fn typing_over_rest_reaches_the_other_members() {
     )
     .await;
     assert_eq!(bad.status(), 400);
-    admin
-        .client
-        .add_team_member(
-            &team,
-            &ferromost_client::types::AddTeamMemberBody {
-                team_id: Some(team.clone()),
-                user_id: Some(member.id().to_owned()),
-            },
-        )
-        .await
-        .unwrap();
-    admin
-        .client
-        .add_channel_member(
-            &channel,
-            &ferromost_client::types::AddChannelMemberBody {
-                user_id: member.id().to_owned(),
-                post_root_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    join_team(&admin, &team, &member).await;
+    join_channel(&admin, &channel, &member).await;
     let body = json!({"channel_id": channel, "parent_id": ""});
     let sent = typing(&member, "me".to_owned(), body).await;
     assert_eq!(sent.status(), 200);
@@ -507,28 +493,8 @@ async fn events_reach_clients_on_every_node() {
     let member = node_a.user(&admin, "farside").await;
     let team = make_team(&admin, "nodes", "O").await;
     let channel = make_channel(&admin, &team, "across", "O").await;
-    admin
-        .client
-        .add_team_member(
-            &team,
-            &ferromost_client::types::AddTeamMemberBody {
-                team_id: Some(team.clone()),
-                user_id: Some(member.id().to_owned()),
-            },
-        )
-        .await
-        .unwrap();
-    admin
-        .client
-        .add_channel_member(
-            &channel,
-            &ferromost_client::types::AddChannelMemberBody {
-                user_id: member.id().to_owned(),
-                post_root_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    join_team(&admin, &team, &member).await;
+    join_channel(&admin, &channel, &member).await;
     // The member listens on node B; the admin posts on node A: a short post, one larger
     // than a NOTIFY payload may be, and a third, which must arrive in that order.
     let mut on_b = connect(&node_b, &member).await;
@@ -566,20 +532,6 @@ async fn connect_with(server: &TestServer, who: &Account, query: &str) -> Socket
     let bearer = format!("Bearer {}", who.token).parse().unwrap();
     request.headers_mut().insert("Authorization", bearer);
     tokio_tungstenite::connect_async(request).await.unwrap().0
-}
-
-/// Every event until the reply to ping `seq`, status changes included.
-async fn all_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
-    send(socket, json!({"seq": seq, "action": "ping"})).await;
-    let mut out = Vec::new();
-    loop {
-        let frame = next(socket).await.expect("the reply");
-        if frame["seq_reply"] == seq {
-            out.extend(settle(socket).await);
-            return out;
-        }
-        out.push(frame);
-    }
 }
 
 async fn post_as(server: &TestServer, who: &Account, channel: &str, text: &str) {
