@@ -99,6 +99,31 @@ async fn events_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
     frames
 }
 
+/// `method path` with `body` as `who`, which must succeed; its JSON answer (null if none).
+async fn request(
+    server: &TestServer,
+    who: &Account,
+    method: &str,
+    path: String,
+    body: Value,
+) -> Value {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let response = server
+        .http()
+        .request(method, server.api(&path))
+        .bearer_auth(&who.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json::<Value>().await.unwrap_or(Value::Null)
+}
+
 /// `who` joins `team`, added by `admin`.
 async fn join_team(admin: &Account, team: &str, who: &Account) {
     let body = ferromost_client::types::AddTeamMemberBody {
@@ -632,29 +657,17 @@ async fn channel_and_team_events_reach_exactly_their_recipients() {
     expect_hello(&mut member_ws, member.id()).await;
     let mut bystander_ws = connect(&server, &bystander).await;
     expect_hello(&mut bystander_ws, bystander.id()).await;
-    let api = |method: &str, path: String, body: Value| {
-        let request = server
-            .http()
-            .request(
-                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-                server.api(&path),
-            )
-            .bearer_auth(&admin.token)
-            .json(&body);
-        async move {
-            let response = request.send().await.unwrap();
-            assert!(
-                response.status().is_success(),
-                "{path}: {}",
-                response.status()
-            );
-            response.json::<Value>().await.unwrap_or(Value::Null)
-        }
-    };
     // Joining the team: added_to_team to the one who joined only.
     for who in [&member, &bystander] {
         let body = json!({"team_id": team, "user_id": who.id()});
-        api("POST", format!("/teams/{team}/members"), body).await;
+        request(
+            &server,
+            &admin,
+            "POST",
+            format!("/teams/{team}/members"),
+            body,
+        )
+        .await;
     }
     let seen = events_until_pong(&mut member_ws, 1).await;
     let joined = named(&seen, "added_to_team");
@@ -664,14 +677,28 @@ async fn channel_and_team_events_reach_exactly_their_recipients() {
 
     // A private channel: created (to its creator), the member added, renamed, archived.
     let body = json!({"team_id": team, "name": "secret", "display_name": "Secret", "type": "P"});
-    let channel = api("POST", "/channels".into(), body).await["id"]
+    let channel = request(&server, &admin, "POST", "/channels".into(), body).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let body = json!({"user_id": member.id()});
-    api("POST", format!("/channels/{channel}/members"), body).await;
+    request(
+        &server,
+        &admin,
+        "POST",
+        format!("/channels/{channel}/members"),
+        body,
+    )
+    .await;
     let body = json!({"display_name": "Renamed"});
-    api("PUT", format!("/channels/{channel}/patch"), body).await;
+    request(
+        &server,
+        &admin,
+        "PUT",
+        format!("/channels/{channel}/patch"),
+        body,
+    )
+    .await;
 
     let for_admin = events_until_pong(&mut admin_ws, 1).await;
     let created = named(&for_admin, "channel_created");
@@ -709,7 +736,14 @@ async fn channel_and_team_events_reach_exactly_their_recipients() {
         .unwrap();
     assert_eq!(removed.status(), 200);
     let body = json!({"display_name": "Again"});
-    api("PUT", format!("/channels/{channel}/patch"), body).await;
+    request(
+        &server,
+        &admin,
+        "PUT",
+        format!("/channels/{channel}/patch"),
+        body,
+    )
+    .await;
     let for_member = events_until_pong(&mut member_ws, 3).await;
     let gone = named(&for_member, "user_removed");
     assert_eq!(gone.len(), 1, "{for_member:?}");
@@ -750,7 +784,7 @@ async fn channel_and_team_events_reach_exactly_their_recipients() {
     // The team renamed: every member; then the member leaves: the team hears it, the
     // member too, and then no longer hears the team.
     let body = json!({"display_name": "Events"});
-    api("PUT", format!("/teams/{team}/patch"), body).await;
+    request(&server, &admin, "PUT", format!("/teams/{team}/patch"), body).await;
     let left = server
         .http()
         .delete(server.api(&format!("/teams/{team}/members/{}", member.id())))
@@ -760,7 +794,7 @@ async fn channel_and_team_events_reach_exactly_their_recipients() {
         .unwrap();
     assert_eq!(left.status(), 200);
     let body = json!({"display_name": "Events again"});
-    api("PUT", format!("/teams/{team}/patch"), body).await;
+    request(&server, &admin, "PUT", format!("/teams/{team}/patch"), body).await;
     let for_member = events_until_pong(&mut member_ws, 4).await;
     let updates = named(&for_member, "update_team");
     assert_eq!(updates.len(), 1, "{for_member:?}");
@@ -778,7 +812,14 @@ async fn channel_and_team_events_reach_exactly_their_recipients() {
 
     // System roles: only the user hears of theirs.
     let body = json!({"roles": "system_user system_user_manager"});
-    api("PUT", format!("/users/{}/roles", bystander.id()), body).await;
+    request(
+        &server,
+        &admin,
+        "PUT",
+        format!("/users/{}/roles", bystander.id()),
+        body,
+    )
+    .await;
     let for_bystander = events_until_pong(&mut bystander_ws, 4).await;
     let roles = named(&for_bystander, "user_role_updated");
     assert_eq!(roles.len(), 1);
@@ -805,29 +846,17 @@ async fn direct_group_viewed_and_member_events() {
     expect_hello(&mut two_ws, two.id()).await;
     let mut three_ws = connect(&server, &three).await;
     expect_hello(&mut three_ws, three.id()).await;
-    let call = |who: &Account, method: &str, path: String, body: Value| {
-        let request = server
-            .http()
-            .request(
-                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-                server.api(&path),
-            )
-            .bearer_auth(&who.token)
-            .json(&body);
-        async move {
-            let response = request.send().await.unwrap();
-            assert!(
-                response.status().is_success(),
-                "{path}: {}",
-                response.status()
-            );
-            response.json::<Value>().await.unwrap_or(Value::Null)
-        }
-    };
     // A direct channel: both members hear of it, once; the second call changes nothing.
     let body = json!([one.id(), two.id()]);
-    let dm = call(&one, "POST", "/channels/direct".into(), body.clone()).await;
-    call(&one, "POST", "/channels/direct".into(), body).await;
+    let dm = request(
+        &server,
+        &one,
+        "POST",
+        "/channels/direct".into(),
+        body.clone(),
+    )
+    .await;
+    request(&server, &one, "POST", "/channels/direct".into(), body).await;
     let dm_id = dm["id"].as_str().unwrap().to_owned();
     for socket in [&mut one_ws, &mut two_ws] {
         let seen = events_until_pong(socket, 1).await;
@@ -840,7 +869,7 @@ async fn direct_group_viewed_and_member_events() {
     assert!(named(&events_until_pong(&mut three_ws, 1).await, "direct_added").is_empty());
     // A group channel: a copy to each member, naming them all.
     let body = json!([one.id(), two.id(), three.id()]);
-    let gm = call(&one, "POST", "/channels/group".into(), body).await;
+    let gm = request(&server, &one, "POST", "/channels/group".into(), body).await;
     let seen = events_until_pong(&mut three_ws, 2).await;
     let added = named(&seen, "group_added");
     assert_eq!(added.len(), 1, "{seen:?}");
@@ -858,16 +887,18 @@ async fn direct_group_viewed_and_member_events() {
     assert_eq!(ids, expected);
     // Reading an unread channel tells the reader's sessions; reading it again does not.
     let post = json!({"channel_id": dm_id, "message": "read me"});
-    call(&one, "POST", "/posts".into(), post).await;
+    request(&server, &one, "POST", "/posts".into(), post).await;
     let view = json!({"channel_id": dm_id});
-    call(
+    request(
+        &server,
         &two,
         "POST",
         format!("/channels/members/{}/view", two.id()),
         view.clone(),
     )
     .await;
-    call(
+    request(
+        &server,
         &two,
         "POST",
         format!("/channels/members/{}/view", two.id()),
@@ -881,7 +912,7 @@ async fn direct_group_viewed_and_member_events() {
     // A membership's settings: channel_member_updated to that member only.
     let props = json!({"desktop": "none"});
     let path = format!("/channels/{dm_id}/members/{}/notify_props", two.id());
-    call(&two, "PUT", path, props).await;
+    request(&server, &two, "PUT", path, props).await;
     let seen = events_until_pong(&mut two_ws, 3).await;
     let updated = named(&seen, "channel_member_updated");
     assert_eq!(updated.len(), 1, "{seen:?}");
@@ -898,9 +929,17 @@ async fn direct_group_viewed_and_member_events() {
     // A team membership's roles: memberrole_updated to that member.
     let team = make_team(&admin, "roleteam", "O").await;
     let join = json!({"team_id": team, "user_id": one.id()});
-    call(&admin, "POST", format!("/teams/{team}/members"), join).await;
+    request(
+        &server,
+        &admin,
+        "POST",
+        format!("/teams/{team}/members"),
+        join,
+    )
+    .await;
     let roles = json!({"roles": "team_user team_admin"});
-    call(
+    request(
+        &server,
         &admin,
         "PUT",
         format!("/teams/{team}/members/{}/roles", one.id()),
@@ -1026,30 +1065,26 @@ async fn thread_and_config_events() {
     let member = server.user(&admin, "threader").await;
     let team = make_team(&admin, "threads", "O").await;
     let channel = make_channel(&admin, &team, "talk", "O").await;
-    let call = |who: &Account, method: &str, path: String, body: Value| {
-        let request = server
-            .http()
-            .request(
-                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-                server.api(&path),
-            )
-            .bearer_auth(&who.token)
-            .json(&body);
-        async move {
-            let response = request.send().await.unwrap();
-            assert!(
-                response.status().is_success(),
-                "{path}: {}",
-                response.status()
-            );
-            response.json::<Value>().await.unwrap_or(Value::Null)
-        }
-    };
     let join = json!({"team_id": team, "user_id": member.id()});
-    call(&admin, "POST", format!("/teams/{team}/members"), join).await;
+    request(
+        &server,
+        &admin,
+        "POST",
+        format!("/teams/{team}/members"),
+        join,
+    )
+    .await;
     let add = json!({"user_id": member.id()});
-    call(&admin, "POST", format!("/channels/{channel}/members"), add).await;
-    let root = call(
+    request(
+        &server,
+        &admin,
+        "POST",
+        format!("/channels/{channel}/members"),
+        add,
+    )
+    .await;
+    let root = request(
+        &server,
         &admin,
         "POST",
         "/posts".into(),
@@ -1058,16 +1093,37 @@ async fn thread_and_config_events() {
     .await;
     let root_id = root["id"].as_str().unwrap().to_owned();
     let reply = json!({"channel_id": channel, "message": "@sysadmin a", "root_id": root_id});
-    call(&member, "POST", "/posts".into(), reply).await;
+    request(&server, &member, "POST", "/posts".into(), reply).await;
     let mut admin_ws = connect(&server, &admin).await;
     expect_hello(&mut admin_ws, admin.id()).await;
     let base = format!("/users/{}/teams/{team}/threads/{root_id}", admin.id());
-    call(&admin, "DELETE", format!("{base}/following"), Value::Null).await;
-    call(&admin, "PUT", format!("{base}/following"), Value::Null).await;
+    request(
+        &server,
+        &admin,
+        "DELETE",
+        format!("{base}/following"),
+        Value::Null,
+    )
+    .await;
+    request(
+        &server,
+        &admin,
+        "PUT",
+        format!("{base}/following"),
+        Value::Null,
+    )
+    .await;
     let now = 4_102_444_800_000_i64;
-    call(&admin, "PUT", format!("{base}/read/{now}"), Value::Null).await;
+    request(
+        &server,
+        &admin,
+        "PUT",
+        format!("{base}/read/{now}"),
+        Value::Null,
+    )
+    .await;
     let all = format!("/users/{}/teams/{team}/threads/read", admin.id());
-    call(&admin, "PUT", all, Value::Null).await;
+    request(&server, &admin, "PUT", all, Value::Null).await;
     let seen = events_until_pong(&mut admin_ws, 1).await;
     let follows = named(&seen, "thread_follow_changed");
     assert_eq!(follows.len(), 2, "{seen:?}");
@@ -1093,7 +1149,7 @@ async fn thread_and_config_events() {
     expect_hello(&mut member_ws, member.id()).await;
     // A config change reaches every connection, with the client config as an object.
     let patch = json!({"TeamSettings": {"SiteName": "Renamed Site"}});
-    call(&admin, "PUT", "/config/patch".into(), patch).await;
+    request(&server, &admin, "PUT", "/config/patch".into(), patch).await;
     for socket in [&mut admin_ws, &mut member_ws] {
         let seen = events_until_pong(socket, 2).await;
         let changed = named(&seen, "config_changed");
