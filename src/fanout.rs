@@ -30,6 +30,8 @@ struct Wire {
     data: Map<String, Value>,
     broadcast: Broadcast,
     mentions: Vec<String>,
+    #[serde(default)]
+    followers: Vec<String>,
 }
 
 /// How events travel between nodes: PostgreSQL NOTIFY here; a broker could take its place.
@@ -98,6 +100,7 @@ pub fn start(state: &AppState) {
                 data: event.data.clone(),
                 broadcast: event.broadcast.clone(),
                 mentions: event.mentions.clone(),
+                followers: event.followers.clone(),
             };
             let Ok(payload) = serde_json::to_string(&wire) else {
                 continue;
@@ -151,6 +154,7 @@ async fn listen_once(state: &AppState, node: &str) -> Result<(), sea_orm::sqlx::
         let mut event = Event::new(&wire.event, wire.broadcast);
         event.data = wire.data;
         event.mentions = wire.mentions;
+        event.followers = wire.followers;
         state.events().deliver(event);
     }
     Ok(())

@@ -100,13 +100,16 @@ impl contract::BotsApi for Api {
         body: types::PatchBotBody,
     ) -> Result<types::Bot, ApiError> {
         let account = managed_bot(ctx, &path.bot_user_id).await?;
-        Ok(bots::to_api(&bots::patch(ctx, account, body).await?))
+        let patched = bots::patch(ctx, account, body).await?;
+        super::publish_account(ctx, &patched.user);
+        Ok(bots::to_api(&patched))
     }
 
     /// `POST /api/v4/bots/{bot_user_id}/disable`: as PatchBot; the bot's tokens stop.
     async fn disable_bot(ctx: &Ctx, path: DisableBotPath) -> Result<types::Bot, ApiError> {
         let account = managed_bot(ctx, &path.bot_user_id).await?;
         let updated = bots::set_active(ctx, account, false).await?;
+        super::publish_account(ctx, &updated.user);
         audits::record(ctx, &path.bot_user_id, "bot disabled").await;
         Ok(bots::to_api(&updated))
     }
@@ -115,6 +118,7 @@ impl contract::BotsApi for Api {
     async fn enable_bot(ctx: &Ctx, path: EnableBotPath) -> Result<types::Bot, ApiError> {
         let account = managed_bot(ctx, &path.bot_user_id).await?;
         let updated = bots::set_active(ctx, account, true).await?;
+        super::publish_account(ctx, &updated.user);
         audits::record(ctx, &path.bot_user_id, "bot enabled").await;
         Ok(bots::to_api(&updated))
     }

@@ -816,6 +816,8 @@ impl contract::ChannelsApi for Api {
         ctx.state
             .invalidate(crate::cluster::Invalidation::Roles)
             .await?;
+        let shown = channels::to_api(&saved);
+        publish(ctx, [events::channel_updated(&saved.id, &shown)]);
         audit(
             ctx,
             &format!("channel {} scheme {:?}", saved.id, saved.scheme_id),

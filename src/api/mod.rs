@@ -39,6 +39,24 @@ fn ids_body(ids: &[String], name: &str, max: usize) -> Result<(), crate::error::
     }
 }
 
+/// Publishes `user_updated` (three copies: administrators, everyone else, the user) for
+/// a changed account.
+fn publish_account(ctx: &crate::rt::Ctx, account: &crate::store::entity::user::Model) {
+    let config = ctx.state.config();
+    let copies = crate::app::events::user_updated(account, &config);
+    ctx.state.events().publish_all(copies);
+}
+
+/// As [`publish_account`], for the account `user_id` as it is stored now.
+async fn publish_account_of(
+    ctx: &crate::rt::Ctx,
+    user_id: &str,
+) -> Result<(), crate::error::ApiError> {
+    let account = crate::app::users::get(ctx.state.db(), user_id).await?;
+    publish_account(ctx, &account);
+    Ok(())
+}
+
 /// The implementor of every route trait (never constructed).
 pub enum Api {}
 

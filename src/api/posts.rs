@@ -120,7 +120,12 @@ async fn set_pinned(ctx: &Ctx, post_id: &str, pinned: bool) -> Result<types::Sta
     }
     require_channel(ctx, &c.id, perm::READ_CHANNEL).await?;
     found.is_pinned = pinned;
-    posts::save(ctx.state.db(), found).await?;
+    let db = ctx.state.db();
+    let saved = posts::save(db, found).await?;
+    let shown = posts::to_api_one(db, &saved).await?;
+    ctx.state
+        .events()
+        .publish(events::post_edited(&saved.channel_id, &shown));
     Ok(ok())
 }
 
@@ -299,14 +304,25 @@ impl contract::PostsApi for Api {
             .ok_or_else(channels::member_missing)?;
         let account = users::get(db, &path.user_id).await?;
         let everyone = has_channel(ctx, &c.id, perm::USE_CHANNEL_MENTIONS).await?;
-        let (read, mentions, last_viewed) =
-            posts::mark_unread_from(db, &c, m, &found, &account.username, everyone).await?;
+        let now = posts::mark_unread_from(db, &c, m, &found, &account.username, everyone).await?;
+        let unread = events::ChannelUnread {
+            team_id: &c.team_id,
+            channel_id: &c.id,
+            post_id: &found.id,
+            msg_count: now.msg_count,
+            msg_count_root: now.msg_count_root,
+            mention_count: now.mention_count,
+            mention_count_root: now.mention_count_root,
+            last_viewed_at: now.last_viewed_at,
+        };
+        let marked = events::post_unread(&path.user_id, &unread);
+        ctx.state.events().publish(marked);
         Ok(types::ChannelUnreadAt {
             team_id: Some(c.team_id.clone()),
             channel_id: Some(c.id.clone()),
-            msg_count: Some(read),
-            mention_count: Some(mentions),
-            last_viewed_at: Some(last_viewed),
+            msg_count: Some(now.msg_count),
+            mention_count: Some(now.mention_count),
+            last_viewed_at: Some(now.last_viewed_at),
         })
     }
 

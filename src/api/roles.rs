@@ -57,7 +57,14 @@ impl contract::RolesApi for Api {
             return Err(ApiError::invalid_url_param("role_id"));
         }
         require_system(ctx, MANAGE_SYSTEM).await?;
-        roles::set_permissions(ctx, &path.role_id, body.permissions).await
+        let changed = roles::set_permissions(ctx, &path.role_id, body.permissions).await?;
+        let name = changed.name.as_deref().unwrap_or_default();
+        let audiences = roles::audiences(ctx.state.db(), name).await?;
+        let events = audiences
+            .into_iter()
+            .map(|to| crate::app::events::role_updated(to, &changed));
+        ctx.state.events().publish_all(events);
+        Ok(changed)
     }
 }
 

@@ -2,7 +2,7 @@
 //! `channels.rs` hand over to these): the user, or whoever may act for them
 //! (edit_other_users), in a team they can see; each change whole, in one transaction.
 
-use crate::app::sidebar;
+use crate::app::{events, sidebar};
 use crate::auth::permissions::ids::VIEW_TEAM;
 use crate::auth::permissions::{require_team, require_user};
 use crate::contract::types;
@@ -67,6 +67,8 @@ pub async fn set_order(
     let txn = ctx.state.begin_write().await?;
     let out = sidebar::set_order(&txn, user_id, team_id, wanted).await?;
     txn.commit().await?;
+    let changed = events::category_order_updated(user_id, team_id, &out);
+    ctx.state.events().publish(changed);
     Ok(out)
 }
 
@@ -94,6 +96,9 @@ pub async fn create(
     let txn = ctx.state.begin_write().await?;
     let out = sidebar::create(&txn, user_id, team_id, body).await?;
     txn.commit().await?;
+    let id = out.id.as_deref().unwrap_or_default();
+    let created = events::category_created(user_id, team_id, id);
+    ctx.state.events().publish(created);
     Ok(out)
 }
 
@@ -113,6 +118,8 @@ pub async fn update(
     let txn = ctx.state.begin_write().await?;
     let out = sidebar::update(&txn, user_id, team_id, bodies).await?;
     txn.commit().await?;
+    let changed = events::categories_updated(user_id, team_id, &out);
+    ctx.state.events().publish(changed);
     Ok(out)
 }
 
@@ -143,5 +150,7 @@ pub async fn remove(
     let txn = ctx.state.begin_write().await?;
     sidebar::remove(&txn, user_id, team_id, category_id).await?;
     txn.commit().await?;
+    let removed = events::category_deleted(user_id, team_id, category_id);
+    ctx.state.events().publish(removed);
     Ok(())
 }

@@ -36,6 +36,7 @@ impl contract::StatusApi for Api {
         let account = custom_status_owner(ctx, &path.user_id).await?;
         let custom = status::custom_status(body)?;
         status::set_custom(ctx, account, Some(custom)).await?;
+        super::publish_account_of(ctx, &path.user_id).await?;
         Ok(status_ok())
     }
 
@@ -47,6 +48,7 @@ impl contract::StatusApi for Api {
     ) -> Result<serde_json::Value, ApiError> {
         let account = custom_status_owner(ctx, &path.user_id).await?;
         status::set_custom(ctx, account, None).await?;
+        super::publish_account_of(ctx, &path.user_id).await?;
         Ok(status_ok())
     }
 

@@ -349,6 +349,7 @@ impl contract::TeamsApi for Api {
         let mut changed = found;
         changed.last_team_icon_update = crate::ids::now_millis();
         let saved = teams::save(ctx, changed).await?;
+        team_changed(ctx, "update_team", &saved).await?;
         audit(ctx, &format!("team {} icon set", saved.id)).await?;
         Ok(ok())
     }
@@ -367,6 +368,7 @@ impl contract::TeamsApi for Api {
         let mut changed = found;
         changed.last_team_icon_update = 0;
         let saved = teams::save(ctx, changed).await?;
+        team_changed(ctx, "update_team", &saved).await?;
         audit(ctx, &format!("team {} icon removed", saved.id)).await?;
         Ok(ok())
     }
@@ -769,7 +771,7 @@ impl contract::TeamsApi for Api {
         found.delete_at = 0;
         let saved = teams::save(ctx, found).await?;
         audit(ctx, &format!("team {} restored", saved.id)).await?;
-        teams::to_api(ctx, &saved).await
+        team_changed(ctx, "restore_team", &saved).await
     }
 
     /// `PUT /api/v4/teams/{team_id}/scheme`: manage_system. A team-scope scheme ("" for
@@ -797,6 +799,9 @@ impl contract::TeamsApi for Api {
         let mut found = teams::get(ctx.state.db(), &path.team_id).await?;
         found.scheme_id = body.scheme_id;
         let saved = teams::save(ctx, found).await?;
+        let members = teams::all_members_as_events(ctx.state.db(), &saved).await?;
+        ctx.state.events().publish_all(members);
+        team_changed(ctx, "update_team_scheme", &saved).await?;
         audit(
             ctx,
             &format!("team {} scheme set to {:?}", saved.id, saved.scheme_id),

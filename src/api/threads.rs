@@ -34,6 +34,33 @@ async fn readable_thread(ctx: &Ctx, thread_id: &str) -> Result<thread::Model, Ap
     threads::readable(ctx, thread_id).await
 }
 
+/// Publishes `thread_read_changed`: the thread is read up to `at`, with the unread counts
+/// before and after.
+fn publish_read(
+    ctx: &Ctx,
+    user_id: &str,
+    team_id: &str,
+    t: &thread::Model,
+    at: i64,
+    (before, after): (&types::UserThread, &types::UserThread),
+) {
+    let unread = |v: &types::UserThread| {
+        (
+            v.unread_mentions.unwrap_or(0),
+            v.unread_replies.unwrap_or(0),
+        )
+    };
+    let read = events::ThreadRead {
+        thread_id: &t.post_id,
+        channel_id: &t.channel_id,
+        timestamp: at,
+        before: unread(before),
+        after: unread(after),
+    };
+    let changed = events::thread_read_changed(user_id, team_id, &read);
+    ctx.state.events().publish(changed);
+}
+
 impl contract::ThreadsApi for Api {
     /// `GET /api/v4/users/{user_id}/teams/{team_id}/threads`: the user in a team they are
     /// in. The threads they follow there, most recently active first, with unread totals;
@@ -156,21 +183,7 @@ impl contract::ThreadsApi for Api {
         let before = threads::view(ctx, &t, &path.user_id).await?;
         posts::mark_read(ctx.state.db(), &t, &path.user_id, at).await?;
         let after = threads::view(ctx, &t, &path.user_id).await?;
-        let unread = |v: &types::UserThread| {
-            (
-                v.unread_mentions.unwrap_or(0),
-                v.unread_replies.unwrap_or(0),
-            )
-        };
-        let read = events::ThreadRead {
-            thread_id: &t.post_id,
-            channel_id: &t.channel_id,
-            timestamp: at,
-            before: unread(&before),
-            after: unread(&after),
-        };
-        let changed = events::thread_read_changed(&path.user_id, &path.team_id, &read);
-        ctx.state.events().publish(changed);
+        publish_read(ctx, &path.user_id, &path.team_id, &t, at, (&before, &after));
         Ok(after)
     }
 
@@ -185,7 +198,11 @@ impl contract::ThreadsApi for Api {
             return Err(ApiError::invalid_url_param("post_id"));
         }
         let t = readable_thread(ctx, &path.thread_id).await?;
+        let before = threads::view(ctx, &t, &path.user_id).await?;
         threads::set_unread_from(ctx, &t, &path.user_id, &path.post_id).await?;
-        threads::view(ctx, &t, &path.user_id).await
+        let after = threads::view(ctx, &t, &path.user_id).await?;
+        let at = after.last_viewed_at.unwrap_or_default();
+        publish_read(ctx, &path.user_id, &path.team_id, &t, at, (&before, &after));
+        Ok(after)
     }
 }

@@ -76,11 +76,16 @@ fn announced(ctx: &Ctx, made: types::User) -> types::User {
     made
 }
 
-/// Publishes `user_updated` (three copies) for a changed account.
-fn publish_updated(ctx: &Ctx, account: &user::Model) {
+use super::publish_account as publish_updated;
+use super::publish_account_of;
+
+/// Publishes `user_updated` for a new or removed picture (one copy, to everyone).
+async fn publish_picture(ctx: &Ctx, user_id: &str) -> Result<(), ApiError> {
+    let account = users::get(ctx.state.db(), user_id).await?;
     let config = ctx.state.config();
-    let copies = crate::app::events::user_updated(account, &config);
-    ctx.state.events().publish_all(copies);
+    let changed = crate::app::events::picture_updated(&account, &config);
+    ctx.state.events().publish(changed);
+    Ok(())
 }
 
 impl contract::UsersApi for Api {
@@ -611,6 +616,7 @@ impl contract::UsersApi for Api {
         require_user(ctx, &path.user_id).await?;
         let account = users::get(ctx.state.db(), &path.user_id).await?;
         users::set_profile_image(ctx, account, body).await?;
+        publish_picture(ctx, &path.user_id).await?;
         Ok(ok())
     }
 
@@ -623,6 +629,7 @@ impl contract::UsersApi for Api {
         require_user(ctx, &path.user_id).await?;
         let account = users::get(ctx.state.db(), &path.user_id).await?;
         users::reset_profile_image(ctx, account).await?;
+        publish_picture(ctx, &path.user_id).await?;
         Ok(ok())
     }
 
@@ -646,7 +653,8 @@ impl contract::UsersApi for Api {
             users::permanent_delete(ctx, account).await?;
             audits::record(ctx, &path.user_id, "permanently deleted").await;
         } else {
-            users::set_active(ctx, account, false).await?;
+            let changed = users::set_active(ctx, account, false).await?;
+            publish_updated(ctx, &changed);
             audits::record(ctx, &path.user_id, "deactivated").await;
         }
         Ok(ok())
@@ -864,6 +872,7 @@ impl contract::UsersApi for Api {
             ));
         }
         users::set_email_verified(&ctx.state, account).await?;
+        publish_account_of(ctx, &subject.user_id).await?;
         audits::record(ctx, &subject.user_id, "email verified").await;
         Ok(ok())
     }
@@ -878,6 +887,7 @@ impl contract::UsersApi for Api {
         let db = ctx.state.db();
         let account = users::get(db, &path.user_id).await?;
         users::set_email_verified(&ctx.state, account).await?;
+        publish_account_of(ctx, &path.user_id).await?;
         audits::record(ctx, &path.user_id, "email verified by an administrator").await;
         users::show(ctx, &users::get(db, &path.user_id).await?).await
     }
@@ -1346,6 +1356,9 @@ async fn change_guest_status(
         _ => {}
     }
     users::set_guest(ctx, account, to_guest).await?;
+    publish_account_of(ctx, user_id).await?;
+    let memberships = crate::app::membership::all_as_events(ctx.state.db(), user_id).await?;
+    ctx.state.events().publish_all(memberships);
     let roles = if to_guest {
         "system_guest"
     } else {

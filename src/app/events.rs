@@ -60,6 +60,10 @@ pub struct Event {
     /// (Mattermost's `add_mentions` hook); never sent as is.
     #[serde(skip)]
     pub mentions: Vec<String>,
+    /// Thread followers to notify: each receives `followers` = `["<their id>"]` (the
+    /// `add_followers` hook); never sent as is.
+    #[serde(skip)]
+    pub followers: Vec<String>,
 }
 
 impl Event {
@@ -69,6 +73,7 @@ impl Event {
             data: Map::new(),
             broadcast,
             mentions: Vec::new(),
+            followers: Vec::new(),
         }
     }
 
@@ -456,4 +461,100 @@ pub fn thread_read_changed(user_id: &str, team_id: &str, read: &ThreadRead<'_>) 
 /// `thread_read_changed` with no data: every thread of the team was read.
 pub fn threads_read(user_id: &str, team_id: &str) -> Event {
     Event::new("thread_read_changed", to_user_in_team(user_id, team_id))
+}
+
+/// `thread_updated`: a thread the user follows changed (a new reply), to that user, with
+/// the thread as they see it and what was unread before.
+pub fn thread_updated(
+    user_id: &str,
+    team_id: &str,
+    thread: &impl Serialize,
+    previous: (i64, i64),
+) -> Event {
+    Event::new("thread_updated", to_user_in_team(user_id, team_id))
+        .with_json("thread", thread)
+        .with("previous_unread_mentions", previous.0)
+        .with("previous_unread_replies", previous.1)
+}
+
+/// What a channel's unread state is after SetPostUnread, for `post_unread`.
+pub struct ChannelUnread<'a> {
+    pub team_id: &'a str,
+    pub channel_id: &'a str,
+    pub post_id: &'a str,
+    pub msg_count: i64,
+    pub msg_count_root: i64,
+    pub mention_count: i64,
+    pub mention_count_root: i64,
+    pub last_viewed_at: i64,
+}
+
+/// `post_unread`: the user marked a channel unread from a post, to their sessions.
+pub fn post_unread(user_id: &str, unread: &ChannelUnread<'_>) -> Event {
+    let to = Broadcast {
+        team_id: unread.team_id.to_owned(),
+        channel_id: unread.channel_id.to_owned(),
+        ..Broadcast::user(user_id)
+    };
+    Event::new("post_unread", to)
+        .with("msg_count", unread.msg_count)
+        .with("msg_count_root", unread.msg_count_root)
+        .with("mention_count", unread.mention_count)
+        .with("mention_count_root", unread.mention_count_root)
+        .with("urgent_mention_count", 0)
+        .with("last_viewed_at", unread.last_viewed_at)
+        .with("post_id", unread.post_id.to_owned())
+}
+
+/// `user_updated` for a new or removed profile picture: one copy, to everyone, with the
+/// profile as privacy settings show it (Mattermost sends no admin or own copy for it).
+pub fn picture_updated(
+    account: &crate::store::entity::user::Model,
+    config: &crate::config::Config,
+) -> Event {
+    use super::users::{View, to_api};
+    let shown = to_api(account, View::Profile, config, None);
+    Event::new("user_updated", Broadcast::default())
+        .with("user", serde_json::to_value(&shown).unwrap_or_default())
+}
+
+/// `role_updated` to one audience (see `roles::audiences`).
+pub fn role_updated(to: Broadcast, role: &impl Serialize) -> Event {
+    Event::new("role_updated", to).with_json("role", role)
+}
+
+/// `sidebar_category_created`, to the user in the team.
+pub fn category_created(user_id: &str, team_id: &str, category_id: &str) -> Event {
+    Event::new(
+        "sidebar_category_created",
+        to_user_in_team(user_id, team_id),
+    )
+    .with("category_id", category_id.to_owned())
+}
+
+/// `sidebar_category_updated` with the categories as they are now.
+pub fn categories_updated(user_id: &str, team_id: &str, categories: &impl Serialize) -> Event {
+    Event::new(
+        "sidebar_category_updated",
+        to_user_in_team(user_id, team_id),
+    )
+    .with_json("updatedCategories", categories)
+}
+
+/// `sidebar_category_order_updated`, the order as an array (not a string).
+pub fn category_order_updated(user_id: &str, team_id: &str, order: &[String]) -> Event {
+    Event::new(
+        "sidebar_category_order_updated",
+        to_user_in_team(user_id, team_id),
+    )
+    .with("order", order.to_vec())
+}
+
+/// `sidebar_category_deleted`.
+pub fn category_deleted(user_id: &str, team_id: &str, category_id: &str) -> Event {
+    Event::new(
+        "sidebar_category_deleted",
+        to_user_in_team(user_id, team_id),
+    )
+    .with("category_id", category_id.to_owned())
 }

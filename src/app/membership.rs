@@ -35,3 +35,47 @@ pub async fn parse_roles(
     }
     Ok((flags, explicit.join(" ")))
 }
+
+/// Every membership of `user_id` as it is now, as events to that user: `memberrole_updated`
+/// per team, `channel_member_updated` per channel (as Mattermost announces a promotion or
+/// demotion).
+pub async fn all_as_events(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<Vec<super::events::Event>, ApiError> {
+    use super::events;
+    use crate::store::entity::{channel, channel_member, team, team_member};
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::UserId.eq(user_id))
+        .filter(team_member::Column::DeleteAt.eq(0))
+        .all(db)
+        .await?;
+    let ids: Vec<String> = members.iter().map(|m| m.team_id.clone()).collect();
+    let teams = team::Entity::find()
+        .filter(team::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for t in &teams {
+        for m in members.iter().filter(|m| m.team_id == t.id) {
+            let shown = super::teams::member_to_api(db, t, m).await?;
+            out.push(events::team_member_updated(user_id, &shown));
+        }
+    }
+    let members = channel_member::Entity::find()
+        .filter(channel_member::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
+    let ids: Vec<String> = members.iter().map(|m| m.channel_id.clone()).collect();
+    let channels = channel::Entity::find()
+        .filter(channel::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    for c in &channels {
+        for m in members.iter().filter(|m| m.channel_id == c.id) {
+            let shown = super::channel_members::member_to_api(db, c, m).await?;
+            out.push(events::channel_member_updated(user_id, &shown));
+        }
+    }
+    Ok(out)
+}

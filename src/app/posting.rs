@@ -559,8 +559,17 @@ pub async fn create(
         super::posts::to_api_one(caller.state.db(), &created.post).await?
     };
     if caller.state.events().has_subscribers() {
-        let event = posted_event(caller, &created, &shown, set_online).await?;
-        caller.state.events().publish(event);
+        let mut event = posted_event(caller, &created, &shown, set_online).await?;
+        if created.post.root_id.is_empty() {
+            caller.state.events().publish(event);
+        } else {
+            let (post, team_id) = (&created.post, &created.channel.team_id);
+            let notice = super::threads::reply_notice(caller, post, team_id, &created.mentioned);
+            let notice = notice.await?;
+            event.followers = notice.followers;
+            caller.state.events().publish(event);
+            caller.state.events().publish_all(notice.events);
+        }
     }
     Ok(shown)
 }

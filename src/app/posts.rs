@@ -679,7 +679,7 @@ pub async fn mark_unread_from(
     from: &post::Model,
     username: &str,
     everyone: bool,
-) -> Result<(i64, i64, i64), ApiError> {
+) -> Result<channel_member::Model, ApiError> {
     let unread = post::Entity::find()
         .filter(post::Column::ChannelId.eq(c.id.clone()))
         .filter(post::Column::DeleteAt.eq(0))
@@ -687,22 +687,22 @@ pub async fn mark_unread_from(
         .all(db)
         .await?;
     let unread_roots = unread.iter().filter(|p| p.root_id.is_empty()).count();
-    let mentions = unread
+    let mentioning: Vec<&post::Model> = unread
         .iter()
         .filter(|p| p.user_id != m.user_id && mentions_user(&p.message, username, everyone))
-        .count();
+        .collect();
+    let root_mentions = mentioning.iter().filter(|p| p.root_id.is_empty()).count();
     let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let read = std::cmp::max(c.total_msg_count - count(unread.len()), 0);
     let read_roots = std::cmp::max(c.total_msg_count_root - count(unread_roots), 0);
-    let last_viewed = from.create_at - 1;
     let mut row = m.into_active_model();
-    row.last_viewed_at = Set(last_viewed);
+    row.last_viewed_at = Set(from.create_at - 1);
     row.msg_count = Set(read);
     row.msg_count_root = Set(read_roots);
-    row.mention_count = Set(count(mentions));
+    row.mention_count = Set(count(mentioning.len()));
+    row.mention_count_root = Set(count(root_mentions));
     row.last_update_at = Set(now_millis());
-    row.update(db).await?;
-    Ok((read, count(mentions), last_viewed))
+    Ok(row.update(db).await?)
 }
 
 /// The posts of a channel around a time: the `after` oldest posts created after it and the

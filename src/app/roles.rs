@@ -129,3 +129,52 @@ pub async fn set_permissions(
     super::audits::record(caller, &who, &what).await;
     Ok(to_api(updated))
 }
+
+/// Who hears that role `name` changed (`role_updated`), as Mattermost scopes it: a role no
+/// scheme holds, everyone; a team scheme's role, the members of each team using that
+/// scheme; a channel scheme's role, the members of each channel using it.
+pub async fn audiences(
+    db: &impl sea_orm::ConnectionTrait,
+    name: &str,
+) -> Result<Vec<super::events::Broadcast>, ApiError> {
+    use super::events::Broadcast;
+    use crate::store::entity::{channel, scheme, team};
+    use sea_orm::{Condition, QuerySelect};
+    /// At most this many broadcasts for one change, as Mattermost caps them.
+    const MOST: u64 = 100_000;
+    let holds = Condition::any()
+        .add(scheme::Column::DefaultTeamAdminRole.eq(name))
+        .add(scheme::Column::DefaultTeamUserRole.eq(name))
+        .add(scheme::Column::DefaultTeamGuestRole.eq(name))
+        .add(scheme::Column::DefaultChannelAdminRole.eq(name))
+        .add(scheme::Column::DefaultChannelUserRole.eq(name))
+        .add(scheme::Column::DefaultChannelGuestRole.eq(name));
+    let Some(owner) = scheme::Entity::find().filter(holds).one(db).await? else {
+        return Ok(vec![Broadcast::default()]);
+    };
+    let ids: Vec<String> = if owner.scope == "team" {
+        team::Entity::find()
+            .select_only()
+            .column(team::Column::Id)
+            .filter(team::Column::SchemeId.eq(owner.id))
+            .limit(MOST)
+            .into_tuple()
+            .all(db)
+            .await?
+    } else {
+        channel::Entity::find()
+            .select_only()
+            .column(channel::Column::Id)
+            .filter(channel::Column::SchemeId.eq(owner.id))
+            .limit(MOST)
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let to: fn(&str) -> Broadcast = if owner.scope == "team" {
+        Broadcast::team
+    } else {
+        Broadcast::channel
+    };
+    Ok(ids.iter().map(|id| to(id)).collect())
+}

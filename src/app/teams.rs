@@ -440,6 +440,36 @@ pub async fn member_to_api(
         .ok_or_else(|| ApiError::internal("member lost in conversion"))
 }
 
+/// `memberrole_updated` for every active member of `team`, each to that member (after a
+/// change of the team's scheme), read a page at a time.
+pub async fn all_members_as_events(
+    db: &impl ConnectionTrait,
+    team: &team::Model,
+) -> Result<Vec<super::events::Event>, ApiError> {
+    const PAGE: u64 = 500;
+    let mut out = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = team_member::Entity::find()
+            .filter(team_member::Column::TeamId.eq(team.id.clone()))
+            .filter(team_member::Column::DeleteAt.eq(0))
+            .filter(team_member::Column::UserId.gt(after.clone()))
+            .order_by_asc(team_member::Column::UserId)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let shown = members_to_api(db, team, &page).await?;
+        for m in &shown {
+            let user_id = m.user_id.as_deref().unwrap_or_default();
+            out.push(super::events::team_member_updated(user_id, m));
+        }
+        match page.last() {
+            Some(last) if page.len() as u64 == PAGE => after.clone_from(&last.user_id),
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// How much of a team the caller sees: everything with manage_team there, the invite id
 /// too with invite_user, otherwise neither the email nor the invite id.
 pub async fn to_api(caller: &Caller, t: &team::Model) -> Result<types::Team, ApiError> {

@@ -271,3 +271,143 @@ pub async fn set_unread_from(
     posts::upsert_membership(db, &t.post_id, user_id, change).await?;
     Ok(())
 }
+
+/// Whether collapsed reply threads are on for each of `user_ids`: the server's
+/// `ServiceSettings.CollapsedThreads`, and with `default_on`/`default_off` each user's
+/// `display_settings`/`collapsed_reply_threads` preference.
+async fn with_threads_on(caller: &Caller, user_ids: Vec<String>) -> Result<Vec<String>, ApiError> {
+    use crate::store::entity::preference;
+    let setting = caller
+        .state
+        .config()
+        .setting("ServiceSettings", "CollapsedThreads")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let default_on = match setting.as_str() {
+        "disabled" => return Ok(Vec::new()),
+        "default_on" => true,
+        "default_off" => false,
+        _ => return Ok(user_ids),
+    };
+    let chosen: HashMap<String, String> = preference::Entity::find()
+        .select_only()
+        .column(preference::Column::UserId)
+        .column(preference::Column::Value)
+        .filter(preference::Column::UserId.is_in(user_ids.clone()))
+        .filter(preference::Column::Category.eq("display_settings"))
+        .filter(preference::Column::Name.eq("collapsed_reply_threads"))
+        .into_tuple::<(String, String)>()
+        .all(caller.state.db())
+        .await?
+        .into_iter()
+        .collect();
+    Ok(user_ids
+        .into_iter()
+        .filter(|id| chosen.get(id).map_or(default_on, |v| v == "on"))
+        .collect())
+}
+
+/// What a new reply tells the followers of its thread.
+pub struct ReplyNotice {
+    /// Those the `posted` event names in `followers` (each sees only themself): followers
+    /// with collapsed threads on, other than the author, whose desktop settings ask for
+    /// this reply.
+    pub followers: Vec<String>,
+    /// `thread_updated`, one to each follower with collapsed threads on (the author too),
+    /// with the thread as they see it now and what was unread before this reply.
+    pub events: Vec<super::events::Event>,
+}
+
+/// Whether a follower's desktop settings ask to hear of a reply: the channel's setting
+/// when it has one, else the account's (`desktop` not `none`, and the reply mentions
+/// them or `desktop_threads` or `desktop` is `all`).
+fn desktop_wants(account_props: &str, member_props: &str, mentioned: bool) -> bool {
+    let prop = |json: &str, key: &str| -> String {
+        serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|v| v.get(key).and_then(|v| v.as_str().map(str::to_owned)))
+            .unwrap_or_default()
+    };
+    match prop(member_props, "desktop").as_str() {
+        "all" => true,
+        "none" => false,
+        "mention" => mentioned,
+        _ => {
+            let desktop = prop(account_props, "desktop");
+            let threads = prop(account_props, "desktop_threads");
+            desktop != "none" && (mentioned || threads != "mention" || desktop == "all")
+        }
+    }
+}
+
+/// What reply `reply` (stored) tells its thread's followers who are still in the channel.
+pub async fn reply_notice(
+    caller: &Caller,
+    reply: &post::Model,
+    team_id: &str,
+    mentioned: &[String],
+) -> Result<ReplyNotice, ApiError> {
+    use crate::store::entity::channel_member;
+    let db = caller.state.db();
+    let mut notice = ReplyNotice {
+        followers: Vec::new(),
+        events: Vec::new(),
+    };
+    let Some(t) = thread::Entity::find_by_id(reply.root_id.clone())
+        .one(db)
+        .await?
+    else {
+        return Ok(notice);
+    };
+    let followers: Vec<String> = thread_membership::Entity::find()
+        .select_only()
+        .column(thread_membership::Column::UserId)
+        .filter(thread_membership::Column::PostId.eq(t.post_id.clone()))
+        .filter(thread_membership::Column::Following.eq(true))
+        .filter(thread_membership::Column::UserId.in_subquery(channels::member_ids(&t.channel_id)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let followers = with_threads_on(caller, followers).await?;
+    let accounts: HashMap<String, String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::NotifyProps)
+        .filter(user::Column::Id.is_in(followers.clone()))
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let members: HashMap<String, String> = channel_member::Entity::find()
+        .select_only()
+        .column(channel_member::Column::UserId)
+        .column(channel_member::Column::NotifyProps)
+        .filter(channel_member::Column::ChannelId.eq(t.channel_id.clone()))
+        .filter(channel_member::Column::UserId.is_in(followers.clone()))
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for user_id in followers {
+        let is_mentioned = mentioned.contains(&user_id);
+        let props = |m: &HashMap<String, String>| m.get(&user_id).cloned().unwrap_or_default();
+        if user_id != reply.user_id
+            && desktop_wants(&props(&accounts), &props(&members), is_mentioned)
+        {
+            notice.followers.push(user_id.clone());
+        }
+        let shown = view(caller, &t, &user_id).await?;
+        let previous = (
+            std::cmp::max(
+                shown.unread_mentions.unwrap_or(0) - i64::from(is_mentioned),
+                0,
+            ),
+            std::cmp::max(shown.unread_replies.unwrap_or(0) - 1, 0),
+        );
+        let updated = super::events::thread_updated(&user_id, team_id, &shown, previous);
+        notice.events.push(updated);
+    }
+    Ok(notice)
+}

@@ -383,6 +383,10 @@ impl Filter {
         if mentioned {
             data.insert("mentions".into(), json!([me]).to_string().into());
         }
+        let following = event.followers.iter().any(|f| f == me);
+        if following {
+            data.insert("followers".into(), json!([me]).to_string().into());
+        }
         if event.event == "posted" && self.posted_ack {
             let author = data
                 .get("post")
@@ -391,7 +395,7 @@ impl Filter {
                 .and_then(|p| p["user_id"].as_str().map(str::to_owned))
                 .unwrap_or_default();
             let direct = data.get("channel_type").and_then(Value::as_str) == Some("D");
-            if author != me && (mentioned || direct) {
+            if author != me && (mentioned || following || direct) {
                 data.insert("should_ack".into(), true.into());
             }
         }

@@ -38,3 +38,4 @@ mod terms;
 mod tokens;
 mod users;
 mod websocket;
+mod websocket_events;

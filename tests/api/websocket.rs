@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn ws_url(server: &TestServer, query: &str) -> String {
@@ -20,7 +20,7 @@ fn ws_url(server: &TestServer, query: &str) -> String {
 }
 
 /// A connection authenticated by the `Authorization` header.
-async fn connect(server: &TestServer, who: &Account) -> Socket {
+pub(crate) async fn connect(server: &TestServer, who: &Account) -> Socket {
     let mut request = ws_url(server, "").into_client_request().unwrap();
     let bearer = format!("Bearer {}", who.token).parse().unwrap();
     request.headers_mut().insert("Authorization", bearer);
@@ -28,7 +28,7 @@ async fn connect(server: &TestServer, who: &Account) -> Socket {
 }
 
 /// The next JSON frame (pings skipped), within two seconds; None when the socket closed.
-async fn next(socket: &mut Socket) -> Option<Value> {
+pub(crate) async fn next(socket: &mut Socket) -> Option<Value> {
     let wait = async {
         loop {
             match socket.next().await? {
@@ -45,7 +45,7 @@ async fn next(socket: &mut Socket) -> Option<Value> {
 }
 
 /// The next reply (events skipped).
-async fn next_reply(socket: &mut Socket) -> Value {
+pub(crate) async fn next_reply(socket: &mut Socket) -> Value {
     loop {
         let frame = next(socket).await.expect("a reply");
         if frame.get("event").is_none() {
@@ -54,7 +54,7 @@ async fn next_reply(socket: &mut Socket) -> Value {
     }
 }
 
-async fn send(socket: &mut Socket, value: Value) {
+pub(crate) async fn send(socket: &mut Socket, value: Value) {
     socket
         .send(Message::Text(value.to_string().into()))
         .await
@@ -63,7 +63,7 @@ async fn send(socket: &mut Socket, value: Value) {
 
 /// The frames that still arrive within half a second (events are filtered and queued by
 /// a task of their own, so one published before a reply may be written after it).
-async fn settle(socket: &mut Socket) -> Vec<Value> {
+pub(crate) async fn settle(socket: &mut Socket) -> Vec<Value> {
     let mut out = Vec::new();
     while let Ok(Some(Ok(message))) =
         tokio::time::timeout(Duration::from_millis(500), socket.next()).await
@@ -77,7 +77,7 @@ async fn settle(socket: &mut Socket) -> Vec<Value> {
 
 /// Sends action `ping` as request `seq` and answers the frames that came before its reply
 /// and just after it.
-async fn all_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
+pub(crate) async fn all_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
     send(socket, json!({"seq": seq, "action": "ping"})).await;
     let mut out = Vec::new();
     loop {
@@ -93,14 +93,14 @@ async fn all_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
 }
 
 /// As [`all_until_pong`], without the status changes connecting itself causes.
-async fn events_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
+pub(crate) async fn events_until_pong(socket: &mut Socket, seq: i64) -> Vec<Value> {
     let mut frames = all_until_pong(socket, seq).await;
     frames.retain(|f| f["event"] != "status_change");
     frames
 }
 
 /// `method path` with `body` as `who`, which must succeed; its JSON answer (null if none).
-async fn request(
+pub(crate) async fn request(
     server: &TestServer,
     who: &Account,
     method: &str,
@@ -125,7 +125,7 @@ async fn request(
 }
 
 /// `who` joins `team`, added by `admin`.
-async fn join_team(admin: &Account, team: &str, who: &Account) {
+pub(crate) async fn join_team(admin: &Account, team: &str, who: &Account) {
     let body = ferromost_client::types::AddTeamMemberBody {
         team_id: Some(team.to_owned()),
         user_id: Some(who.id().to_owned()),
@@ -134,7 +134,7 @@ async fn join_team(admin: &Account, team: &str, who: &Account) {
 }
 
 /// `who` joins `channel`, added by `admin`.
-async fn join_channel(admin: &Account, channel: &str, who: &Account) {
+pub(crate) async fn join_channel(admin: &Account, channel: &str, who: &Account) {
     let body = ferromost_client::types::AddChannelMemberBody {
         user_id: who.id().to_owned(),
         post_root_id: None,
@@ -146,7 +146,7 @@ async fn join_channel(admin: &Account, channel: &str, who: &Account) {
         .unwrap();
 }
 
-async fn expect_hello(socket: &mut Socket, user_id: &str) -> String {
+pub(crate) async fn expect_hello(socket: &mut Socket, user_id: &str) -> String {
     let hello = next(socket).await.expect("hello");
     assert_eq!(hello["event"], "hello", "{hello}");
     assert_eq!(hello["seq"], 0);
@@ -162,7 +162,7 @@ async fn expect_hello(socket: &mut Socket, user_id: &str) -> String {
     id
 }
 
-async fn status_of(server: &TestServer, who: &Account, user_id: &str) -> String {
+pub(crate) async fn status_of(server: &TestServer, who: &Account, user_id: &str) -> String {
     let found: Value = server
         .http()
         .get(server.api(&format!("/users/{user_id}/status")))
@@ -552,14 +552,14 @@ async fn events_reach_clients_on_every_node() {
     assert!(rest.iter().all(|e| e["event"] != "posted"), "{rest:?}");
 }
 
-async fn connect_with(server: &TestServer, who: &Account, query: &str) -> Socket {
+pub(crate) async fn connect_with(server: &TestServer, who: &Account, query: &str) -> Socket {
     let mut request = ws_url(server, query).into_client_request().unwrap();
     let bearer = format!("Bearer {}", who.token).parse().unwrap();
     request.headers_mut().insert("Authorization", bearer);
     tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 
-async fn post_as(server: &TestServer, who: &Account, channel: &str, text: &str) {
+pub(crate) async fn post_as(server: &TestServer, who: &Account, channel: &str, text: &str) {
     server
         .http()
         .post(server.api("/posts"))
@@ -640,7 +640,7 @@ async fn a_client_that_reconnects_resumes_without_loss_or_gap() {
 }
 
 /// The events among `frames` named `name`.
-fn named<'a>(frames: &'a [Value], name: &str) -> Vec<&'a Value> {
+pub(crate) fn named<'a>(frames: &'a [Value], name: &str) -> Vec<&'a Value> {
     frames.iter().filter(|f| f["event"] == name).collect()
 }
 
