@@ -85,7 +85,7 @@ pub fn start(state: &AppState) {
     if state.db().get_database_backend() != DatabaseBackend::Postgres {
         return;
     }
-    let node = new_id();
+    let node = state.events().node().to_owned();
     let (forward, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<Arc<Event>>();
     state.events().forward_to(forward);
     let transport = Notify {

@@ -43,6 +43,7 @@ pub async fn start(config: config::Config) -> Result<AppState, String> {
         .map_err(|e| format!("the configuration saved in the database: {}", e.message))?;
     cluster::listen(&state);
     fanout::start(&state);
+    app::presence::start(&state);
     Ok(state)
 }
 

@@ -182,7 +182,12 @@ impl contract::PostsApi for Api {
             pending_post_id: body.pending_post_id.unwrap_or_default(),
         };
         let set_online = query.set_online.unwrap_or(true);
-        posting::create(ctx, body.channel_id, post, set_online).await
+        let author = session.user_id.clone();
+        let created = posting::create(ctx, body.channel_id, post, set_online).await?;
+        if set_online {
+            crate::app::presence::set_online(ctx, &author, false).await?;
+        }
+        Ok(created)
     }
 
     /// `GET /api/v4/posts/{post_id}`: a readable channel; a deleted post only with

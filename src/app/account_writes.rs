@@ -73,6 +73,9 @@ pub async fn set_active(
     let updated = write_active(&txn, account, active).await?;
     txn.commit().await?;
     after_account_change(caller, &updated.id, !active).await?;
+    if !active {
+        super::presence::deactivated(caller, &updated.id).await?;
+    }
     Ok(updated)
 }
 

@@ -98,7 +98,16 @@ pub struct EventBus {
     forward: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Arc<Event>>>,
     /// Open websocket connections per user, on this node.
     connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    /// This node's id among the nodes sharing a database.
+    node: String,
+    /// Users this node found (or made) online by no choice of theirs, and when: a post
+    /// within [`ONLINE_MEMO_MS`] of it need not read their status again.
+    online_memo: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
+
+/// How long a user found online is taken to still be (another node's change of their
+/// status is seen after at most this long).
+pub const ONLINE_MEMO_MS: i64 = 60_000;
 
 /// Events kept for a slow subscriber.
 const CAPACITY: usize = 1024;
@@ -109,6 +118,8 @@ impl Default for EventBus {
             sender: broadcast::channel(CAPACITY).0,
             forward: std::sync::OnceLock::new(),
             connections: std::sync::Mutex::default(),
+            node: crate::ids::new_id(),
+            online_memo: std::sync::Mutex::default(),
         }
     }
 }
@@ -138,11 +149,53 @@ impl EventBus {
         self.sender.subscribe()
     }
 
-    /// A websocket connection of `user_id` opened.
-    pub fn connection_opened(&self, user_id: &str) {
-        if let Ok(mut open) = self.connections.lock() {
-            *open.entry(user_id.to_owned()).or_default() += 1;
+    /// This node's id (events it forwards carry it; its presence rows are keyed by it).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// A websocket connection of `user_id` opened; true when it is their first here.
+    pub fn connection_opened(&self, user_id: &str) -> bool {
+        let Ok(mut open) = self.connections.lock() else {
+            return false;
+        };
+        let count = open.entry(user_id.to_owned()).or_default();
+        *count += 1;
+        *count == 1
+    }
+
+    /// Whether `user_id` was found online (by no choice of theirs) within the memo's time.
+    pub fn recently_online(&self, user_id: &str, now: i64) -> bool {
+        self.online_memo
+            .lock()
+            .ok()
+            .and_then(|memo| memo.get(user_id).copied())
+            .is_some_and(|at| now - at < ONLINE_MEMO_MS)
+    }
+
+    /// Remembers that `user_id` is online (Some time) or forgets it (None).
+    pub fn note_online(&self, user_id: &str, at: Option<i64>) {
+        if let Ok(mut memo) = self.online_memo.lock() {
+            match at {
+                Some(at) => {
+                    if memo.len() > 100_000 {
+                        memo.retain(|_, seen| at - *seen < ONLINE_MEMO_MS);
+                    }
+                    memo.insert(user_id.to_owned(), at);
+                }
+                None => {
+                    memo.remove(user_id);
+                }
+            }
         }
+    }
+
+    /// The users with a connection open on this node.
+    pub fn connected_users(&self) -> Vec<String> {
+        self.connections
+            .lock()
+            .map(|open| open.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// A connection of `user_id` closed; how many they still have open.

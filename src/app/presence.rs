@@ -8,6 +8,7 @@ use super::events::{Broadcast, Event};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::ids::now_millis;
+use crate::store::connections;
 use crate::store::entity::status;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
@@ -32,6 +33,8 @@ fn status_change(user_id: &str, status: &str) -> Event {
 
 /// Stores `row` over whatever status the user has.
 async fn store(caller: &Caller, row: status::Model) -> Result<(), ApiError> {
+    let online = (row.status == "online" && !row.manual).then_some(row.last_activity_at);
+    caller.state.events().note_online(&row.user_id, online);
     status::Entity::insert(row.into_active_model())
         .on_conflict(
             OnConflict::column(status::Column::UserId)
@@ -54,6 +57,9 @@ pub async fn set_online(caller: &Caller, user_id: &str, manual: bool) -> Result<
         return Ok(());
     }
     let now = now_millis();
+    if !manual && caller.state.events().recently_online(user_id, now) {
+        return Ok(());
+    }
     let current = super::status::find(caller.state.db(), user_id).await?;
     if current.as_ref().is_some_and(|s| s.manual && !manual) {
         return Ok(());
@@ -63,6 +69,8 @@ pub async fn set_online(caller: &Caller, user_id: &str, manual: bool) -> Result<
         .as_ref()
         .is_some_and(|s| !s.manual && was_online && now - s.last_activity_at < MIN_UPDATE_MS);
     if fresh {
+        let at = current.map(|s| s.last_activity_at);
+        caller.state.events().note_online(user_id, at);
         return Ok(());
     }
     let row = status::Model {
@@ -147,16 +155,103 @@ async fn set_away_if_needed(caller: &Caller, user_id: &str, manual: bool) -> Res
     Ok(())
 }
 
-/// A connection of `user_id` opened: online.
+fn shared(caller: &Caller) -> bool {
+    caller.state.db().get_database_backend() == sea_orm::DatabaseBackend::Postgres
+}
+
+/// A connection of `user_id` opened: online. Nodes sharing a database learn that this
+/// node holds one of the user's connections.
 pub async fn connected(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
-    caller.state.events().connection_opened(user_id);
+    let events = caller.state.events();
+    if events.connection_opened(user_id) && shared(caller) {
+        connections::opened(caller.state.db(), events.node(), user_id, now_millis()).await?;
+    }
     set_online(caller, user_id, false).await
 }
 
-/// A connection of `user_id` closed: offline when it was their last.
+/// A connection of `user_id` closed: offline when it was their last on every node.
 pub async fn disconnected(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
-    if caller.state.events().connection_closed(user_id) == 0 {
-        set_offline(caller, user_id).await?;
+    let events = caller.state.events();
+    if events.connection_closed(user_id) > 0 {
+        return Ok(());
+    }
+    let db = caller.state.db();
+    if shared(caller) && connections::closed(db, events.node(), user_id, now_millis()).await? {
+        return Ok(());
+    }
+    set_offline(caller, user_id).await
+}
+
+/// A deactivated account is offline, whatever status it chose.
+pub async fn deactivated(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
+    if !enabled(caller) {
+        return Ok(());
+    }
+    let current = super::status::find(caller.state.db(), user_id).await?;
+    if current.as_ref().is_none_or(|s| s.status == "offline") {
+        return Ok(());
+    }
+    let row = status::Model {
+        user_id: user_id.to_owned(),
+        status: "offline".to_owned(),
+        manual: false,
+        last_activity_at: current.map_or_else(now_millis, |s| s.last_activity_at),
+        dnd_end_time: 0,
+        prev_status: String::new(),
+    };
+    store(caller, row).await?;
+    let changed = status_change(user_id, "offline");
+    caller.state.events().publish(changed);
+    Ok(())
+}
+
+/// A status the user chose was stored (`previous` the one before): forget what this node
+/// remembered, and tell the user's sessions when the value changed.
+pub fn chosen(caller: &Caller, user_id: &str, previous: Option<&str>, now: &str) {
+    caller.state.events().note_online(user_id, None);
+    if previous != Some(now) {
+        caller.state.events().publish(status_change(user_id, now));
+    }
+}
+
+/// A protocol pong from a connection of `user_id` (about once a minute): away once they
+/// have been idle for UserStatusAwayTimeout.
+pub async fn pong(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
+    set_away_if_needed(caller, user_id, false).await
+}
+
+/// On PostgreSQL, keeps this node's connection rows fresh and sets offline the users
+/// whose connections were all on nodes that stopped; runs as long as the runtime does.
+pub fn start(state: &crate::state::AppState) {
+    let caller = Caller {
+        state: state.clone(),
+        session: None,
+        request_id: crate::ids::new_id(),
+        ip: String::new(),
+        path: String::new(),
+    };
+    if !shared(&caller) {
+        return;
+    }
+    tokio::spawn(async move {
+        let period = std::time::Duration::from_millis(connections::REFRESH_MS.unsigned_abs());
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            if let Err(e) = keep_fresh(&caller).await {
+                tracing::warn!(error = %e.message, "refreshing websocket presence");
+            }
+        }
+    });
+}
+
+async fn keep_fresh(caller: &Caller) -> Result<(), ApiError> {
+    let events = caller.state.events();
+    let db = caller.state.db();
+    let now = now_millis();
+    connections::refresh(db, events.node(), events.connected_users(), now).await?;
+    for user_id in connections::sweep(db, now).await? {
+        set_offline(caller, &user_id).await?;
     }
     Ok(())
 }

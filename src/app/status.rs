@@ -273,7 +273,8 @@ pub async fn set(
     let row = status::Model {
         user_id: user_id.to_owned(),
         status: status.to_owned(),
-        manual: true,
+        // "online" is never a chosen status: the automatic rules may change it again.
+        manual: status != "online",
         last_activity_at: now_millis(),
         dnd_end_time: if status == "dnd" {
             dnd_end_time.max(0)
@@ -297,5 +298,7 @@ pub async fn set(
         .exec_without_returning(&txn)
         .await?;
     txn.commit().await?;
+    let before = previous.as_ref().map(|p| p.status.as_str());
+    super::presence::chosen(caller, user_id, before, status);
     Ok(row)
 }

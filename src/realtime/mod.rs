@@ -172,6 +172,12 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
                     }
                     Message::Pong(_) => {
                         last_pong = Instant::now();
+                        if let Some(session) = &conn.caller.session {
+                            let (caller, user_id) = (conn.caller.clone(), session.user_id.clone());
+                            tokio::spawn(async move {
+                                let _ = crate::app::presence::pong(&caller, &user_id).await;
+                            });
+                        }
                         continue;
                     }
                     Message::Ping(_) => continue,

@@ -3,6 +3,7 @@
 //! so the same function runs inside a transaction.
 
 pub mod accounts;
+pub mod connections;
 pub mod entity;
 pub mod member_roles;
 pub mod migration;

@@ -5,10 +5,13 @@
 use crate::common::{Account, TestServer, make_channel, make_team};
 use crate::images::png;
 use crate::websocket::{
-    Socket, connect, events_until_pong, expect_hello, join_channel, join_team, named, request,
+    Socket, all_until_pong, connect, events_until_pong, expect_hello, join_channel, join_team,
+    named, request, status_of,
 };
 use ferromost_client::Upload;
+use futures_util::SinkExt;
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 /// An open, greeted socket for `who`.
 async fn open(server: &TestServer, who: &Account) -> Socket {
@@ -455,4 +458,107 @@ async fn bot_changes_are_account_changes() {
     assert_eq!(updated[0]["data"]["user"]["first_name"], "Helping Hand");
     assert!(updated[1]["data"]["user"]["delete_at"].as_i64().unwrap() > 0);
     assert_eq!(updated[2]["data"]["user"]["delete_at"], 0);
+}
+
+/// `who`'s status as the server reports it, once it is `want` (or the last seen).
+async fn status_becomes(server: &TestServer, asker: &Account, who: &Account, want: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..75 {
+        seen = status_of(server, asker, who.id()).await;
+        if seen == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    }
+    seen
+}
+
+/// The `status` of each `status_change` among the frames.
+fn changes(frames: &[Value]) -> Vec<String> {
+    frames
+        .iter()
+        .filter(|f| f["event"] == "status_change")
+        .map(|f| f["data"]["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn idle_users_go_away_posting_brings_them_back_and_chosen_statuses_stay() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "idler").await;
+    let team = make_team(&admin, "presence", "O").await;
+    let channel = make_channel(&admin, &team, "here", "O").await;
+    join_team(&admin, &team, &user).await;
+    join_channel(&admin, &channel, &user).await;
+    let patch = json!({"TeamSettings": {"UserStatusAwayTimeout": 1}});
+    request(&server, &admin, "PUT", "/config/patch".into(), patch).await;
+    let mut socket = open(&server, &user).await;
+    assert_eq!(changes(&all_until_pong(&mut socket, 1).await), ["online"]);
+    // A pong (the client's answer to the server's ping) after the timeout: away.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    socket.send(Message::Pong(Vec::new().into())).await.unwrap();
+    assert_eq!(status_becomes(&server, &admin, &user, "away").await, "away");
+    assert_eq!(changes(&all_until_pong(&mut socket, 2).await), ["away"]);
+    // A post (set_online is the default) makes them online again.
+    let post = json!({"channel_id": channel, "message": "back"});
+    request(&server, &user, "POST", "/posts".into(), post).await;
+    assert_eq!(status_of(&server, &admin, user.id()).await, "online");
+    assert_eq!(changes(&all_until_pong(&mut socket, 3).await), ["online"]);
+    // ?set_online=false leaves an away user away.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    socket.send(Message::Pong(Vec::new().into())).await.unwrap();
+    assert_eq!(status_becomes(&server, &admin, &user, "away").await, "away");
+    let post = json!({"channel_id": channel, "message": "quietly"});
+    let path = "/posts?set_online=false".to_owned();
+    request(&server, &user, "POST", path, post).await;
+    assert_eq!(status_of(&server, &admin, user.id()).await, "away");
+    assert_eq!(changes(&all_until_pong(&mut socket, 4).await), ["away"]);
+    // A chosen status: its status_change, and neither posts nor pongs replace it.
+    let path = format!("/users/{}/status", user.id());
+    let dnd = json!({"user_id": user.id(), "status": "dnd"});
+    request(&server, &user, "PUT", path.clone(), dnd).await;
+    let post = json!({"channel_id": channel, "message": "busy"});
+    request(&server, &user, "POST", "/posts".into(), post).await;
+    socket.send(Message::Pong(Vec::new().into())).await.unwrap();
+    assert_eq!(changes(&all_until_pong(&mut socket, 5).await), ["dnd"]);
+    assert_eq!(status_of(&server, &admin, user.id()).await, "dnd");
+    // "online" set by hand is not a chosen status: idleness makes it away again.
+    let online = json!({"user_id": user.id(), "status": "online"});
+    request(&server, &user, "PUT", path, online).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    socket.send(Message::Pong(Vec::new().into())).await.unwrap();
+    assert_eq!(status_becomes(&server, &admin, &user, "away").await, "away");
+    // Deactivation: offline, whatever was chosen.
+    request(
+        &server,
+        &admin,
+        "DELETE",
+        format!("/users/{}", user.id()),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status_of(&server, &admin, user.id()).await, "offline");
+}
+
+#[tokio::test]
+async fn offline_only_when_the_last_connection_on_any_node_closes() {
+    let node_a = TestServer::start_postgres().await;
+    let node_b = node_a.second_node().await;
+    let admin = node_a.admin().await;
+    let user = node_a.user(&admin, "twonodes").await;
+    let mut on_a = open(&node_a, &user).await;
+    let mut on_b = open(&node_b, &user).await;
+    assert_eq!(status_of(&node_a, &admin, user.id()).await, "online");
+    // The connection on A closes: the one on B keeps the user online.
+    on_a.close(None).await.unwrap();
+    drop(on_a);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(status_of(&node_b, &admin, user.id()).await, "online");
+    assert!(!changes(&all_until_pong(&mut on_b, 1).await).contains(&"offline".to_owned()));
+    // Then B's closes: offline.
+    on_b.close(None).await.unwrap();
+    drop(on_b);
+    let seen = status_becomes(&node_a, &admin, &user, "offline").await;
+    assert_eq!(seen, "offline");
 }

@@ -15,6 +15,7 @@ mod m20261202_000010_sidebar;
 mod m20261202_000011_search;
 mod m20261204_000012_name_search;
 mod m20261204_000013_cluster_events;
+mod m20261204_000014_websocket_presence;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_search::Migration),
             Box::new(m20261204_000012_name_search::Migration),
             Box::new(m20261204_000013_cluster_events::Migration),
+            Box::new(m20261204_000014_websocket_presence::Migration),
         ]
     }
 }
