@@ -64,6 +64,32 @@ pub struct Event {
     /// `add_followers` hook); never sent as is.
     #[serde(skip)]
     pub followers: Vec<String>,
+    /// What the transport works out once for all its connections (see src/realtime).
+    #[serde(skip)]
+    pub shared: Shared,
+}
+
+/// Per-event facts a transport computes once however many connections it serves: the
+/// members of the event's channel or team, and the frame as sent to those with no part
+/// of their own. Never compared, cloned empty.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub members: tokio::sync::OnceCell<Option<Arc<std::collections::HashSet<String>>>>,
+    pub frame: std::sync::OnceLock<Arc<str>>,
+    /// The author of a `posted` event's post.
+    pub author: std::sync::OnceLock<String>,
+}
+
+impl Clone for Shared {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for Shared {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Event {
@@ -74,6 +100,7 @@ impl Event {
             broadcast,
             mentions: Vec::new(),
             followers: Vec::new(),
+            shared: Shared::default(),
         }
     }
 

@@ -125,7 +125,7 @@ impl Session {
         self.prop("is_bot") == "true"
     }
 
-    fn is_expired(&self, now: i64) -> bool {
+    pub(crate) fn is_expired(&self, now: i64) -> bool {
         self.expires_at != 0 && self.expires_at < now
     }
 }
@@ -275,6 +275,9 @@ pub struct SessionCache {
     entries: Mutex<HashMap<String, (Session, i64)>>,
     /// The size at which the next insert first sweeps out retired entries.
     sweep_at: AtomicUsize,
+    /// Moves on whenever a cached session is removed or replaced: a holder of a session
+    /// checked at one epoch knows it still holds while the epoch has not moved.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 /// The cache size below which it is never swept.
@@ -285,6 +288,7 @@ impl Default for SessionCache {
         Self {
             entries: Mutex::default(),
             sweep_at: AtomicUsize::new(SWEEP_FLOOR),
+            epoch: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -339,6 +343,15 @@ impl SessionCache {
         }
     }
 
+    /// The current epoch (see the field): read it before checking a session.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    fn moved(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// How many sessions are cached (for tests and metrics).
     pub fn len(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
@@ -366,6 +379,7 @@ impl SessionCache {
         if let Ok(mut entries) = self.entries.lock() {
             entries.insert(session.token.clone(), (session.clone(), now));
         }
+        self.moved();
     }
 
     /// Forgets one token (logout, revoke).
@@ -373,6 +387,7 @@ impl SessionCache {
         if let Ok(mut entries) = self.entries.lock() {
             entries.remove(token);
         }
+        self.moved();
     }
 
     /// Forgets every session of a user but the one with id `keep` (revoke all,
@@ -381,6 +396,7 @@ impl SessionCache {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|_, (s, _)| s.user_id != user_id || Some(s.id.as_str()) == keep);
         }
+        self.moved();
     }
 
     /// Forgets every session.
@@ -388,6 +404,7 @@ impl SessionCache {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
         }
+        self.moved();
     }
 }
 

@@ -29,6 +29,9 @@ const PING_INTERVAL: Duration = Duration::from_secs(60);
 const PONG_WAIT: Duration = Duration::from_secs(100);
 /// The largest frame a client may send.
 pub const MAX_FRAME: usize = 8192;
+/// The socket's read and write buffers start this small (tungstenite's default is 128 KiB
+/// each, which 10,000 idle connections cannot afford); they grow for a larger frame.
+pub const SOCKET_BUFFER: usize = 4096;
 
 /// What the upgrade request asked for.
 pub struct Options {
@@ -124,24 +127,32 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
         // Only an upgrade with a session may resume (or be refused for asking badly).
         Resume::Bad if conn.caller.session.is_some() => return,
         Resume::From(id, seq)
-            if conn.caller.session.is_some() && !conn.resumed(&mut socket, &id, seq).await =>
+            if conn.caller.session.is_some()
+                && !Box::pin(conn.resumed(&mut socket, &id, seq)).await =>
         {
             return;
         }
         _ => {}
     }
-    if conn.caller.session.is_some() && conn.link.is_none() && !conn.opened().await {
+    // The rarely taken paths are boxed: an idle connection's task holds only the loop.
+    if conn.caller.session.is_some() && conn.link.is_none() && !Box::pin(conn.opened()).await {
         return;
     }
     let opened = Instant::now();
     let mut last_pong = Instant::now();
     let mut pings = interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    // One timer for the whole connection, moved only when its deadline does.
+    let expiry = sleep_until(opened + AUTH_DEADLINE);
+    tokio::pin!(expiry);
     loop {
         let deadline = if conn.caller.session.is_none() {
             opened + AUTH_DEADLINE
         } else {
             last_pong + PONG_WAIT
         };
+        if expiry.deadline() != deadline {
+            expiry.as_mut().reset(deadline);
+        }
         let link = conn.link.clone();
         let woken = async {
             match &link {
@@ -149,13 +160,9 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
                 None => std::future::pending().await,
             }
         };
+        // What is ready to write first, then what the client sent, then the timers.
         tokio::select! {
-            () = sleep_until(deadline) => break,
-            _ = pings.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
-                    break;
-                }
-            }
+            biased;
             () = woken => {
                 if !conn.flush(&mut socket).await {
                     break;
@@ -184,13 +191,19 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
                     _ => break,
                 };
                 let Some(request) = request else { break };
-                if !conn.act(&mut socket, request).await {
+                if !Box::pin(conn.act(&mut socket, request)).await {
+                    break;
+                }
+            }
+            () = &mut expiry => break,
+            _ = pings.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
                     break;
                 }
             }
         }
     }
-    conn.closed().await;
+    Box::pin(conn.closed()).await;
 }
 
 impl Conn {
@@ -240,11 +253,7 @@ impl Conn {
         match self.caller.state.realtime().resume(id, &user_id, seq) {
             Resumed::Link(link, again) => {
                 for frame in again {
-                    if socket
-                        .send(Message::Text(frame.as_ref().into()))
-                        .await
-                        .is_err()
-                    {
+                    if socket.send(Message::Text(frame)).await.is_err() {
                         link.detach();
                         return false;
                     }
@@ -266,11 +275,7 @@ impl Conn {
             return false;
         };
         for frame in frames {
-            if socket
-                .send(Message::Text(frame.as_ref().into()))
-                .await
-                .is_err()
-            {
+            if socket.send(Message::Text(frame)).await.is_err() {
                 return false;
             }
         }

@@ -10,9 +10,10 @@ use crate::app::events::{Broadcast, Event};
 use crate::auth::Caller;
 use crate::auth::permissions::{self, ids as perm};
 use crate::store::entity::{channel_member, team_member};
-use sea_orm::EntityTrait;
+use axum::extract::ws::Utf8Bytes;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -53,9 +54,9 @@ struct Presence {
 struct Queues {
     next_seq: i64,
     /// Written events (seq, frame), oldest first.
-    dead: VecDeque<(i64, Arc<str>)>,
+    dead: VecDeque<(i64, Utf8Bytes)>,
     /// Events not written yet.
-    pending: VecDeque<(i64, Arc<str>)>,
+    pending: VecDeque<(i64, Utf8Bytes)>,
     /// A socket serves the link now.
     attached: bool,
     /// When the last socket left.
@@ -67,19 +68,19 @@ struct Queues {
 /// What a reconnecting client gets.
 pub enum Resumed {
     /// The link, and the written events to send again first.
-    Link(Arc<Link>, Vec<Arc<str>>),
+    Link(Arc<Link>, Vec<Utf8Bytes>),
     /// Nothing to resume: a new connection.
     Lost,
 }
 
 impl Link {
     /// The frames to write now (moved to the dead queue); None once the link is closed.
-    pub fn take(&self) -> Option<Vec<Arc<str>>> {
+    pub fn take(&self) -> Option<Vec<Utf8Bytes>> {
         let mut q = self.queues.lock().ok()?;
         if q.closed {
             return None;
         }
-        let out: Vec<(i64, Arc<str>)> = q.pending.drain(..).collect();
+        let out: Vec<(i64, Utf8Bytes)> = q.pending.drain(..).collect();
         for item in &out {
             if q.dead.len() == DEAD_QUEUE {
                 q.dead.pop_front();
@@ -255,13 +256,11 @@ async fn pump(
     mut events: tokio::sync::broadcast::Receiver<Arc<Event>>,
 ) {
     let mut check = tokio::time::interval(Duration::from_secs(30));
+    let mut session_checked = None;
     loop {
+        // Events first: the timer is polled only when none is waiting.
         tokio::select! {
-            _ = check.tick() => {
-                if link.expired() {
-                    break;
-                }
-            }
+            biased;
             published = events.recv() => {
                 let event = match published {
                     Ok(event) if event.event == crate::fanout::RESYNC => break,
@@ -270,17 +269,25 @@ async fn pump(
                     Err(_) => break,
                 };
                 // A session revoked (logout, deactivation, ...) stops receiving at once.
-                if !filter.session_alive().await {
+                // Boxed, as the filtering below: an idle pump holds only its loop.
+                if !filter.session_unchanged(session_checked)
+                    && !Box::pin(filter.session_alive(&mut session_checked)).await
+                {
                     break;
                 }
                 if link.out_of_scope(&event) {
                     continue;
                 }
-                if let Some(frame) = filter.frame_for(&event).await {
+                if let Some(frame) = Box::pin(filter.frame_for(&event)).await {
                     if !link.queue(|seq| frame_with_seq(frame, seq)) {
                         break;
                     }
                     link.wake.notify_one();
+                }
+            }
+            _ = check.tick() => {
+                if link.expired() {
+                    break;
                 }
             }
         }
@@ -289,9 +296,50 @@ async fn pump(
     filter.caller.state.realtime().forget(&link.id);
 }
 
-fn frame_with_seq(mut frame: Value, seq: i64) -> String {
-    frame["seq"] = seq.into();
-    frame.to_string()
+/// A frame for one connection, without its number: the serialized object with its
+/// closing brace cut, shared by every connection that receives it as is, or its own.
+pub enum Frame {
+    Shared(Arc<str>),
+    Own(Box<str>),
+}
+
+/// `{...}` without the final brace, so that the number can follow.
+fn open_object(mut text: String) -> String {
+    text.pop();
+    text
+}
+
+fn frame_with_seq(frame: Frame, seq: i64) -> String {
+    let open: &str = match &frame {
+        Frame::Shared(text) => text,
+        Frame::Own(text) => text,
+    };
+    format!("{open},\"seq\":{seq}}}")
+}
+
+/// The users an event for a channel or a team reaches: the channel's members, or the
+/// team's active members (None when they cannot be read).
+async fn audience(caller: &Caller, b: &Broadcast) -> Option<Arc<HashSet<String>>> {
+    let db = caller.state.db();
+    let ids: Result<Vec<String>, _> = if b.channel_id.is_empty() {
+        team_member::Entity::find()
+            .select_only()
+            .column(team_member::Column::UserId)
+            .filter(team_member::Column::TeamId.eq(b.team_id.clone()))
+            .filter(team_member::Column::DeleteAt.eq(0))
+            .into_tuple()
+            .all(db)
+            .await
+    } else {
+        channel_member::Entity::find()
+            .select_only()
+            .column(channel_member::Column::UserId)
+            .filter(channel_member::Column::ChannelId.eq(b.channel_id.clone()))
+            .into_tuple()
+            .all(db)
+            .await
+    };
+    Some(Arc::new(ids.ok()?.into_iter().collect()))
 }
 
 /// The broadcast as clients receive it: all six fields, the two flags only when set.
@@ -321,21 +369,36 @@ impl Filter {
             .unwrap_or(false)
     }
 
-    /// Whether the connection's session still holds (read through the session cache).
-    async fn session_alive(&self) -> bool {
+    /// Whether the connection's session is known to hold without reading it: no cached
+    /// session was removed or replaced since `checked` (the cache's epoch when it was last
+    /// read) and it has not expired.
+    fn session_unchanged(&self, checked: Option<u64>) -> bool {
+        let Some(session) = &self.caller.session else {
+            return false;
+        };
+        checked == Some(self.caller.state.sessions().epoch())
+            && !session.is_expired(crate::ids::now_millis())
+    }
+
+    /// Whether the connection's session still holds, read through the session cache;
+    /// `checked` becomes the epoch it was read at.
+    async fn session_alive(&self, checked: &mut Option<u64>) -> bool {
         let Some(session) = &self.caller.session else {
             return false;
         };
         let state = &self.caller.state;
-        matches!(
+        let epoch = state.sessions().epoch();
+        let alive = matches!(
             state.sessions().get(state, &session.token).await,
             Ok(Some(_))
-        )
+        );
+        *checked = Some(epoch);
+        alive
     }
 
     /// The frame of `event` for this connection (without its number), or None when it is
     /// not for it.
-    async fn frame_for(&self, event: &Event) -> Option<Value> {
+    async fn frame_for(&self, event: &Event) -> Option<Frame> {
         let session = self.caller.session.as_ref()?;
         let b = &event.broadcast;
         if (b.contains_sanitized_data && self.admin) || (b.contains_sensitive_data && !self.admin) {
@@ -350,17 +413,13 @@ impl Filter {
             if b.omit_users.as_ref().is_some_and(|o| o.contains_key(me)) {
                 return None;
             }
-            let db = self.caller.state.db();
-            if !b.channel_id.is_empty() {
-                let key = (b.channel_id.clone(), me.to_owned());
-                channel_member::Entity::find_by_id(key)
-                    .one(db)
-                    .await
-                    .ok()??;
-            } else if !b.team_id.is_empty() {
-                let key = (b.team_id.clone(), me.to_owned());
-                let member = team_member::Entity::find_by_id(key).one(db).await.ok()??;
-                if member.delete_at != 0 {
+            if !(b.channel_id.is_empty() && b.team_id.is_empty()) {
+                let members = event
+                    .shared
+                    .members
+                    .get_or_init(|| audience(&self.caller, b))
+                    .await;
+                if !members.as_ref()?.contains(me) {
                     return None;
                 }
             }
@@ -378,31 +437,43 @@ impl Filter {
                     .ok()?;
             }
         }
-        let mut data = event.data.clone();
         let mentioned = event.mentions.iter().any(|m| m == me);
+        let following = event.followers.iter().any(|f| f == me);
+        let ack = event.event == "posted" && self.posted_ack && {
+            let author = event.shared.author.get_or_init(|| {
+                event
+                    .data
+                    .get("post")
+                    .and_then(Value::as_str)
+                    .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                    .and_then(|p| p["user_id"].as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            });
+            let direct = event.data.get("channel_type").and_then(Value::as_str) == Some("D");
+            author != me && (mentioned || following || direct)
+        };
+        if !(mentioned || following || ack) {
+            let plain = event.shared.frame.get_or_init(|| {
+                let frame = json!({
+                    "event": event.event,
+                    "data": event.data,
+                    "broadcast": broadcast_json(b),
+                });
+                open_object(frame.to_string()).into()
+            });
+            return Some(Frame::Shared(plain.clone()));
+        }
+        let mut data = event.data.clone();
         if mentioned {
             data.insert("mentions".into(), json!([me]).to_string().into());
         }
-        let following = event.followers.iter().any(|f| f == me);
         if following {
             data.insert("followers".into(), json!([me]).to_string().into());
         }
-        if event.event == "posted" && self.posted_ack {
-            let author = data
-                .get("post")
-                .and_then(Value::as_str)
-                .and_then(|p| serde_json::from_str::<Value>(p).ok())
-                .and_then(|p| p["user_id"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let direct = data.get("channel_type").and_then(Value::as_str) == Some("D");
-            if author != me && (mentioned || following || direct) {
-                data.insert("should_ack".into(), true.into());
-            }
+        if ack {
+            data.insert("should_ack".into(), true.into());
         }
-        Some(json!({
-            "event": event.event,
-            "data": data,
-            "broadcast": broadcast_json(b),
-        }))
+        let frame = json!({"event": event.event, "data": data, "broadcast": broadcast_json(b)});
+        Some(Frame::Own(open_object(frame.to_string()).into()))
     }
 }
