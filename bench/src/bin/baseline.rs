@@ -2,11 +2,16 @@
 //! serde_json, sea-orm over sqlx's SQLite) doing the least a server can do for the two
 //! requests measured. `GET /api/v4/users/me` answers a user's JSON from a map in memory;
 //! `POST /api/v4/posts` stores each post with one insert into SQLite in WAL mode
-//! (synchronous=NORMAL) and answers it. Usage: `baseline <port> <sqlite file>`.
+//! (synchronous=NORMAL) and answers it, and sends it as a `posted` event to every open
+//! `GET /api/v4/websocket` (a `hello`, then the events numbered per connection: the
+//! least a fan-out server does). Any bearer token starting `bt` is a user of its own (the
+//! fan-out load's clients). Usage: `baseline <port> <sqlite file>`.
 
 use axum::Json;
 use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
@@ -22,6 +27,68 @@ struct Shared {
     db: DatabaseConnection,
     users: HashMap<String, Value>,
     next: AtomicU64,
+    /// Each post's event, serialized once, to every connection.
+    posted: tokio::sync::broadcast::Sender<Arc<str>>,
+}
+
+/// The user a token names: the one in the map, or a fan-out client's (`bt...`).
+fn user_of(s: &Shared, token: &str) -> Option<Value> {
+    if let Some(user) = s.users.get(token) {
+        return Some(user.clone());
+    }
+    token
+        .starts_with("bt")
+        .then(|| json!({"id": format!("{token:0>26}"), "username": token}))
+}
+
+async fn websocket(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, StatusCode> {
+    let token = token(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
+    let user = user_of(&s, token).ok_or(StatusCode::UNAUTHORIZED)?;
+    let events = s.posted.subscribe();
+    Ok(upgrade
+        .read_buffer_size(4096)
+        .write_buffer_size(4096)
+        .on_upgrade(move |socket| serve(socket, user, events)))
+}
+
+/// `hello`, then every post's event with this connection's next number.
+async fn serve(
+    mut socket: WebSocket,
+    user: Value,
+    mut events: tokio::sync::broadcast::Receiver<Arc<str>>,
+) {
+    let hello = json!({"event": "hello", "data": {"server_version": "baseline"},
+                       "broadcast": {"user_id": user["id"]}, "seq": 0});
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut seq = 1_u64;
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let Ok(open) = event else { return };
+                let frame = format!("{open},\"seq\":{seq}}}");
+                seq += 1;
+                if socket.send(Message::Text(frame.into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => {
+                match incoming {
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                    Some(Ok(_)) => {}
+                }
+            }
+        }
+    }
 }
 
 fn millis() -> i64 {
@@ -54,7 +121,7 @@ async fn create_post(
     Json(body): Json<Value>,
 ) -> Result<(StatusCode, Json<Value>), StatusCode> {
     let token = token(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
-    let user_id = s.users.get(token).ok_or(StatusCode::UNAUTHORIZED)?["id"].clone();
+    let user_id = user_of(&s, token).ok_or(StatusCode::UNAUTHORIZED)?["id"].clone();
     let channel_id = body["channel_id"].as_str().unwrap_or_default().to_owned();
     let message = body["message"].as_str().unwrap_or_default().to_owned();
     let id = format!("{:026x}", s.next.fetch_add(1, Ordering::Relaxed));
@@ -75,6 +142,13 @@ async fn create_post(
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     let answer = json!({"id": id, "create_at": now, "update_at": now, "user_id": user_id,
                         "channel_id": channel_id, "message": message});
+    if s.posted.receiver_count() > 0 {
+        let event = json!({"event": "posted", "data": {"post": answer.to_string()},
+                           "broadcast": {"channel_id": channel_id}});
+        let mut open = event.to_string();
+        open.pop();
+        let _ = s.posted.send(open.into());
+    }
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
@@ -112,10 +186,12 @@ async fn main() {
         db,
         users: HashMap::from([(TOKEN.to_owned(), user)]),
         next: AtomicU64::new(u64::try_from(millis()).unwrap_or(0) << 16),
+        posted: tokio::sync::broadcast::channel(1024).0,
     });
     let app = axum::Router::new()
         .route("/api/v4/users/me", get(me))
         .route("/api/v4/posts", post(create_post))
+        .route("/api/v4/websocket", get(websocket))
         .route(
             "/api/v4/system/ping",
             get(|| async { Json(json!({"status": "OK"})) }),
