@@ -50,4 +50,8 @@ suite "mattermostdriver and mattermostautodriver" \
 suite "mmpy_bot" \
   "$ENVS/bot/bin/python" -m pytest -q -p no:cacheprovider tests/clients/bot || failed=1
 suite "@mattermost/client" node --test tests/clients/node/client4.test.js || failed=1
+if [[ $DB == postgres ]]; then
+  two_nodes() { start_second_node && node --test tests/clients/node/two-nodes.test.js; }
+  suite "@mattermost/client on two nodes" two_nodes || failed=1
+fi
 exit $failed

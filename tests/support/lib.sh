@@ -5,7 +5,9 @@
 #   PostgreSQL database when DB=postgres) on a free loopback port; sets FERROMOST_URL and
 #   SERVER_DIR (its config.json, log and files). EXTRA_CONFIG, when set, is JSON merged
 #   into the config file by section.
-# - stop_server: stops it and drops its database.
+# - start_second_node: (PostgreSQL) a second ferromost on the same database, at
+#   FERROMOST_URL_B.
+# - stop_server: stops them and drops the database.
 
 PG_URL=${FERROMOST_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}
 ENVS=$PWD/target/clients
@@ -29,8 +31,14 @@ venv() {
 SERVER_PID=""
 SERVER_DIR=""
 SERVER_DB=""
+SECOND_PID=""
 
 stop_server() {
+  if [[ -n $SECOND_PID ]]; then
+    kill "$SECOND_PID" 2>/dev/null || true
+    wait "$SECOND_PID" 2>/dev/null || true
+    SECOND_PID=""
+  fi
   if [[ -n $SERVER_PID ]]; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -76,12 +84,36 @@ PY
     >"$SERVER_DIR/server.log" 2>&1 &
   SERVER_PID=$!
   export FERROMOST_URL=http://127.0.0.1:$port
+  await_ping "$FERROMOST_URL" "$SERVER_DIR/server.log"
+}
+
+# Waits up to 10 s for a node at URL to answer a ping; shows its LOG and exits otherwise.
+await_ping() { # url log
   for _ in $(seq 1 100); do
-    if curl -fsS "$FERROMOST_URL/api/v4/system/ping" >/dev/null 2>&1; then return; fi
+    if curl -fsS "$1/api/v4/system/ping" >/dev/null 2>&1; then return; fi
     sleep 0.1
   done
-  cat "$SERVER_DIR/server.log" >&2
-  echo "ferromost did not answer on $FERROMOST_URL" >&2
+  cat "$2" >&2
+  echo "ferromost did not answer on $1" >&2
   exit 1
 }
 
+
+# Starts a second node on the first one's PostgreSQL database; sets FERROMOST_URL_B.
+start_second_node() {
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 - "$SERVER_DIR/config.json" "$SERVER_DIR/config-b.json" "$port" <<'PY'
+import json, sys
+source, target, port = sys.argv[1:]
+config = json.load(open(source))
+config["ServiceSettings"]["ListenAddress"] = f"127.0.0.1:{port}"
+config["ServiceSettings"]["SiteURL"] = f"http://127.0.0.1:{port}"
+json.dump(config, open(target, "w"), indent=2)
+PY
+  MM_CONFIG=$SERVER_DIR/config-b.json FERROMOST_LOG=warn target/debug/ferromost \
+    >"$SERVER_DIR/server-b.log" 2>&1 &
+  SECOND_PID=$!
+  export FERROMOST_URL_B=http://127.0.0.1:$port
+  await_ping "$FERROMOST_URL_B" "$SERVER_DIR/server-b.log"
+}

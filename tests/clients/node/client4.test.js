@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const {Client4, WebSocketClient} = require('@mattermost/client');
 const WS = require('ws');
+const {waitFor} = require('./helpers');
 
 // The client library reads WebSocket's constants from the global, which Node 20 lacks.
 globalThis.WebSocket ??= WS;
@@ -139,21 +140,6 @@ test('teams, channels, posts, replies, reactions, pins and search', async () => 
     const after = await admin.getChannelCategories(state.adminId, team.id);
     assert.ok(!after.categories.find((c) => c.type === 'channels').channel_ids.includes(channel.id));
 });
-
-// Resolves with the first message `listener` is true of, or rejects after `ms`.
-function waitFor(ws, listener, ms = 5000) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no such websocket message')), ms);
-        const check = (msg) => {
-            if (listener(msg)) {
-                clearTimeout(timer);
-                ws.removeMessageListener(check);
-                resolve(msg);
-            }
-        };
-        ws.addMessageListener(check);
-    });
-}
 
 test('the WebSocketClient: hello, posted events in sequence, replies, typing and statuses', async () => {
     const admin = state.admin;
