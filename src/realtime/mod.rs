@@ -41,7 +41,8 @@ pub struct Options {
 
 /// One socket's state; its queues are the link's (queue.rs), which outlive it.
 struct Conn {
-    caller: Caller,
+    /// Shared with the connection's pump once it is registered.
+    caller: Arc<Caller>,
     link: Option<Arc<Link>>,
     posted_ack: bool,
 }
@@ -119,7 +120,7 @@ pub enum Resume {
 /// Serves one upgraded connection until it closes.
 pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resume: Resume) {
     let mut conn = Conn {
-        caller,
+        caller: Arc::new(caller),
         link: None,
         posted_ack: options.posted_ack,
     };
@@ -306,7 +307,7 @@ impl Conn {
             let Some(session) = authenticate(&self.caller, token).await else {
                 return false;
             };
-            self.caller.session = Some(session);
+            Arc::make_mut(&mut self.caller).session = Some(session);
             if !self.opened().await || !self.flush(socket).await {
                 return false;
             }

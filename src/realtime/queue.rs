@@ -170,7 +170,7 @@ impl Link {
 /// What a connection receives: its caller (with the session), whether they may see admin
 /// copies, and whether it asked for `should_ack`.
 pub struct Filter {
-    pub caller: Caller,
+    pub caller: Arc<Caller>,
     pub admin: bool,
     pub posted_ack: bool,
 }
