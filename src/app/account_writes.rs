@@ -383,6 +383,7 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
         .filter(audit::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    super::membership::changed();
     crate::store::entity::team_member::Entity::delete_many()
         .filter(crate::store::entity::team_member::Column::UserId.eq(id.clone()))
         .exec(&txn)
@@ -409,6 +410,7 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
     bot::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     user::Entity::delete_by_id(id.clone()).exec(&txn).await?;
     txn.commit().await?;
+    super::membership::changed();
     caller.state.forget_account(&id).await?;
     caller
         .state
@@ -520,6 +522,7 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
     preference::Entity::delete_many().exec(&txn).await?;
     audit::Entity::delete_many().exec(&txn).await?;
     token::Entity::delete_many().exec(&txn).await?;
+    super::membership::changed();
     crate::store::entity::team_member::Entity::delete_many()
         .exec(&txn)
         .await?;
@@ -544,6 +547,7 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
     bot::Entity::delete_many().exec(&txn).await?;
     user::Entity::delete_many().exec(&txn).await?;
     txn.commit().await?;
+    super::membership::changed();
     caller.state.invalidate(Invalidation::AllAccounts).await?;
     caller.state.invalidate(Invalidation::AllSessions).await?;
     let files = std::path::PathBuf::from(&caller.state.config().file_settings.directory);

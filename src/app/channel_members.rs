@@ -153,6 +153,7 @@ pub async fn join(
         scheme_admin: as_admin && !guest,
     };
     // Concurrent joins: one insert wins, the others find the member it made.
+    super::membership::changed();
     channel_member::Entity::insert(row.into_active_model())
         .on_conflict(
             sea_orm::sea_query::OnConflict::columns([
@@ -212,6 +213,7 @@ pub async fn leave(
             "You are the last member; archive the channel instead.",
         ));
     }
+    super::membership::changed();
     channel_member::Entity::delete_by_id((c.id.clone(), user_id.to_owned()))
         .exec(db)
         .await?;
@@ -284,6 +286,7 @@ pub async fn leave_team_channels(
         .into_iter()
         .map(|c| c.id)
         .collect();
+    super::membership::changed();
     channel_member::Entity::delete_many()
         .filter(channel_member::Column::UserId.eq(user_id))
         .filter(channel_member::Column::ChannelId.is_in(ids))

@@ -348,6 +348,7 @@ pub async fn move_to_team(
         .detail(outside.join(", ")));
     }
     let txn = caller.state.begin_write().await?;
+    super::membership::changed();
     channel_member::Entity::delete_many()
         .filter(channel_member::Column::ChannelId.eq(found.id.clone()))
         .filter(channel_member::Column::UserId.is_in(outside))
@@ -356,6 +357,7 @@ pub async fn move_to_team(
     found.team_id = target.id;
     let saved = save(&txn, found).await?;
     txn.commit().await?;
+    super::membership::changed();
     Ok(saved)
 }
 

@@ -5,6 +5,40 @@ use crate::error::ApiError;
 use crate::store::entity::role;
 pub use crate::store::member_roles::{Flags, SchemeRoles};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts this process's team and channel membership changes (joins, leaves, removals,
+/// moves, deletions, and the events that announce them, from any node): what the
+/// websocket caches of who is in a channel or team are checked against.
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// Someone joined or left a team or channel (or will, once the current transaction
+/// commits: the event published after it counts again).
+pub fn changed() {
+    CHANGES.fetch_add(1, Ordering::AcqRel);
+}
+
+/// The membership changes counted so far.
+pub fn changes() -> u64 {
+    CHANGES.load(Ordering::Acquire)
+}
+
+/// Whether `event` announces a membership change (events from other nodes count too).
+pub fn announces_change(event: &str) -> bool {
+    matches!(
+        event,
+        "user_added"
+            | "user_removed"
+            | "added_to_team"
+            | "leave_team"
+            | "delete_team"
+            | "restore_team"
+            | "channel_deleted"
+            | "channel_restored"
+            | "channel_moved"
+            | crate::fanout::RESYNC
+    )
+}
 
 /// A role string split as UpdateTeamMemberRoles / UpdateChannelRoles take it: the scheme's
 /// roles become flags, the rest must be live roles that no scheme manages and stay

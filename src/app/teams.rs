@@ -588,6 +588,7 @@ pub async fn join(
         active.reset_all().update(db).await?;
     } else {
         // Concurrent joins: one insert wins, the others keep the member it made.
+        super::membership::changed();
         team_member::Entity::insert(active)
             .on_conflict(
                 sea_orm::sea_query::OnConflict::columns([
@@ -625,6 +626,7 @@ pub async fn leave(
     let mut row = member.into_active_model();
     row.delete_at = Set(now_millis());
     row.scheme_admin = Set(false);
+    super::membership::changed();
     row.update(db).await?;
     super::channels::leave_team_channels(db, team_id, user_id).await
 }
@@ -688,6 +690,7 @@ pub async fn set_guest_memberships(
     user_id: &str,
     guest: bool,
 ) -> Result<(), ApiError> {
+    super::membership::changed();
     team_member::Entity::update_many()
         .col_expr(team_member::Column::SchemeGuest, Expr::value(guest))
         .col_expr(team_member::Column::SchemeUser, Expr::value(!guest))
@@ -819,6 +822,7 @@ pub async fn share_a_team(db: &impl ConnectionTrait, a: &str, b: &str) -> Result
 
 /// Removes a team for good: its members, channels, their members, posts and threads.
 pub async fn delete_permanently(db: &impl ConnectionTrait, team_id: &str) -> Result<(), ApiError> {
+    super::membership::changed();
     use crate::store::entity::{channel, channel_member};
     team_member::Entity::delete_many()
         .filter(team_member::Column::TeamId.eq(team_id))

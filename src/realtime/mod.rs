@@ -11,7 +11,7 @@
 mod queue;
 
 pub use queue::Registry;
-use queue::{Filter, Link, Resumed};
+use queue::{Accepted, Events, Filter, Link, Resumed};
 
 use crate::auth::permissions::{self, ids as perm};
 use crate::auth::{Caller, Session};
@@ -20,6 +20,7 @@ use axum::extract::ws::{Message, WebSocket};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, interval_at, sleep_until};
 
 /// A connection without a session is closed this long after opening.
@@ -41,10 +42,21 @@ pub struct Options {
 
 /// One socket's state; its queues are the link's (queue.rs), which outlive it.
 struct Conn {
-    /// Shared with the connection's pump once it is registered.
+    /// Shared with the link once it is registered.
     caller: Arc<Caller>,
     link: Option<Arc<Link>>,
+    /// The link's subscription, while this socket serves it.
+    events: Option<Events>,
     posted_ack: bool,
+}
+
+/// What woke a connection's task.
+enum Step {
+    Published(Result<Arc<crate::app::events::Event>, RecvError>),
+    Woken,
+    Incoming(Option<Result<Message, axum::Error>>),
+    Expired,
+    Ping,
 }
 
 /// A reply to request `seq`.
@@ -122,6 +134,7 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
     let mut conn = Conn {
         caller: Arc::new(caller),
         link: None,
+        events: None,
         posted_ack: options.posted_ack,
     };
     match resume {
@@ -161,15 +174,36 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
                 None => std::future::pending().await,
             }
         };
-        // What is ready to write first, then what the client sent, then the timers.
-        tokio::select! {
-            biased;
-            () = woken => {
-                if !conn.flush(&mut socket).await {
-                    break;
-                }
+        let published = async {
+            match &mut conn.events {
+                Some(events) => events.recv().await,
+                None => std::future::pending().await,
             }
-            incoming = socket.recv() => {
+        };
+        // Events and what is ready to write first, then what the client sent, then the
+        // timers.
+        let step = tokio::select! {
+            biased;
+            published = published => Step::Published(published),
+            () = woken => Step::Woken,
+            incoming = socket.recv() => Step::Incoming(incoming),
+            () = &mut expiry => Step::Expired,
+            _ = pings.tick() => Step::Ping,
+        };
+        let open = match step {
+            Step::Published(published) => match (&conn.link, &mut conn.events) {
+                (Some(link), Some(events)) => match link.accept(events, published).await {
+                    Accepted::Queued => conn.flush(&mut socket).await,
+                    Accepted::Skipped => true,
+                    Accepted::Closed => {
+                        link.close();
+                        false
+                    }
+                },
+                _ => false,
+            },
+            Step::Woken => conn.flush(&mut socket).await,
+            Step::Incoming(incoming) => {
                 let Some(Ok(message)) = incoming else { break };
                 let request = match message {
                     Message::Text(text) if text.len() <= MAX_FRAME => {
@@ -192,16 +226,13 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
                     _ => break,
                 };
                 let Some(request) = request else { break };
-                if !Box::pin(conn.act(&mut socket, request)).await {
-                    break;
-                }
+                Box::pin(conn.act(&mut socket, request)).await
             }
-            () = &mut expiry => break,
-            _ = pings.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
-                    break;
-                }
-            }
+            Step::Expired => false,
+            Step::Ping => socket.send(Message::Ping(Vec::new().into())).await.is_ok(),
+        };
+        if !open {
+            break;
         }
     }
     Box::pin(conn.closed()).await;
@@ -235,10 +266,12 @@ impl Conn {
             posted_ack: self.posted_ack,
         };
         let registry = self.caller.state.realtime();
-        let Some(link) = registry.register(filter, id, hello) else {
+        let Some((link, events)) = registry.register(filter, id, hello) else {
             return false;
         };
+        link.wake.notify_one();
         self.link = Some(link);
+        self.events = Some(events);
         // Online, as Mattermost's NewWebConn: the `status_change` follows `hello`.
         let _ = crate::app::presence::connected(&self.caller, &user_id).await;
         true
@@ -253,13 +286,19 @@ impl Conn {
         let user_id = session.user_id.clone();
         match self.caller.state.realtime().resume(id, &user_id, seq) {
             Resumed::Link(link, again) => {
+                let events = link.reclaim().await;
+                if events.is_none() {
+                    // The pump ended first (the link expired or was dropped): a new one.
+                    return Box::pin(self.opened()).await;
+                }
                 for frame in again {
                     if socket.send(Message::Text(frame)).await.is_err() {
-                        link.detach();
+                        link.detach(events);
                         return false;
                     }
                 }
                 self.link = Some(link);
+                self.events = events;
                 let _ = crate::app::presence::connected(&self.caller, &user_id).await;
                 true
             }
@@ -283,9 +322,9 @@ impl Conn {
         true
     }
 
-    async fn closed(&self) {
+    async fn closed(&mut self) {
         if let Some(link) = &self.link {
-            link.detach();
+            link.detach(self.events.take());
         }
         if let Some(session) = &self.caller.session {
             let _ = crate::app::presence::disconnected(&self.caller, &session.user_id).await;

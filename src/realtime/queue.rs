@@ -1,10 +1,10 @@
-//! What outlives a socket: each connection's queues, as Mattermost's hub keeps them. A
-//! pump task per connection filters the published events for it (§2.2 of websocket.md),
-//! numbers them and queues them (at most 256 waiting; a connection that falls further
-//! behind is dropped); the socket writes them and keeps the last 128 written. When the
-//! socket closes, the connection stays for 5 minutes, still queueing, so that a client
+//! What outlives a socket: each connection's queues, as Mattermost's hub keeps them. While
+//! a socket serves a connection, its task filters the published events for it (§2.2 of
+//! websocket.md), numbers them, queues them and writes them, keeping the last 128 written.
+//! When the socket closes, the connection stays for 5 minutes, a pump task filtering and
+//! queueing for it (at most 256 waiting; more drops the connection), so that a client
 //! reconnecting with its `connection_id` and `sequence_number` gets what it missed, with
-//! the original numbers and no new `hello`.
+//! the original numbers and no new `hello`; the pump then hands the subscription back.
 
 use crate::app::events::{Broadcast, Event};
 use crate::auth::Caller;
@@ -17,6 +17,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
+use tokio::sync::broadcast::{Receiver, error::RecvError};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// Events kept after they were written, for a resume.
@@ -25,22 +27,68 @@ const DEAD_QUEUE: usize = 128;
 const SEND_QUEUE: usize = 256;
 /// How long a closed connection waits for its client to come back.
 const RESUME_WINDOW: Duration = Duration::from_secs(300);
+/// How long a channel's or team's members, once read, serve its events while no
+/// membership changed (a change this process does not see, such as a join on another node
+/// that announces nothing, is seen after at most this long).
+const AUDIENCE_TTL: Duration = Duration::from_secs(2);
+/// Channels and teams whose members are kept at most (more: all are forgotten).
+const AUDIENCES: usize = 1024;
 
 /// Every connection of this node, by connection id.
 #[derive(Default)]
 pub struct Registry {
     links: Mutex<HashMap<String, Arc<Link>>>,
+    /// Channel and team members, by `c:<channel id>` or `t:<team id>`.
+    audiences: Mutex<HashMap<String, Audience>>,
 }
 
-/// One connection's queues, shared by its pump and whichever socket serves it.
+/// Who was in a channel or team, when, and at which count of membership changes.
+struct Audience {
+    changes: u64,
+    read_at: Instant,
+    members: Arc<HashSet<String>>,
+}
+
+/// One connection: what it receives, its queues, and whichever task feeds them now (the
+/// socket's, or the pump's while no socket serves it).
 pub struct Link {
     pub id: String,
     pub user_id: String,
+    filter: Filter,
     queues: Mutex<Queues>,
-    /// Wakes the socket when something was queued (or the link was closed).
+    /// Wakes the socket when something was queued for it (or the link was closed).
     pub wake: Notify,
     /// Where the client says it is (the `presence` action).
     presence: Mutex<Presence>,
+    /// Asks the pump to stop and hand the subscription back (a socket resumed).
+    stop: Notify,
+    /// The pump, while no socket serves the link; it ends with the subscription.
+    pump: Mutex<Option<JoinHandle<Option<Events>>>>,
+}
+
+/// A connection's subscription to the node's events, and the session cache's epoch when
+/// its session was last read (None: not yet).
+pub struct Events {
+    rx: Receiver<Arc<Event>>,
+    session_checked: Option<u64>,
+}
+
+impl Events {
+    /// The next published event (or why there is none).
+    pub async fn recv(&mut self) -> Result<Arc<Event>, RecvError> {
+        self.rx.recv().await
+    }
+}
+
+/// What became of one published event.
+pub enum Accepted {
+    /// Queued: there is something to write.
+    Queued,
+    /// Not for this connection.
+    Skipped,
+    /// The connection must end: events went by unseen, its session was revoked, its queue
+    /// is full, or the node asks every client to resync.
+    Closed,
 }
 
 /// The channel a client shows, and the channels of its open threads (None: not said).
@@ -76,18 +124,82 @@ pub enum Resumed {
 impl Link {
     /// The frames to write now (moved to the dead queue); None once the link is closed.
     pub fn take(&self) -> Option<Vec<Utf8Bytes>> {
-        let mut q = self.queues.lock().ok()?;
+        let mut guard = self.queues.lock().ok()?;
+        let q = &mut *guard;
         if q.closed {
             return None;
         }
-        let out: Vec<(i64, Utf8Bytes)> = q.pending.drain(..).collect();
-        for item in &out {
-            if q.dead.len() == DEAD_QUEUE {
-                q.dead.pop_front();
-            }
-            q.dead.push_back(item.clone());
+        let dead = &mut q.dead;
+        let out = q
+            .pending
+            .drain(..)
+            .map(|(seq, frame)| {
+                if dead.len() == DEAD_QUEUE {
+                    dead.pop_front();
+                }
+                dead.push_back((seq, frame.clone()));
+                frame
+            })
+            .collect();
+        Some(out)
+    }
+
+    /// Filters, numbers and queues one published event.
+    pub async fn accept(
+        &self,
+        events: &mut Events,
+        published: Result<Arc<Event>, RecvError>,
+    ) -> Accepted {
+        let event = match published {
+            Ok(event) if event.event == crate::fanout::RESYNC => return Accepted::Closed,
+            Ok(event) => event,
+            // Events went by unseen: the client must resync.
+            Err(_) => return Accepted::Closed,
+        };
+        // A session revoked (logout, deactivation, ...) stops receiving at once. Boxed, as
+        // the filtering below: an idle connection's task holds only its loop.
+        if !self.filter.session_unchanged(events.session_checked)
+            && !Box::pin(self.filter.session_alive(&mut events.session_checked)).await
+        {
+            return Accepted::Closed;
         }
-        Some(out.into_iter().map(|(_, f)| f).collect())
+        if self.out_of_scope(&event) {
+            return Accepted::Skipped;
+        }
+        match Box::pin(self.filter.frame_for(&event)).await {
+            Some(frame) if self.queue(|seq| frame_with_seq(&frame, seq)) => Accepted::Queued,
+            Some(_) => Accepted::Closed,
+            None => Accepted::Skipped,
+        }
+    }
+
+    /// The socket left: a pump keeps the link's queues filled until a socket resumes it
+    /// or it expires. A closed link (or one without its subscription) goes at once.
+    pub fn detach(self: &Arc<Self>, events: Option<Events>) {
+        let closed = self.queues.lock().map(|q| q.closed).unwrap_or(true);
+        let Some(events) = events.filter(|_| !closed) else {
+            self.close();
+            self.filter.caller.state.realtime().forget(&self.id);
+            return;
+        };
+        // The pump is in place before the link is marked detached, so that a resume (which
+        // needs it detached) always finds it.
+        let pump = tokio::spawn(pump(self.clone(), events));
+        if let Ok(mut slot) = self.pump.lock() {
+            *slot = Some(pump);
+        }
+        if let Ok(mut q) = self.queues.lock() {
+            q.attached = false;
+            q.detached_at = Instant::now();
+        }
+    }
+
+    /// For a resuming socket: the subscription back from the pump (None when the pump
+    /// ended first: the link is lost).
+    pub async fn reclaim(&self) -> Option<Events> {
+        let pump = self.pump.lock().ok()?.take()?;
+        self.stop.notify_one();
+        pump.await.ok().flatten()
     }
 
     /// Records what the `presence` action says: the channel shown, or the channel of the
@@ -127,14 +239,6 @@ impl Link {
         elsewhere(&p.channel) && elsewhere(&p.thread_channel) && elsewhere(&p.thread_view_channel)
     }
 
-    /// The socket left; the link waits for a resume.
-    pub fn detach(&self) {
-        if let Ok(mut q) = self.queues.lock() {
-            q.attached = false;
-            q.detached_at = Instant::now();
-        }
-    }
-
     fn queue(&self, frame: impl FnOnce(i64) -> String) -> bool {
         let Ok(mut q) = self.queues.lock() else {
             return false;
@@ -152,7 +256,7 @@ impl Link {
         true
     }
 
-    fn close(&self) {
+    pub fn close(&self) {
         if let Ok(mut q) = self.queues.lock() {
             q.closed = true;
         }
@@ -177,17 +281,23 @@ pub struct Filter {
 
 impl Registry {
     /// A new connection for the caller (who has a session): `hello` is queued as event 0,
-    /// then whatever is published from now on that is for them.
+    /// then whatever is published from now on that is for them, through the subscription
+    /// returned with the link.
     pub fn register(
         &self,
         filter: Filter,
         id: String,
         hello: impl FnOnce(i64) -> String,
-    ) -> Option<Arc<Link>> {
+    ) -> Option<(Arc<Link>, Events)> {
         let user_id = filter.caller.session.as_ref()?.user_id.clone();
+        let events = Events {
+            rx: filter.caller.state.events().subscribe(),
+            session_checked: None,
+        };
         let link = Arc::new(Link {
             id: id.clone(),
             user_id,
+            filter,
             queues: Mutex::new(Queues {
                 next_seq: 0,
                 dead: VecDeque::new(),
@@ -198,13 +308,12 @@ impl Registry {
             }),
             wake: Notify::new(),
             presence: Mutex::default(),
+            stop: Notify::new(),
+            pump: Mutex::new(None),
         });
-        let events = filter.caller.state.events().subscribe();
         link.queue(hello);
-        link.wake.notify_one();
         self.links.lock().ok()?.insert(id, link.clone());
-        tokio::spawn(pump(filter, link.clone(), events));
-        Some(link)
+        Some((link, events))
     }
 
     /// The connection `id` of `user_id`, if it waits for its client: the events from
@@ -242,47 +351,24 @@ impl Registry {
         Resumed::Link(link.clone(), again)
     }
 
-    fn forget(&self, id: &str) {
+    pub fn forget(&self, id: &str) {
         if let Ok(mut links) = self.links.lock() {
             links.remove(id);
         }
     }
 }
 
-/// Filters, numbers and queues the events for one connection until it is dropped.
-async fn pump(
-    filter: Filter,
-    link: Arc<Link>,
-    mut events: tokio::sync::broadcast::Receiver<Arc<Event>>,
-) {
+/// While no socket serves the link: filters, numbers and queues its events until a socket
+/// resumes it (the subscription is handed back) or it is dropped or expires.
+async fn pump(link: Arc<Link>, mut events: Events) -> Option<Events> {
     let mut check = tokio::time::interval(Duration::from_secs(30));
-    let mut session_checked = None;
     loop {
-        // Events first: the timer is polled only when none is waiting.
         tokio::select! {
             biased;
+            () = link.stop.notified() => return Some(events),
             published = events.recv() => {
-                let event = match published {
-                    Ok(event) if event.event == crate::fanout::RESYNC => break,
-                    Ok(event) => event,
-                    // Events went by unseen: the client must resync.
-                    Err(_) => break,
-                };
-                // A session revoked (logout, deactivation, ...) stops receiving at once.
-                // Boxed, as the filtering below: an idle pump holds only its loop.
-                if !filter.session_unchanged(session_checked)
-                    && !Box::pin(filter.session_alive(&mut session_checked)).await
-                {
+                if let Accepted::Closed = link.accept(&mut events, published).await {
                     break;
-                }
-                if link.out_of_scope(&event) {
-                    continue;
-                }
-                if let Some(frame) = Box::pin(filter.frame_for(&event)).await {
-                    if !link.queue(|seq| frame_with_seq(frame, seq)) {
-                        break;
-                    }
-                    link.wake.notify_one();
                 }
             }
             _ = check.tick() => {
@@ -293,7 +379,8 @@ async fn pump(
         }
     }
     link.close();
-    filter.caller.state.realtime().forget(&link.id);
+    link.filter.caller.state.realtime().forget(&link.id);
+    None
 }
 
 /// A frame for one connection, without its number: the serialized object with its
@@ -309,8 +396,8 @@ fn open_object(mut text: String) -> String {
     text
 }
 
-fn frame_with_seq(frame: Frame, seq: i64) -> String {
-    let open: &str = match &frame {
+fn frame_with_seq(frame: &Frame, seq: i64) -> String {
+    let open: &str = match frame {
         Frame::Shared(text) => text,
         Frame::Own(text) => text,
     };
@@ -318,8 +405,40 @@ fn frame_with_seq(frame: Frame, seq: i64) -> String {
 }
 
 /// The users an event for a channel or a team reaches: the channel's members, or the
-/// team's active members (None when they cannot be read).
+/// team's active members (None when they cannot be read). Kept for the next events while
+/// no membership changed, for at most [`AUDIENCE_TTL`].
 async fn audience(caller: &Caller, b: &Broadcast) -> Option<Arc<HashSet<String>>> {
+    let key = if b.channel_id.is_empty() {
+        format!("t:{}", b.team_id)
+    } else {
+        format!("c:{}", b.channel_id)
+    };
+    let registry = caller.state.realtime();
+    // Counted before reading: a change while reading makes what was read stale at once.
+    let changes = crate::app::membership::changes();
+    if let Some(known) = registry.audiences.lock().ok()?.get(&key)
+        && known.changes == changes
+        && known.read_at.elapsed() < AUDIENCE_TTL
+    {
+        return Some(known.members.clone());
+    }
+    let members = Arc::new(read_audience(caller, b).await?);
+    let mut audiences = registry.audiences.lock().ok()?;
+    if audiences.len() >= AUDIENCES {
+        audiences.clear();
+    }
+    audiences.insert(
+        key,
+        Audience {
+            changes,
+            read_at: Instant::now(),
+            members: members.clone(),
+        },
+    );
+    Some(members)
+}
+
+async fn read_audience(caller: &Caller, b: &Broadcast) -> Option<HashSet<String>> {
     let db = caller.state.db();
     let ids: Result<Vec<String>, _> = if b.channel_id.is_empty() {
         team_member::Entity::find()
@@ -339,7 +458,7 @@ async fn audience(caller: &Caller, b: &Broadcast) -> Option<Arc<HashSet<String>>
             .all(db)
             .await
     };
-    Some(Arc::new(ids.ok()?.into_iter().collect()))
+    Some(ids.ok()?.into_iter().collect())
 }
 
 /// The broadcast as clients receive it: all six fields, the two flags only when set.

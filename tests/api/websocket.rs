@@ -639,6 +639,68 @@ async fn a_client_that_reconnects_resumes_without_loss_or_gap() {
     assert!(next(&mut bad).await.is_none());
 }
 
+#[tokio::test]
+async fn who_hears_a_busy_channel_follows_each_join_and_leave_at_once() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let team = make_team(&admin, "busy", "O").await;
+    let channel = make_channel(&admin, &team, "hall", "P").await;
+    let guest = server.user(&admin, "visitor").await;
+    join_team(&admin, &team, &guest).await;
+    let mut socket = connect(&server, &guest).await;
+    expect_hello(&mut socket, guest.id()).await;
+    // Each round: a post while out, then in, then out again; the posts right after a
+    // join or a leave are heard exactly while a member.
+    for round in 0..3 {
+        post_as(&server, &admin, &channel, "outside").await;
+        join_channel(&admin, &channel, &guest).await;
+        post_as(&server, &admin, &channel, "inside").await;
+        let removed = server
+            .http()
+            .delete(server.api(&format!("/channels/{channel}/members/{}", guest.id())))
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(removed.status(), 200);
+        post_as(&server, &admin, &channel, "outside again").await;
+        let heard: Vec<String> = named(&events_until_pong(&mut socket, round + 1).await, "posted")
+            .iter()
+            .map(|e| {
+                let post: Value =
+                    serde_json::from_str(e["data"]["post"].as_str().unwrap()).unwrap();
+                post["message"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(heard, ["inside"], "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn a_connection_more_than_256_events_behind_is_dropped_and_starts_again() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let team = make_team(&admin, "behind", "O").await;
+    let channel = make_channel(&admin, &team, "busy", "O").await;
+    let mut socket = connect(&server, &admin).await;
+    let id = expect_hello(&mut socket, admin.id()).await;
+    socket.close(None).await.unwrap();
+    drop(socket);
+    // 260 posts while away: more than the 256 a connection may have waiting.
+    for _ in 0..13 {
+        let posts = (0..20).map(|_| post_as(&server, &admin, &channel, "away"));
+        futures::future::join_all(posts).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let query = format!("?connection_id={id}&sequence_number=1");
+    let mut back = connect_with(&server, &admin, &query).await;
+    assert_ne!(expect_hello(&mut back, admin.id()).await, id);
+    // The new connection receives as any other.
+    post_as(&server, &admin, &channel, "after").await;
+    let events = events_until_pong(&mut back, 1).await;
+    assert_eq!(named(&events, "posted").len(), 1, "{events:?}");
+}
+
 /// The events among `frames` named `name`.
 pub(crate) fn named<'a>(frames: &'a [Value], name: &str) -> Vec<&'a Value> {
     frames.iter().filter(|f| f["event"] == name).collect()
