@@ -40,6 +40,8 @@ enum Body {
     },
     Multipart,
     Raw,
+    /// An upload handed over unread (`x-body-stream`): multipart or the raw file.
+    Stream,
     /// A websocket upgrade (`x-dropshot-websocket`): the handler takes the upgrade.
     Upgrade,
 }
@@ -289,6 +291,7 @@ fn collect_operations(
             let body = match (&op["requestBody"], body_ty) {
                 (Value::Null, _) if websocket => Body::Upgrade,
                 (Value::Null, _) => Body::None,
+                (_, _) if op["x-body-stream"].as_bool() == Some(true) => Body::Stream,
                 (b, _) if spec_view::is_multipart(op) => {
                     let _ = b;
                     Body::Multipart
@@ -476,6 +479,12 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>, prefix: &str) 
                 parse.extend(quote!(let body = rt::raw_body(&ctx, req).await?;));
                 pass.extend(quote!(, body));
                 quote!(rt::BodyKind::Raw)
+            }
+            Body::Stream => {
+                args.extend(quote!(, body: rt::Upload));
+                parse.extend(quote!(let body = rt::upload_body(&ctx, req).await?;));
+                pass.extend(quote!(, body));
+                quote!(rt::BodyKind::Stream)
             }
             Body::Upgrade => {
                 args.extend(quote!(, upgrade: rt::WebSocketUpgrade));

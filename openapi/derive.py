@@ -335,6 +335,17 @@ def main():
     ]:
         schemas["Post"]["properties"].setdefault(name, schema)
     fixes.append("Post: is_pinned, reply_count, last_reply_at, is_following, hashtags added")
+    # Addition: what Mattermost's file info JSON carries besides the 2024 schema: the
+    # channel, the tiny blurred JPEG clients show first (base64; null for non-images), the
+    # shared-channel origin and whether the content was archived.
+    for name, schema in [
+        ("channel_id", {"type": "string"}),
+        ("mini_preview", {"type": "string", "format": "byte", "nullable": True}),
+        ("remote_id", {"type": "string", "nullable": True}),
+        ("archived", {"type": "boolean"}),
+    ]:
+        schemas["FileInfo"]["properties"].setdefault(name, schema)
+    fixes.append("FileInfo: channel_id, mini_preview, remote_id, archived added")
     # Fix: a thread's participants are users (Mattermost sends user objects), not posts;
     # and the thread and thread-list counts clients read are declared.
     thread = schemas["UserThread"]["properties"]
@@ -521,6 +532,18 @@ def main():
                 schema["properties"]["allow_open_invite"] = {"type": "boolean"}
                 fixes.append(f"{op_id}: allow_open_invite typed boolean, as clients send it")
         op["summary"] = summary_for(op_id)
+        # Generator hint: the upload is handed to its handler unread (multipart, or the
+        # raw file with `channel_id` and `filename` in the query, as Mattermost takes both).
+        # Fix: a public link without `h` is answered as one with a wrong hash (400
+        # api.file.get_file.public_invalid.app_error), so the parameter is optional.
+        if op_id == "GetFilePublic":
+            for p in op.get("parameters", []):
+                if p.get("name") == "h" and p.get("required"):
+                    p["required"] = False
+                    fixes.append(f"{op_id}: h optional (a missing hash is an invalid link)")
+        if op_id == "UploadFile":
+            op["x-body-stream"] = True
+            fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")
         op.pop("body", None)
         # Fix: path parameters used in the path but never declared.
         declared = {p.get("name") for p in op.get("parameters", []) if p.get("in") == "path"}

@@ -43,6 +43,8 @@ pub enum BodyKind {
     Json,
     Multipart,
     Raw,
+    /// An upload, handed to the handler unread.
+    Stream,
     /// A websocket upgrade request.
     Upgrade,
 }
@@ -63,11 +65,101 @@ pub struct Operation {
     pub call: fn(Ctx, Request) -> BoxFuture,
 }
 
-/// A binary success body (images, files).
-#[derive(Debug, Clone)]
+/// A binary success body (images, files): bytes in memory, or a stream (a stored file,
+/// read as it is sent).
 pub struct Binary {
     pub content_type: String,
-    pub bytes: Bytes,
+    pub body: Payload,
+}
+
+pub enum Payload {
+    Bytes(Bytes),
+    Stream(axum::body::Body),
+}
+
+impl Binary {
+    pub fn bytes(content_type: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
+        Self {
+            content_type: content_type.into(),
+            body: Payload::Bytes(bytes.into()),
+        }
+    }
+}
+
+/// A request body handed to the handler unread (uploads: multipart or raw), capped at
+/// `FileSettings.MaxFileSize` and 512 bytes, as Mattermost's file API caps it.
+pub struct Upload {
+    req: Request,
+}
+
+impl Upload {
+    /// The multipart boundary's form, when the body is `multipart/form-data`.
+    pub fn is_multipart(&self) -> bool {
+        self.req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("multipart/form-data"))
+    }
+
+    /// The declared length (None when not declared or not a number).
+    pub fn content_length(&self) -> Option<u64> {
+        self.req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+    }
+
+    /// Whether the request says its body is empty: `Content-Length: 0`, or neither a
+    /// length nor chunked encoding (as Go reads a request's ContentLength).
+    pub fn declared_empty(&self) -> bool {
+        match self.content_length() {
+            Some(n) => n == 0,
+            None => !self.req.headers().contains_key(header::TRANSFER_ENCODING),
+        }
+    }
+
+    /// The body as a multipart form, read part by part as it arrives.
+    pub async fn multipart(self) -> Result<Multipart, ApiError> {
+        use axum::extract::FromRequest;
+        Multipart::from_request(self.req, &()).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.file.upload_file.read_request.app_error",
+                "Unable to upload file(s). Error reading or parsing request data.",
+            )
+            .detail(e.body_text())
+        })
+    }
+
+    /// The body as it arrives.
+    pub fn into_body(self) -> axum::body::Body {
+        self.req.into_body()
+    }
+}
+
+/// An upload's body, unread: 413 at once when it declares more than the file size limit.
+pub async fn upload_body(ctx: &Ctx, req: Request) -> Result<Upload, ApiError> {
+    let limit = ctx.state.config().file_settings.max_file_size + 512;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "api.file.upload_file.too_large_detailed.app_error",
+            format!("Unable to upload file. The request is larger than the {limit} bytes allowed."),
+        ));
+    }
+    let (parts, body) = req.into_parts();
+    let limited = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    Ok(Upload {
+        req: Request::from_parts(parts, limited),
+    })
 }
 
 /// What a handler may add to its success response besides the body.
@@ -385,7 +477,11 @@ pub fn json_reply<T: serde::Serialize>(status: StatusCode, out: &T) -> Result<Re
 pub fn binary_reply(status: StatusCode, out: Binary) -> Result<Response, ApiError> {
     let content_type = HeaderValue::from_str(&out.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((status, [(header::CONTENT_TYPE, content_type)], out.bytes).into_response())
+    let headers = [(header::CONTENT_TYPE, content_type)];
+    Ok(match out.body {
+        Payload::Bytes(bytes) => (status, headers, bytes).into_response(),
+        Payload::Stream(body) => (status, headers, body).into_response(),
+    })
 }
 
 /// Where an operation without a handler is routed: the generated 501, before any parsing.

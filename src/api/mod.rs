@@ -5,6 +5,7 @@ mod bots;
 mod channels;
 mod cookies;
 mod data_retention;
+mod files;
 mod notifications;
 mod posts;
 mod preferences;
@@ -70,7 +71,6 @@ impl contract::ComplianceApi for Api {}
 impl contract::ElasticsearchApi for Api {}
 impl contract::EmojiApi for Api {}
 impl contract::ExportsApi for Api {}
-impl contract::FilesApi for Api {}
 impl contract::GroupsApi for Api {}
 impl contract::ImportsApi for Api {}
 impl contract::IntegrationActionsApi for Api {}

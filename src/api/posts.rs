@@ -4,8 +4,9 @@ use super::{Api, ok};
 use crate::app::{channels, events, posting, posts, search, users};
 use crate::auth::permissions::{has_channel, ids as perm, require_channel, require_user};
 use crate::contract::{
-    self, CreatePostQuery, DeletePostPath, GetFlaggedPostsForUserPath, GetFlaggedPostsForUserQuery,
-    GetPostPath, GetPostQuery, GetPostThreadPath, GetPostThreadQuery, GetPostsAroundLastUnreadPath,
+    self, CreatePostQuery, DeletePostPath, GetFileInfosForPostPath, GetFileInfosForPostQuery,
+    GetFlaggedPostsForUserPath, GetFlaggedPostsForUserQuery, GetPostPath, GetPostQuery,
+    GetPostThreadPath, GetPostThreadQuery, GetPostsAroundLastUnreadPath,
     GetPostsAroundLastUnreadQuery, GetPostsForChannelPath, GetPostsForChannelQuery, PatchPostPath,
     PinPostPath, SearchPostsPath, SetPostUnreadPath, UnpinPostPath, UpdatePostPath, types,
 };
@@ -188,6 +189,36 @@ impl contract::PostsApi for Api {
             crate::app::presence::set_online(ctx, &author, false).await?;
         }
         Ok(created)
+    }
+
+    /// `GET /api/v4/posts/{post_id}/files/info`: the post's files, as GetPost reads the
+    /// post (deleted ones with `include_deleted`, which takes manage_system); an ETag of
+    /// the post and the newest change.
+    async fn get_file_infos_for_post(
+        ctx: &Ctx,
+        path: GetFileInfosForPostPath,
+        query: GetFileInfosForPostQuery,
+    ) -> Result<Vec<types::FileInfo>, ApiError> {
+        let include_deleted = query.include_deleted == Some(true);
+        if include_deleted {
+            crate::auth::permissions::require_system(ctx, perm::MANAGE_SYSTEM).await?;
+        }
+        let (found, _) = readable_post(ctx, &path.post_id, include_deleted).await?;
+        let infos =
+            crate::app::files::for_posts(ctx.state.db(), vec![found.id.clone()], include_deleted)
+                .await?;
+        let version = crate::router::MATTERMOST_VERSION;
+        let etag = match infos.iter().map(|f| f.update_at).max() {
+            Some(newest) => format!("{version}.{}.{newest}", found.id),
+            None => version.to_owned(),
+        };
+        if ctx.header("if-none-match") == Some(etag.as_str()) {
+            return Err(ApiError::not_modified());
+        }
+        if let Ok(value) = axum::http::HeaderValue::from_str(&etag) {
+            ctx.set_header(axum::http::header::ETAG, value);
+        }
+        Ok(infos.iter().map(crate::app::files::to_api).collect())
     }
 
     /// `GET /api/v4/posts/{post_id}`: a readable channel; a deleted post only with

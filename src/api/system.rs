@@ -476,10 +476,10 @@ impl contract::SystemApi for Api {
         };
         let location = axum::http::HeaderValue::from_str(&absolute).map_err(|_| unparsable())?;
         ctx.set_header(axum::http::header::LOCATION, location);
-        Ok(Binary {
-            content_type: "text/html; charset=utf-8".to_owned(),
-            bytes: bytes::Bytes::new(),
-        })
+        Ok(Binary::bytes(
+            "text/html; charset=utf-8",
+            bytes::Bytes::new(),
+        ))
     }
 
     /// `POST /api/v4/license`: manage_license_information. ferromost needs no licence and

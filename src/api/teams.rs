@@ -322,10 +322,7 @@ impl contract::TeamsApi for Api {
         if let Ok(value) = HeaderValue::from_str(&etag) {
             ctx.set_header(header::ETAG, value);
         }
-        Ok(rt::Binary {
-            content_type: "image/png".to_owned(),
-            bytes: bytes.into(),
-        })
+        Ok(rt::Binary::bytes("image/png", bytes))
     }
 
     /// `POST /api/v4/teams/{team_id}/image`: manage_team. The upload (PNG, JPEG, GIF or

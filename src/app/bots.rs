@@ -371,10 +371,7 @@ pub async fn icon(caller: &Caller, account: &BotAccount) -> Result<Binary, ApiEr
     let bytes = tokio::fs::read(icon_path(caller, &account.bot.user_id))
         .await
         .map_err(|_| missing())?;
-    Ok(Binary {
-        content_type: "image/svg+xml".to_owned(),
-        bytes: bytes.into(),
-    })
+    Ok(Binary::bytes("image/svg+xml", bytes))
 }
 
 pub async fn delete_icon(caller: &Caller, account: BotAccount) -> Result<(), ApiError> {

@@ -34,6 +34,9 @@ use tokio::sync::{mpsc, oneshot};
 
 /// The most posts one transaction stores.
 const MAX_BATCH: usize = 32;
+/// The longest a post's file id list may be as JSON (Mattermost's PostFileidsMaxRunes:
+/// ten ids).
+const MAX_FILE_IDS_RUNES: usize = 300;
 
 /// What a new post carries.
 pub struct NewPost {
@@ -81,6 +84,14 @@ async fn prepare(
     everyone_allowed: bool,
 ) -> Result<Prepared, ApiError> {
     validate_message(&new.message)?;
+    let file_ids = serde_json::to_string(&new.file_ids).map_err(ApiError::internal)?;
+    if file_ids.chars().count() > MAX_FILE_IDS_RUNES {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "model.post.is_valid.file_ids.app_error",
+            "Invalid file ids: a post holds at most 10 files.",
+        ));
+    }
     if c.delete_at != 0 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -123,7 +134,7 @@ async fn prepare(
         message: new.message,
         post_type: String::new(),
         props: serde_json::Value::Object(new.props).to_string(),
-        file_ids: serde_json::to_string(&new.file_ids).map_err(ApiError::internal)?,
+        file_ids,
         pending_post_id: new.pending_post_id,
     };
     Ok(Prepared {
@@ -144,6 +155,16 @@ async fn write(
     for p in batch.iter_mut() {
         p.row.create_at = now;
         p.row.update_at = now;
+        // The files the post names that it may take (the author's own uploads in the
+        // channel, not in another post); the post lists only those.
+        let wanted: Vec<String> = serde_json::from_str(&p.row.file_ids).unwrap_or_default();
+        if !wanted.is_empty() {
+            let taken =
+                super::files::attach(db, &p.row.id, &p.channel.id, &p.row.user_id, &wanted).await?;
+            if taken != wanted {
+                p.row.file_ids = serde_json::to_string(&taken).map_err(ApiError::internal)?;
+            }
+        }
     }
     post::Entity::insert_many(batch.iter().map(|p| p.row.clone().into_active_model()))
         .exec_without_returning(db)
@@ -554,7 +575,9 @@ pub async fn create(
     let created = caller.state.post_writer().submit(request).await?;
     let shown = if created.post.root_id.is_empty() {
         // A new root post has no thread yet.
-        super::posts::to_api(&created.post, None)
+        let mut shown = super::posts::to_api(&created.post, None);
+        super::posts::with_files(caller.state.db(), std::iter::once(&mut shown)).await?;
+        shown
     } else {
         super::posts::to_api_one(caller.state.db(), &created.post).await?
     };

@@ -7,14 +7,14 @@ use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::now_millis;
-use crate::store::entity::{channel, channel_member, post, thread, thread_membership};
+use crate::store::entity::{channel, channel_member, file_info, post, thread, thread_membership};
 use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub mod ids {
     pub const NOT_FOUND: &str = "app.post.get.app_error";
@@ -310,6 +310,23 @@ pub async fn delete(db: &impl ConnectionTrait, p: post::Model) -> Result<(), Api
         .filter(post::Column::DeleteAt.eq(0))
         .exec(db)
         .await?;
+    // Their files go with them.
+    let with_replies = sea_orm::sea_query::Query::select()
+        .column(post::Column::Id)
+        .from(post::Entity)
+        .cond_where(
+            Condition::any()
+                .add(post::Column::Id.eq(p.id.clone()))
+                .add(post::Column::RootId.eq(p.id.clone())),
+        )
+        .to_owned();
+    file_info::Entity::update_many()
+        .col_expr(file_info::Column::DeleteAt, Expr::value(now))
+        .col_expr(file_info::Column::UpdateAt, Expr::value(now))
+        .filter(file_info::Column::PostId.in_subquery(with_replies))
+        .filter(file_info::Column::DeleteAt.eq(0))
+        .exec(db)
+        .await?;
     if p.root_id.is_empty() {
         thread::Entity::update_many()
             .col_expr(thread::Column::DeleteAt, Expr::value(now))
@@ -445,7 +462,37 @@ pub async fn to_api_one(
         &p.root_id
     };
     let t = thread::Entity::find_by_id(root_id.clone()).one(db).await?;
-    Ok(to_api(p, t.as_ref()))
+    let mut shown = to_api(p, t.as_ref());
+    with_files(db, std::iter::once(&mut shown)).await?;
+    Ok(shown)
+}
+
+/// Fills `metadata.files` of the posts that have files, as Mattermost shows a post.
+pub async fn with_files<'a>(
+    db: &impl ConnectionTrait,
+    posts: impl IntoIterator<Item = &'a mut types::Post>,
+) -> Result<(), ApiError> {
+    let mut with: Vec<&mut types::Post> = posts
+        .into_iter()
+        .filter(|p| !p.file_ids.is_empty() && p.delete_at == Some(0))
+        .collect();
+    if with.is_empty() {
+        return Ok(());
+    }
+    let ids = with.iter().filter_map(|p| p.id.clone()).collect();
+    let mut by_post: HashMap<String, Vec<types::FileInfo>> = HashMap::new();
+    for f in super::files::for_posts(db, ids, false).await? {
+        by_post
+            .entry(f.post_id.clone())
+            .or_default()
+            .push(super::files::to_api(&f));
+    }
+    for p in &mut with {
+        if let Some(files) = p.id.as_ref().and_then(|id| by_post.remove(id)) {
+            p.metadata.get_or_insert_with(Default::default).files = files;
+        }
+    }
+    Ok(())
 }
 
 /// The posts among `ids` (in the order given; unknown ones left out) in channels the
@@ -529,10 +576,11 @@ pub async fn post_list(
         };
         threads.get(key)
     };
-    let posts = all
+    let mut posts: HashMap<String, types::Post> = all
         .iter()
         .map(|p| (p.id.clone(), to_api(p, thread_for(p))))
         .collect();
+    with_files(db, posts.values_mut()).await?;
     Ok(types::PostList {
         order: ordered.iter().map(|p| p.id.clone()).collect(),
         posts,

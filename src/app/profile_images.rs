@@ -21,10 +21,7 @@ pub async fn profile_image(caller: &Caller, account: &user::Model) -> Result<Bin
     if account.last_picture_update > 0
         && let Ok(bytes) = tokio::fs::read(profile_image_path(caller, &account.id)).await
     {
-        return Ok(Binary {
-            content_type: "image/png".to_owned(),
-            bytes: bytes.into(),
-        });
+        return Ok(Binary::bytes("image/png", bytes));
     }
     if let Some(bot) = bot::Entity::find_by_id(account.id.clone())
         .one(caller.state.db())
@@ -40,10 +37,7 @@ pub async fn profile_image(caller: &Caller, account: &user::Model) -> Result<Bin
 /// The default image: the initial on the account's colour.
 pub fn default_profile_image(account: &user::Model) -> Result<Binary, ApiError> {
     let png = images::default_profile_png(&account.id, &account.username)?;
-    Ok(Binary {
-        content_type: "image/png".to_owned(),
-        bytes: png.into(),
-    })
+    Ok(Binary::bytes("image/png", png))
 }
 
 /// Stores the `image` part of the form as the account's picture (cropped and scaled).

@@ -25,11 +25,14 @@ pub struct ServerFacts {
     pub signing_public_key: String,
     /// How many schema migrations the database has had.
     pub schema_version: usize,
+    /// Salts public file links when `FileSettings.PublicLinkSalt` is empty.
+    pub link_salt: String,
 }
 
 const DIAGNOSTIC_ID: &str = "DiagnosticId";
 const INSTALLATION_DATE: &str = "InstallationDate";
 const SIGNING_KEY: &str = "AsymmetricSigningKey";
+const LINK_SALT: &str = "PublicLinkSalt";
 
 /// The DER header of a P-256 SubjectPublicKeyInfo, before the 65-byte uncompressed point.
 const P256_SPKI_PREFIX: [u8; 26] = [
@@ -56,6 +59,7 @@ pub async fn ensure_facts(
     let diagnostic_id = fact(db, DIAGNOSTIC_ID, new_id()).await?;
     let installation_date = fact(db, INSTALLATION_DATE, now_millis().to_string()).await?;
     let pkcs8 = fact(db, SIGNING_KEY, key()?).await?;
+    let link_salt = fact(db, LINK_SALT, format!("{}{}", new_id(), new_id())).await?;
     let pkcs8 = b64
         .decode(pkcs8)
         .map_err(|e| format!("the stored signing key: {e}"))?;
@@ -72,6 +76,7 @@ pub async fn ensure_facts(
         installation_date: installation_date.parse().unwrap_or_default(),
         signing_public_key: b64.encode(spki),
         schema_version,
+        link_salt,
     })
 }
 

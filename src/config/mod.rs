@@ -125,6 +125,14 @@ section!(GuestAccountsSettings {
 section!(FileSettings {
     max_file_size: usize = 104_857_600,
     directory: String = "./data/".to_owned(),
+    /// `local` (under `Directory`); anything else is refused until its driver exists.
+    driver_name: String = "local".to_owned(),
+    enable_file_attachments: bool = true,
+    enable_public_link: bool = false,
+    /// Salts public links' hashes; empty: a salt generated once and kept in the database.
+    public_link_salt: String = String::new(),
+    /// The most pixels an uploaded image may have.
+    max_image_resolution: i64 = 33_177_600,
 });
 
 section!(PrivacySettings {

@@ -14,6 +14,7 @@ mod contract;
 mod directory;
 mod email;
 mod events;
+mod files;
 mod images;
 mod layers;
 #[cfg(unix)]

@@ -67,7 +67,7 @@ async fn sweep(server: &TestServer, token: Option<&str>) -> BTreeSet<String> {
             BodyKind::Json => request
                 .header("content-type", "application/json")
                 .body("{}"),
-            BodyKind::Multipart => {
+            BodyKind::Multipart | BodyKind::Stream => {
                 request.multipart(reqwest::multipart::Form::new().text("x", "y"))
             }
             BodyKind::Raw => request.body(""),

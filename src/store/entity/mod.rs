@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bot;
 pub mod channel;
 pub mod channel_member;
+pub mod file_info;
 pub mod post;
 pub mod preference;
 pub mod reaction;

@@ -16,6 +16,7 @@ mod m20261202_000011_search;
 mod m20261204_000012_name_search;
 mod m20261204_000013_cluster_events;
 mod m20261204_000014_websocket_presence;
+mod m20261205_000015_files;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_name_search::Migration),
             Box::new(m20261204_000013_cluster_events::Migration),
             Box::new(m20261204_000014_websocket_presence::Migration),
+            Box::new(m20261205_000015_files::Migration),
         ]
     }
 }

@@ -360,7 +360,12 @@ pub async fn assert_logged_out(client: &Client) {
 
 /// Asserts a raw response is AppError JSON with `status` and `id`.
 pub async fn assert_app_error(response: reqwest::Response, status: u16, id: &str) {
-    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "{} (expected {id})",
+        response.url()
+    );
     let content_type = response.headers()["content-type"]
         .to_str()
         .unwrap()

@@ -141,6 +141,28 @@ test('teams, channels, posts, replies, reactions, pins and search', async () => 
     assert.ok(!after.categories.find((c) => c.type === 'channels').channel_ids.includes(channel.id));
 });
 
+test('files: uploadFile as the web app sends it, a post taking the files, getFileInfosForPost', async () => {
+    const admin = state.admin;
+    const team = await admin.createTeam({name: 'sharing', display_name: 'Sharing', type: 'O'});
+    const channel = await admin.createChannel({team_id: team.id, name: 'uploads', display_name: 'Uploads', type: 'O'});
+    const form = new FormData();
+    form.append('channel_id', channel.id);
+    form.append('client_ids', 'web-1');
+    form.append('files', new Blob(['hello from Client4\n'], {type: 'text/plain'}), 'hello.txt');
+    const uploaded = await admin.uploadFile(form);
+    assert.deepEqual(uploaded.client_ids, ['web-1']);
+    const info = uploaded.file_infos[0];
+    assert.equal(info.name, 'hello.txt');
+    assert.equal(info.size, 19);
+    const post = await admin.createPost({channel_id: channel.id, message: 'attached', file_ids: [info.id]});
+    assert.deepEqual(post.file_ids, [info.id]);
+    const infos = await admin.getFileInfosForPost(post.id);
+    assert.deepEqual(infos.map((f) => [f.id, f.post_id]), [[info.id, post.id]]);
+    const response = await fetch(admin.getFileUrl(info.id, 0), {headers: {Authorization: `Bearer ${admin.getToken()}`}});
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'hello from Client4\n');
+});
+
 test('the WebSocketClient: hello, posted events in sequence, replies, typing and statuses', async () => {
     const admin = state.admin;
     const team = await admin.createTeam({name: 'sockets', display_name: 'Sockets', type: 'O'});

@@ -115,6 +115,28 @@ def test_reactions_and_pins(person, channel):
     assert post["id"] not in person.channels.get_channel_pinned_posts(channel["id"])["order"]
 
 
+def test_files_upload_attach_and_download(person, channel):
+    data = bytes(range(256)) * 40
+    uploaded = person.files.upload_file(
+        channel_id=channel["id"], files={"files": ("report.bin", data)}
+    )
+    info = uploaded["file_infos"][0]
+    assert (info["name"], info["extension"], info["size"]) == ("report.bin", "bin", len(data))
+    post = person.posts.create_post(
+        options={"channel_id": channel["id"], "message": "the report", "file_ids": [info["id"]]}
+    )
+    assert post["file_ids"] == [info["id"]]
+    assert [f["id"] for f in post["metadata"]["files"]] == [info["id"]]
+    fetched = person.files.get_file(info["id"])
+    assert fetched.status_code == 200
+    assert fetched.content == data
+    assert fetched.headers["Content-Disposition"].startswith("attachment;")
+    meta = person.files.get_file_metadata(info["id"])
+    assert (meta["id"], meta["post_id"]) == (info["id"], post["id"])
+    infos = person.posts.get_file_info_for_post(post["id"])
+    assert [f["id"] for f in infos] == [info["id"]]
+
+
 def test_search(person, team, channel):
     word = unique("needle")
     post = person.posts.create_post(

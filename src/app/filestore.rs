@@ -1,0 +1,191 @@
+//! Where uploaded files' bytes live, behind one interface chosen by
+//! `FileSettings.DriverName`: `local`, under `FileSettings.Directory`. Files stream in and
+//! out in chunks, so memory stays flat whatever their size.
+
+use crate::config::Config;
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use std::path::{Component, Path, PathBuf};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+pub mod ids {
+    pub const NO_DRIVER: &str = "api.file.upload_file.storage.app_error";
+    pub const READ: &str = "api.file.read_file.app_error";
+    pub const WRITE: &str = "api.file.write_file.app_error";
+}
+
+/// The configured store.
+pub enum FileStore {
+    Local(PathBuf),
+}
+
+/// Why a write stopped.
+pub enum WriteError {
+    /// More than the limit arrived (nothing is kept).
+    TooLarge,
+    /// The request's body failed (nothing is kept).
+    Body(String),
+    Store(ApiError),
+}
+
+impl From<std::io::Error> for WriteError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Store(write_error(e))
+    }
+}
+
+fn write_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ids::WRITE,
+        "Encountered an error writing to the file store.",
+    )
+    .detail(e.to_string())
+}
+
+fn read_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ids::READ,
+        "Encountered an error reading from the file store.",
+    )
+    .detail(e.to_string())
+}
+
+/// A stored file opened for reading: its length and a stream of its bytes from `start`.
+pub struct Opened {
+    pub len: u64,
+    file: tokio::fs::File,
+}
+
+impl Opened {
+    /// `len` bytes from `start`, in chunks as they are read.
+    pub async fn range(
+        mut self,
+        start: u64,
+        len: u64,
+    ) -> Result<impl Stream<Item = std::io::Result<Bytes>> + Send + 'static, ApiError> {
+        self.file
+            .seek(std::io::SeekFrom::Start(start))
+            .await
+            .map_err(read_error)?;
+        let limited = self.file.take(len);
+        Ok(tokio_util::io::ReaderStream::with_capacity(
+            limited,
+            64 * 1024,
+        ))
+    }
+}
+
+impl FileStore {
+    /// The store `config` names: 501 `api.file.upload_file.storage.app_error` for a driver
+    /// that is not there.
+    pub fn from_config(config: &Config) -> Result<Self, ApiError> {
+        match config.file_settings.driver_name.as_str() {
+            "local" => Ok(Self::Local(PathBuf::from(&config.file_settings.directory))),
+            _ => Err(ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                ids::NO_DRIVER,
+                "Unable to upload file. Image storage is not configured.",
+            )),
+        }
+    }
+
+    /// Where `path` (relative, made by this server) lives on disk; None for a path that
+    /// would leave the store.
+    fn local(&self, path: &str) -> Option<PathBuf> {
+        let Self::Local(root) = self;
+        let relative = Path::new(path);
+        relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+            .then(|| root.join(relative))
+    }
+
+    /// Writes `chunks` to `path`, at most `limit` bytes; answers how many were written.
+    /// On any failure nothing is left behind.
+    pub async fn write<S, E>(
+        &self,
+        path: &str,
+        mut chunks: S,
+        limit: u64,
+    ) -> Result<u64, WriteError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let target = self
+            .local(path)
+            .ok_or_else(|| WriteError::Store(write_error("a path outside the store")))?;
+        if let Some(dir) = target.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let mut file = tokio::fs::File::create(&target).await?;
+        let mut written = 0u64;
+        let outcome = async {
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
+                written += chunk.len() as u64;
+                if written > limit {
+                    return Err(WriteError::TooLarge);
+                }
+                file.write_all(&chunk).await?;
+            }
+            file.flush().await?;
+            Ok(written)
+        }
+        .await;
+        if outcome.is_err() {
+            drop(file);
+            self.remove(path).await;
+        }
+        outcome
+    }
+
+    /// Writes `bytes` to `path` whole.
+    pub async fn write_bytes(&self, path: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(bytes))]);
+        match self.write(path, chunks, u64::MAX).await {
+            Ok(_) => Ok(()),
+            Err(WriteError::Store(e)) => Err(e),
+            Err(WriteError::TooLarge | WriteError::Body(_)) => Err(write_error("incomplete")),
+        }
+    }
+
+    /// Opens `path` for reading (404 `api.file.read_file.app_error` when it is not there).
+    pub async fn open(&self, path: &str) -> Result<Opened, ApiError> {
+        let target = self
+            .local(path)
+            .ok_or_else(|| read_error("a path outside the store"))?;
+        let file = tokio::fs::File::open(&target).await.map_err(read_error)?;
+        let len = file.metadata().await.map_err(read_error)?.len();
+        Ok(Opened { len, file })
+    }
+
+    /// The whole of `path` (for images being processed).
+    pub async fn read_all(&self, path: &str) -> Result<Vec<u8>, ApiError> {
+        let target = self
+            .local(path)
+            .ok_or_else(|| read_error("a path outside the store"))?;
+        tokio::fs::read(target).await.map_err(read_error)
+    }
+
+    /// Removes `path`, and the directories it leaves empty (up to the store's root).
+    /// Removing what is not there is not an error.
+    pub async fn remove(&self, path: &str) {
+        let Some(target) = self.local(path) else {
+            return;
+        };
+        let _ = tokio::fs::remove_file(&target).await;
+        let Self::Local(root) = self;
+        let mut dir = target.parent().map(Path::to_path_buf);
+        while let Some(d) = dir {
+            if d == *root || !d.starts_with(root) || tokio::fs::remove_dir(&d).await.is_err() {
+                break;
+            }
+            dir = d.parent().map(Path::to_path_buf);
+        }
+    }
+}
