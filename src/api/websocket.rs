@@ -24,8 +24,8 @@ impl contract::WebsocketApi for Api {
         let resume = realtime::resume_of(query.connection_id, query.sequence_number);
         let response = upgrade
             .max_message_size(realtime::MAX_FRAME)
-            .read_buffer_size(realtime::SOCKET_BUFFER)
-            .write_buffer_size(realtime::SOCKET_BUFFER)
+            .read_buffer_size(realtime::READ_BUFFER)
+            .write_buffer_size(realtime::WRITE_BUFFER)
             .on_upgrade(move |socket| realtime::serve(socket, caller, options, resume));
         Ok(Upgraded(response.into_response()))
     }

@@ -30,9 +30,12 @@ const PING_INTERVAL: Duration = Duration::from_secs(60);
 const PONG_WAIT: Duration = Duration::from_secs(100);
 /// The largest frame a client may send.
 pub const MAX_FRAME: usize = 8192;
-/// The socket's read and write buffers start this small (tungstenite's default is 128 KiB
-/// each, which 10,000 idle connections cannot afford); they grow for a larger frame.
-pub const SOCKET_BUFFER: usize = 4096;
+/// The socket's read buffer starts this small (tungstenite's default is 128 KiB, which
+/// 10,000 idle connections cannot afford; clients send frames of a few dozen bytes); it
+/// grows for a larger frame.
+pub const READ_BUFFER: usize = 1024;
+/// Frames are written once this much waits (or at once when flushed, as every event is).
+pub const WRITE_BUFFER: usize = 4096;
 
 /// What the upgrade request asked for.
 pub struct Options {
