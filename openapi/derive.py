@@ -367,9 +367,11 @@ def main():
     fixes.append("UserThread: unread_replies, unread_mentions, is_urgent, deleted added; "
                  "UserThreads: the unread totals added")
 
-    # Fix: the thread operations answer JSON (a thread, the per-channel mention counts, or
-    # a status) but declare a bodyless 200, so generated clients would drop it.
+    # Fix: the thread operations and GetUpload answer JSON (a thread, the per-channel
+    # mention counts, a status, an upload) but declare a bodyless 200, so generated clients
+    # would drop it.
     thread_bodies = {
+        "GetUpload": {"$ref": "#/components/schemas/UploadSession"},
         "GetUserThread": {"$ref": "#/components/schemas/UserThread"},
         "UpdateThreadReadForUser": {"$ref": "#/components/schemas/UserThread"},
         "SetThreadUnreadByPostId": {"$ref": "#/components/schemas/UserThread"},
@@ -384,8 +386,9 @@ def main():
 
     for method, path, op in operations(spec):
         op_id = op["operationId"]
-        if op_id in thread_bodies and "content" not in op["responses"].get("200", {}):
-            op["responses"]["200"]["content"] = {
+        success = next((c for c in op["responses"] if c.startswith("2")), "200")
+        if op_id in thread_bodies and "content" not in op["responses"].get(success, {}):
+            op["responses"].setdefault(success, {})["content"] = {
                 "application/json": {"schema": thread_bodies[op_id]}}
             fixes.append(f"{op_id}: 200 declared as the JSON it answers")
         # Fix: CreateTermsOfService declares no body, but the server reads {"text": ...}.
@@ -541,7 +544,7 @@ def main():
                 if p.get("name") == "h" and p.get("required"):
                     p["required"] = False
                     fixes.append(f"{op_id}: h optional (a missing hash is an invalid link)")
-        if op_id == "UploadFile":
+        if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")
         op.pop("body", None)

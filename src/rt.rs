@@ -501,6 +501,12 @@ pub fn finish(ctx: Ctx, result: Result<Response, ApiError>) -> Response {
     if let Ok(extras) = ctx.extras.into_inner() {
         if let Some(status) = extras.status {
             *response.status_mut() = status;
+            // A 204 has no body, whatever the handler's success type would carry.
+            if status == StatusCode::NO_CONTENT {
+                *response.body_mut() = axum::body::Body::empty();
+                response.headers_mut().remove(header::CONTENT_TYPE);
+                response.headers_mut().remove(header::CONTENT_LENGTH);
+            }
         }
         for (name, value) in extras.headers.iter() {
             response.headers_mut().append(name, value.clone());

@@ -24,6 +24,7 @@ struct Inner {
     post_writer: std::sync::OnceLock<crate::app::posting::PostWriter>,
     events: crate::app::events::EventBus,
     realtime: crate::realtime::Registry,
+    upload_locks: crate::app::uploads::UploadLocks,
     version_id: RwLock<String>,
 }
 
@@ -54,6 +55,7 @@ impl AppState {
             post_writer: std::sync::OnceLock::new(),
             events: crate::app::events::EventBus::default(),
             realtime: crate::realtime::Registry::default(),
+            upload_locks: crate::app::uploads::UploadLocks::default(),
             version_id: RwLock::new(version_id(&config)),
             config: RwLock::new(Arc::new(config)),
         }))
@@ -71,6 +73,11 @@ impl AppState {
     /// This node's websocket connections (src/realtime).
     pub fn realtime(&self) -> &crate::realtime::Registry {
         &self.0.realtime
+    }
+
+    /// The uploads receiving data on this node now.
+    pub fn upload_locks(&self) -> &crate::app::uploads::UploadLocks {
+        &self.0.upload_locks
     }
 
     /// The queue to the post writer (started on first use, on the current runtime).

@@ -18,6 +18,7 @@ mod system;
 mod teams;
 mod terms;
 mod threads;
+mod uploads;
 mod users;
 mod websocket;
 
@@ -87,6 +88,5 @@ impl contract::ReportsApi for Api {}
 impl contract::SamlApi for Api {}
 impl contract::SharedChannelsApi for Api {}
 impl contract::TimelineApi for Api {}
-impl contract::UploadsApi for Api {}
 impl contract::UsageApi for Api {}
 impl contract::WebhooksApi for Api {}

@@ -17,15 +17,16 @@ use crate::contract::{
     self, AutocompleteUsersQuery, CreateUserAccessTokenPath, CreateUserQuery, DeleteUserPath,
     DemoteUserToGuestPath, GenerateMfaSecretPath, GetChannelMembersWithTeamDataForUserPath,
     GetChannelMembersWithTeamDataForUserQuery, GetDefaultProfileImagePath, GetProfileImagePath,
-    GetProfileImageQuery, GetSessionsPath, GetTotalUsersStatsFilteredQuery, GetUserAccessTokenPath,
-    GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery, GetUserAccessTokensQuery,
-    GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath, GetUserCountForReportingQuery,
-    GetUserPath, GetUserTermsOfServicePath, GetUsersByIdsQuery, GetUsersForReportingQuery,
-    GetUsersQuery, GetUsersWithInvalidEmailsQuery, PatchUserPath, PromoteGuestToUserPath,
-    PublishUserTypingPath, RegisterTermsOfServiceActionPath, ResetPasswordFailedAttemptsPath,
-    RevokeAllSessionsPath, RevokeSessionPath, SetDefaultProfileImagePath, SetProfileImagePath,
-    UpdateUserActivePath, UpdateUserAuthPath, UpdateUserMfaPath, UpdateUserPasswordPath,
-    UpdateUserPath, UpdateUserRolesPath, VerifyUserEmailWithoutTokenPath, types,
+    GetProfileImageQuery, GetSessionsPath, GetTotalUsersStatsFilteredQuery, GetUploadsForUserPath,
+    GetUserAccessTokenPath, GetUserAccessTokensForUserPath, GetUserAccessTokensForUserQuery,
+    GetUserAccessTokensQuery, GetUserAuditsPath, GetUserByEmailPath, GetUserByUsernamePath,
+    GetUserCountForReportingQuery, GetUserPath, GetUserTermsOfServicePath, GetUsersByIdsQuery,
+    GetUsersForReportingQuery, GetUsersQuery, GetUsersWithInvalidEmailsQuery, PatchUserPath,
+    PromoteGuestToUserPath, PublishUserTypingPath, RegisterTermsOfServiceActionPath,
+    ResetPasswordFailedAttemptsPath, RevokeAllSessionsPath, RevokeSessionPath,
+    SetDefaultProfileImagePath, SetProfileImagePath, UpdateUserActivePath, UpdateUserAuthPath,
+    UpdateUserMfaPath, UpdateUserPasswordPath, UpdateUserPath, UpdateUserRolesPath,
+    VerifyUserEmailWithoutTokenPath, types,
 };
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
@@ -89,6 +90,15 @@ async fn publish_picture(ctx: &Ctx, user_id: &str) -> Result<(), ApiError> {
 }
 
 impl contract::UsersApi for Api {
+    /// `GET /api/v4/users/{user_id}/uploads`: one's own unfinished uploads.
+    async fn get_uploads_for_user(
+        ctx: &Ctx,
+        path: GetUploadsForUserPath,
+    ) -> Result<Vec<types::UploadSession>, ApiError> {
+        let found = crate::app::uploads::for_user(ctx, &path.user_id).await?;
+        Ok(found.iter().map(crate::app::uploads::to_api).collect())
+    }
+
     /// `POST /api/v4/users`: open sign-up when the server allows it; the first account, and
     /// any account a system admin creates, needs no permission. The first account becomes
     /// system_admin.

@@ -3,7 +3,6 @@
 //! wide) and a 16×16 mini preview (the blurred JPEG clients show while loading). Decoding
 //! runs off the async threads.
 
-use super::files::ids;
 use super::filestore::FileStore;
 use crate::error::ApiError;
 use crate::store::entity::file_info;
@@ -37,14 +36,14 @@ enum Outcome {
 }
 
 /// Fills `row`'s image fields and stores its thumbnail and preview beside it (under
-/// `prefix`). An image with more than `max_pixels` is refused (400
-/// `api.file.upload_file.large_image_detailed.app_error`); one that cannot be decoded
+/// `prefix`). An image with more than `max_pixels` is refused (400 `too_large_id`); one that cannot be decoded
 /// stays a plain file; an SVG gets neither preview nor thumbnail.
 pub async fn describe(
     store: &FileStore,
     row: &mut file_info::Model,
     prefix: &str,
     max_pixels: i64,
+    too_large_id: &'static str,
 ) -> Result<(), ApiError> {
     if row.mime_type == "image/svg+xml" {
         return Ok(());
@@ -58,7 +57,7 @@ pub async fn describe(
         Outcome::TooLarge => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                ids::LARGE_IMAGE,
+                too_large_id,
                 format!(
                     "Unable to upload the image: its resolution is over the {max_pixels} \
                      pixels allowed."

@@ -55,7 +55,7 @@ struct Target {
     user_id: String,
 }
 
-fn read_request(detail: impl Into<String>) -> ApiError {
+pub(crate) fn read_request(detail: impl Into<String>) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         ids::READ_REQUEST,
@@ -213,14 +213,8 @@ async fn upload_form(
         } else {
             String::new()
         };
-        let chunks = futures::stream::unfold(field, |mut field| async move {
-            match field.chunk().await {
-                Ok(Some(chunk)) => Some((Ok(chunk), field)),
-                Ok(None) => None,
-                Err(e) => Some((Err(e), field)),
-            }
-        });
-        let info = store_one(caller, store, to, &filename, Box::pin(chunks), limit).await?;
+        let chunks = field_chunks(field);
+        let info = store_one(caller, store, to, &filename, chunks, limit).await?;
         stored.infos.push(info);
         if expect_client_ids {
             stored.client_ids.push(client_id);
@@ -238,6 +232,19 @@ async fn upload_form(
         ));
     }
     Ok(())
+}
+
+/// A form part's bytes as they arrive.
+pub fn field_chunks(
+    field: axum::extract::multipart::Field<'_>,
+) -> impl Stream<Item = Result<Bytes, axum::extract::multipart::MultipartError>> + Unpin + '_ {
+    Box::pin(futures::stream::unfold(field, |mut field| async move {
+        match field.chunk().await {
+            Ok(Some(chunk)) => Some((Ok(chunk), field)),
+            Ok(None) => None,
+            Err(e) => Some((Err(e), field)),
+        }
+    }))
 }
 
 /// The channel an upload goes to, once `upload_file` there is checked.
@@ -282,11 +289,7 @@ where
         .to_owned();
     let id = new_id();
     let now = now_millis();
-    let day = chrono_day(now);
-    let prefix = format!(
-        "{day}/teams/{FILE_TEAM}/channels/{}/users/{}/{id}/",
-        to.channel_id, to.user_id
-    );
+    let prefix = folder(now, &to.channel_id, &to.user_id, &id);
     let path = format!("{prefix}{name}");
     let size = match store.write(&path, chunks, limit as u64).await {
         Ok(n) => n,
@@ -295,26 +298,69 @@ where
         Err(WriteError::Body(e)) => return Err(read_request(e)),
         Err(WriteError::Store(e)) => return Err(e),
     };
-    let extension = name
+    let row = Stored {
+        id,
+        user_id: to.user_id.clone(),
+        channel_id: to.channel_id.clone(),
+        name,
+        path,
+        size,
+        at: now,
+    };
+    record(caller, caller.state.db(), store, row, ids::LARGE_IMAGE).await
+}
+
+/// Where a new file of `user_id` in `channel_id` goes (`<yyyymmdd>/teams/noteam/...`).
+pub fn folder(now: i64, channel_id: &str, user_id: &str, id: &str) -> String {
+    let day = chrono_day(now);
+    format!("{day}/teams/{FILE_TEAM}/channels/{channel_id}/users/{user_id}/{id}/")
+}
+
+/// A file whose bytes are in the store, before its info is recorded.
+pub struct Stored {
+    pub id: String,
+    pub user_id: String,
+    pub channel_id: String,
+    pub name: String,
+    pub path: String,
+    pub size: u64,
+    pub at: i64,
+}
+
+/// Records the info of a stored file (in `db`): its type from its name; an image's
+/// dimensions, thumbnail, preview and mini preview (`too_large_id` when it has more pixels
+/// than allowed). On failure nothing of it is left.
+pub async fn record(
+    caller: &Caller,
+    db: &impl ConnectionTrait,
+    store: &FileStore,
+    file: Stored,
+    too_large_id: &'static str,
+) -> Result<file_info::Model, ApiError> {
+    let extension = file
+        .name
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_lowercase())
         .unwrap_or_default();
-    let mime_type = mime_type(&extension);
+    let prefix = file
+        .path
+        .rsplit_once('/')
+        .map_or(String::new(), |(dir, _)| format!("{dir}/"));
     let mut row = file_info::Model {
-        id,
-        creator_id: to.user_id.clone(),
+        id: file.id,
+        creator_id: file.user_id,
         post_id: String::new(),
-        channel_id: to.channel_id.clone(),
-        create_at: now,
-        update_at: now,
+        channel_id: file.channel_id,
+        create_at: file.at,
+        update_at: file.at,
         delete_at: 0,
-        path: path.clone(),
+        path: file.path,
         thumbnail_path: String::new(),
         preview_path: String::new(),
-        name,
+        name: file.name,
+        mime_type: mime_type(&extension),
         extension,
-        size: i64::try_from(size).unwrap_or(i64::MAX),
-        mime_type,
+        size: i64::try_from(file.size).unwrap_or(i64::MAX),
         width: 0,
         height: 0,
         has_preview_image: false,
@@ -323,12 +369,12 @@ where
     let outcome = async {
         if row.mime_type.starts_with("image") {
             let max_pixels = caller.state.config().file_settings.max_image_resolution;
-            file_images::describe(store, &mut row, &prefix, max_pixels).await?;
+            file_images::describe(store, &mut row, &prefix, max_pixels, too_large_id).await?;
         }
         row.clone()
             .into_active_model()
             .reset_all()
-            .insert(caller.state.db())
+            .insert(db)
             .await
             .map_err(|e| {
                 ApiError::new(

@@ -144,6 +144,57 @@ impl FileStore {
         outcome
     }
 
+    /// Writes `chunks` into `path` from byte `from` (anything after it is cut first), at
+    /// most `limit` bytes (what comes after is not read); answers how many bytes it kept
+    /// and what stopped it early. Unlike [`Self::write`], what arrived before a failure
+    /// stays.
+    pub async fn append<S, E>(
+        &self,
+        path: &str,
+        mut chunks: S,
+        limit: u64,
+        from: u64,
+    ) -> (u64, Result<(), WriteError>)
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let Some(target) = self.local(path) else {
+            return (
+                0,
+                Err(WriteError::Store(write_error("a path outside the store"))),
+            );
+        };
+        let mut written = 0u64;
+        let outcome = async {
+            if let Some(dir) = target.parent() {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+            let mut file = tokio::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&target)
+                .await?;
+            file.set_len(from).await?;
+            file.seek(std::io::SeekFrom::Start(from)).await?;
+            while written < limit {
+                let Some(chunk) = chunks.next().await else {
+                    break;
+                };
+                let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
+                let room = usize::try_from(limit - written).unwrap_or(usize::MAX);
+                let kept = &chunk[..chunk.len().min(room)];
+                file.write_all(kept).await?;
+                written += kept.len() as u64;
+            }
+            file.flush().await?;
+            Ok(())
+        }
+        .await;
+        (written, outcome)
+    }
+
     /// Writes `bytes` to `path` whole.
     pub async fn write_bytes(&self, path: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
         let chunks = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(bytes))]);

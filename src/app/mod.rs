@@ -40,4 +40,5 @@ pub mod teams;
 pub mod terms;
 pub mod threads;
 pub mod tokens;
+pub mod uploads;
 pub mod users;

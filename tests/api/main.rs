@@ -37,6 +37,7 @@ mod system_ops;
 mod teams;
 mod terms;
 mod tokens;
+mod uploads;
 mod users;
 mod websocket;
 mod websocket_events;

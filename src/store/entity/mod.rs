@@ -21,5 +21,6 @@ pub mod terms_of_service;
 pub mod thread;
 pub mod thread_membership;
 pub mod token;
+pub mod upload_session;
 pub mod user;
 pub mod user_access_token;

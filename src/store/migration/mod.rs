@@ -17,6 +17,7 @@ mod m20261204_000012_name_search;
 mod m20261204_000013_cluster_events;
 mod m20261204_000014_websocket_presence;
 mod m20261205_000015_files;
+mod m20261205_000016_upload_sessions;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_cluster_events::Migration),
             Box::new(m20261204_000014_websocket_presence::Migration),
             Box::new(m20261205_000015_files::Migration),
+            Box::new(m20261205_000016_upload_sessions::Migration),
         ]
     }
 }
