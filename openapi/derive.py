@@ -544,6 +544,12 @@ def main():
                 if p.get("name") == "h" and p.get("required"):
                     p["required"] = False
                     fixes.append(f"{op_id}: h optional (a missing hash is an invalid link)")
+        # Fix: the brand image is a PNG, answered to anyone (a bad token is ignored, as
+        # Mattermost's APIHandlerTrustRequester does), not a JSON string.
+        if op_id == "GetBrandImage":
+            op["responses"]["200"]["content"] = {"image/png": {"schema": dict(BINARY)}}
+            op["x-trust-requester"] = True
+            fixes.append(f"{op_id}: 200 declared as image/png binary; x-trust-requester")
         if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")

@@ -2,6 +2,7 @@
 //! trait on [`Api`]. A trait method left alone answers the generated 501.
 
 mod bots;
+mod brand;
 mod channels;
 mod cookies;
 mod data_retention;
@@ -64,7 +65,6 @@ pub enum Api {}
 
 impl contract::BleveApi for Api {}
 impl contract::BookmarksApi for Api {}
-impl contract::BrandApi for Api {}
 impl contract::CloudApi for Api {}
 impl contract::ClusterApi for Api {}
 impl contract::CommandsApi for Api {}

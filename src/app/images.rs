@@ -115,10 +115,18 @@ pub const TEAM_ICON_FORM: FormIds = FormIds {
 };
 
 /// The `image` field of an upload form, as the 128×128 PNG [`normalize_upload`] makes of it.
-pub async fn read_upload(
+pub async fn read_upload(form: crate::rt::Multipart, ids: FormIds) -> Result<Vec<u8>, ApiError> {
+    let image = read_image_field(form, ids).await?;
+    tokio::task::spawn_blocking(move || normalize_upload(&image, ids))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// The bytes of the `image` field of an upload form.
+pub async fn read_image_field(
     mut form: crate::rt::Multipart,
     ids: FormIds,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<bytes::Bytes, ApiError> {
     let parse = |e: axum::extract::multipart::MultipartError| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -133,21 +141,36 @@ pub async fn read_upload(
             image = Some(field.bytes().await.map_err(parse)?);
         }
     }
-    let image = image.ok_or_else(|| {
+    image.ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             ids.no_file,
             "The form has no file under 'image'.",
         )
-    })?;
-    tokio::task::spawn_blocking(move || normalize_upload(&image, ids))
-        .await
-        .map_err(ApiError::internal)?
+    })
 }
 
-/// Decodes an uploaded image (PNG, JPEG, GIF or BMP), crops it to a centred square and
-/// scales it to 128×128, as a PNG.
+/// An uploaded image (PNG, JPEG, GIF or BMP) cropped to a centred square and scaled to
+/// 128×128, as a PNG.
 pub fn normalize_upload(bytes: &[u8], form: FormIds) -> Result<Vec<u8>, ApiError> {
+    let decoded = decode_upload(bytes, form)?;
+    let (width, height) = (decoded.width(), decoded.height());
+    let side = width.min(height);
+    let square = decoded.crop_imm((width - side) / 2, (height - side) / 2, side, side);
+    let scaled = square
+        .resize_exact(SIDE, SIDE, FilterType::Triangle)
+        .to_rgba8();
+    encode_png(&scaled)
+}
+
+/// An uploaded image as it is, as a PNG.
+pub fn upload_as_png(bytes: &[u8], form: FormIds) -> Result<Vec<u8>, ApiError> {
+    encode_png(&decode_upload(bytes, form)?.to_rgba8())
+}
+
+/// Decodes an uploaded image (PNG, JPEG, GIF or BMP) once its size is known to be
+/// within [`MAX_PIXELS`].
+fn decode_upload(bytes: &[u8], form: FormIds) -> Result<image::DynamicImage, ApiError> {
     let decode_error = |detail: String| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -169,17 +192,11 @@ pub fn normalize_upload(bytes: &[u8], form: FormIds) -> Result<Vec<u8>, ApiError
             "The image has more pixels than this server accepts.",
         ));
     }
-    let decoded = ImageReader::new(Cursor::new(bytes))
+    ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| decode_error(e.to_string()))?
         .decode()
-        .map_err(|e| decode_error(e.to_string()))?;
-    let side = width.min(height);
-    let square = decoded.crop_imm((width - side) / 2, (height - side) / 2, side, side);
-    let scaled = square
-        .resize_exact(SIDE, SIDE, FilterType::Triangle)
-        .to_rgba8();
-    encode_png(&scaled)
+        .map_err(|e| decode_error(e.to_string()))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod account_writes;
 pub mod analytics;
 pub mod audits;
 pub mod bots;
+pub mod brand;
 pub mod channel_lists;
 pub mod channel_members;
 pub mod channels;

@@ -33,6 +33,7 @@ pub mod ids {
     pub const READ_CHANNEL: &str = "read_channel";
     pub const READ_CHANNEL_CONTENT: &str = "read_channel_content";
     pub const UPLOAD_FILE: &str = "upload_file";
+    pub const EDIT_BRAND: &str = "edit_brand";
     pub const VIEW_MEMBERS: &str = "view_members";
     pub const LIST_USERS_WITHOUT_TEAM: &str = "list_users_without_team";
     pub const SYSCONSOLE_READ_USERS: &str = "sysconsole_read_user_management_users";

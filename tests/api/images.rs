@@ -115,3 +115,87 @@ async fn default_and_uploaded_pictures() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_brand_image_is_set_by_edit_brand_and_shown_to_anyone() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let anonymous = || server.http().get(server.api("/brand/image")).send();
+    crate::common::assert_app_error(
+        anonymous().await.unwrap(),
+        404,
+        "api.admin.get_brand_image.storage.app_error",
+    )
+    .await;
+    let form = |bytes: Vec<u8>| {
+        reqwest::multipart::Form::new().part(
+            "image",
+            reqwest::multipart::Part::bytes(bytes).file_name("brand.png"),
+        )
+    };
+    let upload = |token: &str, bytes: Vec<u8>| {
+        server
+            .http()
+            .post(server.api("/brand/image"))
+            .bearer_auth(token)
+            .multipart(form(bytes))
+            .send()
+    };
+    let response = upload(&user.token, png(300, 100)).await.unwrap();
+    crate::common::assert_app_error(response, 403, "api.context.permissions.app_error").await;
+    let response = upload(&admin.token, b"not an image".to_vec())
+        .await
+        .unwrap();
+    crate::common::assert_app_error(response, 400, "brand.save_brand_image.decode.app_error").await;
+    let response = server
+        .http()
+        .post(server.api("/brand/image"))
+        .bearer_auth(&admin.token)
+        .multipart(reqwest::multipart::Form::new().text("other", "x"))
+        .send()
+        .await
+        .unwrap();
+    crate::common::assert_app_error(
+        response,
+        400,
+        "api.admin.upload_brand_image.no_file.app_error",
+    )
+    .await;
+    let response = upload(&admin.token, png(300, 100)).await.unwrap();
+    assert_eq!(response.status(), 201);
+    // Anyone sees it, whole, even with a token that is no longer good.
+    let response = server
+        .http()
+        .get(server.api("/brand/image"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let shown = image::load_from_memory(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!((shown.width(), shown.height()), (300, 100));
+    // Removing it takes edit_brand too; then it is gone.
+    let delete = |token: &str| {
+        server
+            .http()
+            .delete(server.api("/brand/image"))
+            .bearer_auth(token)
+            .send()
+    };
+    crate::common::assert_app_error(
+        delete(&user.token).await.unwrap(),
+        403,
+        "api.context.permissions.app_error",
+    )
+    .await;
+    assert_eq!(delete(&admin.token).await.unwrap().status(), 200);
+    crate::common::assert_app_error(
+        delete(&admin.token).await.unwrap(),
+        404,
+        "api.admin.delete_brand_image.storage.not_found",
+    )
+    .await;
+    assert_eq!(anonymous().await.unwrap().status(), 404);
+}
