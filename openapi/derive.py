@@ -346,6 +346,18 @@ def main():
     ]:
         schemas["FileInfo"]["properties"].setdefault(name, schema)
     fixes.append("FileInfo: channel_id, mini_preview, remote_id, archived added")
+    # Fix: a file search's list always carries its order and infos (empty or not), and the
+    # paging ids under the names Mattermost sends.
+    file_list = schemas["FileInfoList"]
+    file_list["required"] = ["order", "file_infos"]
+    for name, schema in [
+        ("next_file_info_id", {"type": "string"}),
+        ("prev_file_info_id", {"type": "string"}),
+        ("first_inaccessible_file_time", {"type": "integer", "format": "int64"}),
+    ]:
+        file_list["properties"].setdefault(name, schema)
+    fixes.append("FileInfoList: order and file_infos required; next_file_info_id, "
+                 "prev_file_info_id, first_inaccessible_file_time added")
     # Fix: a thread's participants are users (Mattermost sends user objects), not posts;
     # and the thread and thread-list counts clients read are declared.
     thread = schemas["UserThread"]["properties"]
@@ -550,6 +562,15 @@ def main():
             op["responses"]["200"]["content"] = {"image/png": {"schema": dict(BINARY)}}
             op["x-trust-requester"] = True
             fixes.append(f"{op_id}: 200 declared as image/png binary; x-trust-requester")
+        # Fix: SearchFiles reads a JSON body (as SearchPosts does), not a form; only
+        # `terms` is required.
+        if op_id == "SearchFiles":
+            form = op["requestBody"]["content"].pop("multipart/form-data", None)
+            if form is not None:
+                schema = form["schema"]
+                schema["required"] = ["terms"]
+                op["requestBody"]["content"]["application/json"] = {"schema": schema}
+                fixes.append(f"{op_id}: the body is JSON, terms required")
         if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")

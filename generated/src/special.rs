@@ -122,28 +122,6 @@ impl Client {
         self.post_form("/api/v4/files", &[], form).await
     }
 
-    /// `POST /api/v4/teams/{team_id}/files/search` (SearchFiles)
-    pub async fn search_files(
-        &self,
-        team_id: &str,
-        terms: &str,
-        is_or_search: bool,
-        page: Option<i64>,
-        per_page: Option<i64>,
-    ) -> Reply<types::FileInfoList> {
-        let path = format!("/api/v4/teams/{}/files/search", encode(team_id));
-        let mut form = Form::new()
-            .text("terms", terms.to_owned())
-            .text("is_or_search", is_or_search.to_string());
-        if let Some(page) = page {
-            form = form.text("page", page.to_string());
-        }
-        if let Some(per_page) = per_page {
-            form = form.text("per_page", per_page.to_string());
-        }
-        self.post_form(&path, &[], form).await
-    }
-
     /// `POST /api/v4/uploads/{upload_id}` (UploadData): 200 with the file once complete,
     /// 204 while more data is expected.
     pub async fn upload_data(

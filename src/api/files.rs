@@ -112,6 +112,51 @@ impl contract::FilesApi for Api {
     }
 }
 
+/// SearchFiles: view_team; the files in posts of the caller's channels of the team (and
+/// their direct and group channels) whose names match `terms`, newest first, never cached.
+pub(super) async fn search(
+    ctx: &Ctx,
+    team_id: &str,
+    body: types::SearchFilesBody,
+) -> Result<types::FileInfoList, ApiError> {
+    let me = ctx.session()?.user_id.clone();
+    if !crate::ids::is_valid_id(team_id) {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    crate::auth::permissions::require_team(ctx, team_id, crate::auth::permissions::ids::VIEW_TEAM)
+        .await?;
+    if body.terms.trim().is_empty() {
+        return Err(ApiError::invalid_param("terms"));
+    }
+    if body.page < 0 || !(1..=200).contains(&body.per_page) {
+        return Err(ApiError::invalid_param("per_page"));
+    }
+    let scope = crate::app::search::Scope {
+        user_id: me,
+        team_id: team_id.to_owned(),
+        include_deleted_channels: body.include_deleted_channels == Some(true),
+        is_or: body.is_or_search == Some(true),
+        time_zone_offset: body.time_zone_offset,
+        offset: u64::try_from(body.page.saturating_mul(body.per_page)).unwrap_or(0),
+        limit: u64::try_from(body.per_page).unwrap_or(60),
+    };
+    let search = crate::app::search::Search::parse(&body.terms);
+    let found = crate::app::search::files(ctx.state.db(), &search, &scope).await?;
+    ctx.set_header(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-store, must-revalidate"),
+    );
+    Ok(types::FileInfoList {
+        order: found.iter().map(|f| f.id.clone()).collect(),
+        file_infos: found.iter().map(|f| (f.id.clone(), to_api(f))).collect(),
+        next_file_id: None,
+        prev_file_id: None,
+        next_file_info_id: Some(String::new()),
+        prev_file_info_id: Some(String::new()),
+        first_inaccessible_file_time: Some(0),
+    })
+}
+
 fn force_download(ctx: &Ctx) -> bool {
     ctx.query().bool("download").ok().flatten().unwrap_or(false)
 }

@@ -155,6 +155,15 @@ async fn team_changed(
 }
 
 impl contract::TeamsApi for Api {
+    /// `POST /api/v4/teams/{team_id}/files/search`: see [`super::files::search`].
+    async fn search_files(
+        ctx: &Ctx,
+        path: contract::SearchFilesPath,
+        body: types::SearchFilesBody,
+    ) -> Result<types::FileInfoList, ApiError> {
+        super::files::search(ctx, &path.team_id, body).await
+    }
+
     /// `GET /api/v4/teams`: list_public_teams and/or list_private_teams decide which teams
     /// are listed (403 with neither). Live teams by display name, paged.
     async fn get_all_teams(

@@ -6,8 +6,9 @@
 //! and the dates `on:`, `before:` and `after:` (YYYY-MM-DD in the caller's time zone).
 
 use crate::error::ApiError;
-use crate::store::entity::{channel, post, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use crate::store::entity::{channel, file_info, post, user};
+use crate::store::prefix::{escape_like, like};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -23,6 +24,8 @@ pub struct Search {
     pub hashtags: Vec<String>,
     pub from: Vec<String>,
     pub in_channels: Vec<String>,
+    /// File extensions (`ext:`), for file search.
+    pub extensions: Vec<String>,
     pub on: Option<String>,
     pub before: Option<String>,
     pub after: Option<String>,
@@ -54,6 +57,8 @@ impl Search {
             } else if let Some(name) = token.strip_prefix("in:") {
                 out.in_channels
                     .push(name.trim_start_matches('~').to_owned());
+            } else if let Some(ext) = token.strip_prefix("ext:") {
+                out.extensions.push(ext.trim_start_matches('.').to_owned());
             } else if let Some(day) = token.strip_prefix("on:") {
                 out.on = Some(day.to_owned());
             } else if let Some(day) = token.strip_prefix("before:") {
@@ -93,20 +98,7 @@ pub async fn posts(
     search: &Search,
     scope: &Scope,
 ) -> Result<Vec<(post::Model, Vec<String>)>, ApiError> {
-    let mut channels = channel::Entity::find()
-        .select_only()
-        .column(channel::Column::Id)
-        .filter(
-            channel::Column::Id.in_subquery(super::channels::member_channel_ids(
-                &scope.user_id,
-                &scope.team_id,
-                scope.include_deleted_channels,
-            )),
-        );
-    if !search.in_channels.is_empty() {
-        channels = channels.filter(channel::Column::Name.is_in(search.in_channels.clone()));
-    }
-    let channel_ids: Vec<String> = channels.into_tuple().all(db).await?;
+    let channel_ids = searched_channels(db, search, scope).await?;
     if channel_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -116,12 +108,7 @@ pub async fn posts(
         .filter(post::Column::DeleteAt.eq(0))
         .filter(post::Column::PostType.eq(""));
     if !search.from.is_empty() {
-        let authors = Query::select()
-            .column(user::Column::Id)
-            .from(user::Entity)
-            .and_where(user::Column::Username.is_in(search.from.clone()))
-            .to_owned();
-        find = find.filter(post::Column::UserId.in_subquery(authors));
+        find = find.filter(post::Column::UserId.in_subquery(authors(search)));
     }
     let (from, until) = date_range(search, scope.time_zone_offset);
     if let Some(from) = from {
@@ -175,6 +162,94 @@ pub async fn posts(
             (p, matched)
         })
         .collect())
+}
+
+/// A page of the live files matching `search` in `scope` (by name: every word, or any
+/// with `is_or`; `ext:`, `from:`, `in:` and the dates), newest first. Files of deleted
+/// posts are not found.
+pub async fn files(
+    db: &impl ConnectionTrait,
+    search: &Search,
+    scope: &Scope,
+) -> Result<Vec<file_info::Model>, ApiError> {
+    let channel_ids = searched_channels(db, search, scope).await?;
+    if channel_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut find = file_info::Entity::find()
+        .filter(file_info::Column::ChannelId.is_in(channel_ids))
+        .filter(file_info::Column::DeleteAt.eq(0))
+        .filter(file_info::Column::PostId.ne(""));
+    if !search.from.is_empty() {
+        find = find.filter(file_info::Column::CreatorId.in_subquery(authors(search)));
+    }
+    let (from, until) = date_range(search, scope.time_zone_offset);
+    if let Some(from) = from {
+        find = find.filter(file_info::Column::CreateAt.gte(from));
+    }
+    if let Some(until) = until {
+        find = find.filter(file_info::Column::CreateAt.lt(until));
+    }
+    if !search.extensions.is_empty() {
+        find = find.filter(file_info::Column::Extension.is_in(search.extensions.clone()));
+    }
+    let name_has = |word: &str| {
+        let pattern = format!("%{}%", escape_like(word.trim_end_matches('*')));
+        Expr::expr(Func::lower(Expr::col(file_info::Column::Name))).like(like(&pattern))
+    };
+    let mut wanted = if scope.is_or {
+        Condition::any()
+    } else {
+        Condition::all()
+    };
+    for word in search.words.iter().chain(&search.hashtags) {
+        wanted = wanted.add(name_has(word));
+    }
+    if !search.words.is_empty() || !search.hashtags.is_empty() {
+        find = find.filter(wanted);
+    }
+    for word in &search.excluded {
+        find = find.filter(name_has(word).not());
+    }
+    Ok(find
+        .order_by_desc(file_info::Column::CreateAt)
+        .order_by_desc(file_info::Column::Id)
+        .offset(scope.offset)
+        .limit(scope.limit)
+        .all(db)
+        .await?)
+}
+
+/// The channels a search looks in: the searcher's in the team, and their direct and group
+/// channels, cut to those named by `in:`.
+async fn searched_channels(
+    db: &impl ConnectionTrait,
+    search: &Search,
+    scope: &Scope,
+) -> Result<Vec<String>, ApiError> {
+    let mut channels = channel::Entity::find()
+        .select_only()
+        .column(channel::Column::Id)
+        .filter(
+            channel::Column::Id.in_subquery(super::channels::member_channel_ids(
+                &scope.user_id,
+                &scope.team_id,
+                scope.include_deleted_channels,
+            )),
+        );
+    if !search.in_channels.is_empty() {
+        channels = channels.filter(channel::Column::Name.is_in(search.in_channels.clone()));
+    }
+    Ok(channels.into_tuple().all(db).await?)
+}
+
+/// The ids of the users `from:` names.
+fn authors(search: &Search) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::Username.is_in(search.from.clone()))
+        .to_owned()
 }
 
 /// The posts whose message has every one of `terms` (any, with `any`) by the full-text

@@ -669,3 +669,111 @@ async fn images_are_described_upright() {
     assert_eq!(info.has_preview_image, None);
     assert_eq!(info.mini_preview, None);
 }
+
+#[tokio::test]
+async fn file_search_finds_names_in_the_callers_channels() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let member = server.user(&admin, "member").await;
+    let outsider = server.user(&admin, "outsider").await;
+    let (team, channel) = channel_with(&admin, &[&member]).await;
+    let secret = make_channel(&admin, &team, "secret", "P").await;
+    let mut attach = Vec::new();
+    for name in ["Quarterly Report.pdf", "holiday_photo.png", "notes.txt"] {
+        let bytes = if name.ends_with(".png") {
+            png(4, 4)
+        } else {
+            b"x".to_vec()
+        };
+        attach.push(upload(&member, &channel, name, bytes).await.id.unwrap());
+    }
+    let ids: Vec<&str> = attach.iter().map(String::as_str).collect();
+    member
+        .client
+        .create_post(None, &post_with(&channel, &ids))
+        .await
+        .unwrap();
+    // Not in a post, or in a channel the searcher is not in: not found.
+    upload(&member, &channel, "report draft.txt", b"y".to_vec()).await;
+    let hidden = upload(&admin, &secret, "report secret.txt", b"z".to_vec()).await;
+    admin
+        .client
+        .create_post(None, &post_with(&secret, &[hidden.id.as_deref().unwrap()]))
+        .await
+        .unwrap();
+    let search = |by: &Account, terms: &str| {
+        server
+            .http()
+            .post(server.api(&format!("/teams/{team}/files/search")))
+            .bearer_auth(&by.token)
+            .json(&serde_json::json!({"terms": terms, "is_or_search": false}))
+            .send()
+    };
+    let names = |reply: serde_json::Value| -> Vec<String> {
+        reply["order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| {
+                reply["file_infos"][id.as_str().unwrap()]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let response = search(&member, "report").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "no-cache, no-store, must-revalidate"
+    );
+    assert_eq!(
+        names(response.json().await.unwrap()),
+        ["Quarterly Report.pdf"]
+    );
+    let found = search(&member, "ext:png")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(found), ["holiday_photo.png"]);
+    let found = search(&member, "from:member -photo")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(found).len(), 2);
+    let found: serde_json::Value = search(&member, "from:admin")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["order"], serde_json::json!([]));
+    assert_eq!(
+        found["file_infos"],
+        serde_json::json!({}),
+        "an empty list is still sent"
+    );
+    let found = search(&admin, "secret")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        names(found),
+        ["report secret.txt"],
+        "the admin is in the private channel"
+    );
+    assert_app_error(search(&outsider, "report").await.unwrap(), 403, FORBIDDEN).await;
+    assert_app_error(
+        search(&member, "  ").await.unwrap(),
+        400,
+        "api.context.invalid_param.app_error",
+    )
+    .await;
+}

@@ -141,7 +141,7 @@ test('teams, channels, posts, replies, reactions, pins and search', async () => 
     assert.ok(!after.categories.find((c) => c.type === 'channels').channel_ids.includes(channel.id));
 });
 
-test('files: uploadFile as the web app sends it, a post taking the files, getFileInfosForPost', async () => {
+test('files: uploadFile as the web app sends it, a post taking the files, getFileInfosForPost, searchFiles', async () => {
     const admin = state.admin;
     const team = await admin.createTeam({name: 'sharing', display_name: 'Sharing', type: 'O'});
     const channel = await admin.createChannel({team_id: team.id, name: 'uploads', display_name: 'Uploads', type: 'O'});
@@ -158,6 +158,11 @@ test('files: uploadFile as the web app sends it, a post taking the files, getFil
     assert.deepEqual(post.file_ids, [info.id]);
     const infos = await admin.getFileInfosForPost(post.id);
     assert.deepEqual(infos.map((f) => [f.id, f.post_id]), [[info.id, post.id]]);
+    const found = await admin.searchFiles(team.id, 'hello', false);
+    assert.deepEqual(found.order, [info.id]);
+    assert.equal(found.file_infos[info.id].name, 'hello.txt');
+    const none = await admin.searchFiles(team.id, 'ext:pdf', false);
+    assert.deepEqual([none.order, none.file_infos], [[], {}]);
     const response = await fetch(admin.getFileUrl(info.id, 0), {headers: {Authorization: `Bearer ${admin.getToken()}`}});
     assert.equal(response.status, 200);
     assert.equal(await response.text(), 'hello from Client4\n');
