@@ -247,6 +247,18 @@ pub fn field_chunks(
     }))
 }
 
+/// The name a file is kept under: the last path segment of `given` (as Mattermost's
+/// filepath.Base); None when that is empty, `.` or `..`, longer than a file system takes
+/// (255 bytes), or has an extension over 64 characters.
+pub fn file_name(given: &str) -> Option<String> {
+    let name = given
+        .rsplit(['/', '\\'])
+        .next()
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..")?;
+    let extension = name.rsplit_once('.').map_or("", |(_, ext)| ext);
+    (name.len() <= 255 && extension.chars().count() <= 64).then(|| name.to_owned())
+}
+
 /// The channel an upload goes to, once `upload_file` there is checked.
 async fn target(caller: &Caller, channel_id: &str) -> Result<Target, ApiError> {
     permissions::require_channel(caller, channel_id, perm::UPLOAD_FILE).await?;
@@ -280,13 +292,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    // Only the last path segment counts, as Mattermost's filepath.Base.
-    let name = filename
-        .rsplit(['/', '\\'])
-        .next()
-        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
-        .ok_or_else(|| ApiError::invalid_param("filename"))?
-        .to_owned();
+    let name = file_name(filename).ok_or_else(|| ApiError::invalid_param("filename"))?;
     let id = new_id();
     let now = now_millis();
     let prefix = folder(now, &to.channel_id, &to.user_id, &id);

@@ -107,13 +107,9 @@ pub async fn create(
             format!("Unable to upload file. The file is larger than the {limit} bytes allowed."),
         ));
     }
-    let name = filename
-        .rsplit(['/', '\\'])
-        .next()
-        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, ids::FILENAME, "Invalid file name.")
-        })?;
+    let name = files::file_name(filename).ok_or_else(|| {
+        ApiError::new(StatusCode::BAD_REQUEST, ids::FILENAME, "Invalid file name.")
+    })?;
     if file_size <= 0 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -137,7 +133,7 @@ pub async fn create(
         create_at: now,
         user_id,
         channel_id: channel_id.to_owned(),
-        filename: name.to_owned(),
+        filename: name,
         file_size,
         file_offset: 0,
     };

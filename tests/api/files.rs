@@ -512,6 +512,20 @@ async fn refused_uploads_keep_nothing() {
         "api.context.invalid_param.app_error",
     )
     .await;
+    // A name no file system keeps (over 255 bytes), or an extension over 64 characters.
+    for name in ["n".repeat(300), format!("a.{}", "x".repeat(65))] {
+        assert_app_error(
+            raw(
+                format!("?channel_id={channel}&filename={name}"),
+                b"abc".to_vec(),
+            )
+            .await
+            .unwrap(),
+            400,
+            "api.context.invalid_param.app_error",
+        )
+        .await;
+    }
     // Attachments turned off: 403 with Mattermost's id.
     server.configure(|c| c.file_settings.enable_file_attachments = false);
     assert_fails(

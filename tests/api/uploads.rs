@@ -215,6 +215,15 @@ async fn uploads_refused() {
     assert_fails(
         admin
             .client
+            .create_upload(&body(&channel, &"n".repeat(300), 10))
+            .await,
+        400,
+        "model.upload_session.is_valid.filename.app_error",
+    )
+    .await;
+    assert_fails(
+        admin
+            .client
             .create_upload(&body(&channel, "a.txt", 0))
             .await,
         400,
