@@ -47,6 +47,9 @@ const MAX_FORM_VALUE: usize = 10 * 1024;
 pub struct Uploaded {
     pub infos: Vec<file_info::Model>,
     pub client_ids: Vec<String>,
+    /// Files received before the form named their channel, waiting for it: (id, name,
+    /// where they wait, size).
+    staged: Vec<(String, String, String, u64)>,
 }
 
 /// Where an upload goes and who makes it; checked once per request.
@@ -97,6 +100,7 @@ pub async fn upload(
     let mut stored = Uploaded {
         infos: Vec::new(),
         client_ids: Vec::new(),
+        staged: Vec::new(),
     };
     let outcome = if body.is_multipart() {
         upload_form(caller, &store, query, body, limit, &mut stored).await
@@ -107,6 +111,9 @@ pub async fn upload(
         Ok(()) => Ok(stored),
         Err(e) => {
             forget(caller, &store, &stored.infos).await;
+            for (_, _, path, _) in &stored.staged {
+                store.remove(path).await;
+            }
             Err(e)
         }
     }
@@ -192,11 +199,20 @@ async fn upload_form(
             }
             continue;
         };
-        // A file part: the channel must be known by now (the clients send it first).
+        // A file before the channel is named (clients send the channel first): this and
+        // every later file wait until the form has been read, as Mattermost buffers them.
+        if !stored.staged.is_empty() || (target.is_none() && channel_id.is_empty()) {
+            let name = file_name(&filename).ok_or_else(|| ApiError::invalid_param("filename"))?;
+            let id = new_id();
+            let path = format!("staging/{id}/{name}");
+            let size = store
+                .write(&path, field_chunks(field), limit as u64)
+                .await
+                .map_err(|e| write_failed(e, limit))?;
+            stored.staged.push((id, name, path, size));
+            continue;
+        }
         if target.is_none() {
-            if channel_id.is_empty() {
-                return Err(ApiError::invalid_param("channel_id"));
-            }
             target = Some(self::target(caller, &channel_id).await?);
         }
         let Some(to) = &target else {
@@ -220,18 +236,58 @@ async fn upload_form(
             stored.client_ids.push(client_id);
         }
     }
+    if !stored.staged.is_empty() {
+        // The files that waited: now that the form is read, their channel and client ids
+        // (none, or one per file).
+        if channel_id.is_empty() {
+            return Err(ApiError::invalid_param("channel_id"));
+        }
+        let to = self::target(caller, &channel_id).await?;
+        if !client_ids.is_empty() && client_ids.len() != stored.staged.len() {
+            return Err(client_ids_error(client_ids.len(), stored.staged.len()));
+        }
+        while let Some((id, name, waiting, size)) = stored.staged.first().cloned() {
+            let now = now_millis();
+            let path = format!("{}{name}", folder(now, &to.channel_id, &to.user_id, &id));
+            store.rename(&waiting, &path).await?;
+            stored.staged.remove(0);
+            let file = Stored {
+                id,
+                user_id: to.user_id.clone(),
+                channel_id: to.channel_id.clone(),
+                name,
+                path,
+                size,
+                at: now,
+            };
+            let info = record(caller, caller.state.db(), store, file, ids::LARGE_IMAGE).await?;
+            stored.infos.push(info);
+        }
+        stored.client_ids = client_ids;
+        return Ok(());
+    }
     if expect_client_ids && client_ids.len() != stored.infos.len() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ids::CLIENT_IDS,
-            format!(
-                "Unable to upload file(s). Have {} client_ids for {} files.",
-                client_ids.len(),
-                stored.infos.len()
-            ),
-        ));
+        return Err(client_ids_error(client_ids.len(), stored.infos.len()));
     }
     Ok(())
+}
+
+fn client_ids_error(client_ids: usize, files: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ids::CLIENT_IDS,
+        format!("Unable to upload file(s). Have {client_ids} client_ids for {files} files."),
+    )
+}
+
+/// What a failed write of an upload answers.
+fn write_failed(e: WriteError, limit: usize) -> ApiError {
+    match e {
+        WriteError::TooLarge => too_large(limit),
+        WriteError::Body(e) if e.contains("length limit") => too_large(limit),
+        WriteError::Body(e) => read_request(e),
+        WriteError::Store(e) => e,
+    }
 }
 
 /// A form part's bytes as they arrive.
@@ -297,13 +353,10 @@ where
     let now = now_millis();
     let prefix = folder(now, &to.channel_id, &to.user_id, &id);
     let path = format!("{prefix}{name}");
-    let size = match store.write(&path, chunks, limit as u64).await {
-        Ok(n) => n,
-        Err(WriteError::TooLarge) => return Err(too_large(limit)),
-        Err(WriteError::Body(e)) if e.contains("length limit") => return Err(too_large(limit)),
-        Err(WriteError::Body(e)) => return Err(read_request(e)),
-        Err(WriteError::Store(e)) => return Err(e),
-    };
+    let size = store
+        .write(&path, chunks, limit as u64)
+        .await
+        .map_err(|e| write_failed(e, limit))?;
     let row = Stored {
         id,
         user_id: to.user_id.clone(),

@@ -223,6 +223,21 @@ impl FileStore {
         tokio::fs::read(target).await.map_err(read_error)
     }
 
+    /// Moves `from` to `to` (a new path), leaving no empty directory behind.
+    pub async fn rename(&self, from: &str, to: &str) -> Result<(), ApiError> {
+        let (Some(source), Some(target)) = (self.local(from), self.local(to)) else {
+            return Err(write_error("a path outside the store"));
+        };
+        if let Some(dir) = target.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(write_error)?;
+        }
+        tokio::fs::rename(&source, &target)
+            .await
+            .map_err(write_error)?;
+        self.prune(&source).await;
+        Ok(())
+    }
+
     /// Removes `path`, and the directories it leaves empty (up to the store's root).
     /// Removing what is not there is not an error.
     pub async fn remove(&self, path: &str) {
@@ -230,6 +245,11 @@ impl FileStore {
             return;
         };
         let _ = tokio::fs::remove_file(&target).await;
+        self.prune(&target).await;
+    }
+
+    /// Removes the directories above `target` that are empty, up to the store's root.
+    async fn prune(&self, target: &Path) {
         let Self::Local(root) = self;
         let mut dir = target.parent().map(Path::to_path_buf);
         while let Some(d) = dir {

@@ -469,6 +469,34 @@ async fn refused_uploads_keep_nothing() {
     .await
     .unwrap();
     assert_app_error(response, 400, "api.context.invalid_param.app_error").await;
+    // Files before the channel (Mattermost's buffered form): kept once the form names it,
+    // with one client id each.
+    let response = send(
+        &member,
+        "",
+        form(vec![
+            ("files", Some("first.txt"), b"one".to_vec()),
+            ("files", Some("second.txt"), b"two".to_vec()),
+            ("client_ids", None, b"c1".to_vec()),
+            ("client_ids", None, b"c2".to_vec()),
+            ("channel_id", None, id(&channel)),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let reply: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(reply["client_ids"], serde_json::json!(["c1", "c2"]));
+    assert_eq!(reply["file_infos"][1]["name"], "second.txt");
+    assert_eq!(reply["file_infos"][1]["channel_id"], channel.as_str());
+    let early: Vec<String> = reply["file_infos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    let back = get(&server, &member, &format!("/files/{}", early[0])).await;
+    assert_eq!(back.bytes().await.unwrap(), "one");
     // An image with more pixels than MaxImageResolution.
     server.configure(|c| c.file_settings.max_image_resolution = 100);
     let response = send(
@@ -541,16 +569,25 @@ async fn refused_uploads_keep_nothing() {
         "api.file.attachments.disabled.app_error",
     )
     .await;
-    // None of it left a byte or a row.
-    assert_eq!(stored_files(&server), Vec::<std::path::PathBuf>::new());
-    let rows = {
-        use sea_orm::{EntityTrait, PaginatorTrait};
+    // None of the refused ones left a byte or a row: only the two files accepted are kept.
+    let mut kept: Vec<String> = stored_files(&server)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["first.txt", "second.txt"]);
+    let rows: Vec<String> = {
+        use sea_orm::EntityTrait;
         ferromost::store::entity::file_info::Entity::find()
-            .count(server.state.db())
+            .all(server.state.db())
             .await
             .unwrap()
+            .into_iter()
+            .map(|f| f.id)
+            .collect()
     };
-    assert_eq!(rows, 0);
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|id| early.contains(id)));
 }
 
 #[tokio::test]
