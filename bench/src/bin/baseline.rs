@@ -5,7 +5,9 @@
 //! (synchronous=NORMAL) and answers it, and sends it as a `posted` event to every open
 //! `GET /api/v4/websocket` (a `hello`, then the events numbered per connection: the
 //! least a fan-out server does). Any bearer token starting `bt` is a user of its own (the
-//! fan-out load's clients). Usage: `baseline <port> <sqlite file>`.
+//! fan-out load's clients). `POST /api/v4/files?filename=` streams the body to a file
+//! beside the database and `GET /api/v4/files/{n}` streams it back: the least a file
+//! server does. Usage: `baseline <port> <sqlite file>`.
 
 use axum::Json;
 use axum::extract::State;
@@ -25,6 +27,8 @@ const TOKEN: &str = "baselinetoken00000000000000";
 
 struct Shared {
     db: DatabaseConnection,
+    /// Where uploads go.
+    files: std::path::PathBuf,
     users: HashMap<String, Value>,
     next: AtomicU64,
     /// Each post's event, serialized once, to every connection.
@@ -152,6 +156,58 @@ async fn create_post(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
+/// Streams the body into a new file; 201 with its number and size.
+async fn upload(
+    State(s): State<Arc<Shared>>,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<Value>), StatusCode> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let n = s.next.fetch_add(1, Ordering::Relaxed);
+    let mut file = tokio::fs::File::create(s.files.join(n.to_string()))
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    let mut chunks = body.into_data_stream();
+    let mut size = 0usize;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
+        size += chunk.len();
+        file.write_all(&chunk)
+            .await
+            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    }
+    file.flush()
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": n.to_string(), "size": size})),
+    ))
+}
+
+/// Streams a stored file back.
+async fn download(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Path(n): axum::extract::Path<u64>,
+) -> Result<axum::body::Body, StatusCode> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(s.files.join(n.to_string()))
+        .await
+        .map_err(|_| StatusCode::NOT_FOUND)?;
+    let chunks = futures_util::stream::unfold(file, |mut file| async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(len) => {
+                buf.truncate(len);
+                Some((Ok::<_, std::io::Error>(buf), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    });
+    Ok(axum::body::Body::from_stream(chunks))
+}
+
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
@@ -182,8 +238,17 @@ async fn main() {
         "last_password_update": 1, "locale": "en", "timezone": {"automaticTimezone": "",
         "manualTimezone": "", "useAutomaticTimezone": "true"}, "disable_welcome_email": false
     });
+    let files = std::path::Path::new(&file)
+        .parent()
+        .map_or_else(
+            || std::path::PathBuf::from("."),
+            std::path::Path::to_path_buf,
+        )
+        .join("baseline-files");
+    std::fs::create_dir_all(&files).expect("making the files folder");
     let shared = Arc::new(Shared {
         db,
+        files,
         users: HashMap::from([(TOKEN.to_owned(), user)]),
         next: AtomicU64::new(u64::try_from(millis()).unwrap_or(0) << 16),
         posted: tokio::sync::broadcast::channel(1024).0,
@@ -192,6 +257,8 @@ async fn main() {
         .route("/api/v4/users/me", get(me))
         .route("/api/v4/posts", post(create_post))
         .route("/api/v4/websocket", get(websocket))
+        .route("/api/v4/files", post(upload))
+        .route("/api/v4/files/{n}", get(download))
         .route(
             "/api/v4/system/ping",
             get(|| async { Json(json!({"status": "OK"})) }),
