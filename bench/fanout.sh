@@ -22,21 +22,11 @@ IDLE=${IDLE:-10000}
 FERRO_PORT=${FERRO_PORT:-18175}
 BASE_PORT=${BASE_PORT:-18176}
 
-echo "== building (release)"
-cargo build --release -q -p ferromost --bin ferromost
-BENCH_TARGET=target/bench-o3
-CARGO_TARGET_DIR=$BENCH_TARGET CARGO_PROFILE_RELEASE_OPT_LEVEL=3 \
-  cargo build --release -q -p ferromost-bench --bins
+source bench/lib.sh
+build_servers
 LOAD=$BENCH_TARGET/release/fanout
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+start_work
 FERRO=http://127.0.0.1:$FERRO_PORT
 BASE=http://127.0.0.1:$BASE_PORT
 USERS=$(( IDLE > CLIENTS ? IDLE : CLIENTS ))
@@ -50,14 +40,6 @@ cat >"$WORK/config.json" <<EOF
  "LogSettings": {"ConsoleLevel": "ERROR"}}
 EOF
 
-wait_ready() { # url pid
-  for _ in $(seq 1 600); do
-    curl -fsS "$1/api/v4/system/ping" >/dev/null 2>&1 && return 0
-    kill -0 "$2" 2>/dev/null || { echo "the server at $1 stopped" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "the server at $1 did not start" >&2; exit 1
-}
 start_ferromost() {
   MM_CONFIG=$WORK/config.json target/release/ferromost >/dev/null 2>&1 &
   FERRO_PID=$!; PIDS+=("$FERRO_PID"); wait_ready "$FERRO" "$FERRO_PID"

@@ -22,22 +22,10 @@ if ! command -v wrk >/dev/null; then
   echo "== installing wrk (Debian package)"
   apt-get install -y -qq wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 fi
-echo "== building (release)"
-cargo build --release -q -p ferromost --bin ferromost
-# The baseline at the stack's fastest: opt-level 3 (ferromost's release profile optimises
-# for size), in a target folder of its own so that its dependencies are built that way too.
-BENCH_TARGET=target/bench-o3
-CARGO_TARGET_DIR=$BENCH_TARGET CARGO_PROFILE_RELEASE_OPT_LEVEL=3 \
-  cargo build --release -q -p ferromost-bench --bins
+source bench/lib.sh
+build_servers
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+start_work
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 FERRO=http://127.0.0.1:$FERRO_PORT
 BASE=http://127.0.0.1:$BASE_PORT

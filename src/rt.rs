@@ -226,6 +226,18 @@ impl Ctx {
         }
     }
 
+    /// Sets `ETag: etag` on the reply; 304 (as an error to return) when the client's copy,
+    /// named by `If-None-Match`, is that one.
+    pub fn etag(&self, etag: &str) -> Result<(), ApiError> {
+        if self.header("if-none-match") == Some(etag) {
+            return Err(ApiError::not_modified());
+        }
+        if let Ok(value) = HeaderValue::from_str(etag) {
+            self.set_header(header::ETAG, value);
+        }
+        Ok(())
+    }
+
     /// Overrides the contract's success status (for operations with more than one).
     pub fn set_status(&self, status: StatusCode) {
         if let Ok(mut extras) = self.extras.lock() {

@@ -337,47 +337,18 @@ fn parse_range(header: &str, total: u64) -> RangeAsk {
     RangeAsk::One(start, end - start + 1)
 }
 
-const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// Seconds since the epoch as an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
 fn http_date(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = crate::logs::civil_from_days(days);
-    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
-    format!(
-        "{weekday}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
-        MONTHS[usize::try_from(m).unwrap_or(1) - 1],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let at =
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0));
+    httpdate::fmt_http_date(at)
 }
 
-/// An HTTP date (the IMF-fixdate form) as seconds since the epoch.
+/// An HTTP date as seconds since the epoch.
 fn parse_http_date(text: &str) -> Option<i64> {
-    let mut parts = text.split_whitespace().skip(1);
-    let d: i64 = parts.next()?.parse().ok()?;
-    let month = parts.next()?;
-    let m = i64::try_from(MONTHS.iter().position(|x| *x == month)? + 1).ok()?;
-    let y: i64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
-    let (h, mi, s) = (hms.next()??, hms.next()??, hms.next()??);
-    Some(days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-/// Days since the epoch of a date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let at = httpdate::parse_http_date(text).ok()?;
+    let secs = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(secs).ok()
 }
 
 #[cfg(test)]

@@ -212,12 +212,7 @@ impl contract::PostsApi for Api {
             Some(newest) => format!("{version}.{}.{newest}", found.id),
             None => version.to_owned(),
         };
-        if ctx.header("if-none-match") == Some(etag.as_str()) {
-            return Err(ApiError::not_modified());
-        }
-        if let Ok(value) = axum::http::HeaderValue::from_str(&etag) {
-            ctx.set_header(axum::http::header::ETAG, value);
-        }
+        ctx.etag(&etag)?;
         Ok(infos.iter().map(crate::app::files::to_api).collect())
     }
 

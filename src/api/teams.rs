@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id};
 use crate::rt::{self, Ctx};
 use crate::store::entity::{team, team_member, user};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 
 /// A user's unread messages and mentions over their live channels of a team.
 async fn team_unread(
@@ -325,12 +325,7 @@ impl contract::TeamsApi for Api {
             .await
             .map_err(|_| missing())?;
         let etag = format!("\"{}.{}\"", found.id, found.last_team_icon_update);
-        if ctx.header("if-none-match") == Some(etag.as_str()) {
-            return Err(ApiError::not_modified());
-        }
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            ctx.set_header(header::ETAG, value);
-        }
+        ctx.etag(&etag)?;
         Ok(rt::Binary::bytes("image/png", bytes))
     }
 

@@ -1318,12 +1318,7 @@ fn require_mfa_enabled(ctx: &Ctx) -> Result<(), ApiError> {
 
 /// Sets the image's ETag and cache policy; 304 when the client's copy is current.
 fn image_cache_headers(ctx: &Ctx, etag: &str) -> Result<(), ApiError> {
-    if ctx.header("if-none-match") == Some(etag) {
-        return Err(ApiError::not_modified());
-    }
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        ctx.set_header(header::ETAG, value);
-    }
+    ctx.etag(etag)?;
     ctx.set_header(
         header::CACHE_CONTROL,
         HeaderValue::from_static("max-age=86400, private"),

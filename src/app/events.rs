@@ -155,9 +155,7 @@ impl EventBus {
     /// Publishes `event` to this node's subscribers (none is fine) and, when nodes share
     /// the database, to the other nodes'.
     pub fn publish(&self, event: Event) {
-        if super::membership::announces_change(&event.event) {
-            super::membership::changed();
-        }
+        super::membership::count_if_announced(&event.event);
         let event = Arc::new(event);
         if let Some(forward) = self.forward.get() {
             let _ = forward.send(event.clone());
@@ -167,9 +165,7 @@ impl EventBus {
 
     /// Publishes an event another node published, on this node only.
     pub fn deliver(&self, event: Event) {
-        if super::membership::announces_change(&event.event) {
-            super::membership::changed();
-        }
+        super::membership::count_if_announced(&event.event);
         let _ = self.sender.send(Arc::new(event));
     }
 

@@ -9,6 +9,7 @@ use crate::store::entity::file_info;
 use axum::http::StatusCode;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use std::borrow::Cow;
 use std::io::Cursor;
 
 const THUMBNAIL_WIDTH: u32 = 120;
@@ -106,42 +107,32 @@ fn make(bytes: &[u8], max_pixels: i64) -> Outcome {
     let png = format == Some(ImageFormat::Png);
     let animated_gif = format == Some(ImageFormat::Gif) && is_animated(bytes);
     let encode = |img: &DynamicImage| -> Option<Vec<u8>> {
-        let mut out = Cursor::new(Vec::new());
         if png {
+            let mut out = Cursor::new(Vec::new());
             img.write_to(&mut out, ImageFormat::Png).ok()?;
+            Some(out.into_inner())
         } else {
-            let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
-            let encoder =
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
-            rgb.write_with_encoder(encoder).ok()?;
+            jpeg(img)
         }
-        Some(out.into_inner())
     };
+    // The image itself where no scaling is needed (not a copy of it).
     let (width, height) = (img.width(), img.height());
     let thumbnail = if width < THUMBNAIL_WIDTH || height < THUMBNAIL_HEIGHT {
-        img.clone()
+        Cow::Borrowed(&img)
     } else if u64::from(height) * u64::from(THUMBNAIL_WIDTH)
         < u64::from(width) * u64::from(THUMBNAIL_HEIGHT)
     {
         // Wider than 120×100: scaled to 100 high.
-        img.resize(u32::MAX, THUMBNAIL_HEIGHT, FilterType::Lanczos3)
+        Cow::Owned(img.resize(u32::MAX, THUMBNAIL_HEIGHT, FilterType::Lanczos3))
     } else {
-        img.resize(THUMBNAIL_WIDTH, u32::MAX, FilterType::Lanczos3)
+        Cow::Owned(img.resize(THUMBNAIL_WIDTH, u32::MAX, FilterType::Lanczos3))
     };
     let preview = if width > PREVIEW_WIDTH {
-        img.resize(PREVIEW_WIDTH, u32::MAX, FilterType::Lanczos3)
+        Cow::Owned(img.resize(PREVIEW_WIDTH, u32::MAX, FilterType::Lanczos3))
     } else {
-        img.clone()
+        Cow::Borrowed(&img)
     };
-    let mini = img.resize_exact(MINI_PREVIEW_SIDE, MINI_PREVIEW_SIDE, FilterType::Lanczos3);
-    let mini = {
-        let mut out = Cursor::new(Vec::new());
-        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
-        DynamicImage::ImageRgb8(mini.to_rgb8())
-            .write_with_encoder(encoder)
-            .ok()
-            .map(|()| out.into_inner())
-    };
+    let mini = jpeg(&img.resize_exact(MINI_PREVIEW_SIDE, MINI_PREVIEW_SIDE, FilterType::Lanczos3));
     match (encode(&thumbnail), encode(&preview), mini) {
         (Some(thumbnail), Some(preview), Some(mini)) => Outcome::Made(Box::new(Made {
             width,
@@ -154,6 +145,16 @@ fn make(bytes: &[u8], max_pixels: i64) -> Outcome {
         })),
         _ => Outcome::Plain,
     }
+}
+
+/// `img` as a JPEG (without its alpha channel).
+fn jpeg(img: &DynamicImage) -> Option<Vec<u8>> {
+    let mut out = Cursor::new(Vec::new());
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
+    DynamicImage::ImageRgb8(img.to_rgb8())
+        .write_with_encoder(encoder)
+        .ok()?;
+    Some(out.into_inner())
 }
 
 /// Whether a GIF has more than one frame.

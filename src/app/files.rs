@@ -58,6 +58,21 @@ struct Target {
     user_id: String,
 }
 
+/// `FileSettings.EnableFileAttachments`, or `status` with
+/// `api.file.attachments.disabled.app_error` (Mattermost answers 403 to UploadFile and 501
+/// to its upload API).
+pub fn attachments_enabled(caller: &Caller, status: StatusCode) -> Result<(), ApiError> {
+    if caller.state.config().file_settings.enable_file_attachments {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            status,
+            ids::DISABLED,
+            "File attachments have been disabled on this server.",
+        ))
+    }
+}
+
 pub(crate) fn read_request(detail: impl Into<String>) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
@@ -83,14 +98,8 @@ pub async fn upload(
     query: &crate::rt::QueryMap,
     body: Upload,
 ) -> Result<Uploaded, ApiError> {
+    attachments_enabled(caller, StatusCode::FORBIDDEN)?;
     let config = caller.state.config();
-    if !config.file_settings.enable_file_attachments {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ids::DISABLED,
-            "File attachments have been disabled on this server.",
-        ));
-    }
     if body.declared_empty() {
         return Err(read_request("Content-Length should not be 0"));
     }

@@ -23,8 +23,15 @@ pub fn changes() -> u64 {
     CHANGES.load(Ordering::Acquire)
 }
 
-/// Whether `event` announces a membership change (events from other nodes count too).
-pub fn announces_change(event: &str) -> bool {
+/// Counts a membership change when `event` announces one (events from other nodes count
+/// too).
+pub fn count_if_announced(event: &str) {
+    if announces_change(event) {
+        changed();
+    }
+}
+
+fn announces_change(event: &str) -> bool {
     matches!(
         event,
         "user_added"

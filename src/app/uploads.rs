@@ -77,15 +77,7 @@ pub enum Progress {
 }
 
 fn enabled(caller: &Caller) -> Result<(), ApiError> {
-    if caller.state.config().file_settings.enable_file_attachments {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            files::ids::DISABLED,
-            "File attachments have been disabled on this server.",
-        ))
-    }
+    files::attachments_enabled(caller, StatusCode::NOT_IMPLEMENTED)
 }
 
 /// CreateUpload: an upload of `file_size` bytes named `filename` into a channel where the
