@@ -571,6 +571,20 @@ def main():
                 schema["required"] = ["terms"]
                 op["requestBody"]["content"]["application/json"] = {"schema": schema}
                 fixes.append(f"{op_id}: the body is JSON, terms required")
+        # Fix: the emoji operations' bodies as the server reads and answers them: lists
+        # are arrays of Emoji (GetEmojisByNames' too, not of User), DeleteEmoji answers
+        # StatusOK, and `prefix_only` is a boolean (Mattermost's EmojiSearch).
+        emoji = {"$ref": "#/components/schemas/Emoji"}
+        if op_id in ("GetEmojiList", "AutocompleteEmoji", "GetEmojisByNames"):
+            op["responses"]["200"]["content"] = json_body({"type": "array", "items": emoji})
+            fixes.append(f"{op_id}: 200 an array of Emoji")
+        if op_id == "DeleteEmoji":
+            op["responses"]["200"]["content"] = json_body(status_ok)
+            fixes.append(f"{op_id}: 200 declared as the StatusOK it answers")
+        if op_id == "SearchEmoji":
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            schema["properties"]["prefix_only"] = {"type": "boolean"}
+            fixes.append(f"{op_id}: prefix_only typed boolean, as the server reads it")
         if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")

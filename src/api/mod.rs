@@ -6,6 +6,7 @@ mod brand;
 mod channels;
 mod cookies;
 mod data_retention;
+mod emoji;
 mod files;
 mod notifications;
 mod posts;
@@ -70,7 +71,6 @@ impl contract::ClusterApi for Api {}
 impl contract::CommandsApi for Api {}
 impl contract::ComplianceApi for Api {}
 impl contract::ElasticsearchApi for Api {}
-impl contract::EmojiApi for Api {}
 impl contract::ExportsApi for Api {}
 impl contract::GroupsApi for Api {}
 impl contract::ImportsApi for Api {}

@@ -38,6 +38,7 @@ impl contract::ReactionsApi for Api {
         let db = ctx.state.db();
         let found = posts::get(db, &post_id).await?;
         require_channel(ctx, &found.channel_id, perm::ADD_REACTION).await?;
+        crate::app::emoji::require_exists(ctx, &emoji).await?;
         let found = reactions::live_post(db, &post_id, reactions::ids::SAVE_ARCHIVED).await?;
         let stored = reactions::save(db, &found, &me, &emoji).await?;
         let shown = to_api(stored);

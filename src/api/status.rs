@@ -35,6 +35,18 @@ impl contract::StatusApi for Api {
     ) -> Result<serde_json::Value, ApiError> {
         let account = custom_status_owner(ctx, &path.user_id).await?;
         let custom = status::custom_status(body)?;
+        // The emoji must exist (a system one or a live custom one) when the status is set.
+        let emoji = custom["emoji"].as_str().unwrap_or_default();
+        if !emoji.is_empty()
+            && let Err(e) = crate::app::emoji::require_exists(ctx, emoji).await
+        {
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "api.custom_status.set_custom_statuses.emoji_not_found",
+                "The custom status's emoji does not exist.",
+            )
+            .detail(e.message));
+        }
         status::set_custom(ctx, account, Some(custom)).await?;
         super::publish_account_of(ctx, &path.user_id).await?;
         Ok(status_ok())

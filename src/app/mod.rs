@@ -9,6 +9,8 @@ pub mod channel_lists;
 pub mod channel_members;
 pub mod channels;
 pub mod directory;
+pub mod emoji;
+pub mod emoji_image;
 pub mod events;
 pub mod file_images;
 pub mod files;

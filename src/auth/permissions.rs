@@ -77,6 +77,9 @@ pub mod ids {
     pub const ADD_REACTION: &str = "add_reaction";
     pub const REMOVE_REACTION: &str = "remove_reaction";
     pub const REMOVE_OTHERS_REACTIONS: &str = "remove_others_reactions";
+    pub const CREATE_EMOJIS: &str = "create_emojis";
+    pub const DELETE_EMOJIS: &str = "delete_emojis";
+    pub const DELETE_OTHERS_EMOJIS: &str = "delete_others_emojis";
 }
 
 /// Every permission id Mattermost knows, deprecated ones included (a role may hold them).
@@ -260,6 +263,32 @@ pub async fn has_team(caller: &Caller, team_id: &str, permission: &str) -> Resul
     let roles =
         crate::store::member_roles::in_team(caller.state.db(), team_id, &session.user_id).await?;
     roles_grant(caller, roles.iter().map(String::as_str), &[permission]).await
+}
+
+/// 401 without a session; 403 unless the session has `permission` system-wide or in one of
+/// the caller's teams (how Mattermost checks the emoji permissions, which team schemes may
+/// grant).
+pub async fn require_in_any_team(caller: &Caller, permission: &str) -> Result<(), ApiError> {
+    use crate::store::entity::team_member;
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let session = caller.session()?;
+    if roles_grant(caller, session.role_names(), &[permission]).await? {
+        return Ok(());
+    }
+    let teams: Vec<String> = team_member::Entity::find()
+        .select_only()
+        .column(team_member::Column::TeamId)
+        .filter(team_member::Column::UserId.eq(&session.user_id))
+        .filter(team_member::Column::DeleteAt.eq(0))
+        .into_tuple()
+        .all(caller.state.db())
+        .await?;
+    for team_id in teams {
+        if has_team(caller, &team_id, permission).await? {
+            return Ok(());
+        }
+    }
+    Err(ApiError::forbidden().detail(format!("needs {permission}")))
 }
 
 /// 401 without a session, 400 for a malformed team id, 403 unless [`has_team`].

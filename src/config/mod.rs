@@ -55,6 +55,7 @@ section!(ServiceSettings {
     #[serde(rename = "EnableAPITeamDeletion")]
     enable_api_team_deletion: bool = false,
     enable_developer: bool = false,
+    enable_custom_emoji: bool = true,
     #[serde(rename = "TLSStrictTransport")]
     tls_strict_transport: bool = false,
     #[serde(rename = "TLSStrictTransportMaxAge")]

@@ -13,6 +13,7 @@ mod config;
 mod contract;
 mod directory;
 mod email;
+mod emoji;
 mod events;
 mod files;
 mod images;

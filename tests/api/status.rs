@@ -188,6 +188,14 @@ async fn custom_statuses_and_the_recent_ones() {
         "api.custom_status.set_custom_statuses.update.app_error",
     )
     .await;
+    assert_fails(
+        user.client
+            .update_user_custom_status("me", &status("no_such_emoji", "Soon"))
+            .await,
+        400,
+        "api.custom_status.set_custom_statuses.emoji_not_found",
+    )
+    .await;
     let mut odd = status("calendar", "Soon");
     odd.duration = Some("forever".into());
     assert_fails(

@@ -3,7 +3,9 @@
 pub mod audit;
 pub mod bot;
 pub mod channel;
+pub mod channel_bookmark;
 pub mod channel_member;
+pub mod emoji;
 pub mod file_info;
 pub mod post;
 pub mod preference;

@@ -18,6 +18,7 @@ mod m20261204_000013_cluster_events;
 mod m20261204_000014_websocket_presence;
 mod m20261205_000015_files;
 mod m20261205_000016_upload_sessions;
+mod m20261205_000017_emoji_bookmarks;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_websocket_presence::Migration),
             Box::new(m20261205_000015_files::Migration),
             Box::new(m20261205_000016_upload_sessions::Migration),
+            Box::new(m20261205_000017_emoji_bookmarks::Migration),
         ]
     }
 }

@@ -168,6 +168,35 @@ test('files: uploadFile as the web app sends it, a post taking the files, getFil
     assert.equal(await response.text(), 'hello from Client4\n');
 });
 
+// A 4×4 orange PNG.
+const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGP438AARwzEcQB+ohfxXaFgBQAAAABJRU5ErkJggg==', 'base64');
+
+test('custom emoji: createCustomEmoji as the web app sends it, used as a reaction, looked up and deleted', async () => {
+    const admin = state.admin;
+    const team = await admin.createTeam({name: 'emoji', display_name: 'Emoji', type: 'O'});
+    const channel = await admin.createChannel({team_id: team.id, name: 'reacting', display_name: 'Reacting', type: 'O'});
+    const emoji = await admin.createCustomEmoji({name: 'ferris', creator_id: state.adminId}, new Blob([TINY_PNG], {type: 'image/png'}));
+    assert.equal(emoji.name, 'ferris');
+    const post = await admin.createPost({channel_id: channel.id, message: 'react with ferris'});
+    const reaction = await admin.addReaction(state.adminId, post.id, 'ferris');
+    assert.equal(reaction.emoji_name, 'ferris');
+    assert.deepEqual((await admin.getReactionsForPost(post.id)).map((r) => r.emoji_name), ['ferris']);
+    // What the web app asks when it renders reactions: the custom names among them.
+    const byNames = await admin.getCustomEmojisByNames(['ferris', 'smile']);
+    assert.deepEqual(byNames.map((e) => e.id), [emoji.id]);
+    assert.deepEqual((await admin.getCustomEmojis(0, 60, 'name')).map((e) => e.name), ['ferris']);
+    assert.deepEqual((await admin.autocompleteCustomEmoji('fer')).map((e) => e.id), [emoji.id]);
+    assert.deepEqual((await admin.searchCustomEmoji('rri', {prefix_only: false})).map((e) => e.id), [emoji.id]);
+    const image = await fetch(admin.getCustomEmojiImageUrl(emoji.id), {headers: {Authorization: `Bearer ${admin.getToken()}`}});
+    assert.equal(image.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await image.arrayBuffer()), TINY_PNG);
+    await assert.rejects(admin.createCustomEmoji({name: 'ferris', creator_id: state.adminId}, new Blob([TINY_PNG], {type: 'image/png'})),
+        (e) => e.status_code === 400 && e.server_error_id === 'api.emoji.create.duplicate.app_error');
+    assert.deepEqual(await admin.deleteCustomEmoji(emoji.id), {status: 'OK'});
+    await assert.rejects(admin.getCustomEmojiByName('ferris'), (e) => e.status_code === 404);
+    assert.deepEqual(await admin.getReactionsForPost(post.id), []);
+});
+
 test('the WebSocketClient: hello, posted events in sequence, replies, typing and statuses', async () => {
     const admin = state.admin;
     const team = await admin.createTeam({name: 'sockets', display_name: 'Sockets', type: 'O'});

@@ -7,6 +7,7 @@ import urllib.parse
 import pytest
 from mattermostautodriver import TypedDriver
 from mattermostautodriver.exceptions import (
+    FeatureDisabled,
     InvalidOrMissingParameters,
     NoAccessTokenProvided,
     NotEnoughPermissions,
@@ -111,3 +112,8 @@ def test_config_patch_by_an_admin(me):
     assert client["EnableCustomEmoji"] == "false"
     with pytest.raises(NotEnoughPermissions):
         me.system.patch_config({"ServiceSettings": {"EnableCustomEmoji": True}})
+    # Custom emoji are off for everyone now, and back on when the admin says so.
+    with pytest.raises(FeatureDisabled):
+        me.emoji.get_emoji_list()
+    boss.system.patch_config({"ServiceSettings": {"EnableCustomEmoji": True}})
+    assert me.emoji.get_emoji_list(sort="name") == []

@@ -1,6 +1,9 @@
 """mattermostdriver 7.3.2 against ferromost: each step is a driver call, and each asserts
 what the driver got back."""
 
+import struct
+import zlib
+
 import pytest
 import requests
 from mattermostdriver import Driver
@@ -113,6 +116,50 @@ def test_reactions_and_pins(person, channel):
     assert post["id"] in pinned["order"]
     person.posts.unpin_post_to_channel(post["id"])
     assert post["id"] not in person.channels.get_channel_pinned_posts(channel["id"])["order"]
+
+
+def png(width, height):
+    """A solid red PNG of the given size."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + b"\xff\x00\x00" * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_custom_emoji_made_used_as_a_reaction_and_deleted(person, channel):
+    name = unique("ferris").replace("-", "_")
+    emoji = person.emoji.create_custom_emoji(name, files={"image": ("ferris.png", png(200, 100))})
+    assert (emoji["name"], emoji["creator_id"]) == (name, person.client.userid)
+    assert person.emoji.get_custom_emoji_by_name(name)["id"] == emoji["id"]
+    image = person.emoji.get_custom_emoji_image(emoji["id"])
+    assert image.headers["Content-Type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
+    assert [e["id"] for e in person.emoji.search_custom_emoji(options={"term": name})] == [emoji["id"]]
+    found = person.emoji.autocomplete_custom_emoji(params={"name": name[:6]})
+    assert emoji["id"] in [e["id"] for e in found]
+    assert emoji["id"] in [e["id"] for e in person.emoji.get_emoji_list(params={"sort": "name"})]
+    post = person.posts.create_post(options={"channel_id": channel["id"], "message": "custom"})
+    person.reactions.create_reaction(
+        options={"user_id": person.client.userid, "post_id": post["id"], "emoji_name": name}
+    )
+    assert [r["emoji_name"] for r in person.reactions.get_reactions_of_post(post["id"])] == [name]
+    with pytest.raises(ResourceNotFound):
+        person.reactions.create_reaction(
+            options={"user_id": person.client.userid, "post_id": post["id"], "emoji_name": "no_such_one"}
+        )
+    assert person.emoji.delete_custom_emoji(emoji["id"]) == {"status": "OK"}
+    with pytest.raises(ResourceNotFound):
+        person.emoji.get_custom_emoji(emoji["id"])
+    assert not person.reactions.get_reactions_of_post(post["id"])
 
 
 def test_files_upload_attach_and_download(person, channel):
