@@ -585,6 +585,17 @@ def main():
             schema = op["requestBody"]["content"]["application/json"]["schema"]
             schema["properties"]["prefix_only"] = {"type": "boolean"}
             fixes.append(f"{op_id}: prefix_only typed boolean, as the server reads it")
+        # Fix: a bookmark's new place and `bookmarks_since` are integers (the server decodes
+        # an int64; a fraction is refused).
+        int64 = {"type": "integer", "format": "int64"}
+        if op_id == "UpdateChannelBookmarkSortOrder":
+            op["requestBody"]["content"]["application/json"]["schema"] = dict(int64)
+            fixes.append(f"{op_id}: the body typed integer (int64), as the server reads it")
+        if op_id == "ListChannelBookmarksForChannel":
+            for p in op.get("parameters", []):
+                if p.get("name") == "bookmarks_since":
+                    p["schema"] = dict(int64)
+                    fixes.append(f"{op_id}: bookmarks_since typed integer (int64)")
         if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")

@@ -1,6 +1,7 @@
 //! Hand-written handlers: one module per spec tag, each implementing the generated route
 //! trait on [`Api`]. A trait method left alone answers the generated 501.
 
+mod bookmarks;
 mod bots;
 mod brand;
 mod channels;
@@ -65,7 +66,6 @@ async fn publish_account_of(
 pub enum Api {}
 
 impl contract::BleveApi for Api {}
-impl contract::BookmarksApi for Api {}
 impl contract::CloudApi for Api {}
 impl contract::ClusterApi for Api {}
 impl contract::CommandsApi for Api {}

@@ -16,6 +16,10 @@ pub struct Broadcast {
     pub user_id: String,
     pub channel_id: String,
     pub team_id: String,
+    /// The connection that made the change, which does not hear of it (the requester's
+    /// `Connection-Id` header, as Mattermost's `omit_connection_id`).
+    #[serde(default)]
+    pub omit_connection_id: String,
     /// Only for those without manage_system.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub contains_sanitized_data: bool,
@@ -45,6 +49,15 @@ impl Broadcast {
     pub fn channel(channel_id: &str) -> Self {
         Self {
             channel_id: channel_id.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// The members of a channel but the connection `omit` (empty: none left out).
+    pub fn channel_but(channel_id: &str, omit: &str) -> Self {
+        Self {
+            channel_id: channel_id.to_owned(),
+            omit_connection_id: omit.to_owned(),
             ..Self::default()
         }
     }

@@ -138,7 +138,7 @@ async fn upload_raw(
 ) -> Result<(), ApiError> {
     let channel_id = query.required_string("channel_id")?;
     let filename = query.required_string("filename")?;
-    let target = target(caller, &channel_id).await?;
+    let target = target(caller, query, &channel_id).await?;
     let client_id = query.string("client_id").unwrap_or_default();
     let chunks = body.into_body().into_data_stream();
     let info = store_one(caller, store, &target, &filename, chunks, limit).await?;
@@ -222,7 +222,7 @@ async fn upload_form(
             continue;
         }
         if target.is_none() {
-            target = Some(self::target(caller, &channel_id).await?);
+            target = Some(self::target(caller, query, &channel_id).await?);
         }
         let Some(to) = &target else {
             return Err(ApiError::invalid_param("channel_id"));
@@ -251,7 +251,7 @@ async fn upload_form(
         if channel_id.is_empty() {
             return Err(ApiError::invalid_param("channel_id"));
         }
-        let to = self::target(caller, &channel_id).await?;
+        let to = self::target(caller, query, &channel_id).await?;
         if !client_ids.is_empty() && client_ids.len() != stored.staged.len() {
             return Err(client_ids_error(client_ids.len(), stored.staged.len()));
         }
@@ -324,12 +324,28 @@ pub fn file_name(given: &str) -> Option<String> {
     (name.len() <= 255 && extension.chars().count() <= 64).then(|| name.to_owned())
 }
 
-/// The channel an upload goes to, once `upload_file` there is checked.
-async fn target(caller: &Caller, channel_id: &str) -> Result<Target, ApiError> {
+/// Whose files a bookmark's upload (`?bookmark=true`) makes: no user's, the channel's.
+pub const BOOKMARK_OWNER: &str = "bookmark";
+
+/// The channel an upload goes to, once `upload_file` there is checked; a bookmark's file
+/// (`?bookmark=true`) belongs to no user but to the channel's bookmarks.
+async fn target(
+    caller: &Caller,
+    query: &crate::rt::QueryMap,
+    channel_id: &str,
+) -> Result<Target, ApiError> {
     permissions::require_channel(caller, channel_id, perm::UPLOAD_FILE).await?;
+    let bookmark = query
+        .string(BOOKMARK_OWNER)
+        .and_then(|v| crate::rt::parse_go_bool(&v))
+        .unwrap_or(false);
     Ok(Target {
         channel_id: channel_id.to_owned(),
-        user_id: caller.session()?.user_id.clone(),
+        user_id: if bookmark {
+            BOOKMARK_OWNER.to_owned()
+        } else {
+            caller.session()?.user_id.clone()
+        },
     })
 }
 
@@ -378,8 +394,12 @@ where
     record(caller, caller.state.db(), store, row, ids::LARGE_IMAGE).await
 }
 
-/// Where a new file of `user_id` in `channel_id` goes (`<yyyymmdd>/teams/noteam/...`).
+/// Where a new file of `user_id` in `channel_id` goes (`<yyyymmdd>/teams/noteam/...`; a
+/// bookmark's under `bookmark/teams/noteam/channels/<channel>/<id>/`).
 pub fn folder(now: i64, channel_id: &str, user_id: &str, id: &str) -> String {
+    if user_id == BOOKMARK_OWNER {
+        return format!("{BOOKMARK_OWNER}/teams/{FILE_TEAM}/channels/{channel_id}/{id}/");
+    }
     let day = chrono_day(now);
     format!("{day}/teams/{FILE_TEAM}/channels/{channel_id}/users/{user_id}/{id}/")
 }
@@ -553,7 +573,7 @@ fn links_enabled(caller: &Caller) -> Result<(), ApiError> {
 pub async fn public_link(caller: &Caller, id: &str, site_url: &str) -> Result<String, ApiError> {
     links_enabled(caller)?;
     let info = readable(caller, id).await?;
-    if info.post_id.is_empty() {
+    if info.post_id.is_empty() && info.creator_id != BOOKMARK_OWNER {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             ids::NO_POST,

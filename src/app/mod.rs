@@ -3,6 +3,7 @@
 pub mod account_writes;
 pub mod analytics;
 pub mod audits;
+pub mod bookmarks;
 pub mod bots;
 pub mod brand;
 pub mod channel_lists;

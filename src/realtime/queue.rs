@@ -163,7 +163,7 @@ impl Link {
         {
             return Accepted::Closed;
         }
-        if self.out_of_scope(&event) {
+        if self.out_of_scope(&event) || event.broadcast.omit_connection_id == self.id {
             return Accepted::Skipped;
         }
         match Box::pin(self.filter.frame_for(&event)).await {
@@ -469,7 +469,7 @@ pub fn broadcast_json(b: &Broadcast) -> Value {
         "channel_id": b.channel_id,
         "team_id": b.team_id,
         "connection_id": "",
-        "omit_connection_id": "",
+        "omit_connection_id": b.omit_connection_id,
     });
     if b.contains_sanitized_data {
         out["contains_sanitized_data"] = true.into();

@@ -5,6 +5,7 @@
 
 #[cfg(unix)]
 mod binary;
+mod bookmarks;
 mod bots;
 mod cache;
 mod channels;

@@ -197,6 +197,30 @@ test('custom emoji: createCustomEmoji as the web app sends it, used as a reactio
     assert.deepEqual(await admin.getReactionsForPost(post.id), []);
 });
 
+test('channel bookmarks as the web app makes them: a link, a file uploaded for bookmarks, an edit, a new order, a deletion', async () => {
+    const admin = state.admin;
+    const team = await admin.createTeam({name: 'bookmarked', display_name: 'Bookmarked', type: 'O'});
+    const channel = await admin.createChannel({team_id: team.id, name: 'handbook', display_name: 'Handbook', type: 'O'});
+    const docs = await admin.createChannelBookmark(channel.id, {display_name: 'Docs', type: 'link', link_url: 'https://example.com/docs', emoji: ':books:'}, '');
+    assert.equal(docs.sort_order, 0);
+    const form = new FormData();
+    form.append('channel_id', channel.id);
+    form.append('files', new Blob(['agenda\n'], {type: 'text/plain'}), 'agenda.txt');
+    const uploaded = await admin.uploadFile(form, true);
+    const fileId = uploaded.file_infos[0].id;
+    const agenda = await admin.createChannelBookmark(channel.id, {display_name: 'Agenda', type: 'file', file_id: fileId}, '');
+    assert.deepEqual([agenda.sort_order, agenda.file.name], [1, 'agenda.txt']);
+    const edited = await admin.updateChannelBookmark(channel.id, docs.id, {display_name: 'Handbook docs'}, '');
+    assert.equal(edited.updated.display_name, 'Handbook docs');
+    const sorted = await admin.updateChannelBookmarkSortOrder(channel.id, agenda.id, 0, '');
+    assert.deepEqual(sorted.map((b) => b.display_name), ['Agenda', 'Handbook docs']);
+    assert.deepEqual((await admin.getChannelBookmarks(channel.id)).map((b) => b.id), [agenda.id, docs.id]);
+    const deleted = await admin.deleteChannelBookmark(channel.id, docs.id, '');
+    assert.ok(deleted.delete_at > 0);
+    const since = await admin.getChannelBookmarks(channel.id, deleted.delete_at);
+    assert.ok(since.some((b) => b.id === docs.id && b.delete_at > 0));
+});
+
 test('the WebSocketClient: hello, posted events in sequence, replies, typing and statuses', async () => {
     const admin = state.admin;
     const team = await admin.createTeam({name: 'sockets', display_name: 'Sockets', type: 'O'});
@@ -233,7 +257,7 @@ test('the WebSocketClient: hello, posted events in sequence, replies, typing and
 
 test('the WebSocketClient resumes after its connection drops: nothing lost, no gap', async () => {
     const admin = state.admin;
-    const channel = await admin.getChannelByName((await admin.getMyTeams())[0].id, 'js');
+    const channel = await admin.getChannelByName((await admin.getTeamByName('client4')).id, 'js');
     // As the web app connects: the session cookie on the upgrade, no challenge (only
     // such a connection can be resumed, as on Mattermost).
     const cookie = `MMAUTHTOKEN=${admin.getToken()}`;
