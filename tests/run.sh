@@ -58,10 +58,12 @@ cargo test --workspace
 log "the published clients on SQLite"
 bash tests/clients/run.sh sqlite
 bash tests/conformance/run.sh sqlite
+bash tests/s3/run.sh sqlite
 
 log "integration tests on PostgreSQL"
 FERROMOST_TEST_DATABASE=postgres cargo test --test api
 log "the published clients on PostgreSQL"
 bash tests/clients/run.sh postgres
 bash tests/conformance/run.sh postgres
+bash tests/s3/run.sh postgres
 drop_old_test_databases

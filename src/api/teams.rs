@@ -1,6 +1,7 @@
 //! The `teams` tag: teams, their members and member roles, invitations by invite id.
 
 use super::{Api, ok};
+use crate::app::filestore::FileStore;
 use crate::app::{audits, events, invitations, rosters, teams, users};
 use crate::auth::permissions::{
     has_system, ids as perm, require_system, require_team, require_user,
@@ -321,7 +322,8 @@ impl contract::TeamsApi for Api {
         if found.last_team_icon_update == 0 {
             return Err(missing());
         }
-        let bytes = tokio::fs::read(teams::icon_path(ctx, &found.id))
+        let bytes = FileStore::from_config(&ctx.state.config())?
+            .read_all(&teams::icon_path(&found.id))
             .await
             .map_err(|_| missing())?;
         let etag = format!("\"{}.{}\"", found.id, found.last_team_icon_update);
@@ -338,15 +340,9 @@ impl contract::TeamsApi for Api {
     ) -> Result<types::StatusOk, ApiError> {
         let found = team_with(ctx, &path.team_id, perm::MANAGE_TEAM).await?;
         let png = crate::app::images::read_upload(body, crate::app::images::TEAM_ICON_FORM).await?;
-        let file = teams::icon_path(ctx, &found.id);
-        if let Some(dir) = file.parent() {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(ApiError::internal)?;
-        }
-        tokio::fs::write(&file, png)
-            .await
-            .map_err(ApiError::internal)?;
+        FileStore::from_config(&ctx.state.config())?
+            .write_bytes(&teams::icon_path(&found.id), png)
+            .await?;
         let mut changed = found;
         changed.last_team_icon_update = crate::ids::now_millis();
         let saved = teams::save(ctx, changed).await?;
@@ -361,11 +357,9 @@ impl contract::TeamsApi for Api {
         path: RemoveTeamIconPath,
     ) -> Result<types::StatusOk, ApiError> {
         let found = team_with(ctx, &path.team_id, perm::MANAGE_TEAM).await?;
-        if let Err(e) = tokio::fs::remove_file(teams::icon_path(ctx, &found.id)).await
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            return Err(ApiError::internal(e));
-        }
+        FileStore::from_config(&ctx.state.config())?
+            .remove(&teams::icon_path(&found.id))
+            .await;
         let mut changed = found;
         changed.last_team_icon_update = 0;
         let saved = teams::save(ctx, changed).await?;
@@ -497,12 +491,9 @@ impl contract::TeamsApi for Api {
             let txn = ctx.state.begin_write().await?;
             teams::delete_permanently(&txn, &found.id).await?;
             txn.commit().await?;
-            if let Some(dir) = teams::icon_path(ctx, &found.id).parent()
-                && let Err(e) = tokio::fs::remove_dir_all(dir).await
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                return Err(ApiError::internal(e));
-            }
+            FileStore::from_config(&ctx.state.config())?
+                .remove_all(&format!("teams/{}", found.id))
+                .await?;
             audit(ctx, &format!("team {} permanently deleted", found.id)).await?;
         } else {
             let mut archived = found;

@@ -419,15 +419,9 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
             keep: None,
         })
         .await?;
-    let dir = std::path::PathBuf::from(&caller.state.config().file_settings.directory)
-        .join("users")
-        .join(&id);
-    if let Err(e) = tokio::fs::remove_dir_all(&dir).await
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        return Err(ApiError::internal(e));
-    }
-    Ok(())
+    super::filestore::FileStore::from_config(&caller.state.config())?
+        .remove_all(&format!("users/{id}"))
+        .await
 }
 
 /// Marks the account's address as verified.
@@ -550,13 +544,9 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
     super::membership::changed();
     caller.state.invalidate(Invalidation::AllAccounts).await?;
     caller.state.invalidate(Invalidation::AllSessions).await?;
-    let files = std::path::PathBuf::from(&caller.state.config().file_settings.directory);
+    let store = super::filestore::FileStore::from_config(&caller.state.config())?;
     for dir in ["users", "bots"] {
-        if let Err(e) = tokio::fs::remove_dir_all(files.join(dir)).await
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            return Err(ApiError::internal(e));
-        }
+        store.remove_all(dir).await?;
     }
     Ok(())
 }

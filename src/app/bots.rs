@@ -13,7 +13,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use std::path::PathBuf;
 
 pub mod ids {
     pub const CREATE_DISABLED: &str = "api.bot.create_disabled";
@@ -294,11 +293,12 @@ pub async fn convert_bot_to_user(
         .await
 }
 
-fn icon_path(caller: &Caller, id: &str) -> PathBuf {
-    PathBuf::from(&caller.state.config().file_settings.directory)
-        .join("bots")
-        .join(id)
-        .join("icon.svg")
+fn icon_path(id: &str) -> String {
+    format!("bots/{id}/icon.svg")
+}
+
+fn store(caller: &Caller) -> Result<super::filestore::FileStore, ApiError> {
+    super::filestore::FileStore::from_config(&caller.state.config())
 }
 
 /// An SVG document, as Mattermost accepts for bot icons.
@@ -337,15 +337,9 @@ pub async fn set_icon(
     if !is_svg(&image) {
         return Err(ApiError::invalid_param("image").detail("a bot icon must be an SVG document"));
     }
-    let path = icon_path(caller, &account.bot.user_id);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(ApiError::internal)?;
-    }
-    tokio::fs::write(&path, &image)
-        .await
-        .map_err(ApiError::internal)?;
+    store(caller)?
+        .write_bytes(&icon_path(&account.bot.user_id), image.to_vec())
+        .await?;
     touch_icon(caller, account.bot, now_millis()).await
 }
 
@@ -368,19 +362,17 @@ pub async fn icon(caller: &Caller, account: &BotAccount) -> Result<Binary, ApiEr
     if account.bot.last_icon_update == 0 {
         return Err(missing());
     }
-    let bytes = tokio::fs::read(icon_path(caller, &account.bot.user_id))
+    let bytes = store(caller)?
+        .read_all(&icon_path(&account.bot.user_id))
         .await
         .map_err(|_| missing())?;
     Ok(Binary::bytes("image/svg+xml", bytes))
 }
 
 pub async fn delete_icon(caller: &Caller, account: BotAccount) -> Result<(), ApiError> {
-    let path = icon_path(caller, &account.bot.user_id);
-    match tokio::fs::remove_file(&path).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(ApiError::internal(e)),
-    }
+    store(caller)?
+        .remove(&icon_path(&account.bot.user_id))
+        .await;
     touch_icon(caller, account.bot, 0).await
 }
 

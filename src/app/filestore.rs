@@ -1,13 +1,17 @@
 //! Where uploaded files' bytes live, behind one interface chosen by
-//! `FileSettings.DriverName`: `local`, under `FileSettings.Directory`. Files stream in and
-//! out in chunks, so memory stays flat whatever their size.
+//! `FileSettings.DriverName`: `local`, under `FileSettings.Directory`, or `amazons3`, a
+//! bucket of any S3-compatible service (src/app/s3_store.rs). Files stream in and out in
+//! chunks, so memory stays flat whatever their size.
 
+use super::s3::{Client, Settings};
+use super::s3_store;
 use crate::config::Config;
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 pub mod ids {
@@ -19,6 +23,42 @@ pub mod ids {
 /// The configured store.
 pub enum FileStore {
     Local(PathBuf),
+    S3(Arc<Client>),
+}
+
+/// The S3 client of the settings last used (one connection pool, rebuilt when they change).
+static S3_CLIENT: Mutex<Option<(Settings, Arc<Client>)>> = Mutex::new(None);
+
+fn s3_client(config: &Config) -> Result<Arc<Client>, ApiError> {
+    let f = &config.file_settings;
+    let settings = Settings {
+        endpoint: f.amazon_s3_endpoint.clone(),
+        bucket: f.amazon_s3_bucket.clone(),
+        region: if f.amazon_s3_region.is_empty() {
+            "us-east-1".to_owned()
+        } else {
+            f.amazon_s3_region.clone()
+        },
+        access_key: f.amazon_s3_access_key_id.clone(),
+        secret_key: f.amazon_s3_secret_access_key.clone(),
+        ssl: f.amazon_s3_ssl,
+        prefix: match f.amazon_s3_path_prefix.trim_matches('/') {
+            "" => String::new(),
+            p => format!("{p}/"),
+        },
+        timeout: std::time::Duration::from_millis(f.amazon_s3_request_timeout_milliseconds.max(1)),
+    };
+    let mut slot = S3_CLIENT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((known, client)) = slot.as_ref()
+        && *known == settings
+    {
+        return Ok(client.clone());
+    }
+    let client = Arc::new(Client::new(settings.clone()).map_err(write_error)?);
+    *slot = Some((settings, client.clone()));
+    Ok(client)
 }
 
 /// Why a write stopped.
@@ -36,7 +76,7 @@ impl From<std::io::Error> for WriteError {
     }
 }
 
-fn write_error(e: impl std::fmt::Display) -> ApiError {
+pub(super) fn write_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         ids::WRITE,
@@ -57,25 +97,37 @@ fn read_error(e: impl std::fmt::Display) -> ApiError {
 /// A stored file opened for reading: its length and a stream of its bytes from `start`.
 pub struct Opened {
     pub len: u64,
-    file: tokio::fs::File,
+    source: Source,
+}
+
+enum Source {
+    File(tokio::fs::File),
+    Object(Arc<Client>, String),
 }
 
 impl Opened {
     /// `len` bytes from `start`, in chunks as they are read.
     pub async fn range(
-        mut self,
+        self,
         start: u64,
         len: u64,
-    ) -> Result<impl Stream<Item = std::io::Result<Bytes>> + Send + 'static, ApiError> {
-        self.file
-            .seek(std::io::SeekFrom::Start(start))
-            .await
-            .map_err(read_error)?;
-        let limited = self.file.take(len);
-        Ok(tokio_util::io::ReaderStream::with_capacity(
-            limited,
-            64 * 1024,
-        ))
+    ) -> Result<futures::stream::BoxStream<'static, std::io::Result<Bytes>>, ApiError> {
+        match self.source {
+            Source::File(mut file) => {
+                file.seek(std::io::SeekFrom::Start(start))
+                    .await
+                    .map_err(read_error)?;
+                let limited = file.take(len);
+                Ok(tokio_util::io::ReaderStream::with_capacity(limited, 64 * 1024).boxed())
+            }
+            Source::Object(client, key) => {
+                let stream = client
+                    .get(&key, start, Some(len))
+                    .await
+                    .map_err(read_error)?;
+                Ok(stream.map(|r| r.map_err(std::io::Error::other)).boxed())
+            }
+        }
     }
 }
 
@@ -85,6 +137,7 @@ impl FileStore {
     pub fn from_config(config: &Config) -> Result<Self, ApiError> {
         match config.file_settings.driver_name.as_str() {
             "local" => Ok(Self::Local(PathBuf::from(&config.file_settings.directory))),
+            "amazons3" => Ok(Self::S3(s3_client(config)?)),
             _ => Err(ApiError::new(
                 StatusCode::NOT_IMPLEMENTED,
                 ids::NO_DRIVER,
@@ -96,7 +149,9 @@ impl FileStore {
     /// Where `path` (relative, made by this server) lives on disk; None for a path that
     /// would leave the store.
     fn local(&self, path: &str) -> Option<PathBuf> {
-        let Self::Local(root) = self;
+        let Self::Local(root) = self else {
+            return None;
+        };
         let relative = Path::new(path);
         relative
             .components()
@@ -116,6 +171,9 @@ impl FileStore {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        if let Self::S3(client) = self {
+            return s3_store::write(client, path, chunks, limit).await;
+        }
         let target = self
             .local(path)
             .ok_or_else(|| WriteError::Store(write_error("a path outside the store")))?;
@@ -159,6 +217,9 @@ impl FileStore {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        if let Self::S3(client) = self {
+            return s3_store::append(client, path, chunks, limit, from).await;
+        }
         let Some(target) = self.local(path) else {
             return (
                 0,
@@ -205,18 +266,47 @@ impl FileStore {
         }
     }
 
+    /// Makes what [`Self::append`] wrote to `path` the whole file (S3 keeps an upload's
+    /// pieces apart until then; on disk it is one file already).
+    pub async fn seal(&self, path: &str) -> Result<(), ApiError> {
+        match self {
+            Self::Local(_) => Ok(()),
+            Self::S3(client) => s3_store::seal(client, path).await.map_err(|e| match e {
+                WriteError::Store(e) => e,
+                _ => write_error("the upload could not be completed"),
+            }),
+        }
+    }
+
     /// Opens `path` for reading (404 `api.file.read_file.app_error` when it is not there).
     pub async fn open(&self, path: &str) -> Result<Opened, ApiError> {
+        if let Self::S3(client) = self {
+            let len = client.head(path).await.map_err(read_error)?;
+            return Ok(Opened {
+                len,
+                source: Source::Object(client.clone(), path.to_owned()),
+            });
+        }
         let target = self
             .local(path)
             .ok_or_else(|| read_error("a path outside the store"))?;
         let file = tokio::fs::File::open(&target).await.map_err(read_error)?;
         let len = file.metadata().await.map_err(read_error)?.len();
-        Ok(Opened { len, file })
+        Ok(Opened {
+            len,
+            source: Source::File(file),
+        })
     }
 
     /// The whole of `path` (for images being processed).
     pub async fn read_all(&self, path: &str) -> Result<Vec<u8>, ApiError> {
+        if let Self::S3(client) = self {
+            return client
+                .get_all(path)
+                .await
+                .map(|b| b.to_vec())
+                .map_err(read_error);
+        }
         let target = self
             .local(path)
             .ok_or_else(|| read_error("a path outside the store"))?;
@@ -225,6 +315,11 @@ impl FileStore {
 
     /// Moves `from` to `to` (a new path), leaving no empty directory behind.
     pub async fn rename(&self, from: &str, to: &str) -> Result<(), ApiError> {
+        if let Self::S3(client) = self {
+            client.copy(from, to).await.map_err(write_error)?;
+            let _ = client.delete(from).await;
+            return Ok(());
+        }
         let (Some(source), Some(target)) = (self.local(from), self.local(to)) else {
             return Err(write_error("a path outside the store"));
         };
@@ -241,6 +336,10 @@ impl FileStore {
     /// Removes `path`, and the directories it leaves empty (up to the store's root).
     /// Removing what is not there is not an error.
     pub async fn remove(&self, path: &str) {
+        if let Self::S3(client) = self {
+            s3_store::remove(client, path).await;
+            return;
+        }
         let Some(target) = self.local(path) else {
             return;
         };
@@ -248,9 +347,34 @@ impl FileStore {
         self.prune(&target).await;
     }
 
+    /// Removes everything under the folder `dir` (a user's or team's pictures).
+    pub async fn remove_all(&self, dir: &str) -> Result<(), ApiError> {
+        match self {
+            Self::S3(client) => {
+                let under = format!("{}/", dir.trim_end_matches('/'));
+                for (key, _) in client.list(&under).await.map_err(write_error)? {
+                    client.delete(&key).await.map_err(write_error)?;
+                }
+                Ok(())
+            }
+            Self::Local(_) => {
+                let Some(target) = self.local(dir) else {
+                    return Ok(());
+                };
+                match tokio::fs::remove_dir_all(&target).await {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(write_error(e)),
+                }
+            }
+        }
+    }
+
     /// Removes the directories above `target` that are empty, up to the store's root.
     async fn prune(&self, target: &Path) {
-        let Self::Local(root) = self;
+        let Self::Local(root) = self else {
+            return;
+        };
         let mut dir = target.parent().map(Path::to_path_buf);
         while let Some(d) = dir {
             if d == *root || !d.starts_with(root) || tokio::fs::remove_dir(&d).await.is_err() {

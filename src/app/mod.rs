@@ -32,6 +32,8 @@ pub mod profile_images;
 pub mod reactions;
 pub mod roles;
 pub mod rosters;
+pub mod s3;
+pub mod s3_store;
 pub mod schemes;
 pub mod search;
 pub mod server;

@@ -1,6 +1,7 @@
 //! Profile pictures: the uploaded image or the generated default (initials on a colour
 //! derived from the account), and changing or resetting it.
 
+use crate::app::filestore::FileStore;
 use crate::app::images;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -9,17 +10,20 @@ use crate::rt::{Binary, Multipart};
 use crate::store::entity::{bot, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
 
-fn profile_image_path(caller: &Caller, id: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(&caller.state.config().file_settings.directory)
-        .join("users")
-        .join(id)
-        .join("profile.png")
+fn profile_image_path(id: &str) -> String {
+    format!("users/{id}/profile.png")
+}
+
+fn store(caller: &Caller) -> Result<FileStore, ApiError> {
+    FileStore::from_config(&caller.state.config())
 }
 
 /// The account's image: its upload, a bot's icon, or the default one.
 pub async fn profile_image(caller: &Caller, account: &user::Model) -> Result<Binary, ApiError> {
     if account.last_picture_update > 0
-        && let Ok(bytes) = tokio::fs::read(profile_image_path(caller, &account.id)).await
+        && let Ok(bytes) = store(caller)?
+            .read_all(&profile_image_path(&account.id))
+            .await
     {
         return Ok(Binary::bytes("image/png", bytes));
     }
@@ -47,25 +51,17 @@ pub async fn set_profile_image(
     form: Multipart,
 ) -> Result<(), ApiError> {
     let png = images::read_upload(form, images::PROFILE_FORM).await?;
-    let path = profile_image_path(caller, &account.id);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(ApiError::internal)?;
-    }
-    tokio::fs::write(&path, png)
-        .await
-        .map_err(ApiError::internal)?;
+    store(caller)?
+        .write_bytes(&profile_image_path(&account.id), png)
+        .await?;
     set_picture_time(caller, account, now_millis()).await
 }
 
 /// Back to the default image. The negative time still changes, so cached copies refresh.
 pub async fn reset_profile_image(caller: &Caller, account: user::Model) -> Result<(), ApiError> {
-    match tokio::fs::remove_file(profile_image_path(caller, &account.id)).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(ApiError::internal(e)),
-    }
+    store(caller)?
+        .remove(&profile_image_path(&account.id))
+        .await;
     set_picture_time(caller, account, -now_millis()).await
 }
 

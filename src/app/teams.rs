@@ -158,11 +158,9 @@ pub fn validate(t: &team::Model) -> Result<(), ApiError> {
 }
 
 /// Where a team's icon is kept.
-pub fn icon_path(caller: &Caller, team_id: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(&caller.state.config().file_settings.directory)
-        .join("teams")
-        .join(team_id)
-        .join("teamIcon.png")
+/// Where a team's icon is in the file store.
+pub fn icon_path(team_id: &str) -> String {
+    format!("teams/{team_id}/teamIcon.png")
 }
 
 /// A team by id, deleted or not.

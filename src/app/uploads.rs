@@ -272,7 +272,8 @@ pub async fn data(caller: &Caller, id: &str, body: Upload) -> Result<Progress, A
     if offset < us.file_size {
         return Ok(Progress::Partial);
     }
-    // The whole file: its info and the upload's end, together.
+    // The whole file: its pieces made one, then its info and the upload's end, together.
+    store.seal(&us.path).await?;
     let txn = caller.state.db().begin().await?;
     let gone = upload_session::Entity::delete_many()
         .filter(upload_session::Column::Id.eq(us.id.clone()))

@@ -126,7 +126,7 @@ section!(GuestAccountsSettings {
 section!(FileSettings {
     max_file_size: usize = 104_857_600,
     directory: String = "./data/".to_owned(),
-    /// `local` (under `Directory`); anything else is refused until its driver exists.
+    /// `local` (under `Directory`) or `amazons3` (the `AmazonS3*` settings).
     driver_name: String = "local".to_owned(),
     enable_file_attachments: bool = true,
     enable_public_link: bool = false,
@@ -134,6 +134,17 @@ section!(FileSettings {
     public_link_salt: String = String::new(),
     /// The most pixels an uploaded image may have.
     max_image_resolution: i64 = 33_177_600,
+    /// The `amazons3` driver's service: any S3-compatible endpoint (host[:port]).
+    amazon_s3_endpoint: String = "s3.amazonaws.com".to_owned(),
+    amazon_s3_bucket: String = String::new(),
+    amazon_s3_region: String = String::new(),
+    amazon_s3_access_key_id: String = String::new(),
+    amazon_s3_secret_access_key: String = String::new(),
+    /// Prepended to every key in the bucket.
+    amazon_s3_path_prefix: String = String::new(),
+    #[serde(rename = "AmazonS3SSL")]
+    amazon_s3_ssl: bool = true,
+    amazon_s3_request_timeout_milliseconds: u64 = 30_000,
 });
 
 section!(PrivacySettings {

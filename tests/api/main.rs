@@ -29,6 +29,7 @@ mod races;
 mod reactions;
 mod roles;
 mod routing;
+mod s3;
 mod sessions;
 mod sidebar;
 mod status;

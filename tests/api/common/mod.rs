@@ -84,6 +84,54 @@ async fn fresh_database(config: &mut Config, postgres: bool) {
     }
 }
 
+/// The S3-compatible server the file store tests use instead of a folder, when
+/// `FERROMOST_TEST_S3` names one (`host:port`; tests/s3/run.sh starts one and sets it).
+pub fn s3_endpoint() -> Option<String> {
+    std::env::var("FERROMOST_TEST_S3")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// A client of the test server's bucket (keys under `prefix`).
+pub fn bucket_of(server: &TestServer, prefix: &str) -> ferromost::app::s3::Client {
+    let config = server.state.config();
+    let f = &config.file_settings;
+    ferromost::app::s3::Client::new(ferromost::app::s3::Settings {
+        endpoint: f.amazon_s3_endpoint.clone(),
+        bucket: f.amazon_s3_bucket.clone(),
+        region: "us-east-1".to_owned(),
+        access_key: f.amazon_s3_access_key_id.clone(),
+        secret_key: f.amazon_s3_secret_access_key.clone(),
+        ssl: f.amazon_s3_ssl,
+        prefix: prefix.to_owned(),
+        timeout: std::time::Duration::from_secs(30),
+    })
+    .unwrap()
+}
+
+/// Points `config` at a fresh bucket of the S3 server at `endpoint`.
+pub async fn use_s3(config: &mut Config, endpoint: &str) {
+    let f = &mut config.file_settings;
+    f.driver_name = "amazons3".to_owned();
+    f.amazon_s3_endpoint = endpoint.to_owned();
+    f.amazon_s3_bucket = format!("ferromost-{}", ferromost::ids::new_id());
+    f.amazon_s3_access_key_id = "testing".to_owned();
+    f.amazon_s3_secret_access_key = "testing".to_owned();
+    f.amazon_s3_ssl = false;
+    let client = ferromost::app::s3::Client::new(ferromost::app::s3::Settings {
+        endpoint: endpoint.to_owned(),
+        bucket: f.amazon_s3_bucket.clone(),
+        region: "us-east-1".to_owned(),
+        access_key: "testing".to_owned(),
+        secret_key: "testing".to_owned(),
+        ssl: false,
+        prefix: String::new(),
+        timeout: std::time::Duration::from_secs(30),
+    })
+    .unwrap();
+    client.create_bucket().await.unwrap();
+}
+
 impl TestServer {
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
@@ -109,6 +157,9 @@ impl TestServer {
             std::env::temp_dir().join(format!("ferromost_files_{}", ferromost::ids::new_id()));
         config.file_settings.directory = files.display().to_string();
         fresh_database(&mut config, postgres).await;
+        if let Some(endpoint) = s3_endpoint() {
+            use_s3(&mut config, &endpoint).await;
+        }
         adjust(&mut config);
         // A config file of its own, which the config API rewrites.
         std::fs::create_dir_all(&files).unwrap();
