@@ -489,8 +489,9 @@ impl contract::TeamsApi for Api {
                 ));
             }
             let txn = ctx.state.begin_write().await?;
-            teams::delete_permanently(&txn, &found.id).await?;
+            let files = teams::delete_permanently(&txn, &found.id).await?;
             txn.commit().await?;
+            crate::app::files::remove_stored(ctx, &files).await?;
             FileStore::from_config(&ctx.state.config())?
                 .remove_all(&format!("teams/{}", found.id))
                 .await?;

@@ -396,6 +396,13 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
         .filter(crate::store::entity::post::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    // The files they uploaded (their bytes go once this commits).
+    let files = super::files::forget_where(
+        &txn,
+        sea_orm::Condition::all()
+            .add(crate::store::entity::file_info::Column::CreatorId.eq(id.clone())),
+    )
+    .await?;
     crate::store::entity::thread_membership::Entity::delete_many()
         .filter(crate::store::entity::thread_membership::Column::UserId.eq(id.clone()))
         .exec(&txn)
@@ -419,6 +426,7 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
             keep: None,
         })
         .await?;
+    super::files::remove_stored(caller, &files).await?;
     super::filestore::FileStore::from_config(&caller.state.config())?
         .remove_all(&format!("users/{id}"))
         .await
@@ -526,6 +534,7 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
     crate::store::entity::post::Entity::delete_many()
         .exec(&txn)
         .await?;
+    let files = super::files::forget_where(&txn, sea_orm::Condition::all()).await?;
     crate::store::entity::thread::Entity::delete_many()
         .exec(&txn)
         .await?;
@@ -544,6 +553,7 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
     super::membership::changed();
     caller.state.invalidate(Invalidation::AllAccounts).await?;
     caller.state.invalidate(Invalidation::AllSessions).await?;
+    super::files::remove_stored(caller, &files).await?;
     let store = super::filestore::FileStore::from_config(&caller.state.config())?;
     for dir in ["users", "bots"] {
         store.remove_all(dir).await?;

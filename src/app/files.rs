@@ -494,6 +494,35 @@ async fn remove_bytes(store: &FileStore, row: &file_info::Model) {
     }
 }
 
+/// Deletes the info rows `condition` selects (in `db`, a transaction of the caller's) and
+/// answers them, so their bytes can be removed once it commits ([`remove_stored`]).
+pub async fn forget_where(
+    db: &impl ConnectionTrait,
+    condition: sea_orm::Condition,
+) -> Result<Vec<file_info::Model>, ApiError> {
+    let rows = file_info::Entity::find()
+        .filter(condition.clone())
+        .all(db)
+        .await?;
+    file_info::Entity::delete_many()
+        .filter(condition)
+        .exec(db)
+        .await?;
+    Ok(rows)
+}
+
+/// Removes the bytes (file, thumbnail, preview) of files whose rows are gone.
+pub async fn remove_stored(caller: &Caller, rows: &[file_info::Model]) -> Result<(), ApiError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let store = FileStore::from_config(&caller.state.config())?;
+    for row in rows {
+        remove_bytes(&store, row).await;
+    }
+    Ok(())
+}
+
 /// Undoes a request's earlier uploads when a later part of it failed.
 async fn forget(caller: &Caller, store: &FileStore, infos: &[file_info::Model]) {
     if infos.is_empty() {

@@ -7,8 +7,7 @@
 
 use crate::error::ApiError;
 use crate::store::entity::{channel, file_info, post, user};
-use crate::store::prefix::{escape_like, like};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -193,23 +192,25 @@ pub async fn files(
     if !search.extensions.is_empty() {
         find = find.filter(file_info::Column::Extension.is_in(search.extensions.clone()));
     }
-    let name_has = |word: &str| {
-        let pattern = format!("%{}%", escape_like(word.trim_end_matches('*')));
-        Expr::expr(Func::lower(Expr::col(file_info::Column::Name))).like(like(&pattern))
-    };
-    let mut wanted = if scope.is_or {
-        Condition::any()
-    } else {
-        Condition::all()
-    };
-    for word in search.words.iter().chain(&search.hashtags) {
-        wanted = wanted.add(name_has(word));
+    // Names are indexed as words split at anything but letters and digits; a term is
+    // split the same way (`report.pdf` is the phrase `report pdf`).
+    let backend = db.get_database_backend();
+    let words: Vec<String> = search
+        .words
+        .iter()
+        .chain(&search.hashtags)
+        .filter_map(|w| name_words(w))
+        .collect();
+    let terms: Vec<&str> = words.iter().map(String::as_str).collect();
+    if terms.is_empty() && !(search.words.is_empty() && search.hashtags.is_empty()) {
+        // Words with nothing to look for in a name (`%`, `--`): nothing matches them.
+        return Ok(Vec::new());
     }
-    if !search.words.is_empty() || !search.hashtags.is_empty() {
-        find = find.filter(wanted);
+    if !terms.is_empty() {
+        find = find.filter(index_match(&FILE_NAMES, backend, &terms, scope.is_or));
     }
-    for word in &search.excluded {
-        find = find.filter(name_has(word).not());
+    for word in search.excluded.iter().filter_map(|w| name_words(w)) {
+        find = find.filter(index_match(&FILE_NAMES, backend, &[word.as_str()], false).not());
     }
     Ok(find
         .order_by_desc(file_info::Column::CreateAt)
@@ -218,6 +219,20 @@ pub async fn files(
         .limit(scope.limit)
         .all(db)
         .await?)
+}
+
+/// A search term as file names are indexed: its letters and digits, the rest made spaces
+/// (a trailing `*` kept); None when nothing is left.
+fn name_words(term: &str) -> Option<String> {
+    let (stem, prefix) = match term.strip_suffix('*') {
+        Some(stem) => (stem, "*"),
+        None => (term, ""),
+    };
+    let words: Vec<&str> = stem
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    (!words.is_empty()).then(|| format!("{}{prefix}", words.join(" ")))
 }
 
 /// The channels a search looks in: the searcher's in the team, and their direct and group
@@ -252,12 +267,51 @@ fn authors(search: &Search) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// A full-text index: PostgreSQL's `tsvector` column, SQLite's FTS5 table and the table
+/// mapping its rows to the indexed rows' ids.
+struct FullText {
+    /// The indexed rows' id column (quoted, with its table).
+    id: &'static str,
+    tsvector: &'static str,
+    fts: &'static str,
+    fts_ids: &'static str,
+    /// The id column of `fts_ids`.
+    fts_key: &'static str,
+}
+
+const POST_MESSAGES: FullText = FullText {
+    id: r#""posts"."id""#,
+    tsvector: r#""posts"."message_tsv""#,
+    fts: "posts_fts",
+    fts_ids: "posts_fts_ids",
+    fts_key: "post_id",
+};
+
+const FILE_NAMES: FullText = FullText {
+    id: r#""file_infos"."id""#,
+    tsvector: r#""file_infos"."name_tsv""#,
+    fts: "file_infos_fts",
+    fts_ids: "file_infos_fts_ids",
+    fts_key: "file_id",
+};
+
 /// The posts whose message has every one of `terms` (any, with `any`) by the full-text
 /// index.
 fn text_match(backend: DatabaseBackend, terms: &[&str], any: bool) -> SimpleExpr {
+    index_match(&POST_MESSAGES, backend, terms, any)
+}
+
+/// The rows of `index` holding every one of `terms` (any, with `any`); a term ending in
+/// `*` is a prefix, one of several words a phrase.
+fn index_match(
+    index: &FullText,
+    backend: DatabaseBackend,
+    terms: &[&str],
+    any: bool,
+) -> SimpleExpr {
     if backend == DatabaseBackend::Postgres {
         // sea-query numbers PostgreSQL's placeholders ($1, $2, ...).
-        let mut sql = String::from(r#""posts"."message_tsv" @@ ("#);
+        let mut sql = format!("{} @@ (", index.tsvector);
         let mut values = Vec::with_capacity(terms.len());
         for (i, term) in terms.iter().enumerate() {
             if i > 0 {
@@ -265,10 +319,19 @@ fn text_match(backend: DatabaseBackend, terms: &[&str], any: bool) -> SimpleExpr
             }
             match term.strip_suffix('*') {
                 Some(stem) => {
-                    // Only letters and digits reach to_tsquery's own syntax.
-                    let stem: String = stem.chars().filter(|c| c.is_alphanumeric()).collect();
+                    // Only letters and digits reach to_tsquery's own syntax: each word of
+                    // the stem, in sequence, the last a prefix.
+                    let words: Vec<String> = stem
+                        .split_whitespace()
+                        .map(|w| {
+                            w.chars()
+                                .filter(|c| c.is_alphanumeric())
+                                .collect::<String>()
+                        })
+                        .filter(|w| !w.is_empty())
+                        .collect();
                     sql.push_str(&format!("to_tsquery('simple', ${})", i + 1));
-                    values.push(format!("{stem}:*"));
+                    values.push(format!("{}:*", words.join(" <-> ")));
                 }
                 None => {
                     sql.push_str(&format!("phraseto_tsquery('simple', ${})", i + 1));
@@ -288,8 +351,14 @@ fn text_match(backend: DatabaseBackend, terms: &[&str], any: bool) -> SimpleExpr
         .collect::<Vec<_>>()
         .join(if any { " OR " } else { " AND " });
     Expr::cust_with_values(
-        r#""posts"."id" IN (SELECT i.post_id FROM posts_fts f
-            JOIN posts_fts_ids i ON i.rowid = f.rowid WHERE posts_fts MATCH ?)"#,
+        format!(
+            "{} IN (SELECT i.{key} FROM {fts} f JOIN {ids} i ON i.rowid = f.rowid \
+             WHERE {fts} MATCH ?)",
+            index.id,
+            key = index.fts_key,
+            fts = index.fts,
+            ids = index.fts_ids
+        ),
         [query],
     )
 }

@@ -818,8 +818,12 @@ pub async fn share_a_team(db: &impl ConnectionTrait, a: &str, b: &str) -> Result
         > 0)
 }
 
-/// Removes a team for good: its members, channels, their members, posts and threads.
-pub async fn delete_permanently(db: &impl ConnectionTrait, team_id: &str) -> Result<(), ApiError> {
+/// Removes a team for good with its channels, members, posts, bookmarks and files' infos; answers
+/// the files' infos, whose bytes go once the caller's transaction commits.
+pub async fn delete_permanently(
+    db: &impl ConnectionTrait,
+    team_id: &str,
+) -> Result<Vec<crate::store::entity::file_info::Model>, ApiError> {
     super::membership::changed();
     use crate::store::entity::{channel, channel_member};
     team_member::Entity::delete_many()
@@ -837,7 +841,19 @@ pub async fn delete_permanently(db: &impl ConnectionTrait, team_id: &str) -> Res
         .filter(channel_member::Column::ChannelId.is_in(channel_ids.clone()))
         .exec(db)
         .await?;
-    super::posts::delete_in_channels(db, channel_ids).await?;
+    super::posts::delete_in_channels(db, channel_ids.clone()).await?;
+    crate::store::entity::channel_bookmark::Entity::delete_many()
+        .filter(
+            crate::store::entity::channel_bookmark::Column::ChannelId.is_in(channel_ids.clone()),
+        )
+        .exec(db)
+        .await?;
+    let files = super::files::forget_where(
+        db,
+        sea_orm::Condition::all()
+            .add(crate::store::entity::file_info::Column::ChannelId.is_in(channel_ids)),
+    )
+    .await?;
     channel::Entity::delete_many()
         .filter(channel::Column::TeamId.eq(team_id))
         .exec(db)
@@ -845,5 +861,5 @@ pub async fn delete_permanently(db: &impl ConnectionTrait, team_id: &str) -> Res
     team::Entity::delete_by_id(team_id.to_owned())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(files)
 }

@@ -796,6 +796,21 @@ async fn file_search_finds_names_in_the_callers_channels() {
         .await
         .unwrap();
     assert_eq!(names(found), ["holiday_photo.png"]);
+    // Names are searched by the index, word by word (split at anything but letters and
+    // digits): whole words, prefixes with `*`, phrases; not the middle of a word.
+    for (terms, expected) in [
+        ("photo", vec!["holiday_photo.png"]),
+        ("holi*", vec!["holiday_photo.png"]),
+        ("holiday_ph*", vec!["holiday_photo.png"]),
+        ("\"quarterly report\"", vec!["Quarterly Report.pdf"]),
+        ("notes.txt", vec!["notes.txt"]),
+        ("QUARTERLY", vec!["Quarterly Report.pdf"]),
+        ("olida", vec![]),
+        ("%", vec![]),
+    ] {
+        let found = search(&member, terms).await.unwrap().json().await.unwrap();
+        assert_eq!(names(found), expected, "{terms}");
+    }
     let found = search(&member, "from:member -photo")
         .await
         .unwrap()
@@ -833,4 +848,65 @@ async fn file_search_finds_names_in_the_callers_channels() {
         "api.context.invalid_param.app_error",
     )
     .await;
+}
+
+#[tokio::test]
+async fn deleting_a_user_or_team_for_good_removes_their_files() {
+    let server = TestServer::start_with(|c| {
+        c.service_settings.enable_api_user_deletion = true;
+        c.service_settings.enable_api_team_deletion = true;
+    })
+    .await;
+    let admin = server.admin().await;
+    let member = server.user(&admin, "leaving").await;
+    let (team, channel) = channel_with(&admin, &[&member]).await;
+    let theirs = upload(&member, &channel, "theirs.txt", b"mine".to_vec()).await;
+    let kept = upload(&admin, &channel, "kept.txt", b"admin's".to_vec()).await;
+    let names = |files: Vec<std::path::PathBuf>| -> Vec<String> {
+        let mut names: Vec<String> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names(stored_files(&server).await),
+        ["kept.txt", "theirs.txt"]
+    );
+    // The user, for good: their uploads' rows and bytes go, others' stay.
+    let response = server
+        .http()
+        .delete(server.api(&format!("/users/{}?permanent=true", member.id())))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_fails(
+        admin
+            .client
+            .get_file_info(theirs.id.as_deref().unwrap())
+            .await,
+        404,
+        "app.file_info.get.app_error",
+    )
+    .await;
+    assert_eq!(names(stored_files(&server).await), ["kept.txt"]);
+    // The team, for good: the files of its channels go too.
+    admin
+        .client
+        .soft_delete_team(&team, Some(true))
+        .await
+        .unwrap();
+    assert_fails(
+        admin
+            .client
+            .get_file_info(kept.id.as_deref().unwrap())
+            .await,
+        404,
+        "app.file_info.get.app_error",
+    )
+    .await;
+    assert!(stored_files(&server).await.is_empty());
 }

@@ -19,6 +19,7 @@ mod m20261204_000014_websocket_presence;
 mod m20261205_000015_files;
 mod m20261205_000016_upload_sessions;
 mod m20261205_000017_emoji_bookmarks;
+mod m20261205_000018_file_search;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_files::Migration),
             Box::new(m20261205_000016_upload_sessions::Migration),
             Box::new(m20261205_000017_emoji_bookmarks::Migration),
+            Box::new(m20261205_000018_file_search::Migration),
         ]
     }
 }
