@@ -33,6 +33,17 @@ class Pinger(Plugin):
         self.driver.reply_to(message, "pong")
         self.driver.react_to(message, "white_check_mark")
 
+    @listen_to("^report$")
+    async def report(self, message):
+        # A reply with a file, as bots send them: uploaded first, then attached.
+        path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"report-{uuid.uuid4().hex[:8]}.txt")
+        with open(path, "w") as f:
+            f.write("all systems nominal\n")
+        try:
+            self.driver.reply_to(message, "here it is", file_paths=[path])
+        finally:
+            os.remove(path)
+
 
 @pytest.fixture(scope="module")
 def world():
@@ -116,6 +127,21 @@ def test_the_bot_answers_in_the_thread_and_reacts(running, world):
     assert reacted
     reactions = ok(world["admin"].get(f"/posts/{post['id']}/reactions"))
     assert [(r["user_id"], r["emoji_name"]) for r in reactions] == [(world["bot"]["user_id"], "white_check_mark")]
+
+
+def test_the_bot_replies_with_a_file(running, world):
+    post = ok(world["admin"].post("/posts", json={"channel_id": world["channel"]["id"], "message": "report"}))
+    replied = eventually(lambda: len(thread_of(world, post["id"])["order"]) == 2)
+    assert replied, "the bot did not answer"
+    thread = thread_of(world, post["id"])
+    reply = next(p for p in thread["posts"].values() if p["id"] != post["id"])
+    assert reply["message"] == "here it is"
+    assert len(reply["file_ids"]) == 1
+    info = reply["metadata"]["files"][0]
+    assert info["name"].startswith("report-") and info["extension"] == "txt"
+    download = world["admin"].get(f"/files/{reply['file_ids'][0]}")
+    assert download.status_code == 200
+    assert download.content == b"all systems nominal\n"
 
 
 def test_the_bot_ignores_its_own_messages(running, world):
