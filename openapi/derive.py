@@ -346,6 +346,17 @@ def main():
     ]:
         schemas["FileInfo"]["properties"].setdefault(name, schema)
     fixes.append("FileInfo: channel_id, mini_preview, remote_id, archived added")
+    # Addition: what Mattermost's incoming webhook JSON carries besides the 2024 schema: its
+    # owner and team, the username and icon it posts with, and whether its channel is fixed.
+    for name, schema in [
+        ("user_id", {"type": "string"}),
+        ("team_id", {"type": "string"}),
+        ("username", {"type": "string"}),
+        ("icon_url", {"type": "string"}),
+        ("channel_locked", {"type": "boolean"}),
+    ]:
+        schemas["IncomingWebhook"]["properties"].setdefault(name, schema)
+    fixes.append("IncomingWebhook: user_id, team_id, username, icon_url, channel_locked added")
     # Fix: a file search's list always carries its order and infos (empty or not), and the
     # paging ids under the names Mattermost sends.
     file_list = schemas["FileInfoList"]
@@ -596,6 +607,15 @@ def main():
                 if p.get("name") == "bookmarks_since":
                     p["schema"] = dict(int64)
                     fixes.append(f"{op_id}: bookmarks_since typed integer (int64)")
+        # Fix: the incoming webhook bodies as the server reads them (its IncomingWebhook):
+        # `channel_locked` is read on both; an update may leave out what it does not change.
+        if op_id in ("CreateIncomingWebhook", "UpdateIncomingWebhook"):
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            schema["properties"].setdefault("channel_locked", {"type": "boolean"})
+            if op_id == "UpdateIncomingWebhook":
+                schema["properties"].setdefault("team_id", {"type": "string"})
+                schema["required"] = [r for r in schema.get("required", []) if r in ("id", "channel_id")]
+            fixes.append(f"{op_id}: channel_locked declared" + ("; only id and channel_id required" if op_id == "UpdateIncomingWebhook" else ""))
         if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")

@@ -23,6 +23,7 @@ mod terms;
 mod threads;
 mod uploads;
 mod users;
+mod webhooks;
 mod websocket;
 
 use crate::contract;
@@ -89,4 +90,3 @@ impl contract::SamlApi for Api {}
 impl contract::SharedChannelsApi for Api {}
 impl contract::TimelineApi for Api {}
 impl contract::UsageApi for Api {}
-impl contract::WebhooksApi for Api {}

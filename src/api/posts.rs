@@ -181,6 +181,7 @@ impl contract::PostsApi for Api {
             props,
             file_ids: body.file_ids,
             pending_post_id: body.pending_post_id.unwrap_or_default(),
+            post_type: String::new(),
         };
         let set_online = query.set_online.unwrap_or(true);
         let author = session.user_id.clone();

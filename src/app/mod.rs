@@ -48,3 +48,4 @@ pub mod threads;
 pub mod tokens;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;

@@ -78,6 +78,8 @@ pub mod ids {
     pub const REMOVE_REACTION: &str = "remove_reaction";
     pub const REMOVE_OTHERS_REACTIONS: &str = "remove_others_reactions";
     pub const CREATE_EMOJIS: &str = "create_emojis";
+    pub const MANAGE_INCOMING_WEBHOOKS: &str = "manage_incoming_webhooks";
+    pub const MANAGE_OTHERS_INCOMING_WEBHOOKS: &str = "manage_others_incoming_webhooks";
     pub const DELETE_EMOJIS: &str = "delete_emojis";
     pub const DELETE_OTHERS_EMOJIS: &str = "delete_others_emojis";
 }

@@ -56,6 +56,10 @@ section!(ServiceSettings {
     enable_api_team_deletion: bool = false,
     enable_developer: bool = false,
     enable_custom_emoji: bool = true,
+    enable_incoming_webhooks: bool = true,
+    enable_outgoing_webhooks: bool = true,
+    enable_post_username_override: bool = false,
+    enable_post_icon_override: bool = false,
     #[serde(rename = "TLSStrictTransport")]
     tls_strict_transport: bool = false,
     #[serde(rename = "TLSStrictTransportMaxAge")]

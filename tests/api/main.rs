@@ -42,5 +42,6 @@ mod terms;
 mod tokens;
 mod uploads;
 mod users;
+mod webhooks;
 mod websocket;
 mod websocket_events;

@@ -20,6 +20,7 @@ mod m20261205_000015_files;
 mod m20261205_000016_upload_sessions;
 mod m20261205_000017_emoji_bookmarks;
 mod m20261205_000018_file_search;
+mod m20261205_000019_webhooks;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_upload_sessions::Migration),
             Box::new(m20261205_000017_emoji_bookmarks::Migration),
             Box::new(m20261205_000018_file_search::Migration),
+            Box::new(m20261205_000019_webhooks::Migration),
         ]
     }
 }

@@ -162,6 +162,26 @@ def test_custom_emoji_made_used_as_a_reaction_and_deleted(person, channel):
     assert not person.reactions.get_reactions_of_post(post["id"])
 
 
+def test_an_incoming_webhook_posts_into_its_channel(admin, channel):
+    hook = admin.webhooks.create_incoming_hook(
+        options={"channel_id": channel["id"], "display_name": "CI", "description": "builds"}
+    )
+    assert (hook["channel_id"], hook["user_id"]) == (channel["id"], admin.client.userid)
+    assert hook["id"] in [h["id"] for h in admin.webhooks.list_incoming_hooks(params={"team_id": channel["team_id"]})]
+    called = admin.webhooks.call_webhook(hook["id"], options={"text": "deployed <https://ci.example.com/7|build 7>"})
+    assert (called.status_code, called.text) == (200, "ok")
+    posts = admin.posts.get_posts_for_channel(channel["id"])
+    newest = posts["posts"][posts["order"][0]]
+    assert newest["message"] == "deployed [build 7](https://ci.example.com/7)"
+    assert newest["props"]["from_webhook"] == "true"
+    assert newest["user_id"] == admin.client.userid
+    renamed = admin.webhooks.update_incoming_hook(
+        hook["id"], options={"id": hook["id"], "channel_id": channel["id"], "display_name": "Deploys"}
+    )
+    assert renamed["display_name"] == "Deploys"
+    assert admin.webhooks.get_incoming_hook(hook["id"])["display_name"] == "Deploys"
+
+
 def test_files_upload_attach_and_download(person, channel):
     data = bytes(range(256)) * 40
     uploaded = person.files.upload_file(

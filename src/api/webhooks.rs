@@ -1,0 +1,171 @@
+//! The `webhooks` tag (incoming webhooks so far) and `POST /hooks/{hook_id}`, where
+//! integrations post through one.
+
+use super::{Api, ok};
+use crate::app::webhooks::{self, Fields, Message, to_api};
+use crate::contract::{self, types};
+use crate::contract::{
+    DeleteIncomingWebhookPath, ExecuteIncomingWebhookPath, GetIncomingWebhookPath,
+    GetIncomingWebhooksQuery, UpdateIncomingWebhookPath,
+};
+use crate::error::ApiError;
+use crate::ids::is_valid_id;
+use crate::rt::{Binary, Ctx, Upload};
+use axum::http::StatusCode;
+
+fn hook_id(id: &str) -> Result<(), ApiError> {
+    if is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_url_param("hook_id"))
+    }
+}
+
+impl contract::WebhooksApi for Api {
+    /// `POST /api/v4/hooks/incoming`: 201; manage_incoming_webhooks in the channel's team
+    /// (and read_channel_content unless it is public); for another user also
+    /// manage_others_incoming_webhooks.
+    async fn create_incoming_webhook(
+        ctx: &Ctx,
+        body: types::CreateIncomingWebhookBody,
+    ) -> Result<types::IncomingWebhook, ApiError> {
+        ctx.session()?;
+        if !is_valid_id(&body.channel_id) {
+            return Err(ApiError::invalid_param("channel_id"));
+        }
+        let fields = Fields {
+            display_name: body.display_name.unwrap_or_default(),
+            description: body.description.unwrap_or_default(),
+            username: body.username.unwrap_or_default(),
+            icon_url: body.icon_url.unwrap_or_default(),
+            channel_locked: body.channel_locked.unwrap_or(false),
+        };
+        let made = webhooks::create(ctx, &body.channel_id, body.user_id, fields).await?;
+        Ok(to_api(made))
+    }
+
+    /// `GET /api/v4/hooks/incoming`: in a team, or everywhere; one's own unless
+    /// manage_others_incoming_webhooks.
+    async fn get_incoming_webhooks(
+        ctx: &Ctx,
+        query: GetIncomingWebhooksQuery,
+    ) -> Result<Vec<types::IncomingWebhook>, ApiError> {
+        ctx.session()?;
+        let team_id = query.team_id.filter(|t| !t.is_empty());
+        if team_id.as_deref().is_some_and(|t| !is_valid_id(t)) {
+            return Err(ApiError::invalid_url_param("team_id"));
+        }
+        let q = ctx.query();
+        let (page, per_page) = (q.page().unsigned_abs(), q.per_page().unsigned_abs());
+        let rows = webhooks::list(ctx, team_id.as_deref(), page, per_page).await?;
+        Ok(rows.into_iter().map(to_api).collect())
+    }
+
+    /// `GET /api/v4/hooks/incoming/{hook_id}`.
+    async fn get_incoming_webhook(
+        ctx: &Ctx,
+        path: GetIncomingWebhookPath,
+    ) -> Result<types::IncomingWebhook, ApiError> {
+        hook_id(&path.hook_id)?;
+        Ok(to_api(webhooks::managed(ctx, &path.hook_id).await?))
+    }
+
+    /// `PUT /api/v4/hooks/incoming/{hook_id}`: the body's id must be the path's.
+    async fn update_incoming_webhook(
+        ctx: &Ctx,
+        path: UpdateIncomingWebhookPath,
+        body: types::UpdateIncomingWebhookBody,
+    ) -> Result<types::IncomingWebhook, ApiError> {
+        hook_id(&path.hook_id)?;
+        if body.id != path.hook_id {
+            return Err(ApiError::invalid_param("hook_id"));
+        }
+        let fields = Fields {
+            display_name: body.display_name.unwrap_or_default(),
+            description: body.description.unwrap_or_default(),
+            username: body.username.unwrap_or_default(),
+            icon_url: body.icon_url.unwrap_or_default(),
+            channel_locked: body.channel_locked.unwrap_or(false),
+        };
+        let updated =
+            webhooks::update(ctx, &path.hook_id, &body.channel_id, body.team_id, fields).await?;
+        Ok(to_api(updated))
+    }
+
+    /// `DELETE /api/v4/hooks/incoming/{hook_id}`.
+    async fn delete_incoming_webhook(
+        ctx: &Ctx,
+        path: DeleteIncomingWebhookPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        hook_id(&path.hook_id)?;
+        let found = webhooks::managed(ctx, &path.hook_id).await?;
+        webhooks::delete(ctx, found).await?;
+        Ok(ok())
+    }
+}
+
+/// The form fields of a multipart message, as the JSON one would carry them.
+async fn multipart_message(body: Upload) -> Result<Message, ApiError> {
+    let mut form = body.multipart().await?;
+    let mut fields = serde_json::Map::new();
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "api.webhook.incoming.error",
+            "Unable to read the form.",
+        )
+        .detail(e.body_text())
+    };
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let value = field.text().await.map_err(bad)?;
+        fields.insert(name, value.into());
+    }
+    let bytes = serde_json::to_vec(&fields).map_err(ApiError::internal)?;
+    Message::from_json(&bytes)
+}
+
+impl contract::HooksApi for Api {
+    /// `POST /hooks/{hook_id}`: no session; JSON, a form's `payload`, or a multipart form.
+    /// Answers `ok` as text.
+    async fn execute_incoming_webhook(
+        ctx: &Ctx,
+        path: ExecuteIncomingWebhookPath,
+        body: Upload,
+    ) -> Result<Binary, ApiError> {
+        let content_type = ctx.header("content-type").unwrap_or_default();
+        let media = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        let message = if media == "multipart/form-data" {
+            multipart_message(body).await?
+        } else {
+            let limit = ctx
+                .state
+                .config()
+                .service_settings
+                .maximum_payload_size_bytes;
+            let bytes = http_body_util::BodyExt::collect(http_body_util::Limited::new(
+                body.into_body(),
+                limit,
+            ))
+            .await
+            .map_err(|_| ApiError::body_too_large(limit))?
+            .to_bytes();
+            if media == "application/x-www-form-urlencoded" {
+                let payload = form_urlencoded::parse(&bytes)
+                    .find(|(k, _)| k == "payload")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                Message::from_json(payload.as_bytes())?
+            } else {
+                Message::from_json(&bytes)?
+            }
+        };
+        webhooks::run(ctx, &path.hook_id, message).await?;
+        Ok(Binary::bytes("text/plain", "ok"))
+    }
+}
