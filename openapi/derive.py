@@ -357,6 +357,15 @@ def main():
     ]:
         schemas["IncomingWebhook"]["properties"].setdefault(name, schema)
     fixes.append("IncomingWebhook: user_id, team_id, username, icon_url, channel_locked added")
+    # Addition: what Mattermost's outgoing webhook JSON carries besides the 2024 schema: the
+    # token sent to the integration and the username and icon its answers post with.
+    for name, schema in [
+        ("token", {"type": "string"}),
+        ("username", {"type": "string"}),
+        ("icon_url", {"type": "string"}),
+    ]:
+        schemas["OutgoingWebhook"]["properties"].setdefault(name, schema)
+    fixes.append("OutgoingWebhook: token, username, icon_url added")
     # Fix: a file search's list always carries its order and infos (empty or not), and the
     # paging ids under the names Mattermost sends.
     file_list = schemas["FileInfoList"]
@@ -616,6 +625,30 @@ def main():
                 schema["properties"].setdefault("team_id", {"type": "string"})
                 schema["required"] = [r for r in schema.get("required", []) if r in ("id", "channel_id")]
             fixes.append(f"{op_id}: channel_locked declared" + ("; only id and channel_id required" if op_id == "UpdateIncomingWebhook" else ""))
+        # Fix: the outgoing webhook bodies as the server reads them (its OutgoingWebhook):
+        # a hook scoped to a channel needs no trigger words and a name is optional; an
+        # update carries the whole hook, of which only the id is required.
+        if op_id in ("CreateOutgoingWebhook", "UpdateOutgoingWebhook"):
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            props = schema["properties"]
+            for name, extra in [
+                ("team_id", {"type": "string"}),
+                ("trigger_words", {"type": "array", "items": {"type": "string"}}),
+                ("trigger_when", {"type": "integer"}),
+                ("callback_urls", {"type": "array", "items": {"type": "string"}}),
+                ("content_type", {"type": "string"}),
+                ("username", {"type": "string"}),
+                ("icon_url", {"type": "string"}),
+            ]:
+                props.setdefault(name, extra)
+            keep = ("team_id", "callback_urls") if op_id == "CreateOutgoingWebhook" else ("id",)
+            schema["required"] = [r for r in schema.get("required", []) if r in keep]
+            fixes.append(f"{op_id}: the hook's fields declared; only {', '.join(keep)} required")
+        # Fix: regenerating a token answers the hook with its new token (Client4 reads it),
+        # not StatusOK.
+        if op_id == "RegenOutgoingHookToken":
+            op["responses"]["200"]["content"] = json_body({"$ref": "#/components/schemas/OutgoingWebhook"})
+            fixes.append(f"{op_id}: 200 declared as the OutgoingWebhook it answers")
         if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")

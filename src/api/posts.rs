@@ -186,6 +186,7 @@ impl contract::PostsApi for Api {
         let set_online = query.set_online.unwrap_or(true);
         let author = session.user_id.clone();
         let created = posting::create(ctx, body.channel_id, post, set_online).await?;
+        crate::app::outgoing_hooks::after_post(ctx, &created);
         if set_online {
             crate::app::presence::set_online(ctx, &author, false).await?;
         }

@@ -1,17 +1,26 @@
-//! The `webhooks` tag (incoming webhooks so far) and `POST /hooks/{hook_id}`, where
-//! integrations post through one.
+//! The `webhooks` tag (incoming and outgoing webhooks) and `POST /hooks/{hook_id}`, where
+//! integrations post through an incoming one.
 
 use super::{Api, ok};
+use crate::app::outgoing_hooks;
 use crate::app::webhooks::{self, Fields, Message, to_api};
 use crate::contract::{self, types};
 use crate::contract::{
-    DeleteIncomingWebhookPath, ExecuteIncomingWebhookPath, GetIncomingWebhookPath,
-    GetIncomingWebhooksQuery, UpdateIncomingWebhookPath,
+    DeleteIncomingWebhookPath, DeleteOutgoingWebhookPath, ExecuteIncomingWebhookPath,
+    GetIncomingWebhookPath, GetIncomingWebhooksQuery, GetOutgoingWebhookPath,
+    GetOutgoingWebhooksQuery, RegenOutgoingHookTokenPath, UpdateIncomingWebhookPath,
+    UpdateOutgoingWebhookPath,
 };
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
 use crate::rt::{Binary, Ctx, Upload};
 use axum::http::StatusCode;
+
+/// `page` and `per_page` as Mattermost reads them.
+fn paging(ctx: &Ctx) -> (u64, u64) {
+    let q = ctx.query();
+    (q.page().unsigned_abs(), q.per_page().unsigned_abs())
+}
 
 fn hook_id(id: &str) -> Result<(), ApiError> {
     if is_valid_id(id) {
@@ -55,8 +64,7 @@ impl contract::WebhooksApi for Api {
         if team_id.as_deref().is_some_and(|t| !is_valid_id(t)) {
             return Err(ApiError::invalid_url_param("team_id"));
         }
-        let q = ctx.query();
-        let (page, per_page) = (q.page().unsigned_abs(), q.per_page().unsigned_abs());
+        let (page, per_page) = paging(ctx);
         let rows = webhooks::list(ctx, team_id.as_deref(), page, per_page).await?;
         Ok(rows.into_iter().map(to_api).collect())
     }
@@ -90,6 +98,115 @@ impl contract::WebhooksApi for Api {
         let updated =
             webhooks::update(ctx, &path.hook_id, &body.channel_id, body.team_id, fields).await?;
         Ok(to_api(updated))
+    }
+
+    /// `POST /api/v4/hooks/outgoing`: 201; manage_outgoing_webhooks in the team (for another
+    /// creator also manage_others_outgoing_webhooks); a public channel of the team or
+    /// trigger words.
+    async fn create_outgoing_webhook(
+        ctx: &Ctx,
+        body: types::CreateOutgoingWebhookBody,
+    ) -> Result<types::OutgoingWebhook, ApiError> {
+        ctx.session()?;
+        let fields = outgoing_hooks::Fields {
+            channel_id: body.channel_id.unwrap_or_default(),
+            trigger_words: body.trigger_words,
+            trigger_when: body.trigger_when.unwrap_or(0),
+            callback_urls: body.callback_urls,
+            display_name: body.display_name.unwrap_or_default(),
+            description: body.description.unwrap_or_default(),
+            content_type: body.content_type,
+            username: body.username.unwrap_or_default(),
+            icon_url: body.icon_url.unwrap_or_default(),
+        };
+        let made = outgoing_hooks::create(ctx, &body.team_id, body.creator_id, fields).await?;
+        Ok(outgoing_hooks::to_api(made))
+    }
+
+    /// `GET /api/v4/hooks/outgoing`: by `channel_id`, `team_id`, or everywhere.
+    async fn get_outgoing_webhooks(
+        ctx: &Ctx,
+        query: GetOutgoingWebhooksQuery,
+    ) -> Result<Vec<types::OutgoingWebhook>, ApiError> {
+        ctx.session()?;
+        let channel_id = query.channel_id.filter(|c| !c.is_empty());
+        let team_id = query.team_id.filter(|t| !t.is_empty());
+        if channel_id.as_deref().is_some_and(|c| !is_valid_id(c)) {
+            return Err(ApiError::invalid_url_param("channel_id"));
+        }
+        if team_id.as_deref().is_some_and(|t| !is_valid_id(t)) {
+            return Err(ApiError::invalid_url_param("team_id"));
+        }
+        let (page, per_page) = paging(ctx);
+        let rows = outgoing_hooks::list(
+            ctx,
+            channel_id.as_deref(),
+            team_id.as_deref(),
+            page,
+            per_page,
+        )
+        .await?;
+        Ok(rows.into_iter().map(outgoing_hooks::to_api).collect())
+    }
+
+    /// `GET /api/v4/hooks/outgoing/{hook_id}`.
+    async fn get_outgoing_webhook(
+        ctx: &Ctx,
+        path: GetOutgoingWebhookPath,
+    ) -> Result<types::OutgoingWebhook, ApiError> {
+        hook_id(&path.hook_id)?;
+        Ok(outgoing_hooks::to_api(
+            outgoing_hooks::managed(ctx, &path.hook_id).await?,
+        ))
+    }
+
+    /// `PUT /api/v4/hooks/outgoing/{hook_id}`: the body's id must be the path's.
+    async fn update_outgoing_webhook(
+        ctx: &Ctx,
+        path: UpdateOutgoingWebhookPath,
+        body: types::UpdateOutgoingWebhookBody,
+    ) -> Result<types::OutgoingWebhook, ApiError> {
+        hook_id(&path.hook_id)?;
+        if body.id != path.hook_id {
+            return Err(ApiError::invalid_param("hook_id"));
+        }
+        let old = outgoing_hooks::managed(ctx, &path.hook_id).await?;
+        let fields = outgoing_hooks::Fields {
+            channel_id: body.channel_id.unwrap_or_default(),
+            trigger_words: body.trigger_words,
+            trigger_when: body.trigger_when.unwrap_or(0),
+            callback_urls: body.callback_urls,
+            display_name: body.display_name.unwrap_or_default(),
+            description: body.description.unwrap_or_default(),
+            content_type: body.content_type.unwrap_or_default(),
+            username: body.username.unwrap_or_default(),
+            icon_url: body.icon_url.unwrap_or_default(),
+        };
+        let updated = outgoing_hooks::update(ctx, old, body.team_id, fields).await?;
+        Ok(outgoing_hooks::to_api(updated))
+    }
+
+    /// `DELETE /api/v4/hooks/outgoing/{hook_id}`.
+    async fn delete_outgoing_webhook(
+        ctx: &Ctx,
+        path: DeleteOutgoingWebhookPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        hook_id(&path.hook_id)?;
+        let old = outgoing_hooks::managed(ctx, &path.hook_id).await?;
+        outgoing_hooks::delete(ctx, old).await?;
+        Ok(ok())
+    }
+
+    /// `POST /api/v4/hooks/outgoing/{hook_id}/regen_token`: the hook with a new token.
+    async fn regen_outgoing_hook_token(
+        ctx: &Ctx,
+        path: RegenOutgoingHookTokenPath,
+    ) -> Result<types::OutgoingWebhook, ApiError> {
+        hook_id(&path.hook_id)?;
+        let old = outgoing_hooks::managed(ctx, &path.hook_id).await?;
+        Ok(outgoing_hooks::to_api(
+            outgoing_hooks::regenerate_token(ctx, old).await?,
+        ))
     }
 
     /// `DELETE /api/v4/hooks/incoming/{hook_id}`.

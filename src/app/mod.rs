@@ -24,6 +24,7 @@ pub mod mail;
 pub mod membership;
 pub mod mfa_setting;
 pub mod outbound;
+pub mod outgoing_hooks;
 pub mod posting;
 pub mod posts;
 pub mod preferences;

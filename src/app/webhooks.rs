@@ -466,7 +466,7 @@ fn slack_attachments(attachments: Vec<Value>) -> Vec<Value> {
 }
 
 /// A session acting for the hook's owner (their roles), for what the hook does.
-fn acting_for(caller: &Caller, owner: &user::Model) -> Caller {
+pub fn acting_for(caller: &Caller, owner: &user::Model) -> Caller {
     let now = now_millis();
     Caller {
         session: Some(Session {
@@ -557,71 +557,107 @@ pub async fn run(caller: &Caller, hook_id: &str, message: Message) -> Result<(),
             "The webhook's owner may not post to that channel.",
         ));
     }
-    if message.post_type.starts_with("system_") {
+    let post = IntegrationPost {
+        text: message.text,
+        username: message.username,
+        icon_url: message.icon_url,
+        icon_emoji: message.icon_emoji,
+        props: message.props.unwrap_or_default(),
+        attachments: message.attachments,
+        post_type: message.post_type,
+        root_id: String::new(),
+    };
+    post_integration(
+        &acting,
+        &channel,
+        &found.display_name,
+        (&found.username, &found.icon_url),
+        post,
+    )
+    .await
+}
+
+/// What an integration posts (an incoming webhook's message, an outgoing webhook's answer).
+pub struct IntegrationPost {
+    pub text: String,
+    pub username: String,
+    pub icon_url: String,
+    pub icon_emoji: String,
+    pub props: Map<String, Value>,
+    pub attachments: Option<Vec<Value>>,
+    pub post_type: String,
+    pub root_id: String,
+}
+
+/// Posts `post` in `channel` as the session of `acting` (the hook's owner), as Mattermost's
+/// CreateWebhookPost: Slack markup made Mattermost's, `from_webhook` and
+/// `webhook_display_name` set, the username and icon overrides when the settings allow
+/// them (`defaults`: the hook's own), text over a post's length split into several posts.
+pub async fn post_integration(
+    acting: &Caller,
+    channel: &channel::Model,
+    display_name: &str,
+    defaults: (&str, &str),
+    post: IntegrationPost,
+) -> Result<(), ApiError> {
+    let settings = acting.state.config().service_settings.clone();
+    if post.post_type.starts_with("system_") {
         return Err(ApiError::invalid_param("post.type"));
     }
-    let mut props = message.props.unwrap_or_default();
+    let owner_id = acting.session()?.user_id.clone();
+    let mut props = post.props;
     for reserved in ["override_icon_url", "override_username", "from_webhook"] {
         props.remove(reserved);
     }
-    let mut post_type = message.post_type;
-    let attachments = message
-        .attachments
-        .map(slack_attachments)
-        .unwrap_or_default();
+    let mut post_type = post.post_type;
+    let attachments = post.attachments.map(slack_attachments).unwrap_or_default();
     if attachments.is_empty() {
         props.remove("attachments");
     } else {
         props.insert("attachments".to_owned(), Value::Array(attachments));
         post_type = "slack_attachment".to_owned();
     }
-    props.insert(
-        "webhook_display_name".to_owned(),
-        found.display_name.clone().into(),
-    );
+    props.insert("webhook_display_name".to_owned(), display_name.into());
     props.insert("from_webhook".to_owned(), "true".into());
     if settings.enable_post_username_override {
-        let name = [&message.username, &found.username]
+        let name = [post.username.as_str(), defaults.0]
             .into_iter()
             .find(|n| !n.is_empty())
-            .map_or(DEFAULT_USERNAME, String::as_str);
+            .unwrap_or(DEFAULT_USERNAME);
         props.insert("override_username".to_owned(), name.into());
     }
     if settings.enable_post_icon_override {
-        let icon = if message.icon_url.is_empty() {
-            &found.icon_url
+        let icon = if post.icon_url.is_empty() {
+            defaults.1
         } else {
-            &message.icon_url
+            &post.icon_url
         };
         if !icon.is_empty() {
-            props.insert("override_icon_url".to_owned(), icon.clone().into());
+            props.insert("override_icon_url".to_owned(), icon.into());
         }
-        if !message.icon_emoji.is_empty() {
-            props.insert("override_icon_emoji".to_owned(), message.icon_emoji.into());
+        if !post.icon_emoji.is_empty() {
+            props.insert("override_icon_emoji".to_owned(), post.icon_emoji.into());
         }
     }
     if serde_json::to_string(&props).map_or(0, |p| p.chars().count()) > MAX_PROPS_RUNES {
         return Err(bad(ids::SPLIT_PROPS, "The message's props are too long."));
     }
-    for (i, part) in split_text(&slack_text(&message.text))
-        .into_iter()
-        .enumerate()
-    {
+    for (i, part) in split_text(&slack_text(&post.text)).into_iter().enumerate() {
         // Attachments go with the first post only.
         let mut part_props = props.clone();
         if i > 0 {
             part_props.remove("attachments");
         }
-        let post = posting::NewPost {
-            user_id: owner.id.clone(),
-            root_id: String::new(),
+        let new = posting::NewPost {
+            user_id: owner_id.clone(),
+            root_id: post.root_id.clone(),
             message: part,
             props: part_props,
             file_ids: Vec::new(),
             pending_post_id: String::new(),
             post_type: post_type.clone(),
         };
-        posting::create_trusted(&acting, channel.id.clone(), post).await?;
+        posting::create_trusted(acting, channel.id.clone(), new).await?;
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ mod layers;
 mod local;
 mod matrix;
 mod mfa;
+mod outgoing_hooks;
 mod posts;
 mod preferences;
 mod races;

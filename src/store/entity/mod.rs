@@ -8,6 +8,7 @@ pub mod channel_member;
 pub mod emoji;
 pub mod file_info;
 pub mod incoming_webhook;
+pub mod outgoing_webhook;
 pub mod post;
 pub mod preference;
 pub mod reaction;

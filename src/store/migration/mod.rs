@@ -21,6 +21,7 @@ mod m20261205_000016_upload_sessions;
 mod m20261205_000017_emoji_bookmarks;
 mod m20261205_000018_file_search;
 mod m20261205_000019_webhooks;
+mod m20261205_000020_outgoing_webhooks;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_emoji_bookmarks::Migration),
             Box::new(m20261205_000018_file_search::Migration),
             Box::new(m20261205_000019_webhooks::Migration),
+            Box::new(m20261205_000020_outgoing_webhooks::Migration),
         ]
     }
 }

@@ -1,13 +1,18 @@
 """mattermostdriver 7.3.2 against ferromost: each step is a driver call, and each asserts
 what the driver got back."""
 
+import http.server
+import json
 import struct
+import threading
+import time
+import urllib.parse
 import zlib
 
 import pytest
 import requests
 from mattermostdriver import Driver
-from mattermostdriver.exceptions import NoAccessTokenProvided, NotEnoughPermissions, ResourceNotFound
+from mattermostdriver.exceptions import MethodNotAllowed, NoAccessTokenProvided, NotEnoughPermissions, ResourceNotFound
 
 from conftest import PASSWORD, options, unique
 
@@ -180,6 +185,65 @@ def test_an_incoming_webhook_posts_into_its_channel(admin, channel):
     )
     assert renamed["display_name"] == "Deploys"
     assert admin.webhooks.get_incoming_hook(hook["id"])["display_name"] == "Deploys"
+
+
+def test_an_outgoing_webhook_round_trip(admin, channel):
+    """A small integration on loopback: it records what it gets and answers with text,
+    which ferromost posts back into the channel."""
+    calls = []
+
+    class Integration(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            calls.append(dict(urllib.parse.parse_qsl(body)))
+            answer = json.dumps({"text": "ci says: " + calls[-1]["text"]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Integration)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        admin.client.put(
+            "/config/patch",
+            options={"ServiceSettings": {"AllowedUntrustedInternalConnections": "127.0.0.1"}},
+        )
+        hook = admin.webhooks.create_outgoing_hook(
+            options={
+                "team_id": channel["team_id"],
+                "channel_id": channel["id"],
+                "display_name": "CI",
+                "trigger_words": ["status"],
+                "callback_urls": [f"http://127.0.0.1:{server.server_port}/hook"],
+            }
+        )
+        assert len(hook["token"]) == 26
+        admin.posts.create_post(options={"channel_id": channel["id"], "message": "status of main"})
+        answer = None
+        for _ in range(100):
+            posts = admin.posts.get_posts_for_channel(channel["id"])
+            answer = next((p for p in posts["posts"].values() if p["message"].startswith("ci says")), None)
+            if answer:
+                break
+            time.sleep(0.05)
+        assert answer is not None, "the integration's answer was posted"
+        assert answer["message"] == "ci says: status of main"
+        assert answer["props"]["from_webhook"] == "true"
+        assert (calls[0]["token"], calls[0]["trigger_word"]) == (hook["token"], "status")
+        # The driver's regenerate_token_outgoing_hook sends PUT, which Mattermost's route
+        # refuses (405, only POST); ferromost answers as Mattermost does.
+        with pytest.raises(MethodNotAllowed):
+            admin.webhooks.regenerate_token_outgoing_hook(hook["id"])
+        regenerated = admin.client.post(f"/hooks/outgoing/{hook['id']}/regen_token")
+        assert regenerated["token"] != hook["token"]
+        admin.webhooks.delete_outgoing_hook(hook["id"])
+    finally:
+        server.shutdown()
 
 
 def test_files_upload_attach_and_download(person, channel):
