@@ -433,15 +433,13 @@ impl contract::SystemApi for Api {
         let mut location = String::new();
         if previews
             && let Ok(url) = reqwest::Url::parse(&query.url)
-            && outbound::may_fetch(&config, &url).await
+            && let Some(client) =
+                outbound::guarded_client(&config, &url, std::time::Duration::from_secs(5)).await?
+            && let Ok(answer) = client.head(url).send().await
+            && answer.status().is_redirection()
+            && let Some(to) = answer.headers().get(axum::http::header::LOCATION)
         {
-            let client = outbound::client(std::time::Duration::from_secs(5))?;
-            if let Ok(answer) = client.head(url).send().await
-                && answer.status().is_redirection()
-                && let Some(to) = answer.headers().get(axum::http::header::LOCATION)
-            {
-                location = to.to_str().unwrap_or_default().to_owned();
-            }
+            location = to.to_str().unwrap_or_default().to_owned();
         }
         Ok(types::GetRedirectLocationResponse {
             location: Some(location),

@@ -43,12 +43,46 @@ fn is_internal(ip: IpAddr) -> bool {
 /// True when `url` may be fetched on a user's behalf: http(s), and every address its host
 /// resolves to is public, or the host is one the administrator trusts.
 pub async fn may_fetch(config: &Config, url: &reqwest::Url) -> bool {
-    if !matches!(url.scheme(), "http" | "https") {
-        return false;
-    }
-    let Some(host) = url.host_str() else {
-        return false;
+    allowed_addresses(config, url).await.is_some()
+}
+
+/// A client for `url` on a user's behalf that connects only to the addresses checked now
+/// (none private unless the host is trusted), so the name cannot resolve elsewhere between
+/// the check and the request; it follows no redirect and gives up after `timeout`. None
+/// when `url` may not be fetched.
+pub async fn guarded_client(
+    config: &Config,
+    url: &reqwest::Url,
+    timeout: Duration,
+) -> Result<Option<reqwest::Client>, ApiError> {
+    let Some(addrs) = allowed_addresses(config, url).await else {
+        return Ok(None);
     };
+    crate::install_tls();
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout);
+    if !addrs.is_empty() && host.parse::<IpAddr>().is_err() {
+        builder = builder.resolve_to_addrs(&host, &addrs);
+    }
+    builder.build().map(Some).map_err(ApiError::internal)
+}
+
+/// The addresses `url` may be fetched at (empty: a trusted host, resolved as usual), or
+/// None when it may not be.
+async fn allowed_addresses(
+    config: &Config,
+    url: &reqwest::Url,
+) -> Option<Vec<std::net::SocketAddr>> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?;
     let trusted = config
         .setting("ServiceSettings", "AllowedUntrustedInternalConnections")
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -57,16 +91,14 @@ pub async fn may_fetch(config: &Config, url: &reqwest::Url) -> bool {
         .split([' ', ','])
         .any(|t| !t.is_empty() && t.eq_ignore_ascii_case(host.trim_matches(['[', ']'])))
     {
-        return true;
+        return Some(Vec::new());
     }
     let port = url.port_or_known_default().unwrap_or(80);
-    match tokio::net::lookup_host((host.trim_matches(['[', ']']), port)).await {
-        Ok(addrs) => {
-            let addrs: Vec<_> = addrs.collect();
-            !addrs.is_empty() && addrs.iter().all(|a| !is_internal(a.ip()))
-        }
-        Err(_) => false,
-    }
+    let addrs: Vec<_> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        .await
+        .ok()?
+        .collect();
+    (!addrs.is_empty() && addrs.iter().all(|a| !is_internal(a.ip()))).then_some(addrs)
 }
 
 #[cfg(test)]
