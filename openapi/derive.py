@@ -649,6 +649,13 @@ def main():
         if op_id == "RegenOutgoingHookToken":
             op["responses"]["200"]["content"] = json_body({"$ref": "#/components/schemas/OutgoingWebhook"})
             fixes.append(f"{op_id}: 200 declared as the OutgoingWebhook it answers")
+        # Fix: an ephemeral post may carry a thread and props (attachments), as Mattermost
+        # reads its whole post.
+        if op_id == "CreatePostEphemeral":
+            post = op["requestBody"]["content"]["application/json"]["schema"]["properties"]["post"]
+            post["properties"].setdefault("root_id", {"type": "string"})
+            post["properties"].setdefault("props", {"type": "object"})
+            fixes.append(f"{op_id}: the post's root_id and props declared")
         if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")

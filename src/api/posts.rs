@@ -193,6 +193,32 @@ impl contract::PostsApi for Api {
         Ok(created)
     }
 
+    /// `POST /api/v4/posts/ephemeral`: 201; create_post_ephemeral (system admins). The post
+    /// is never stored: only `user_id`'s connections get it (`ephemeral_message`), as a
+    /// `system_ephemeral` post by the caller.
+    async fn create_post_ephemeral(
+        ctx: &Ctx,
+        body: types::CreatePostEphemeralBody,
+    ) -> Result<types::Post, ApiError> {
+        let me = ctx.session()?.user_id.clone();
+        if body.user_id.is_empty() {
+            return Err(ApiError::invalid_param("user_id"));
+        }
+        crate::auth::permissions::require_system(ctx, perm::CREATE_POST_EPHEMERAL).await?;
+        let shown = crate::app::posts::ephemeral(
+            ctx,
+            &body.user_id,
+            crate::app::posts::Ephemeral {
+                author: me,
+                channel_id: body.post.channel_id,
+                root_id: body.post.root_id.unwrap_or_default(),
+                message: body.post.message,
+                props: body.post.props,
+            },
+        );
+        Ok(shown)
+    }
+
     /// `GET /api/v4/posts/{post_id}/files/info`: the post's files, as GetPost reads the
     /// post (deleted ones with `include_deleted`, which takes manage_system); an ETag of
     /// the post and the newest change.

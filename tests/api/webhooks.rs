@@ -399,3 +399,63 @@ async fn posting_through_a_hook() {
     let response = send(to_hook(&server, &hook).json(&json!({"text": "x"}))).await;
     assert_app_error(response, 501, "web.incoming_webhook.disabled.app_error").await;
 }
+
+#[tokio::test]
+async fn ephemeral_posts_reach_one_user_and_are_never_stored() {
+    use crate::websocket::{connect, events_until_pong, expect_hello, named};
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let member = server.user(&admin, "reader").await;
+    let other = server.user(&admin, "bystander").await;
+    let team = make_team(&admin, "ephemeral", "O").await;
+    join_team(&admin, &team, &member).await;
+    join_team(&admin, &team, &other).await;
+    let channel = make_channel(&admin, &team, "quiet", "O").await;
+    let mut member_ws = connect(&server, &member).await;
+    expect_hello(&mut member_ws, member.id()).await;
+    let mut other_ws = connect(&server, &other).await;
+    expect_hello(&mut other_ws, other.id()).await;
+    let body = types::CreatePostEphemeralBody {
+        user_id: member.id().to_owned(),
+        post: types::CreatePostEphemeralBodyPost {
+            channel_id: channel.clone(),
+            message: "only you can see this".into(),
+            root_id: None,
+            props: serde_json::Map::new(),
+        },
+    };
+    // Only with create_post_ephemeral (system admins).
+    assert_fails(
+        member.client.create_post_ephemeral(&body).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    let sent = admin.client.create_post_ephemeral(&body).await.unwrap();
+    assert_eq!(sent.status(), 201);
+    let sent = sent.into_inner();
+    assert_eq!(sent.type_.as_deref(), Some("system_ephemeral"));
+    assert_eq!(sent.user_id.as_deref(), Some(admin.id()));
+    let heard = events_until_pong(&mut member_ws, 1).await;
+    let got = named(&heard, "ephemeral_message");
+    assert_eq!(got.len(), 1, "{heard:?}");
+    let post: Value = serde_json::from_str(got[0]["data"]["post"].as_str().unwrap()).unwrap();
+    assert_eq!(post["message"], "only you can see this");
+    assert_eq!(got[0]["broadcast"]["user_id"], member.id());
+    assert!(
+        named(
+            &events_until_pong(&mut other_ws, 1).await,
+            "ephemeral_message"
+        )
+        .is_empty()
+    );
+    assert_fails(
+        admin
+            .client
+            .get_post(sent.id.as_deref().unwrap(), None)
+            .await,
+        404,
+        "app.post.get.app_error",
+    )
+    .await;
+}
