@@ -205,10 +205,10 @@ impl contract::PostsApi for Api {
             return Err(ApiError::invalid_param("user_id"));
         }
         crate::auth::permissions::require_system(ctx, perm::CREATE_POST_EPHEMERAL).await?;
-        let shown = crate::app::posts::ephemeral(
+        let shown = crate::app::ephemeral::ephemeral(
             ctx,
             &body.user_id,
-            crate::app::posts::Ephemeral {
+            crate::app::ephemeral::Ephemeral {
                 author: me,
                 channel_id: body.post.channel_id,
                 root_id: body.post.root_id.unwrap_or_default(),
@@ -217,6 +217,28 @@ impl contract::PostsApi for Api {
             },
         );
         Ok(shown)
+    }
+
+    /// `POST /api/v4/users/{user_id}/posts/{post_id}/ack`: the user (or who may act for
+    /// them), read_channel_content in the post's channel.
+    async fn save_acknowledgement_for_post(
+        ctx: &Ctx,
+        path: contract::SaveAcknowledgementForPostPath,
+    ) -> Result<types::PostAcknowledgement, ApiError> {
+        ack_allowed(ctx, &path.user_id, &path.post_id).await?;
+        let saved = crate::app::acknowledgements::save(ctx, &path.post_id, &path.user_id).await?;
+        Ok(crate::app::acknowledgements::to_api(&saved))
+    }
+
+    /// `DELETE /api/v4/users/{user_id}/posts/{post_id}/ack`: as the acknowledgement; within
+    /// five minutes of it.
+    async fn delete_acknowledgement_for_post(
+        ctx: &Ctx,
+        path: contract::DeleteAcknowledgementForPostPath,
+    ) -> Result<types::StatusOk, ApiError> {
+        ack_allowed(ctx, &path.user_id, &path.post_id).await?;
+        crate::app::acknowledgements::delete(ctx, &path.post_id, &path.user_id).await?;
+        Ok(super::ok())
     }
 
     /// `GET /api/v4/posts/{post_id}/files/info`: the post's files, as GetPost reads the
@@ -506,4 +528,20 @@ impl contract::PostsApi for Api {
         }
         Ok(out)
     }
+}
+
+/// Who may acknowledge a post for `user_id`: the user or whoever may act for them, with
+/// read_channel_content in the post's channel.
+async fn ack_allowed(ctx: &Ctx, user_id: &str, post_id: &str) -> Result<(), ApiError> {
+    ctx.session()?;
+    if !is_valid_id(post_id) {
+        return Err(ApiError::invalid_url_param("post_id"));
+    }
+    if !is_valid_id(user_id) {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    crate::auth::permissions::require_user(ctx, user_id).await?;
+    let found = crate::app::posts::get(ctx.state.db(), post_id).await?;
+    crate::auth::permissions::require_channel(ctx, &found.channel_id, perm::READ_CHANNEL_CONTENT)
+        .await
 }

@@ -411,6 +411,10 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
         .filter(crate::store::entity::reaction::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    crate::store::entity::post_acknowledgement::Entity::delete_many()
+        .filter(crate::store::entity::post_acknowledgement::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
     crate::store::entity::status::Entity::delete_by_id(id.clone())
         .exec(&txn)
         .await?;
@@ -542,6 +546,9 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
         .exec(&txn)
         .await?;
     crate::store::entity::reaction::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::post_acknowledgement::Entity::delete_many()
         .exec(&txn)
         .await?;
     crate::store::entity::status::Entity::delete_many()

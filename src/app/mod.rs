@@ -1,6 +1,7 @@
 //! Domain operations that take more than one step or serve more than one handler.
 
 pub mod account_writes;
+pub mod acknowledgements;
 pub mod analytics;
 pub mod audits;
 pub mod bookmarks;
@@ -12,6 +13,7 @@ pub mod channels;
 pub mod directory;
 pub mod emoji;
 pub mod emoji_image;
+pub mod ephemeral;
 pub mod events;
 pub mod file_images;
 pub mod files;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[cfg(unix)]
+mod acknowledgements;
 mod binary;
 mod bookmarks;
 mod bots;

@@ -10,6 +10,7 @@ pub mod file_info;
 pub mod incoming_webhook;
 pub mod outgoing_webhook;
 pub mod post;
+pub mod post_acknowledgement;
 pub mod preference;
 pub mod reaction;
 pub mod role;

@@ -22,6 +22,7 @@ mod m20261205_000017_emoji_bookmarks;
 mod m20261205_000018_file_search;
 mod m20261205_000019_webhooks;
 mod m20261205_000020_outgoing_webhooks;
+mod m20261205_000021_post_acknowledgements;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_file_search::Migration),
             Box::new(m20261205_000019_webhooks::Migration),
             Box::new(m20261205_000020_outgoing_webhooks::Migration),
+            Box::new(m20261205_000021_post_acknowledgements::Migration),
         ]
     }
 }
