@@ -89,6 +89,7 @@ async fn apply_edit(
     message: Option<String>,
     is_pinned: Option<bool>,
     props: Option<serde_json::Map<String, serde_json::Value>>,
+    file_ids: Option<Vec<String>>,
 ) -> Result<types::Post, ApiError> {
     if let Some(message) = message
         && message != found.message
@@ -102,8 +103,48 @@ async fn apply_edit(
     if let Some(props) = props {
         found.props = serde_json::Value::Object(props).to_string();
     }
+    let txn = ctx.state.begin_write().await?;
+    if let Some(wanted) = file_ids {
+        let current: Vec<String> = serde_json::from_str(&found.file_ids).unwrap_or_default();
+        if wanted != current {
+            // The post's files become those asked for that it has or its author may attach
+            // (their own uploads in the channel, in no post); the ones left out go.
+            let kept: Vec<String> = wanted
+                .iter()
+                .filter(|id| current.contains(id))
+                .cloned()
+                .collect();
+            let added: Vec<String> = wanted
+                .iter()
+                .filter(|id| !current.contains(id))
+                .cloned()
+                .collect();
+            let attached = crate::app::files::attach(
+                &txn,
+                &found.id,
+                &found.channel_id,
+                &found.user_id,
+                &added,
+            )
+            .await?;
+            let now = now_millis();
+            let removed: Vec<String> = current
+                .into_iter()
+                .filter(|id| !wanted.contains(id))
+                .collect();
+            crate::app::files::delete_from_post(&txn, &found.id, &removed, now).await?;
+            let ids: Vec<String> = wanted
+                .into_iter()
+                .filter(|id| kept.contains(id) || attached.contains(id))
+                .take(10)
+                .collect();
+            found.file_ids = serde_json::to_string(&ids).map_err(ApiError::internal)?;
+            found.edit_at = now;
+        }
+    }
+    let saved = posts::save(&txn, found).await?;
+    txn.commit().await?;
     let db = ctx.state.db();
-    let saved = posts::save(db, found).await?;
     let shown = posts::to_api_one(db, &saved).await?;
     let edited = events::post_edited(&saved.channel_id, &shown);
     ctx.state.events().publish(edited);
@@ -292,7 +333,7 @@ impl contract::PostsApi for Api {
         }
         let found = editable_post(ctx, &path.post_id, posts::ids::UPDATE_DELETED_CHANNEL).await?;
         let props = (!body.props.is_empty()).then_some(body.props);
-        apply_edit(ctx, found, body.message, body.is_pinned, props).await
+        apply_edit(ctx, found, body.message, body.is_pinned, props, None).await
     }
 
     /// `DELETE /api/v4/posts/{post_id}`: delete_post for one's own, delete_others_posts
@@ -339,7 +380,9 @@ impl contract::PostsApi for Api {
     ) -> Result<types::Post, ApiError> {
         let found = editable_post(ctx, &path.post_id, posts::ids::PATCH_DELETED_CHANNEL).await?;
         let props = (!body.props.is_empty()).then_some(body.props);
-        apply_edit(ctx, found, body.message, body.is_pinned, props).await
+        // An empty list is read as "unchanged" (clients patching the text send none).
+        let file_ids = (!body.file_ids.is_empty()).then_some(body.file_ids);
+        apply_edit(ctx, found, body.message, body.is_pinned, props, file_ids).await
     }
 
     /// `POST /api/v4/posts/{post_id}/pin`: read_channel in the post's channel.

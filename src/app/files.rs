@@ -693,6 +693,26 @@ pub async fn attach(
         .collect())
 }
 
+/// Deletes the infos of `ids` attached to `post_id` (files taken off a post by an edit).
+pub async fn delete_from_post(
+    db: &impl ConnectionTrait,
+    post_id: &str,
+    ids: &[String],
+    now: i64,
+) -> Result<(), ApiError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    file_info::Entity::update_many()
+        .col_expr(file_info::Column::DeleteAt, Expr::value(now))
+        .col_expr(file_info::Column::UpdateAt, Expr::value(now))
+        .filter(file_info::Column::Id.is_in(ids.to_vec()))
+        .filter(file_info::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// A stored file opened for reading.
 pub async fn open(caller: &Caller, path: &str) -> Result<super::filestore::Opened, ApiError> {
     FileStore::from_config(&caller.state.config())?

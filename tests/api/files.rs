@@ -910,3 +910,80 @@ async fn deleting_a_user_or_team_for_good_removes_their_files() {
     .await;
     assert!(stored_files(&server).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_edit_changes_a_posts_files() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let member = server.user(&admin, "editor").await;
+    let (_, channel) = channel_with(&admin, &[&member]).await;
+    let first = upload(&member, &channel, "first.txt", b"1".to_vec())
+        .await
+        .id
+        .unwrap();
+    let second = upload(&member, &channel, "second.txt", b"2".to_vec())
+        .await
+        .id
+        .unwrap();
+    let theirs = upload(&admin, &channel, "admins.txt", b"3".to_vec())
+        .await
+        .id
+        .unwrap();
+    let post = member
+        .client
+        .create_post(None, &post_with(&channel, &[&first]))
+        .await
+        .unwrap()
+        .into_inner();
+    let post_id = post.id.unwrap();
+    // The second file in place of the first; the admin's upload cannot be taken.
+    let patch = types::PatchPostBody {
+        file_ids: vec![second.clone(), theirs.clone()],
+        has_reactions: None,
+        is_pinned: None,
+        message: None,
+        props: serde_json::Map::new(),
+    };
+    let edited = member
+        .client
+        .patch_post(&post_id, &patch)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(edited.file_ids, std::slice::from_ref(&second));
+    assert!(edited.edit_at.unwrap() > 0);
+    let infos = member
+        .client
+        .get_file_infos_for_post(&post_id, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        infos
+            .iter()
+            .map(|f| f.id.clone().unwrap())
+            .collect::<Vec<_>>(),
+        [second]
+    );
+    assert_fails(
+        member.client.get_file_info(&first).await,
+        404,
+        "app.file_info.get.app_error",
+    )
+    .await;
+    // A patch without file ids leaves them.
+    let text_only = types::PatchPostBody {
+        file_ids: Vec::new(),
+        has_reactions: None,
+        is_pinned: None,
+        message: Some("new words".into()),
+        props: serde_json::Map::new(),
+    };
+    let edited = member
+        .client
+        .patch_post(&post_id, &text_only)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(edited.file_ids.len(), 1);
+}
