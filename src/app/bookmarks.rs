@@ -6,6 +6,7 @@
 //! holds the channel's row, so bookmarks made or moved at once keep distinct places.
 
 use super::files::{self, BOOKMARK_OWNER};
+use super::outbound::is_http_url;
 use crate::auth::Caller;
 use crate::auth::permissions;
 use crate::contract::types;
@@ -125,10 +126,6 @@ pub async fn permit(caller: &Caller, c: &channel::Model, action: Action) -> Resu
 
 fn invalid(field: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, field, message)
-}
-
-fn is_http_url(raw: &str) -> bool {
-    (raw.starts_with("http://") || raw.starts_with("https://")) && reqwest::Url::parse(raw).is_ok()
 }
 
 /// Mattermost's rules for a bookmark's fields.

@@ -11,8 +11,9 @@ use crate::error::ApiError;
 use crate::ids::{is_valid_id, new_id, now_millis};
 use crate::rt::Multipart;
 use crate::store::entity::{emoji, reaction};
+use crate::store::prefix::{escape_like, like};
 use axum::http::StatusCode;
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
@@ -309,20 +310,14 @@ pub async fn search(
     prefix_only: bool,
     limit: u64,
 ) -> Result<Vec<emoji::Model>, ApiError> {
-    let escaped: String = term
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
+    let escaped = escape_like(term);
     let pattern = if prefix_only {
         format!("{escaped}%")
     } else {
         format!("%{escaped}%")
     };
     Ok(live()
-        .filter(emoji::Column::Name.like(LikeExpr::new(pattern).escape('\\')))
+        .filter(emoji::Column::Name.like(like(&pattern)))
         .order_by_asc(emoji::Column::Name)
         .limit(limit)
         .all(db)

@@ -8,6 +8,11 @@ use crate::error::ApiError;
 use std::net::IpAddr;
 use std::time::Duration;
 
+/// Mattermost's IsValidHTTPURL: an `http://` or `https://` URL that parses.
+pub fn is_http_url(raw: &str) -> bool {
+    (raw.starts_with("http://") || raw.starts_with("https://")) && reqwest::Url::parse(raw).is_ok()
+}
+
 /// A client that follows no redirects and gives up after `timeout`.
 pub fn client(timeout: Duration) -> Result<reqwest::Client, ApiError> {
     crate::install_tls();

@@ -95,10 +95,7 @@ fn check(f: &Fields) -> Result<(), ApiError> {
             "One or more callback URLs are needed.",
         ));
     }
-    let http_url = |u: &str| {
-        (u.starts_with("http://") || u.starts_with("https://")) && reqwest::Url::parse(u).is_ok()
-    };
-    if !f.callback_urls.iter().all(|u| http_url(u)) {
+    if !f.callback_urls.iter().all(|u| outbound::is_http_url(u)) {
         return Err(invalid(
             "model.outgoing_hook.is_valid.url.app_error",
             "Callback URLs must be http or https URLs.",

@@ -94,7 +94,11 @@ pub fn s3_endpoint() -> Option<String> {
 
 /// A client of the test server's bucket (keys under `prefix`).
 pub fn bucket_of(server: &TestServer, prefix: &str) -> ferromost::app::s3::Client {
-    let config = server.state.config();
+    bucket_client(&server.state.config(), prefix)
+}
+
+/// A client of the bucket `config` names (keys under `prefix`).
+fn bucket_client(config: &Config, prefix: &str) -> ferromost::app::s3::Client {
     let f = &config.file_settings;
     ferromost::app::s3::Client::new(ferromost::app::s3::Settings {
         endpoint: f.amazon_s3_endpoint.clone(),
@@ -118,17 +122,7 @@ pub async fn use_s3(config: &mut Config, endpoint: &str) {
     f.amazon_s3_access_key_id = "testing".to_owned();
     f.amazon_s3_secret_access_key = "testing".to_owned();
     f.amazon_s3_ssl = false;
-    let client = ferromost::app::s3::Client::new(ferromost::app::s3::Settings {
-        endpoint: endpoint.to_owned(),
-        bucket: f.amazon_s3_bucket.clone(),
-        region: "us-east-1".to_owned(),
-        access_key: "testing".to_owned(),
-        secret_key: "testing".to_owned(),
-        ssl: false,
-        prefix: String::new(),
-        timeout: std::time::Duration::from_secs(30),
-    })
-    .unwrap();
+    let client = bucket_client(config, "");
     client.create_bucket().await.unwrap();
 }
 
