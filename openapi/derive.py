@@ -366,6 +366,40 @@ def main():
     ]:
         schemas["OutgoingWebhook"]["properties"].setdefault(name, schema)
     fixes.append("OutgoingWebhook: token, username, icon_url added")
+    # Addition: what Mattermost's Command JSON carries besides the 2024 schema: the plugin
+    # that made it and the autocomplete data of built-in and plugin commands.
+    for name, schema in [
+        ("plugin_id", {"type": "string"}),
+        ("autocomplete_data", {"type": "object"}),
+        ("autocomplete_icon_data", {"type": "string"}),
+    ]:
+        schemas["Command"]["properties"].setdefault(name, schema)
+    fixes.append("Command: plugin_id, autocomplete_data, autocomplete_icon_data added")
+    # Fix: a command's answer as Mattermost encodes it (CommandResponse's JSON names are
+    # snake_case; the 2024 schema names the Go fields), with everything it carries.
+    schemas["CommandResponse"] = {
+        "type": "object",
+        "properties": {
+            "response_type": {"type": "string"},
+            "text": {"type": "string"},
+            "username": {"type": "string"},
+            "channel_id": {"type": "string"},
+            "icon_url": {"type": "string"},
+            "type": {"type": "string"},
+            "props": {"type": "object"},
+            "goto_location": {"type": "string"},
+            "trigger_id": {"type": "string"},
+            "skip_slack_parsing": {"type": "boolean"},
+            "attachments": {"type": "array", "items": {"type": "object"}, "nullable": True},
+            "extra_responses": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/CommandResponse"},
+                "nullable": True,
+            },
+        },
+    }
+    fixes.append("CommandResponse: the snake_case names Mattermost sends, and channel_id, type, "
+                 "props, trigger_id, skip_slack_parsing, extra_responses added")
     # Fix: a file search's list always carries its order and infos (empty or not), and the
     # paging ids under the names Mattermost sends.
     file_list = schemas["FileInfoList"]
@@ -656,6 +690,59 @@ def main():
             post["properties"].setdefault("root_id", {"type": "string"})
             post["properties"].setdefault("props", {"type": "object"})
             fixes.append(f"{op_id}: the post's root_id and props declared")
+        # Fix: the command bodies as the server reads them (its Command and CommandArgs):
+        # every field of a command; nothing required by the decoder (missing fields are
+        # refused by the command's own checks, with their ids).
+        if op_id == "CreateCommand":
+            op["requestBody"]["content"]["application/json"]["schema"] = {
+                "$ref": "#/components/schemas/Command"
+            }
+            fixes.append(f"{op_id}: the body declared as the whole Command the server reads")
+        if op_id == "ExecuteCommand":
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            for name in ("team_id", "root_id", "parent_id"):
+                schema["properties"].setdefault(name, {"type": "string"})
+            schema.pop("required", None)
+            fixes.append(f"{op_id}: team_id, root_id, parent_id declared; nothing required")
+        # Fix: interactive messages and dialogs as the server reads and answers them: a
+        # pressed action may send the selected option and the cookie of an ephemeral post,
+        # and is answered with the trigger id; a dialog is forwarded to the client whole (an
+        # object of whatever the integration sends); a submission is answered with the
+        # integration's errors.
+        if op_id == "DoPostAction":
+            op["requestBody"] = {
+                "required": False,
+                "content": json_body({
+                    "type": "object",
+                    "properties": {
+                        "selected_option": {"type": "string"},
+                        "cookie": {"type": "string"},
+                    },
+                }),
+            }
+            op["responses"]["200"]["content"] = json_body({
+                "type": "object",
+                "properties": {"status": {"type": "string"}, "trigger_id": {"type": "string"}},
+            })
+            fixes.append(f"{op_id}: the optional body (selected_option, cookie) declared; 200 "
+                         "declared as {status, trigger_id}")
+        if op_id == "OpenInteractiveDialog":
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            schema["properties"]["dialog"] = {"type": "object"}
+            schema.pop("required", None)
+            fixes.append(f"{op_id}: the dialog declared as a free object; nothing required")
+        if op_id == "SubmitInteractiveDialog":
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            schema.pop("required", None)
+            op["responses"]["200"]["content"] = json_body({
+                "type": "object",
+                "properties": {
+                    "error": {"type": "string"},
+                    "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            })
+            fixes.append(f"{op_id}: nothing required; 200 declared as the integration's "
+                         "{error, errors}")
         if op_id in ("UploadFile", "UploadData"):
             op["x-body-stream"] = True
             fixes.append(f"{op_id}: x-body-stream (multipart or raw body, read as it arrives)")

@@ -163,7 +163,7 @@ fn force_download(ctx: &Ctx) -> bool {
 
 /// The site's URL as the request reached it (scheme from `X-Forwarded-Proto`), as
 /// Mattermost builds public links.
-fn site_url(ctx: &Ctx) -> String {
+pub(super) fn site_url(ctx: &Ctx) -> String {
     let scheme = match ctx.header("x-forwarded-proto") {
         Some("https") => "https",
         _ => "http",

@@ -1,10 +1,12 @@
 //! Hand-written handlers: one module per spec tag, each implementing the generated route
 //! trait on [`Api`]. A trait method left alone answers the generated 501.
 
+mod actions;
 mod bookmarks;
 mod bots;
 mod brand;
 mod channels;
+mod commands;
 mod cookies;
 mod data_retention;
 mod emoji;
@@ -16,6 +18,7 @@ mod reactions;
 mod roles;
 mod schemes;
 mod sidebar;
+mod slash;
 mod status;
 mod system;
 mod teams;
@@ -69,13 +72,11 @@ pub enum Api {}
 impl contract::BleveApi for Api {}
 impl contract::CloudApi for Api {}
 impl contract::ClusterApi for Api {}
-impl contract::CommandsApi for Api {}
 impl contract::ComplianceApi for Api {}
 impl contract::ElasticsearchApi for Api {}
 impl contract::ExportsApi for Api {}
 impl contract::GroupsApi for Api {}
 impl contract::ImportsApi for Api {}
-impl contract::IntegrationActionsApi for Api {}
 impl contract::InternalApi for Api {}
 impl contract::IpApi for Api {}
 impl contract::JobsApi for Api {}

@@ -172,6 +172,14 @@ async fn set_pinned(ctx: &Ctx, post_id: &str, pinned: bool) -> Result<types::Sta
 }
 
 impl contract::PostsApi for Api {
+    async fn do_post_action(
+        ctx: &Ctx,
+        path: contract::DoPostActionPath,
+        body: Option<types::DoPostActionBody>,
+    ) -> Result<types::DoPostActionResponse, ApiError> {
+        super::actions::do_post_action(ctx, path, body).await
+    }
+
     /// `GET /api/v4/channels/{channel_id}/posts`: readable channel. Newest first: a page,
     /// posts changed `since` a time (deleted ones too), or those `before`/`after` a post.
     async fn get_posts_for_channel(

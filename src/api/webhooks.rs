@@ -6,10 +6,10 @@ use crate::app::outgoing_hooks;
 use crate::app::webhooks::{self, Fields, Message, to_api};
 use crate::contract::{self, types};
 use crate::contract::{
-    DeleteIncomingWebhookPath, DeleteOutgoingWebhookPath, ExecuteIncomingWebhookPath,
-    GetIncomingWebhookPath, GetIncomingWebhooksQuery, GetOutgoingWebhookPath,
-    GetOutgoingWebhooksQuery, RegenOutgoingHookTokenPath, UpdateIncomingWebhookPath,
-    UpdateOutgoingWebhookPath,
+    DeleteIncomingWebhookPath, DeleteOutgoingWebhookPath, ExecuteCommandWebhookPath,
+    ExecuteIncomingWebhookPath, GetIncomingWebhookPath, GetIncomingWebhooksQuery,
+    GetOutgoingWebhookPath, GetOutgoingWebhooksQuery, RegenOutgoingHookTokenPath,
+    UpdateIncomingWebhookPath, UpdateOutgoingWebhookPath,
 };
 use crate::error::ApiError;
 use crate::ids::is_valid_id;
@@ -243,6 +243,14 @@ async fn multipart_message(body: Upload) -> Result<Message, ApiError> {
 }
 
 impl contract::HooksApi for Api {
+    async fn execute_command_webhook(
+        ctx: &Ctx,
+        path: ExecuteCommandWebhookPath,
+        body: Upload,
+    ) -> Result<Binary, ApiError> {
+        super::commands::answer_later(ctx, path, body).await
+    }
+
     /// `POST /hooks/{hook_id}`: no session; JSON, a form's `payload`, or a multipart form.
     /// Answers `ok` as text.
     async fn execute_incoming_webhook(

@@ -30,10 +30,18 @@ pub fn ephemeral(caller: &crate::auth::Caller, user_id: &str, e: Ephemeral) -> t
         original_id: String::new(),
         message: e.message,
         post_type: "system_ephemeral".to_owned(),
-        props: serde_json::Value::Object(e.props).to_string(),
+        props: serde_json::Value::Object(super::post_actions::with_ids(e.props)).to_string(),
         hashtags: String::new(),
         file_ids: "[]".to_owned(),
         pending_post_id: String::new(),
+    };
+    // Actions of a post that is not stored reach their integration through a cookie.
+    let row = match super::post_actions::with_cookies(caller, &row) {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            tracing::warn!(error = %e.message, detail = %e.detailed_error, "sealing action cookies");
+            row
+        }
     };
     let shown = super::posts::to_api(&row, None);
     let mut to = super::events::Broadcast::user(user_id);

@@ -135,7 +135,7 @@ async fn prepare(
         hashtags: hashtags(&new.message),
         message: new.message,
         post_type: new.post_type.clone(),
-        props: serde_json::Value::Object(new.props).to_string(),
+        props: serde_json::Value::Object(super::post_actions::with_ids(new.props)).to_string(),
         file_ids,
         pending_post_id: new.pending_post_id,
     };

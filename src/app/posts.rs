@@ -396,6 +396,10 @@ pub async fn delete_in_channels(
 pub async fn save(db: &impl ConnectionTrait, mut p: post::Model) -> Result<post::Model, ApiError> {
     validate_message(&p.message)?;
     p.hashtags = hashtags(&p.message);
+    if p.props.contains("\"actions\"") {
+        let props = serde_json::from_str(&p.props).unwrap_or_default();
+        p.props = serde_json::Value::Object(super::post_actions::with_ids(props)).to_string();
+    }
     p.update_at = now_millis();
     Ok(p.into_active_model().reset_all().update(db).await?)
 }
@@ -428,7 +432,7 @@ pub fn to_api(p: &post::Model, t: Option<&thread::Model>) -> types::Post {
     let props = if deleted {
         serde_json::Map::new()
     } else {
-        serde_json::from_str(&p.props).unwrap_or_default()
+        super::post_actions::stripped(serde_json::from_str(&p.props).unwrap_or_default())
     };
     types::Post {
         id: Some(p.id.clone()),

@@ -27,12 +27,17 @@ pub struct ServerFacts {
     pub schema_version: usize,
     /// Salts public file links when `FileSettings.PublicLinkSalt` is empty.
     pub link_salt: String,
+    /// The PKCS#8 document of the server's ECDSA P-256 key pair (signs trigger ids).
+    pub signing_pkcs8: std::sync::Arc<Vec<u8>>,
+    /// The AES-256 key that seals the cookies of interactive message buttons.
+    pub action_cookie_key: std::sync::Arc<Vec<u8>>,
 }
 
 const DIAGNOSTIC_ID: &str = "DiagnosticId";
 const INSTALLATION_DATE: &str = "InstallationDate";
 const SIGNING_KEY: &str = "AsymmetricSigningKey";
 const LINK_SALT: &str = "PublicLinkSalt";
+const ACTION_COOKIE_KEY: &str = "PostActionCookieSecret";
 
 /// The DER header of a P-256 SubjectPublicKeyInfo, before the 65-byte uncompressed point.
 const P256_SPKI_PREFIX: [u8; 26] = [
@@ -60,6 +65,15 @@ pub async fn ensure_facts(
     let installation_date = fact(db, INSTALLATION_DATE, now_millis().to_string()).await?;
     let pkcs8 = fact(db, SIGNING_KEY, key()?).await?;
     let link_salt = fact(db, LINK_SALT, format!("{}{}", new_id(), new_id())).await?;
+    let cookie_key = {
+        let mut key = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
+            .map_err(|e| format!("making the action cookie key: {e}"))?;
+        fact(db, ACTION_COOKIE_KEY, b64.encode(key)).await?
+    };
+    let action_cookie_key = b64
+        .decode(cookie_key)
+        .map_err(|e| format!("the stored action cookie key: {e}"))?;
     let pkcs8 = b64
         .decode(pkcs8)
         .map_err(|e| format!("the stored signing key: {e}"))?;
@@ -77,6 +91,8 @@ pub async fn ensure_facts(
         signing_public_key: b64.encode(spki),
         schema_version,
         link_salt,
+        signing_pkcs8: std::sync::Arc::new(pkcs8),
+        action_cookie_key: std::sync::Arc::new(action_cookie_key),
     })
 }
 

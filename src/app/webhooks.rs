@@ -441,7 +441,7 @@ pub fn slack_text(text: &str) -> String {
 }
 
 /// Slack attachments as Mattermost keeps them: field values as strings, text marked up.
-fn slack_attachments(attachments: Vec<Value>) -> Vec<Value> {
+pub fn slack_attachments(attachments: Vec<Value>) -> Vec<Value> {
     attachments
         .into_iter()
         .map(|mut a| {

@@ -5,11 +5,13 @@
 
 #[cfg(unix)]
 mod acknowledgements;
+mod actions;
 mod binary;
 mod bookmarks;
 mod bots;
 mod cache;
 mod channels;
+mod commands;
 mod common;
 mod config;
 mod contract;

@@ -3,7 +3,9 @@
 //! is posted back; what does not trigger; and the outbound guard (a private address not
 //! trusted, a redirect not followed).
 
-use crate::common::{Account, TestServer, assert_fails, eventually, make_channel, make_team};
+use crate::common::{
+    Account, TestServer, assert_fails, eventually, make_channel, make_team, trusting_loopback,
+};
 use crate::websocket::join_team;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -115,13 +117,6 @@ async fn messages(admin: &Account, channel: &str) -> Vec<(String, Value, String)
             )
         })
         .collect()
-}
-
-fn trusting_loopback(c: &mut ferromost::config::Config) {
-    c.service_settings.extra.insert(
-        "AllowedUntrustedInternalConnections".into(),
-        "127.0.0.1".into(),
-    );
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 //! and its lock; Slack markup and attachments; the username and icon overrides; long text
 //! split; a deleted hook or deactivated owner stopping it; the setting).
 
-use crate::common::{Account, TestServer, assert_app_error, assert_fails, make_channel, make_team};
+use crate::common::{
+    Account, TestServer, assert_app_error, assert_fails, latest, make_channel, make_team,
+};
 use crate::websocket::join_team;
 use ferromost_client::types;
 use serde_json::{Value, json};
@@ -28,28 +30,6 @@ async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
 
 fn to_hook(server: &TestServer, hook: &str) -> reqwest::RequestBuilder {
     server.http().post(format!("{}/hooks/{hook}", server.url))
-}
-
-/// The newest posts of a channel, newest first, as (message, props).
-async fn latest(admin: &Account, channel: &str, n: usize) -> Vec<(String, Value, String)> {
-    let list = admin
-        .client
-        .get_posts_for_channel(channel, None, None, None, None, None, None)
-        .await
-        .unwrap()
-        .into_inner();
-    list.order
-        .iter()
-        .take(n)
-        .map(|id| {
-            let p = &list.posts[id];
-            (
-                p.message.clone().unwrap_or_default(),
-                serde_json::to_value(&p.props).unwrap(),
-                p.type_.clone().unwrap_or_default(),
-            )
-        })
-        .collect()
 }
 
 async fn make_team_admin(admin: &Account, team: &str, who: &Account) {

@@ -5,6 +5,8 @@ pub mod bot;
 pub mod channel;
 pub mod channel_bookmark;
 pub mod channel_member;
+pub mod command;
+pub mod command_webhook;
 pub mod emoji;
 pub mod file_info;
 pub mod incoming_webhook;

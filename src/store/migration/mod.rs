@@ -23,6 +23,7 @@ mod m20261205_000018_file_search;
 mod m20261205_000019_webhooks;
 mod m20261205_000020_outgoing_webhooks;
 mod m20261205_000021_post_acknowledgements;
+mod m20261205_000022_commands;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_webhooks::Migration),
             Box::new(m20261205_000020_outgoing_webhooks::Migration),
             Box::new(m20261205_000021_post_acknowledgements::Migration),
+            Box::new(m20261205_000022_commands::Migration),
         ]
     }
 }

@@ -459,3 +459,38 @@ pub async fn make_channel(by: &Account, team_id: &str, name: &str, kind: &str) -
         .id
         .unwrap()
 }
+
+/// A configuration that lets integrations on loopback be called (the tests run theirs
+/// there).
+pub fn trusting_loopback(c: &mut Config) {
+    c.service_settings.extra.insert(
+        "AllowedUntrustedInternalConnections".into(),
+        "127.0.0.1".into(),
+    );
+}
+
+/// The newest posts of a channel, newest first, as (message, props, type).
+pub async fn latest(
+    by: &Account,
+    channel: &str,
+    n: usize,
+) -> Vec<(String, serde_json::Value, String)> {
+    let list = by
+        .client
+        .get_posts_for_channel(channel, None, None, None, None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    list.order
+        .iter()
+        .take(n)
+        .map(|id| {
+            let p = &list.posts[id];
+            (
+                p.message.clone().unwrap_or_default(),
+                serde_json::to_value(&p.props).unwrap(),
+                p.type_.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
