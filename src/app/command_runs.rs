@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use serde_json::{Map, Value};
-use std::time::Duration;
 
 /// A response URL takes answers this long (Mattermost's CommandWebhookLifetime) ...
 const RESPONSE_URL_MILLIS: i64 = 30 * 60 * 1000;
@@ -190,13 +189,9 @@ pub async fn call(
         form.finish()
     };
     let config = caller.state.config();
-    let timeout = config
-        .setting("ServiceSettings", "OutgoingIntegrationRequestsTimeout")
-        .and_then(|v| v.as_u64())
-        .unwrap_or(30);
     let mut target = reqwest::Url::parse(&cmd.url).map_err(|e| failed(&cmd.trigger, e))?;
     let Some(client) =
-        outbound::guarded_client(&config, &target, Duration::from_secs(timeout)).await?
+        outbound::guarded_client(&config, &target, outbound::integration_timeout(&config)).await?
     else {
         return Err(failed(
             &cmd.trigger,

@@ -13,6 +13,16 @@ pub fn is_http_url(raw: &str) -> bool {
     (raw.starts_with("http://") || raw.starts_with("https://")) && reqwest::Url::parse(raw).is_ok()
 }
 
+/// How long an integration has to answer (`ServiceSettings.OutgoingIntegrationRequestsTimeout`,
+/// 30 seconds by default).
+pub fn integration_timeout(config: &Config) -> Duration {
+    let seconds = config
+        .setting("ServiceSettings", "OutgoingIntegrationRequestsTimeout")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(30);
+    Duration::from_secs(seconds)
+}
+
 /// A client that follows no redirects and gives up after `timeout`.
 pub fn client(timeout: Duration) -> Result<reqwest::Client, ApiError> {
     crate::install_tls();

@@ -19,7 +19,6 @@ use sea_orm::{
     QuerySelect,
 };
 use serde_json::{Map, Value};
-use std::time::Duration;
 
 pub mod ids {
     pub const DISABLED: &str = "api.outgoing_webhook.disabled.app_error";
@@ -543,17 +542,13 @@ async fn call(
     payload: &Value,
 ) -> Result<(), ApiError> {
     let config = caller.state.config();
-    let timeout = config
-        .setting("ServiceSettings", "OutgoingIntegrationRequestsTimeout")
-        .and_then(|v| v.as_u64())
-        .unwrap_or(30);
     let target = reqwest::Url::parse(url).map_err(ApiError::internal)?;
     if !outbound::may_fetch(&config, &target).await {
         return Err(ApiError::internal(format!(
             "{url} is not an address integrations may reach"
         )));
     }
-    let client = outbound::client(Duration::from_secs(timeout))?;
+    let client = outbound::client(outbound::integration_timeout(&config))?;
     let request = client.post(target).header("Accept", "application/json");
     let request = if h.content_type == "application/json" {
         request

@@ -286,13 +286,7 @@ async fn pressed(
 }
 
 fn timeout(caller: &Caller) -> Duration {
-    let seconds = caller
-        .state
-        .config()
-        .setting("ServiceSettings", "OutgoingIntegrationRequestsTimeout")
-        .and_then(|v| v.as_u64())
-        .unwrap_or(30);
-    Duration::from_secs(seconds)
+    outbound::integration_timeout(&caller.state.config())
 }
 
 /// POSTs `body` as JSON to an integration (Mattermost's DoActionRequest): through the
