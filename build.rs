@@ -102,10 +102,11 @@ fn main() {
     let extra = spec_view::load(&extra_contract);
 
     println!("cargo:rerun-if-changed=src/api");
-    let (types, signatures) = progenitor_types(&spec);
+    // One `types` module for both contracts: progenitor runs over the v4 contract with the
+    // extra file's paths and schemas added (a schema both name is the v4 one).
+    let (types, signatures) = progenitor_types(&merged(&spec, &extra));
     let operations = collect_operations(&spec, &signatures);
-    let (_, extra_signatures) = progenitor_types(&extra);
-    let extra_operations = collect_operations(&extra, &extra_signatures);
+    let extra_operations = collect_operations(&extra, &signatures);
     let implemented = implemented_methods(&root.join("src/api"));
     let mut api = generate_api(&operations, &implemented, "");
     api.extend(generate_api(&extra_operations, &implemented, "EXTRA_"));
@@ -113,6 +114,26 @@ fn main() {
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();
     write_rust(&out.join("types.rs"), types);
     write_rust(&out.join("api.rs"), api);
+}
+
+/// The v4 contract with the extra contract's paths and component schemas added.
+fn merged(spec: &Value, extra: &Value) -> Value {
+    let mut all = spec.clone();
+    if let (Some(paths), Some(more)) = (all["paths"].as_object_mut(), extra["paths"].as_object()) {
+        for (path, item) in more {
+            paths.entry(path.clone()).or_insert_with(|| item.clone());
+        }
+    }
+    let more = extra["components"]["schemas"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(schemas) = all["components"]["schemas"].as_object_mut() {
+        for (name, schema) in more {
+            schemas.entry(name).or_insert(schema);
+        }
+    }
+    all
 }
 
 /// The route-trait methods that the modules of `src/api` override: the methods of each

@@ -375,6 +375,16 @@ def main():
     ]:
         schemas["Command"]["properties"].setdefault(name, schema)
     fixes.append("Command: plugin_id, autocomplete_data, autocomplete_icon_data added")
+    # Addition: what Mattermost's OAuthApp JSON carries besides the 2024 schema: its
+    # creator, the Mattermost App it belongs to, and (v11) whether it is a public client
+    # (no secret; PKCE required).
+    for name, schema in [
+        ("creator_id", {"type": "string"}),
+        ("mattermost_app_id", {"type": "string"}),
+        ("is_public", {"type": "boolean"}),
+    ]:
+        schemas["OAuthApp"]["properties"].setdefault(name, schema)
+    fixes.append("OAuthApp: creator_id, mattermost_app_id, is_public added")
     # Fix: a command's answer as Mattermost encodes it (CommandResponse's JSON names are
     # snake_case; the 2024 schema names the Go fields), with everything it carries.
     schemas["CommandResponse"] = {
@@ -698,6 +708,14 @@ def main():
                 "$ref": "#/components/schemas/Command"
             }
             fixes.append(f"{op_id}: the body declared as the whole Command the server reads")
+        # Fix: the OAuth app bodies as the server reads them (its whole OAuthApp): nothing
+        # required by the decoder (missing fields are refused by the app's own checks,
+        # model.oauth.is_valid.*).
+        if op_id in ("CreateOAuthApp", "UpdateOAuthApp"):
+            op["requestBody"]["content"]["application/json"]["schema"] = {
+                "$ref": "#/components/schemas/OAuthApp"
+            }
+            fixes.append(f"{op_id}: the body declared as the whole OAuthApp the server reads")
         if op_id == "ExecuteCommand":
             schema = op["requestBody"]["content"]["application/json"]["schema"]
             for name in ("team_id", "root_id", "parent_id"):

@@ -44,6 +44,7 @@ pub async fn start(config: config::Config) -> Result<AppState, String> {
     cluster::listen(&state);
     fanout::start(&state);
     app::presence::start(&state);
+    app::reminders::start(&state);
     Ok(state)
 }
 

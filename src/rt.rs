@@ -134,6 +134,15 @@ impl Upload {
         })
     }
 
+    /// The whole body, read into memory: at most `limit` bytes (413 beyond).
+    pub async fn bytes_up_to(self, limit: usize) -> Result<Bytes, ApiError> {
+        let limited = http_body_util::Limited::new(self.req.into_body(), limit);
+        Ok(http_body_util::BodyExt::collect(limited)
+            .await
+            .map_err(|_| ApiError::body_too_large(limit))?
+            .to_bytes())
+    }
+
     /// The body as it arrives.
     pub fn into_body(self) -> axum::body::Body {
         self.req.into_body()
@@ -263,6 +272,11 @@ impl Ctx {
         self.path_str(name)?
             .parse()
             .map_err(|_| ApiError::invalid_url_param(name))
+    }
+
+    /// The query string as sent (undecoded).
+    pub fn raw_query(&self) -> &str {
+        &self.raw_query
     }
 
     /// The query string, for parameters Mattermost reads but the contract does not declare.

@@ -2,7 +2,7 @@
 //! of an interactive message pressed).
 
 use super::{Api, ok};
-use crate::app::{post_actions, posts};
+use crate::app::{post_actions, posts, reminders};
 use crate::auth::permissions::{self, ids as perm};
 use crate::contract::{self, DoPostActionPath, types};
 use crate::error::ApiError;
@@ -81,4 +81,28 @@ impl contract::IntegrationActionsApi for Api {
         let answer = post_actions::submit_dialog(ctx, &url, submission).await?;
         serde_json::from_value(answer).map_err(ApiError::internal)
     }
+}
+
+/// `POST /api/v4/users/{user_id}/posts/{post_id}/reminder`: the user or who may act for them
+/// (403), read_channel_content in the post's channel (403, a missing post too, as
+/// Mattermost's check by post).
+pub(super) async fn set_post_reminder(
+    ctx: &Ctx,
+    path: contract::SetPostReminderPath,
+    body: types::SetPostReminderBody,
+) -> Result<types::StatusOk, ApiError> {
+    ctx.session()?;
+    if !is_valid_id(&path.post_id) {
+        return Err(ApiError::invalid_url_param("post_id"));
+    }
+    if !is_valid_id(&path.user_id) {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    permissions::require_user(ctx, &path.user_id).await?;
+    let Ok(found) = posts::get(ctx.state.db(), &path.post_id).await else {
+        return Err(ApiError::forbidden().detail("needs read_channel_content"));
+    };
+    permissions::require_channel(ctx, &found.channel_id, perm::READ_CHANNEL_CONTENT).await?;
+    reminders::set(ctx, &path.post_id, &path.user_id, body.target_time).await?;
+    Ok(ok())
 }

@@ -256,11 +256,7 @@ pub(super) async fn answer_later(
         .config()
         .service_settings
         .maximum_payload_size_bytes;
-    let bytes =
-        http_body_util::BodyExt::collect(http_body_util::Limited::new(body.into_body(), limit))
-            .await
-            .map_err(|_| ApiError::body_too_large(limit))?
-            .to_bytes();
+    let bytes = body.bytes_up_to(limit).await?;
     let response = Response::from_body(&content_type, &bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

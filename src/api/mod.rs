@@ -12,6 +12,7 @@ mod data_retention;
 mod emoji;
 mod files;
 mod notifications;
+mod oauth;
 mod posts;
 mod preferences;
 mod reactions;
@@ -81,7 +82,6 @@ impl contract::InternalApi for Api {}
 impl contract::IpApi for Api {}
 impl contract::JobsApi for Api {}
 impl contract::LdapApi for Api {}
-impl contract::OAuthApi for Api {}
 impl contract::PlaybookAutofollowsApi for Api {}
 impl contract::PlaybookRunsApi for Api {}
 impl contract::PlaybooksApi for Api {}

@@ -421,6 +421,16 @@ impl contract::PostsApi for Api {
         posts::post_list(db, rows).await
     }
 
+    /// `POST /api/v4/users/{user_id}/posts/{post_id}/reminder`: the user (or who may act
+    /// for them), read_channel_content in the post's channel.
+    async fn set_post_reminder(
+        ctx: &Ctx,
+        path: contract::SetPostReminderPath,
+        body: types::SetPostReminderBody,
+    ) -> Result<types::StatusOk, ApiError> {
+        super::actions::set_post_reminder(ctx, path, body).await
+    }
+
     /// `POST /api/v4/users/{user_id}/posts/{post_id}/set_unread`: the user, in a channel
     /// they are in. The channel is unread from that post on.
     async fn set_post_unread(

@@ -426,10 +426,7 @@ impl contract::SystemApi for Api {
             return Err(ApiError::invalid_param("url"));
         }
         let config = ctx.state.config();
-        let previews = config
-            .setting("ServiceSettings", "EnableLinkPreviews")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true);
+        let previews = config.flag("ServiceSettings", "EnableLinkPreviews", true);
         let mut location = String::new();
         if previews
             && let Ok(url) = reqwest::Url::parse(&query.url)

@@ -273,13 +273,7 @@ impl contract::HooksApi for Api {
                 .config()
                 .service_settings
                 .maximum_payload_size_bytes;
-            let bytes = http_body_util::BodyExt::collect(http_body_util::Limited::new(
-                body.into_body(),
-                limit,
-            ))
-            .await
-            .map_err(|_| ApiError::body_too_large(limit))?
-            .to_bytes();
+            let bytes = body.bytes_up_to(limit).await?;
             if media == "application/x-www-form-urlencoded" {
                 let payload = form_urlencoded::parse(&bytes)
                     .find(|(k, _)| k == "payload")

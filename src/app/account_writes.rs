@@ -415,6 +415,11 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
         .filter(crate::store::entity::post_acknowledgement::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    crate::store::entity::post_reminder::Entity::delete_many()
+        .filter(crate::store::entity::post_reminder::Column::UserId.eq(id.clone()))
+        .exec(&txn)
+        .await?;
+    super::oauth_apps::forget_user(&txn, &id).await?;
     crate::store::entity::status::Entity::delete_by_id(id.clone())
         .exec(&txn)
         .await?;
@@ -549,6 +554,15 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
         .exec(&txn)
         .await?;
     crate::store::entity::post_acknowledgement::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::post_reminder::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::oauth_access_data::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::oauth_auth_data::Entity::delete_many()
         .exec(&txn)
         .await?;
     crate::store::entity::status::Entity::delete_many()

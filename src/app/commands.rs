@@ -36,13 +36,11 @@ pub mod ids {
 
 /// EnableCommands, or 501.
 pub fn enabled(caller: &Caller) -> Result<(), ApiError> {
-    let on = caller
+    if caller
         .state
         .config()
-        .setting("ServiceSettings", "EnableCommands")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(true);
-    if on {
+        .flag("ServiceSettings", "EnableCommands", true)
+    {
         Ok(())
     } else {
         Err(ApiError::new(

@@ -385,6 +385,18 @@ pub async fn delete_in_channels(
         )
         .exec(db)
         .await?;
+    crate::store::entity::post_reminder::Entity::delete_many()
+        .filter(
+            crate::store::entity::post_reminder::Column::PostId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(post::Column::Id)
+                    .from(post::Entity)
+                    .and_where(post::Column::ChannelId.is_in(channel_ids.clone()))
+                    .to_owned(),
+            ),
+        )
+        .exec(db)
+        .await?;
     post::Entity::delete_many()
         .filter(post::Column::ChannelId.is_in(channel_ids))
         .exec(db)

@@ -18,11 +18,10 @@ use serde_json::{Map, Value};
 const MIN_UPDATE_MS: i64 = 120_000;
 
 fn enabled(caller: &Caller) -> bool {
-    let config = caller.state.config();
-    config
-        .setting("ServiceSettings", "EnableUserStatuses")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(true)
+    caller
+        .state
+        .config()
+        .flag("ServiceSettings", "EnableUserStatuses", true)
 }
 
 fn status_change(user_id: &str, status: &str) -> Event {
@@ -223,13 +222,7 @@ pub async fn pong(caller: &Caller, user_id: &str) -> Result<(), ApiError> {
 /// On PostgreSQL, keeps this node's connection rows fresh and sets offline the users
 /// whose connections were all on nodes that stopped; runs as long as the runtime does.
 pub fn start(state: &crate::state::AppState) {
-    let caller = Caller {
-        state: state.clone(),
-        session: None,
-        request_id: crate::ids::new_id(),
-        ip: String::new(),
-        path: String::new(),
-    };
+    let caller = Caller::background(state);
     if !shared(&caller) {
         return;
     }

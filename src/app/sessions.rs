@@ -21,22 +21,61 @@ pub async fn create(
     device_id: &str,
     user_agent: &str,
 ) -> Result<Session, ApiError> {
-    let now = now_millis();
     let settings = &config.service_settings;
     let hours = if device_id.is_empty() {
         settings.session_length_web_in_hours
     } else {
         settings.session_length_mobile_in_hours
     };
-    let csrf = new_id();
     let props = serde_json::json!({
-        "csrf": csrf,
+        "csrf": new_id(),
         "platform": platform_of(user_agent),
         "browser": user_agent.split('/').next().unwrap_or_default(),
         "os": "",
         "is_mobile": (!device_id.is_empty()).to_string(),
-        "is_guest": user.roles.split_whitespace().any(|r| r == "system_guest").to_string(),
+        "is_guest": is_guest(user),
     });
+    insert(db, user, device_id, hours, false, props).await
+}
+
+/// Starts an OAuth session for `user` granted to `app` (its name as the platform, OAuth2
+/// as the OS and browser, as Mattermost marks them), as long as SSO sessions last.
+pub async fn create_oauth(
+    db: &impl ConnectionTrait,
+    config: &Config,
+    user: &user::Model,
+    app: &crate::store::entity::oauth_app::Model,
+) -> Result<Session, ApiError> {
+    let props = serde_json::json!({
+        "csrf": new_id(),
+        "platform": app.name,
+        "oauth_app_id": app.id,
+        "mattermost_app_id": app.mattermost_app_id,
+        "os": "OAuth2",
+        "browser": "OAuth2",
+        "is_guest": is_guest(user),
+    });
+    let hours = config.service_settings.session_length_sso_in_hours;
+    insert(db, user, "", hours, true, props).await
+}
+
+fn is_guest(user: &user::Model) -> String {
+    user.roles
+        .split_whitespace()
+        .any(|r| r == "system_guest")
+        .to_string()
+}
+
+/// Stores a new session of `user` lasting `hours`, with a new id and token.
+async fn insert(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    device_id: &str,
+    hours: i64,
+    is_oauth: bool,
+    props: serde_json::Value,
+) -> Result<Session, ApiError> {
+    let now = now_millis();
     let model = session::ActiveModel {
         id: Set(new_id()),
         token: Set(new_id()),
@@ -46,7 +85,7 @@ pub async fn create(
         user_id: Set(user.id.clone()),
         device_id: Set(device_id.to_owned()),
         roles: Set(user.roles.clone()),
-        is_oauth: Set(false),
+        is_oauth: Set(is_oauth),
         expired_notify: Set(false),
         props: Set(props.to_string()),
     };

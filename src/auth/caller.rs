@@ -18,6 +18,17 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The server itself, for work no request started (timers, background tasks).
+    pub fn background(state: &AppState) -> Self {
+        Self {
+            state: state.clone(),
+            session: None,
+            request_id: crate::ids::new_id(),
+            ip: String::new(),
+            path: String::new(),
+        }
+    }
+
     /// The caller's session, or 401 when the request carries none.
     pub fn session(&self) -> Result<&Session, ApiError> {
         self.session.as_ref().ok_or_else(ApiError::unauthorized)

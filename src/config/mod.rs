@@ -337,6 +337,13 @@ impl Config {
         value.get(section)?.get(setting).cloned()
     }
 
+    /// A boolean setting (`section.setting`), or `default` when unset or not a boolean.
+    pub fn flag(&self, section: &str, setting: &str, default: bool) -> bool {
+        self.setting(section, setting)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(default)
+    }
+
     /// True when the database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.sql_settings.driver_name == "postgres"

@@ -24,6 +24,8 @@ mod m20261205_000019_webhooks;
 mod m20261205_000020_outgoing_webhooks;
 mod m20261205_000021_post_acknowledgements;
 mod m20261205_000022_commands;
+mod m20261205_000023_post_reminders;
+mod m20261205_000024_oauth;
 
 pub struct Migrator;
 
@@ -53,6 +55,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_outgoing_webhooks::Migration),
             Box::new(m20261205_000021_post_acknowledgements::Migration),
             Box::new(m20261205_000022_commands::Migration),
+            Box::new(m20261205_000023_post_reminders::Migration),
+            Box::new(m20261205_000024_oauth::Migration),
         ]
     }
 }
