@@ -147,7 +147,7 @@ impl contract::OauthProviderApi for Api {
             let to: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
             return Ok(redirect(
                 ctx,
-                &format!("{}/login?redirect_to={to}", site(ctx)),
+                &format!("{}/login?redirect_to={to}", super::files::site_url(ctx)),
             ));
         };
         oauth_grants::check_redirect(&app, &request.redirect_uri)?;
@@ -201,7 +201,7 @@ impl contract::OauthProviderApi for Api {
             .service_settings
             .maximum_payload_size_bytes;
         let bytes = body.bytes_up_to(limit).await?;
-        let form: TokenRequest = serde_urlencoded_form(&bytes);
+        let form = token_form(&bytes);
         let answer = oauth_grants::exchange(ctx, form).await?;
         ctx.set_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         ctx.set_header(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -233,27 +233,20 @@ impl contract::OauthProviderApi for Api {
     }
 }
 
-/// A form's fields by name (the last of a repeated one), as Go's FormValue reads them.
-fn serde_urlencoded_form(bytes: &[u8]) -> TokenRequest {
-    let mut form = TokenRequest::default();
-    for (k, v) in form_urlencoded::parse(bytes) {
-        let v = v.into_owned();
-        match k.as_ref() {
-            "grant_type" => form.grant_type = v,
-            "code" => form.code = v,
-            "refresh_token" => form.refresh_token = v,
-            "client_id" => form.client_id = v,
-            "client_secret" => form.client_secret = v,
-            "redirect_uri" => form.redirect_uri = v,
-            "code_verifier" => form.code_verifier = v,
-            _ => {}
-        }
+/// The token request's form fields, read as Go's FormValue reads them (the first of a
+/// repeated field), with the project's query-string reader.
+fn token_form(bytes: &[u8]) -> TokenRequest {
+    let form = crate::rt::QueryMap::parse(&String::from_utf8_lossy(bytes));
+    let field = |name: &str| form.string(name).unwrap_or_default();
+    TokenRequest {
+        grant_type: field("grant_type"),
+        code: field("code"),
+        refresh_token: field("refresh_token"),
+        client_id: field("client_id"),
+        client_secret: field("client_secret"),
+        redirect_uri: field("redirect_uri"),
+        code_verifier: field("code_verifier"),
     }
-    form
-}
-
-fn site(ctx: &Ctx) -> String {
-    super::files::site_url(ctx)
 }
 
 /// 302 to `to`, with Go's http.Redirect body.

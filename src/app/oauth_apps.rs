@@ -244,34 +244,60 @@ pub async fn regenerate_secret(
 pub async fn delete(caller: &Caller, app: &oauth_app::Model) -> Result<(), ApiError> {
     enabled(caller)?;
     let txn = caller.state.begin_write().await?;
-    let tokens: Vec<String> = access::Entity::find()
-        .select_only()
-        .column(access::Column::Token)
-        .filter(access::Column::ClientId.eq(&app.id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    session::Entity::delete_many()
-        .filter(session::Column::Token.is_in(tokens.clone()))
-        .exec(&txn)
-        .await?;
-    access::Entity::delete_many()
-        .filter(access::Column::ClientId.eq(&app.id))
-        .exec(&txn)
-        .await?;
-    oauth_auth_data::Entity::delete_many()
-        .filter(oauth_auth_data::Column::ClientId.eq(&app.id))
-        .exec(&txn)
-        .await?;
-    preference::Entity::delete_many()
-        .filter(preference::Column::Category.eq(AUTHORIZED_CATEGORY))
-        .filter(preference::Column::Name.eq(&app.id))
-        .exec(&txn)
-        .await?;
+    let tokens = end_grants(&txn, &app.id, None).await?;
     oauth_app::Entity::delete_by_id(app.id.clone())
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    forget_sessions(caller, tokens).await
+}
+
+/// Deletes what `client_id` was granted (by `user_id` alone, when given): the sessions of
+/// its access tokens, the access data, the codes not yet exchanged and the consent. The
+/// tokens of the ended sessions, for [`forget_sessions`] once the transaction commits.
+pub async fn end_grants(
+    txn: &impl sea_orm::ConnectionTrait,
+    client_id: &str,
+    user_id: Option<&str>,
+) -> Result<Vec<String>, ApiError> {
+    let mut grants = sea_orm::Condition::all().add(access::Column::ClientId.eq(client_id));
+    let mut codes = sea_orm::Condition::all().add(oauth_auth_data::Column::ClientId.eq(client_id));
+    let mut consents = sea_orm::Condition::all()
+        .add(preference::Column::Category.eq(AUTHORIZED_CATEGORY))
+        .add(preference::Column::Name.eq(client_id));
+    if let Some(user_id) = user_id {
+        grants = grants.add(access::Column::UserId.eq(user_id));
+        codes = codes.add(oauth_auth_data::Column::UserId.eq(user_id));
+        consents = consents.add(preference::Column::UserId.eq(user_id));
+    }
+    let tokens: Vec<String> = access::Entity::find()
+        .select_only()
+        .column(access::Column::Token)
+        .filter(grants.clone())
+        .into_tuple()
+        .all(txn)
+        .await?;
+    session::Entity::delete_many()
+        .filter(session::Column::Token.is_in(tokens.clone()))
+        .exec(txn)
+        .await?;
+    access::Entity::delete_many()
+        .filter(grants)
+        .exec(txn)
+        .await?;
+    oauth_auth_data::Entity::delete_many()
+        .filter(codes)
+        .exec(txn)
+        .await?;
+    preference::Entity::delete_many()
+        .filter(consents)
+        .exec(txn)
+        .await?;
+    Ok(tokens)
+}
+
+/// Drops the ended sessions `tokens` from every node's cache.
+pub async fn forget_sessions(caller: &Caller, tokens: Vec<String>) -> Result<(), ApiError> {
     for token in tokens {
         caller.state.invalidate(Invalidation::Token(token)).await?;
     }

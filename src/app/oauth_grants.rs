@@ -51,8 +51,7 @@ fn bad(id: &'static str, message: &str) -> ApiError {
 }
 
 /// What an app asks a user for (`/oauth/authorize`, as query or JSON).
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default, Clone)]
 pub struct AuthorizeRequest {
     pub response_type: String,
     pub client_id: String,
@@ -131,13 +130,9 @@ pub fn check_redirect(app: &oauth_app::Model, redirect_uri: &str) -> Result<(), 
 
 /// True when `user_id` consented to `client_id` before.
 pub async fn consented(caller: &Caller, user_id: &str, client_id: &str) -> Result<bool, ApiError> {
-    Ok(preference::Entity::find()
-        .filter(preference::Column::UserId.eq(user_id))
-        .filter(preference::Column::Category.eq(AUTHORIZED_CATEGORY))
-        .filter(preference::Column::Name.eq(client_id))
-        .one(caller.state.db())
-        .await?
-        .is_some())
+    let db = caller.state.db();
+    let found = crate::store::preferences::get(db, user_id, AUTHORIZED_CATEGORY, client_id).await?;
+    Ok(found.is_some())
 }
 
 /// `uri` with `pairs` set in its query (Go's Values.Encode: sorted by key).
@@ -155,16 +150,15 @@ fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
-    all.sort_by(|a, b| a.0.cmp(&b.0));
-    url.query_pairs_mut().clear().extend_pairs(all);
+    url.set_query(Some(&encoded(all)));
     url.to_string()
 }
 
 /// Go's Values.Encode of `pairs`: sorted by key, form-encoded.
-fn encoded(pairs: &mut [(&str, String)]) -> String {
-    pairs.sort_by(|a, b| a.0.cmp(b.0));
+fn encoded(mut pairs: Vec<(String, String)>) -> String {
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
     form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs.iter())
+        .extend_pairs(pairs)
         .finish()
 }
 
@@ -219,14 +213,15 @@ pub async fn allow(
             save_access(&txn, &app, user_id, &made, "", &request).await?;
             txn.commit().await?;
             let expires_in = ((made.expires_at - now_millis()) / 1000).to_string();
-            let mut pairs = [
+            let pairs = [
                 ("access_token", made.token.clone()),
                 ("token_type", "bearer".to_owned()),
                 ("expires_in", expires_in),
                 ("scope", request.scope.clone()),
                 ("state", request.state.clone()),
             ];
-            format!("{}#{}", request.redirect_uri, encoded(&mut pairs))
+            let pairs = pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            format!("{}#{}", request.redirect_uri, encoded(pairs))
         }
         _ => {
             return Ok(format!(
@@ -269,8 +264,7 @@ async fn save_access(
 }
 
 /// What an app sends to `/oauth/access_token` (a form).
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct TokenRequest {
     pub grant_type: String,
     pub code: String,
@@ -290,6 +284,20 @@ pub struct AccessResponse {
     pub scope: String,
     pub refresh_token: String,
     pub id_token: String,
+}
+
+impl AccessResponse {
+    /// A bearer token's answer (no scope or id token, as Mattermost's code flow answers).
+    fn bearer(access_token: String, expires_in: i64, refresh_token: String) -> Self {
+        Self {
+            access_token,
+            token_type: "bearer",
+            expires_in,
+            scope: String::new(),
+            refresh_token,
+            id_token: String::new(),
+        }
+    }
 }
 
 /// Mattermost's getAccessToken and GetOAuthAccessTokenForCodeFlow: a code (once) or a
@@ -413,48 +421,54 @@ async fn exchange_code(
         .one(&txn)
         .await?;
     let now = now_millis();
-    let sso_secs = config.service_settings.session_length_sso_in_hours * 3600;
-    let answer = match previous {
+    let (answer, ended) = match previous {
         // A live grant is answered again, as Mattermost does.
-        Some(p) if p.expires_at > now => AccessResponse {
-            access_token: p.token,
-            token_type: "bearer",
-            expires_in: (p.expires_at - now) / 1000,
-            scope: String::new(),
-            refresh_token: p.refresh_token,
-            id_token: String::new(),
-        },
+        Some(p) if p.expires_at > now => {
+            let expires_in = (p.expires_at - now) / 1000;
+            (
+                AccessResponse::bearer(p.token, expires_in, p.refresh_token),
+                None,
+            )
+        }
         Some(p) => {
             let (answer, old) = renew(&txn, &config, app, &account, p).await?;
-            txn.commit().await?;
-            caller.state.invalidate(Invalidation::Token(old)).await?;
-            return Ok(answer);
+            (answer, Some(old))
         }
         None => {
             let made = sessions::create_oauth(&txn, &config, &account, app).await?;
-            let refresh_token = if app.is_public {
-                String::new()
-            } else {
-                new_id()
-            };
+            let refresh_token = refresh_token_for(app);
             let request = AuthorizeRequest {
                 redirect_uri: form.redirect_uri.clone(),
                 scope: code.scope.clone(),
                 ..AuthorizeRequest::default()
             };
             save_access(&txn, app, &account.id, &made, &refresh_token, &request).await?;
-            AccessResponse {
-                access_token: made.token,
-                token_type: "bearer",
-                expires_in: sso_secs,
-                scope: String::new(),
-                refresh_token,
-                id_token: String::new(),
-            }
+            let expires_in = sso_seconds(&config);
+            (
+                AccessResponse::bearer(made.token, expires_in, refresh_token),
+                None,
+            )
         }
     };
     txn.commit().await?;
+    if let Some(old) = ended {
+        caller.state.invalidate(Invalidation::Token(old)).await?;
+    }
     Ok(answer)
+}
+
+/// A new refresh token, or none for a public client.
+fn refresh_token_for(app: &oauth_app::Model) -> String {
+    if app.is_public {
+        String::new()
+    } else {
+        new_id()
+    }
+}
+
+/// How long a new OAuth session lasts, in seconds (SessionLengthSSOInHours).
+fn sso_seconds(config: &crate::config::Config) -> i64 {
+    config.service_settings.session_length_sso_in_hours * 3600
 }
 
 /// PKCE S256: BASE64URL(SHA-256(verifier)) equals the challenge; the verifier is 43 to 128
@@ -481,11 +495,7 @@ async fn renew(
     old: access::Model,
 ) -> Result<(AccessResponse, String), ApiError> {
     let made = sessions::create_oauth(txn, config, account, app).await?;
-    let refresh_token = if app.is_public {
-        String::new()
-    } else {
-        new_id()
-    };
+    let refresh_token = refresh_token_for(app);
     // Only the holder of the current token renews it: of racing refreshes, one wins.
     let moved = access::Entity::update_many()
         .col_expr(access::Column::Token, made.token.clone().into())
@@ -502,14 +512,8 @@ async fn renew(
         .filter(session::Column::Token.eq(&old.token))
         .exec(txn)
         .await?;
-    let answer = AccessResponse {
-        access_token: made.token,
-        token_type: "bearer",
-        expires_in: config.service_settings.session_length_sso_in_hours * 3600,
-        scope: String::new(),
-        refresh_token,
-        id_token: String::new(),
-    };
+    let expires_in = sso_seconds(config);
+    let answer = AccessResponse::bearer(made.token, expires_in, refresh_token);
     Ok((answer, old.token))
 }
 
@@ -558,36 +562,9 @@ async fn refresh(
 pub async fn deauthorize(caller: &Caller, user_id: &str, client_id: &str) -> Result<(), ApiError> {
     oauth_apps::enabled(caller)?;
     let txn = caller.state.begin_write().await?;
-    let grants = access::Entity::find()
-        .filter(access::Column::UserId.eq(user_id))
-        .filter(access::Column::ClientId.eq(client_id))
-        .all(&txn)
-        .await?;
-    let tokens: Vec<String> = grants.into_iter().map(|g| g.token).collect();
-    session::Entity::delete_many()
-        .filter(session::Column::Token.is_in(tokens.clone()))
-        .exec(&txn)
-        .await?;
-    access::Entity::delete_many()
-        .filter(access::Column::Token.is_in(tokens.clone()))
-        .exec(&txn)
-        .await?;
-    auth_data::Entity::delete_many()
-        .filter(auth_data::Column::UserId.eq(user_id))
-        .filter(auth_data::Column::ClientId.eq(client_id))
-        .exec(&txn)
-        .await?;
-    preference::Entity::delete_many()
-        .filter(preference::Column::UserId.eq(user_id))
-        .filter(preference::Column::Category.eq(AUTHORIZED_CATEGORY))
-        .filter(preference::Column::Name.eq(client_id))
-        .exec(&txn)
-        .await?;
+    let tokens = oauth_apps::end_grants(&txn, client_id, Some(user_id)).await?;
     txn.commit().await?;
-    for token in tokens {
-        caller.state.invalidate(Invalidation::Token(token)).await?;
-    }
-    Ok(())
+    oauth_apps::forget_sessions(caller, tokens).await
 }
 
 #[cfg(test)]
