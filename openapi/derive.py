@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+import derive_outgoing_oauth
+
 ROOT = Path(__file__).resolve().parent.parent
 REF = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared/reference/mattermost-api-v4"
 OUT = ROOT / "openapi/mattermost-v4.yaml"
@@ -801,6 +803,7 @@ def main():
                 fixes.append(f"{op_id}: 200 declared as {kind} binary")
         if "requestBody" in op:
             op["requestBody"].setdefault("content", {})
+    derive_outgoing_oauth.fix(spec, fixes)
     real_success_codes(spec)
     sessions_required(spec)
     declare_standard_errors(spec)

@@ -240,7 +240,8 @@ impl contract::CommandsApi for Api {
             .strip_prefix('/')
             .unwrap_or(&query.user_input);
         let listed = command_list::autocomplete(ctx, &path.team_id).await?;
-        Ok(command_list::suggestions(listed, input))
+        let admin = permissions::has_system(ctx, perm::MANAGE_SYSTEM).await?;
+        Ok(command_list::suggestions(listed, input, admin))
     }
 }
 

@@ -1,10 +1,11 @@
-//! The `OAuth` tag (the apps registered with the OAuth 2.0 provider) and the provider's
-//! endpoints outside the v4 paths (`oauth_provider`: `/oauth/authorize`,
-//! `/oauth/access_token`, `/oauth/deauthorize`).
+//! The `OAuth` tag (the apps registered with the OAuth 2.0 provider, and the outgoing OAuth
+//! connections) and the provider's endpoints outside the v4 paths (`oauth_provider`:
+//! `/oauth/authorize`, `/oauth/access_token`, `/oauth/deauthorize`).
 
 use super::{Api, ok};
 use crate::app::oauth_apps::{self, to_api, to_api_sanitized};
 use crate::app::oauth_grants::{self, AuthorizeRequest, TokenRequest};
+use crate::app::outgoing_oauth;
 use crate::auth::permissions;
 use crate::contract::{self, types};
 use crate::error::ApiError;
@@ -18,6 +19,19 @@ fn app_id(id: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::invalid_url_param("app_id"))
     }
+}
+
+const CREATE_INPUT: &str = "api.context.outgoing_oauth_connection.create_connection.input_error";
+const UPDATE_INPUT: &str = "api.context.outgoing_oauth_connection.update_connection.input_error";
+const VALIDATE_INPUT: &str =
+    "api.context.outgoing_oauth_connection.validate_connection_credentials.input_error";
+
+/// A connection body, or 400 `id` (Mattermost's decoder refusing an empty body).
+fn connection_body(
+    body: Option<types::OutgoingOAuthConnection>,
+    id: &'static str,
+) -> Result<types::OutgoingOAuthConnection, ApiError> {
+    body.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, id, "Invalid input parameters."))
 }
 
 fn paging(ctx: &Ctx) -> (u64, u64) {
@@ -120,6 +134,89 @@ impl contract::OAuthApi for Api {
         let (page, per_page) = paging(ctx);
         let rows = oauth_apps::authorized(ctx, &path.user_id, page, per_page).await?;
         Ok(rows.iter().map(to_api_sanitized).collect())
+    }
+
+    /// `GET /api/v4/oauth/outgoing_connections`: who set them up, or who may manage the
+    /// team's outgoing webhooks or slash commands; `audience`: the one serving that URL.
+    async fn list_outgoing_o_auth_connections(
+        ctx: &Ctx,
+        query: contract::ListOutgoingOAuthConnectionsQuery,
+    ) -> Result<Vec<types::OutgoingOAuthConnection>, ApiError> {
+        outgoing_oauth::require_read(ctx, query.team_id.as_deref().unwrap_or_default()).await?;
+        let rows = match query.audience.as_deref().filter(|a| !a.is_empty()) {
+            Some(url) => vec![outgoing_oauth::for_audience(ctx, url).await?],
+            None => outgoing_oauth::list(ctx, query.from_id.as_deref(), query.limit).await?,
+        };
+        Ok(rows.iter().map(outgoing_oauth::to_api).collect())
+    }
+
+    /// `POST /api/v4/oauth/outgoing_connections`: manage_outgoing_oauth_connections.
+    async fn create_outgoing_o_auth_connection(
+        ctx: &Ctx,
+        _query: contract::CreateOutgoingOAuthConnectionQuery,
+        body: Option<types::OutgoingOAuthConnection>,
+    ) -> Result<types::OutgoingOAuthConnection, ApiError> {
+        outgoing_oauth::require_write(ctx).await?;
+        let body = connection_body(body, CREATE_INPUT)?;
+        Ok(outgoing_oauth::to_api(
+            &outgoing_oauth::create(ctx, body).await?,
+        ))
+    }
+
+    /// `POST /api/v4/oauth/outgoing_connections/validate`: asks the token URL for a token
+    /// with the body's credentials (a stored connection's secret when it names one).
+    async fn validate_outgoing_o_auth_connection(
+        ctx: &Ctx,
+        _query: contract::ValidateOutgoingOAuthConnectionQuery,
+        body: Option<types::OutgoingOAuthConnection>,
+    ) -> Result<types::StatusOk, ApiError> {
+        outgoing_oauth::require_write(ctx).await?;
+        let body = connection_body(body, VALIDATE_INPUT)?;
+        let candidate = outgoing_oauth::candidate(ctx, body).await?;
+        outgoing_oauth::token(&ctx.state.config(), &candidate).await?;
+        Ok(ok())
+    }
+
+    /// `GET /api/v4/oauth/outgoing_connections/{connection_id}`: as Create.
+    async fn get_outgoing_o_auth_connection(
+        ctx: &Ctx,
+        path: contract::GetOutgoingOAuthConnectionPath,
+        _query: contract::GetOutgoingOAuthConnectionQuery,
+    ) -> Result<types::OutgoingOAuthConnection, ApiError> {
+        outgoing_oauth::require_write(ctx).await?;
+        let found = outgoing_oauth::get(ctx.state.db(), &path.connection_id).await?;
+        Ok(outgoing_oauth::to_api(&found))
+    }
+
+    /// `PUT /api/v4/oauth/outgoing_connections/{connection_id}`: as Create; the body's id
+    /// is the path's; what it sets replaces what is stored.
+    async fn update_outgoing_o_auth_connection(
+        ctx: &Ctx,
+        path: contract::UpdateOutgoingOAuthConnectionPath,
+        _query: contract::UpdateOutgoingOAuthConnectionQuery,
+        body: Option<types::OutgoingOAuthConnection>,
+    ) -> Result<types::OutgoingOAuthConnection, ApiError> {
+        outgoing_oauth::require_write(ctx).await?;
+        let body = connection_body(body, UPDATE_INPUT)?;
+        if body.id.as_deref() != Some(path.connection_id.as_str()) {
+            return Err(ApiError::invalid_param("id"));
+        }
+        let old = outgoing_oauth::get(ctx.state.db(), &path.connection_id).await?;
+        Ok(outgoing_oauth::to_api(
+            &outgoing_oauth::update(ctx, old, body).await?,
+        ))
+    }
+
+    /// `DELETE /api/v4/oauth/outgoing_connections/{connection_id}`: as Create.
+    async fn delete_outgoing_o_auth_connection(
+        ctx: &Ctx,
+        path: contract::DeleteOutgoingOAuthConnectionPath,
+        _query: contract::DeleteOutgoingOAuthConnectionQuery,
+    ) -> Result<types::StatusOk, ApiError> {
+        outgoing_oauth::require_write(ctx).await?;
+        outgoing_oauth::get(ctx.state.db(), &path.connection_id).await?;
+        outgoing_oauth::delete(ctx, &path.connection_id).await?;
+        Ok(ok())
     }
 }
 

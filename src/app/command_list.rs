@@ -2,7 +2,7 @@
 //! and the team's custom ones, as the autocomplete lists show them, and the suggestions
 //! for what a user has typed so far.
 
-use super::commands;
+use super::{command_suggest, commands};
 use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
@@ -138,6 +138,29 @@ pub fn available(caller: &Caller) -> impl Iterator<Item = &'static Builtin> {
         .filter(move |b| statuses || b.trigger != "status")
 }
 
+/// The autocomplete data a built-in command declares: of those here, only `/rename` (its
+/// text argument), as in Mattermost; the others are their trigger and hint.
+fn autocomplete_data(b: &Builtin) -> serde_json::Map<String, serde_json::Value> {
+    if b.trigger != "rename" {
+        return serde_json::Map::new();
+    }
+    let data = serde_json::json!({
+        "Trigger": b.trigger,
+        "Hint": b.hint,
+        "HelpText": b.description,
+        "RoleID": "system_user",
+        "Arguments": [{
+            "Name": "",
+            "HelpText": b.hint,
+            "Type": "TextInput",
+            "Required": true,
+            "Data": {"Hint": b.hint, "Pattern": ""},
+        }],
+        "SubCommands": null,
+    });
+    data.as_object().cloned().unwrap_or_default()
+}
+
 fn builtin_to_api(b: &Builtin) -> types::Command {
     types::Command {
         id: Some(String::new()),
@@ -158,7 +181,7 @@ fn builtin_to_api(b: &Builtin) -> types::Command {
         description: Some(String::new()),
         url: Some(String::new()),
         plugin_id: Some(String::new()),
-        autocomplete_data: serde_json::Map::new(),
+        autocomplete_data: autocomplete_data(b),
         autocomplete_icon_data: None,
     }
 }
@@ -190,31 +213,35 @@ pub async fn all(caller: &Caller, team_id: &str) -> Result<Vec<types::Command>, 
     Ok(shown)
 }
 
-/// The suggestions for `input` (what follows the slash): while the trigger is being typed,
-/// each command whose trigger starts with it, in trigger order. Past the trigger there are
-/// none (no command here declares arguments).
+/// The suggestions for `input` (what follows the slash), as Mattermost's GetSuggestions
+/// makes them: triggers while the trigger is typed (in trigger order), then the arguments
+/// of the command's autocomplete data; each with its command's icon. `admin`: the caller
+/// may see commands meant for system admins.
 pub fn suggestions(
     mut commands: Vec<types::Command>,
     input: &str,
+    admin: bool,
 ) -> Vec<types::AutocompleteSuggestion> {
-    if input.contains(' ') {
-        return Vec::new();
-    }
-    let typed = input.to_lowercase();
     commands.sort_by_key(|c| c.trigger.clone().unwrap_or_default().to_lowercase());
-    commands
+    let data: Vec<_> = commands.iter().map(command_suggest::data_of).collect();
+    let role = if admin { "" } else { "system_user" };
+    command_suggest::suggest(&data, "", input, role)
         .into_iter()
-        .filter_map(|c| {
-            let trigger = c.trigger.clone().unwrap_or_default();
-            trigger
-                .starts_with(&typed)
-                .then(|| types::AutocompleteSuggestion {
-                    complete: Some(trigger.clone()),
-                    suggestion: Some(trigger),
-                    hint: c.auto_complete_hint.clone(),
-                    description: c.auto_complete_desc.clone(),
-                    icon_data: Some(c.autocomplete_icon_data.clone().unwrap_or_default()),
+        .map(|s| {
+            let icon = commands
+                .iter()
+                .find(|c| {
+                    s.complete
+                        .starts_with(c.trigger.as_deref().unwrap_or_default())
                 })
+                .and_then(|c| c.autocomplete_icon_data.clone());
+            types::AutocompleteSuggestion {
+                complete: Some(s.complete),
+                suggestion: Some(s.suggestion),
+                hint: Some(s.hint),
+                description: Some(s.description),
+                icon_data: Some(icon.unwrap_or_default()),
+            }
         })
         .collect()
 }

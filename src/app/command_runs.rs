@@ -5,7 +5,7 @@
 
 use super::commands::{enabled, ids};
 use super::webhooks::{acting_for, slack_attachments, slack_text};
-use super::{channels, outbound, posting, teams, users};
+use super::{channels, outbound, outgoing_oauth, posting, teams, users};
 use crate::auth::Caller;
 use crate::contract::types;
 use crate::error::ApiError;
@@ -20,8 +20,6 @@ use serde_json::{Map, Value};
 const RESPONSE_URL_MILLIS: i64 = 30 * 60 * 1000;
 /// ... and this many of them.
 const RESPONSE_URL_USES: i32 = 5;
-/// An integration's answer is read up to this many bytes (MaxIntegrationResponseSize).
-const MAX_RESPONSE: usize = 1024 * 1024;
 
 fn invalid(id: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, id, message)
@@ -211,9 +209,19 @@ pub async fn call(
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(form)
     };
+    // A connection serving the URL replaces the command's token; one whose token cannot be
+    // had leaves it (as Mattermost, which logs and goes on).
+    let authorization = match outgoing_oauth::authorization_for(caller, &cmd.url).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(command_id = %cmd.id, error = %e.message, "outgoing oauth token");
+            None
+        }
+    };
+    let authorization = authorization.unwrap_or_else(|| format!("Token {}", cmd.token));
     let request = request
         .header("Accept", "application/json")
-        .header("Authorization", format!("Token {}", cmd.token));
+        .header("Authorization", authorization);
     let response = request.send().await.map_err(|e| failed(&cmd.trigger, e))?;
     let status = response.status();
     let content_type = response
@@ -222,7 +230,7 @@ pub async fn call(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let body = read_capped(response)
+    let body = outbound::read_capped(response, outbound::MAX_INTEGRATION_RESPONSE)
         .await
         .map_err(|e| failed(&cmd.trigger, e))?;
     if status != reqwest::StatusCode::OK {
@@ -237,20 +245,6 @@ pub async fn call(
         .detail(String::from_utf8_lossy(&body).into_owned()));
     }
     Response::from_body(&content_type, &body).map_err(|e| failed(&cmd.trigger, e))
-}
-
-async fn read_capped(response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
-    let mut body: Vec<u8> = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
-        let chunk = chunk?;
-        let room = MAX_RESPONSE.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_RESPONSE {
-            break;
-        }
-    }
-    Ok(body)
 }
 
 /// The form fields naming the team members and public channels a message mentions

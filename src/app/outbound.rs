@@ -23,6 +23,29 @@ pub fn integration_timeout(config: &Config) -> Duration {
     Duration::from_secs(seconds)
 }
 
+/// The most of an integration's answer ferromost reads (Mattermost's
+/// MaxIntegrationResponseSize, 1 MB).
+pub const MAX_INTEGRATION_RESPONSE: usize = 1024 * 1024;
+
+/// The first `limit` bytes of an answer's body; the rest is left unread (as Go's
+/// `io.LimitReader`), so an oversized answer costs no more memory than `limit`.
+pub async fn read_capped(
+    response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body: Vec<u8> = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+        let chunk = chunk?;
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    Ok(body)
+}
+
 /// A client that follows no redirects and gives up after `timeout`.
 pub fn client(timeout: Duration) -> Result<reqwest::Client, ApiError> {
     crate::install_tls();

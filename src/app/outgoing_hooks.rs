@@ -6,7 +6,7 @@
 //! (`manage_others_outgoing_webhooks` for someone else's) in the team.
 
 use super::webhooks::{IntegrationPost, acting_for, post_integration};
-use super::{channels, outbound, teams, users};
+use super::{channels, outbound, outgoing_oauth, teams, users};
 use crate::auth::Caller;
 use crate::auth::permissions::{self, ids as perm};
 use crate::contract::types;
@@ -30,10 +30,6 @@ pub mod ids {
     pub const UPDATE_INTERSECT: &str = "api.webhook.update_outgoing.intersect.app_error";
     pub const TEAM_MISMATCH: &str = "api.webhook.team_mismatch.app_error";
 }
-
-/// An integration's answer is read up to this many bytes (Mattermost's
-/// MaxIntegrationResponseSize).
-const MAX_RESPONSE: usize = 1024 * 1024;
 
 fn enabled(caller: &Caller) -> Result<(), ApiError> {
     if caller
@@ -543,13 +539,17 @@ async fn call(
 ) -> Result<(), ApiError> {
     let config = caller.state.config();
     let target = reqwest::Url::parse(url).map_err(ApiError::internal)?;
-    if !outbound::may_fetch(&config, &target).await {
-        return Err(ApiError::internal(format!(
-            "{url} is not an address integrations may reach"
-        )));
+    let client = outbound::guarded_client(&config, &target, outbound::integration_timeout(&config))
+        .await?
+        .ok_or_else(|| {
+            ApiError::internal(format!("{url} is not an address integrations may reach"))
+        })?;
+    // A connection serving the URL whose token cannot be had: no request (as Mattermost).
+    let authorization = outgoing_oauth::authorization_for(caller, url).await?;
+    let mut request = client.post(target).header("Accept", "application/json");
+    if let Some(value) = authorization {
+        request = request.header("Authorization", value);
     }
-    let client = outbound::client(outbound::integration_timeout(&config))?;
-    let request = client.post(target).header("Accept", "application/json");
     let request = if h.content_type == "application/json" {
         request
             .header("Content-Type", "application/json")
@@ -572,15 +572,9 @@ async fn call(
             .body(form.finish())
     };
     let response = request.send().await.map_err(ApiError::internal)?;
-    let mut body: Vec<u8> = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
-        let chunk = chunk.map_err(ApiError::internal)?;
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_RESPONSE {
-            return Err(ApiError::internal("the integration's answer is too large"));
-        }
-    }
+    let body = outbound::read_capped(response, outbound::MAX_INTEGRATION_RESPONSE)
+        .await
+        .map_err(ApiError::internal)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }

@@ -306,15 +306,9 @@ async fn request(caller: &Caller, url: &str, body: &Value) -> Result<Vec<u8>, Ap
         .await
         .map_err(|e| bad(e.to_string()))?;
     let status = response.status();
-    let mut bytes = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
-        let chunk = chunk.map_err(|e| bad(e.to_string()))?;
-        bytes.extend_from_slice(&chunk);
-        if bytes.len() > 1024 * 1024 {
-            return Err(bad("the integration's answer is too large"));
-        }
-    }
+    let bytes = outbound::read_capped(response, outbound::MAX_INTEGRATION_RESPONSE)
+        .await
+        .map_err(|e| bad(e.to_string()))?;
     if status != reqwest::StatusCode::OK {
         return Err(bad(format!("status={}", status.as_u16())));
     }

@@ -7,9 +7,10 @@ use crate::config::Config;
 use crate::contract::types;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
-use crate::store::entity::{session, user};
+use crate::store::entity::{oauth_access_data, session, user};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 /// Starts a session for `user`: mobile when a device id is given, web otherwise, with the
@@ -108,11 +109,20 @@ fn platform_of(user_agent: &str) -> &'static str {
     }
 }
 
-/// Ends `session` now: the row goes, and so does the cache entry.
+/// Ends `session` now: the row goes, and so does the cache entry. An OAuth session's
+/// access data goes with it, so its refresh token cannot bring it back (Mattermost's
+/// RevokeAccessToken).
 pub async fn revoke(caller: &Caller, session: &Session) -> Result<(), ApiError> {
+    let txn = caller.state.begin_write().await?;
     session::Entity::delete_by_id(session.id.clone())
-        .exec(caller.state.db())
+        .exec(&txn)
         .await?;
+    if session.is_oauth {
+        oauth_access_data::Entity::delete_by_id(session.token.clone())
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
     caller
         .state
         .invalidate(Invalidation::Token(session.token.clone()))
@@ -161,7 +171,9 @@ pub async fn revoke_all_for_user(
     user_id: &str,
     keep: Option<&str>,
 ) -> Result<(), ApiError> {
-    delete_all_for_user(caller.state.db(), user_id, keep).await?;
+    let txn = caller.state.begin_write().await?;
+    delete_all_for_user(&txn, user_id, keep).await?;
+    txn.commit().await?;
     caller
         .state
         .invalidate(Invalidation::User {
@@ -178,19 +190,37 @@ pub async fn delete_all_for_user(
     user_id: &str,
     keep: Option<&str>,
 ) -> Result<(), ApiError> {
-    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    let mut ending = sea_orm::Condition::all().add(session::Column::UserId.eq(user_id));
     if let Some(keep) = keep {
-        delete = delete.filter(session::Column::Id.ne(keep));
+        ending = ending.add(session::Column::Id.ne(keep));
     }
-    delete.exec(db).await?;
+    let oauth_tokens: Vec<String> = session::Entity::find()
+        .select_only()
+        .column(session::Column::Token)
+        .filter(ending.clone())
+        .filter(session::Column::IsOauth.eq(true))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if !oauth_tokens.is_empty() {
+        oauth_access_data::Entity::delete_many()
+            .filter(oauth_access_data::Column::Token.is_in(oauth_tokens))
+            .exec(db)
+            .await?;
+    }
+    session::Entity::delete_many()
+        .filter(ending)
+        .exec(db)
+        .await?;
     Ok(())
 }
 
 /// Ends every session of every user.
 pub async fn revoke_everyone(caller: &Caller) -> Result<(), ApiError> {
-    session::Entity::delete_many()
-        .exec(caller.state.db())
-        .await?;
+    let txn = caller.state.begin_write().await?;
+    session::Entity::delete_many().exec(&txn).await?;
+    oauth_access_data::Entity::delete_many().exec(&txn).await?;
+    txn.commit().await?;
     caller.state.invalidate(Invalidation::AllSessions).await
 }
 

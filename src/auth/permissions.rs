@@ -85,6 +85,7 @@ pub mod ids {
     pub const MANAGE_SLASH_COMMANDS: &str = "manage_slash_commands";
     pub const MANAGE_OAUTH: &str = "manage_oauth";
     pub const MANAGE_SYSTEM_WIDE_OAUTH: &str = "manage_system_wide_oauth";
+    pub const MANAGE_OUTGOING_OAUTH_CONNECTIONS: &str = "manage_outgoing_oauth_connections";
     pub const MANAGE_OTHERS_SLASH_COMMANDS: &str = "manage_others_slash_commands";
     pub const MANAGE_OTHERS_OUTGOING_WEBHOOKS: &str = "manage_others_outgoing_webhooks";
     pub const DELETE_EMOJIS: &str = "delete_emojis";

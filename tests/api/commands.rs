@@ -812,4 +812,22 @@ async fn autocomplete_lists_and_suggestions() {
         .filter_map(|s| s.suggestion.as_deref())
         .collect();
     assert_eq!(names, ["offline", "online", "open"]);
+    // Past the trigger: /rename's text argument (its hint), nothing for a command that
+    // declares no arguments.
+    let suggested = member
+        .client
+        .list_command_autocomplete_suggestions(&team, "/rename ")
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(suggested.len(), 1);
+    assert_eq!(suggested[0].complete.as_deref(), Some("rename "));
+    assert_eq!(suggested[0].hint.as_deref(), Some("[text]"));
+    let suggested = member
+        .client
+        .list_command_autocomplete_suggestions(&team, "/deploy api")
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(suggested.is_empty());
 }

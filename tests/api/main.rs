@@ -28,6 +28,7 @@ mod matrix;
 mod mfa;
 mod oauth;
 mod outgoing_hooks;
+mod outgoing_oauth;
 mod posts;
 mod preferences;
 mod races;

@@ -576,14 +576,36 @@ async fn a_confidential_client_refreshes_and_loses_its_grant() {
         .unwrap()
         .into_inner();
     assert!(authorized.is_empty());
-    // Deleting the app ends the sessions it still had.
-    let (url, _) = client.authorize_url(CsrfToken::new_random).url();
-    let code = query(&allow(&server, &member, &url).await, "code").unwrap();
-    let token = client
-        .exchange_code(AuthorizationCode::new(code))
-        .request_async(&http)
+    // Logging out of an OAuth session spends its refresh token too (Mattermost removes the
+    // access data with the session).
+    // A new grant (the member allows, the client exchanges the code): its token response.
+    macro_rules! grant {
+        () => {{
+            let (url, _) = client.authorize_url(CsrfToken::new_random).url();
+            let code = query(&allow(&server, &member, &url).await, "code").unwrap();
+            client
+                .exchange_code(AuthorizationCode::new(code))
+                .request_async(&http)
+                .await
+                .unwrap()
+        }};
+    }
+    let granted = grant!();
+    let refresh = granted.refresh_token().unwrap().secret().clone();
+    server
+        .client_with_token(granted.access_token().secret())
+        .logout()
         .await
         .unwrap();
+    assert!(
+        client
+            .exchange_refresh_token(&RefreshToken::new(refresh))
+            .request_async(&http)
+            .await
+            .is_err()
+    );
+    // Deleting the app ends the sessions it still had.
+    let token = grant!();
     let third = token.access_token().secret().clone();
     assert!(
         server

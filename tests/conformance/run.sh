@@ -38,7 +38,8 @@ trap 'kill $smtp_pid 2>/dev/null || true; stop_server' EXIT
 # Every feature on that a client may meet, mail going to the sink.
 export EXTRA_CONFIG="{
   \"ServiceSettings\": {\"EnableUserAccessTokens\": true, \"EnableBotAccountCreation\": true,
-    \"EnableMultifactorAuthentication\": true, \"EnableEmailInvitations\": true},
+    \"EnableMultifactorAuthentication\": true, \"EnableEmailInvitations\": true,
+    \"EnableOutgoingOAuthConnections\": true},
   \"GuestAccountsSettings\": {\"Enable\": true},
   \"EmailSettings\": {\"SMTPServer\": \"127.0.0.1\", \"SMTPPort\": \"$smtp_port\"}
 }"

@@ -13,6 +13,8 @@ pub mod incoming_webhook;
 pub mod oauth_access_data;
 pub mod oauth_app;
 pub mod oauth_auth_data;
+pub mod outgoing_oauth_audience;
+pub mod outgoing_oauth_connection;
 pub mod outgoing_webhook;
 pub mod post;
 pub mod post_acknowledgement;

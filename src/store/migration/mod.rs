@@ -26,6 +26,7 @@ mod m20261205_000021_post_acknowledgements;
 mod m20261205_000022_commands;
 mod m20261205_000023_post_reminders;
 mod m20261205_000024_oauth;
+mod m20261205_000025_outgoing_oauth;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000022_commands::Migration),
             Box::new(m20261205_000023_post_reminders::Migration),
             Box::new(m20261205_000024_oauth::Migration),
+            Box::new(m20261205_000025_outgoing_oauth::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 const {test} = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const http = require('node:http');
 const {Client4, WebSocketClient} = require('@mattermost/client');
 const WS = require('ws');
 const {waitFor} = require('./helpers');
@@ -307,6 +308,67 @@ test('MFA: no code, a wrong code, a fresh code, and a replayed one', async () =>
     await admin.updateUserMfa(state.adminId, false);
     await rejectsWith(fresh.getMe(), 401, 'api.context.session_expired.app_error');
     assert.equal((await admin.getMe()).id, state.adminId);
+});
+
+// A token endpoint and a slash command's integration on loopback: what they received.
+async function oauthServices() {
+    const seen = [];
+    const server = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk) => {
+            body += chunk;
+        });
+        req.on('end', () => {
+            seen.push({path: req.url, authorization: req.headers.authorization || '', body});
+            const form = new URLSearchParams(body);
+            res.setHeader('Content-Type', 'application/json');
+            if (req.url === '/token') {
+                const ok = form.get('client_secret') === 'js-secret';
+                res.statusCode = ok ? 200 : 401;
+                res.end(JSON.stringify(ok ? {access_token: `js-token-${seen.length}`, token_type: 'bearer'} : {error: 'invalid_client'}));
+                return;
+            }
+            res.end(JSON.stringify({text: 'deployed'}));
+        });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {base: `http://127.0.0.1:${server.address().port}`, seen, server};
+}
+
+test('outgoing OAuth connections as the integrations pages use them; a command gets the token', async () => {
+    const admin = state.admin;
+    await admin.patchConfig({ServiceSettings: {EnableOutgoingOAuthConnections: true, AllowedUntrustedInternalConnections: '127.0.0.1'}});
+    const {base, seen, server} = await oauthServices();
+    try {
+        const team = await admin.createTeam({name: 'connjs', display_name: 'Connections JS', type: 'O'});
+        const channel = await admin.createChannel({team_id: team.id, name: 'deploys', display_name: 'Deploys', type: 'O'});
+        const draft = {
+            name: 'Deployer', client_id: 'js-client', client_secret: 'js-secret',
+            oauth_token_url: `${base}/token`, grant_type: 'client_credentials', audiences: [`${base}/cmd`],
+        };
+        // The form's "validate" button, then saving.
+        assert.equal((await admin.validateOutgoingOAuthConnection(team.id, draft)).status, 'OK');
+        await rejectsWith(admin.validateOutgoingOAuthConnection(team.id, {...draft, client_secret: 'wrong'}),
+            400, 'ent.outgoing_oauth_connections.authenticate.app_error');
+        const made = await admin.createOutgoingOAuthConnection(team.id, draft);
+        assert.equal(made.client_secret, undefined);
+        assert.deepEqual(made.audiences, [`${base}/cmd`]);
+        assert.deepEqual((await admin.getOutgoingOAuthConnections(team.id)).map((c) => c.id), [made.id]);
+        const matched = await admin.getOutgoingOAuthConnectionsForAudience(team.id, `${base}/cmd/deploy`);
+        assert.equal(matched[0].id, made.id);
+        const edited = await admin.editOutgoingOAuthConnection(team.id, {id: made.id, name: 'Deploy bot'});
+        assert.equal(edited.name, 'Deploy bot');
+        assert.equal((await admin.getOutgoingOAuthConnection(team.id, made.id)).name, 'Deploy bot');
+        // A command under the audience: its integration gets a bearer token from the endpoint.
+        await admin.addCommand({team_id: team.id, trigger: 'deployjs', url: `${base}/cmd/deploy`, method: 'P', display_name: 'Deploy'});
+        await admin.executeCommand('/deployjs now', {channel_id: channel.id, team_id: team.id});
+        const call = seen.filter((s) => s.path === '/cmd/deploy').pop();
+        assert.match(call.authorization, /^Bearer js-token-\d+$/);
+        await admin.deleteOutgoingOAuthConnection(made.id);
+        assert.deepEqual(await admin.getOutgoingOAuthConnections(team.id), []);
+    } finally {
+        server.close();
+    }
 });
 
 test('an admin patches the config; logout ends the session', async () => {
