@@ -225,18 +225,10 @@ impl contract::OauthProviderApi for Api {
     /// app (302) when it is trusted or was consented to; the consent page otherwise.
     async fn authorize_o_auth_page(
         ctx: &Ctx,
-        query: contract::AuthorizeOAuthPageQuery,
+        _query: contract::AuthorizeOAuthPageQuery,
     ) -> Result<Binary, ApiError> {
         oauth_apps::enabled_or(ctx, "api.oauth.authorize_oauth.disabled.app_error")?;
-        let request = AuthorizeRequest {
-            response_type: query.response_type.unwrap_or_default(),
-            client_id: query.client_id.unwrap_or_default(),
-            redirect_uri: query.redirect_uri.unwrap_or_default(),
-            scope: query.scope.unwrap_or_default(),
-            state: query.state.unwrap_or_default(),
-            code_challenge: query.code_challenge.unwrap_or_default(),
-            code_challenge_method: query.code_challenge_method.unwrap_or_default(),
-        };
+        let request = AuthorizeRequest::from_fields(|name| ctx.query().string(name));
         request.validate()?;
         let app = oauth_apps::get(ctx, &request.client_id).await?;
         let Some(session) = ctx.session.as_ref() else {
@@ -270,15 +262,10 @@ impl contract::OauthProviderApi for Api {
         body: types::AuthorizeRequest,
     ) -> Result<types::AuthorizeOAuthAppResponse, ApiError> {
         let session = ctx.session()?;
-        let request = AuthorizeRequest {
-            response_type: body.response_type.unwrap_or_default(),
-            client_id: body.client_id.unwrap_or_default(),
-            redirect_uri: body.redirect_uri.unwrap_or_default(),
-            scope: body.scope.unwrap_or_default(),
-            state: body.state.unwrap_or_default(),
-            code_challenge: body.code_challenge.unwrap_or_default(),
-            code_challenge_method: body.code_challenge_method.unwrap_or_default(),
-        };
+        let body = serde_json::to_value(body).map_err(ApiError::internal)?;
+        let request = AuthorizeRequest::from_fields(|name| {
+            body.get(name).and_then(|v| v.as_str()).map(str::to_owned)
+        });
         request.validate()?;
         if session.is_oauth {
             return Err(ApiError::forbidden().detail("attempted access by oauth app"));

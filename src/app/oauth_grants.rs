@@ -63,6 +63,20 @@ pub struct AuthorizeRequest {
 }
 
 impl AuthorizeRequest {
+    /// The request from its named fields (a query's or a JSON body's; a missing one empty).
+    pub fn from_fields(field: impl Fn(&str) -> Option<String>) -> Self {
+        let f = |name: &str| field(name).unwrap_or_default();
+        Self {
+            response_type: f("response_type"),
+            client_id: f("client_id"),
+            redirect_uri: f("redirect_uri"),
+            scope: f("scope"),
+            state: f("state"),
+            code_challenge: f("code_challenge"),
+            code_challenge_method: f("code_challenge_method"),
+        }
+    }
+
     /// Mattermost's AuthorizeRequest.IsValid, and the PKCE parameters' form (S256 only).
     pub fn validate(&self) -> Result<(), ApiError> {
         if !is_valid_id(&self.client_id) {
