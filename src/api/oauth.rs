@@ -214,7 +214,6 @@ impl contract::OAuthApi for Api {
         _query: contract::DeleteOutgoingOAuthConnectionQuery,
     ) -> Result<types::StatusOk, ApiError> {
         outgoing_oauth::require_write(ctx).await?;
-        outgoing_oauth::get(ctx.state.db(), &path.connection_id).await?;
         outgoing_oauth::delete(ctx, &path.connection_id).await?;
         Ok(ok())
     }

@@ -208,7 +208,9 @@ fn named(arg: &Arg, parsed: &str, rest: &str) -> Step {
     let name = format!("--{}", arg.name);
     let all = format!("{parsed}{rest}");
     if typed.is_empty() || name.to_lowercase().starts_with(&typed.to_lowercase()) {
-        let complete = format!("{all}{} ", &name[typed.len().min(name.len())..]);
+        // Byte offsets as Mattermost's, taken only where they fall between characters
+        // (lower-casing may change a name's length).
+        let complete = format!("{all}{} ", name.get(typed.len()..).unwrap_or_default());
         let s = suggestion(complete, &name, "", &arg.help_text);
         return step(true, all, String::new(), vec![s]);
     }
@@ -220,7 +222,7 @@ fn named(arg: &Arg, parsed: &str, rest: &str) -> Step {
     let after = if lower == prefix {
         " ".to_owned()
     } else {
-        typed[name.len() + 1..].to_owned()
+        typed.get(name.len() + 1..).unwrap_or_default().to_owned()
     };
     step(false, format!("{parsed}{name} "), after, Vec::new())
 }
@@ -274,10 +276,11 @@ fn list(items: &[ListItem], parsed: &str, rest: &str) -> Step {
         .filter(|p| lower.starts_with(&p.to_lowercase()))
         .max_by_key(String::len);
     if let Some(done) = done {
+        let (head, tail) = typed.split_at_checked(done.len()).unwrap_or((typed, ""));
         return step(
             false,
-            format!("{parsed}{}", &typed[..done.len()]),
-            typed[done.len()..].to_owned(),
+            format!("{parsed}{head}"),
+            tail.to_owned(),
             Vec::new(),
         );
     }
@@ -356,5 +359,23 @@ mod tests {
         let hint = suggest(&all, "", "deploy staging --note ", "");
         assert_eq!(hint[0].hint, "[text]");
         assert!(suggest(&all, "", "unknown x", "").is_empty());
+    }
+
+    #[test]
+    fn letters_whose_lower_case_is_longer_do_not_break_parsing() {
+        // "İ" is two bytes; its lower case three.
+        let data: Data = serde_json::from_value(json!({
+            "Trigger": "go",
+            "Arguments": [
+                {"Type": "StaticList", "Required": true,
+                 "Data": {"PossibleArguments": [{"Item": "İİ"}]}},
+                {"Name": "İİ", "Type": "TextInput", "Required": true, "Data": {"Hint": "h"}}
+            ]
+        }))
+        .unwrap();
+        let all = [data];
+        for input in ["go i̇i̇ a", "go İİ --i̇", "go İİ --i̇i̇ a", "go İİ --İİ a"] {
+            suggest(&all, "", input, "");
+        }
     }
 }

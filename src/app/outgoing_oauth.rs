@@ -180,11 +180,18 @@ fn distinct(urls: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// 400 unless `id` is a well-formed connection id.
+fn check_id(id: &str) -> Result<(), ApiError> {
+    if is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_url_param("outgoing_oauth_connection_id"))
+    }
+}
+
 /// The connection `id`, or 404.
 pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<conn::Model, ApiError> {
-    if !is_valid_id(id) {
-        return Err(ApiError::invalid_url_param("outgoing_oauth_connection_id"));
-    }
+    check_id(id)?;
     conn::Entity::find_by_id(id.to_owned())
         .one(db)
         .await?
@@ -296,12 +303,10 @@ async fn store(
     } else {
         sea_orm::ActiveModelTrait::update(sea_orm::ActiveModelTrait::reset_all(row), &txn).await
     };
-    let saved = saved.map_err(|e| {
-        if unique_lost(&e) {
-            duplicated("")
-        } else {
-            e.into()
-        }
+    // An update of a connection deleted meanwhile changes no row: it is gone.
+    let saved = saved.map_err(|e| match e {
+        DbErr::RecordNotUpdated => not_found(),
+        e => e.into(),
     })?;
     txn.commit().await?;
     Ok(saved)
@@ -374,8 +379,9 @@ pub async fn update(
     store(caller, c, &urls, false, ids::UPDATE_DUPLICATED).await
 }
 
-/// Deletes the connection and frees its audiences, together.
+/// Deletes the connection and frees its audiences, together (404 when there is none).
 pub async fn delete(caller: &Caller, id: &str) -> Result<(), ApiError> {
+    check_id(id)?;
     let txn = caller.state.begin_write().await?;
     audience::Entity::delete_many()
         .filter(audience::Column::ConnectionId.eq(id))
