@@ -87,7 +87,7 @@ pub struct Event {
 /// of their own. Never compared, cloned empty.
 #[derive(Debug, Default)]
 pub struct Shared {
-    pub members: tokio::sync::OnceCell<Option<Arc<std::collections::HashSet<String>>>>,
+    pub members: tokio::sync::OnceCell<Option<Arc<crate::ids::IdSet>>>,
     pub frame: std::sync::OnceLock<Arc<str>>,
     /// The author of a `posted` event's post.
     pub author: std::sync::OnceLock<String>,

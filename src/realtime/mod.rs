@@ -16,12 +16,12 @@ use queue::{Accepted, Events, Filter, Link, Resumed};
 use crate::auth::permissions::{self, ids as perm};
 use crate::auth::{Caller, Session};
 use crate::ids::{is_valid_id, new_id, now_millis};
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::time::{Instant, interval_at, sleep_until};
+use tokio::time::{Instant, sleep_until};
 
 /// A connection without a session is closed this long after opening.
 const AUTH_DEADLINE: Duration = Duration::from_secs(5);
@@ -51,6 +51,8 @@ struct Conn {
     /// The link's subscription, while this socket serves it.
     events: Option<Events>,
     posted_ack: bool,
+    /// Frames on their way to the socket (kept, so that writing allocates nothing).
+    out: Vec<Utf8Bytes>,
 }
 
 /// What woke a connection's task.
@@ -139,6 +141,7 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
         link: None,
         events: None,
         posted_ack: options.posted_ack,
+        out: Vec::new(),
     };
     match resume {
         // Only an upgrade with a session may resume (or be refused for asking badly).
@@ -157,26 +160,27 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
     }
     let opened = Instant::now();
     let mut last_pong = Instant::now();
-    let mut pings = interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
-    // One timer for the whole connection, moved only when its deadline does.
-    let expiry = sleep_until(opened + AUTH_DEADLINE);
-    tokio::pin!(expiry);
+    let mut next_ping = opened + PING_INTERVAL;
+    // One timer for the whole connection (the next ping or the deadline, whichever comes
+    // first), moved only when that changes.
+    let timer = sleep_until(opened + AUTH_DEADLINE);
+    tokio::pin!(timer);
+    // Whether a session is here (kept beside the loop: the caller lives elsewhere).
+    let mut authenticated = conn.caller.session.is_some();
     loop {
-        let deadline = if conn.caller.session.is_none() {
-            opened + AUTH_DEADLINE
-        } else {
+        let deadline = if authenticated {
             last_pong + PONG_WAIT
+        } else {
+            opened + AUTH_DEADLINE
         };
-        if expiry.deadline() != deadline {
-            expiry.as_mut().reset(deadline);
+        if timer.deadline() != deadline.min(next_ping) {
+            timer.as_mut().reset(deadline.min(next_ping));
         }
-        let link = conn.link.clone();
-        let woken = async {
-            match &link {
-                Some(link) => link.wake.notified().await,
-                None => std::future::pending().await,
-            }
-        };
+        let link = &conn.link;
+        let wake = std::future::poll_fn(|cx| match link {
+            Some(link) => link.wake.poll_woken(cx),
+            None => std::task::Poll::Pending,
+        });
         let published = async {
             match &mut conn.events {
                 Some(events) => events.recv().await,
@@ -188,14 +192,14 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
         let step = tokio::select! {
             biased;
             published = published => Step::Published(published),
-            () = woken => Step::Woken,
+            () = wake => Step::Woken,
             incoming = socket.recv() => Step::Incoming(incoming),
-            () = &mut expiry => Step::Expired,
-            _ = pings.tick() => Step::Ping,
+            () = &mut timer => if Instant::now() >= deadline { Step::Expired } else { Step::Ping },
         };
         let open = match step {
             Step::Published(published) => match (&conn.link, &mut conn.events) {
-                (Some(link), Some(events)) => match link.accept(events, published).await {
+                (Some(link), Some(events)) => match link.accept(events, published, true).await {
+                    Accepted::Write(frame) => socket.send(Message::Text(frame)).await.is_ok(),
                     Accepted::Queued => conn.flush(&mut socket).await,
                     Accepted::Skipped => true,
                     Accepted::Closed => {
@@ -229,10 +233,15 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
                     _ => break,
                 };
                 let Some(request) = request else { break };
-                Box::pin(conn.act(&mut socket, request)).await
+                let open = Box::pin(conn.act(&mut socket, request)).await;
+                authenticated = conn.caller.session.is_some();
+                open
             }
             Step::Expired => false,
-            Step::Ping => socket.send(Message::Ping(Vec::new().into())).await.is_ok(),
+            Step::Ping => {
+                next_ping += PING_INTERVAL;
+                socket.send(Message::Ping(Vec::new().into())).await.is_ok()
+            }
         };
         if !open {
             break;
@@ -260,9 +269,9 @@ impl Conn {
             data.insert("server_hostname".into(), host.into());
         }
         let broadcast = queue::broadcast_json(&crate::app::events::Broadcast::user(&user_id));
-        let hello = move |seq: i64| {
-            json!({"event": "hello", "data": data, "broadcast": broadcast, "seq": seq}).to_string()
-        };
+        let hello = queue::open_object(
+            json!({"event": "hello", "data": data, "broadcast": broadcast}).to_string(),
+        );
         let filter = Filter {
             admin: Filter::admin_of(&self.caller).await,
             caller: self.caller.clone(),
@@ -272,7 +281,7 @@ impl Conn {
         let Some((link, events)) = registry.register(filter, id, hello) else {
             return false;
         };
-        link.wake.notify_one();
+        link.wake.notify();
         self.link = Some(link);
         self.events = Some(events);
         // Online, as Mattermost's NewWebConn: the `status_change` follows `hello`.
@@ -310,14 +319,14 @@ impl Conn {
     }
 
     /// Writes what the link queued; false when the link was dropped or the socket failed.
-    async fn flush(&self, socket: &mut WebSocket) -> bool {
+    async fn flush(&mut self, socket: &mut WebSocket) -> bool {
         let Some(link) = &self.link else {
             return true;
         };
-        let Some(frames) = link.take() else {
+        if !link.take(&mut self.out) {
             return false;
-        };
-        for frame in frames {
+        }
+        for frame in self.out.drain(..) {
             if socket.send(Message::Text(frame)).await.is_err() {
                 return false;
             }

@@ -9,12 +9,14 @@
 use crate::app::events::{Broadcast, Event};
 use crate::auth::Caller;
 use crate::auth::permissions::{self, ids as perm};
+use crate::ids::IdSet;
 use crate::store::entity::{channel_member, team_member};
 use axum::extract::ws::Utf8Bytes;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
@@ -28,8 +30,8 @@ const SEND_QUEUE: usize = 256;
 /// How long a closed connection waits for its client to come back.
 const RESUME_WINDOW: Duration = Duration::from_secs(300);
 /// How long a channel's or team's members, once read, serve its events while no
-/// membership changed (a change this process does not see, such as a join on another node
-/// that announces nothing, is seen after at most this long).
+/// membership changed before they are read again (a change this process does not see,
+/// such as a join on another node that announces nothing, shows after this and a read).
 const AUDIENCE_TTL: Duration = Duration::from_secs(2);
 /// Channels and teams whose members are kept at most (more: all are forgotten).
 const AUDIENCES: usize = 1024;
@@ -42,11 +44,13 @@ pub struct Registry {
     audiences: Mutex<HashMap<String, Audience>>,
 }
 
-/// Who was in a channel or team, when, and at which count of membership changes.
+/// Who was in a channel or team, when, and at which count of membership changes; and
+/// whether it is being read again.
 struct Audience {
     changes: u64,
     read_at: Instant,
-    members: Arc<HashSet<String>>,
+    members: Arc<IdSet>,
+    refreshing: bool,
 }
 
 /// One connection: what it receives, its queues, and whichever task feeds them now (the
@@ -57,7 +61,7 @@ pub struct Link {
     filter: Filter,
     queues: Mutex<Queues>,
     /// Wakes the socket when something was queued for it (or the link was closed).
-    pub wake: Notify,
+    pub wake: Wake,
     /// Where the client says it is (the `presence` action).
     presence: Mutex<Presence>,
     /// Asks the pump to stop and hand the subscription back (a socket resumed).
@@ -66,11 +70,21 @@ pub struct Link {
     pump: Mutex<Option<JoinHandle<Option<Events>>>>,
 }
 
-/// A connection's subscription to the node's events, and the session cache's epoch when
-/// its session was last read (None: not yet).
+/// A connection's subscription to the node's events, with what its filtering reads for
+/// every event, kept here (in the task that serves the connection, so in memory the task
+/// touches anyway) rather than behind the link's pointers.
 pub struct Events {
     rx: Receiver<Arc<Event>>,
+    state: crate::state::AppState,
+    user_id: String,
+    /// The session cache's epoch when the session was last read (None: not yet), and the
+    /// session's expiry as then read (0: none).
     session_checked: Option<u64>,
+    expires_at: i64,
+    /// The last channel or team members checked, and whether the user was among them:
+    /// the events of one channel ask once while its members are unchanged. Weak: it keeps
+    /// no members alive, and while it exists no other set can have its address.
+    last_audience: Option<(Weak<IdSet>, bool)>,
 }
 
 impl Events {
@@ -78,10 +92,48 @@ impl Events {
     pub async fn recv(&mut self) -> Result<Arc<Event>, RecvError> {
         self.rx.recv().await
     }
+
+    /// Whether the connection's session is known to hold without reading it: no cached
+    /// session was removed or replaced since it was last read, and it has not expired.
+    fn session_unchanged(&self) -> bool {
+        self.session_checked == Some(self.state.sessions().epoch())
+            && !(self.expires_at != 0 && self.expires_at < crate::ids::now_millis())
+    }
+}
+
+/// The wake-up of the task serving a link (one waiter): a flag and that task's waker,
+/// so that waiting costs no lock each time the task looks (a Notify takes one).
+#[derive(Default)]
+pub struct Wake {
+    set: AtomicBool,
+    waker: futures::task::AtomicWaker,
+}
+
+impl Wake {
+    /// Wakes the waiting task, or the next one to wait.
+    pub fn notify(&self) {
+        self.set.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Ready once notified since the last time it was ready.
+    pub fn poll_woken(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.set.swap(false, Ordering::AcqRel) {
+            return std::task::Poll::Ready(());
+        }
+        self.waker.register(cx.waker());
+        if self.set.swap(false, Ordering::AcqRel) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    }
 }
 
 /// What became of one published event.
 pub enum Accepted {
+    /// Numbered and kept for a resume: to be written now.
+    Write(Utf8Bytes),
     /// Queued: there is something to write.
     Queued,
     /// Not for this connection.
@@ -102,9 +154,9 @@ struct Presence {
 struct Queues {
     next_seq: i64,
     /// Written events (seq, frame), oldest first.
-    dead: VecDeque<(i64, Utf8Bytes)>,
+    dead: VecDeque<(i64, Frame)>,
     /// Events not written yet.
-    pending: VecDeque<(i64, Utf8Bytes)>,
+    pending: VecDeque<(i64, Frame)>,
     /// A socket serves the link now.
     attached: bool,
     /// When the last socket left.
@@ -122,33 +174,33 @@ pub enum Resumed {
 }
 
 impl Link {
-    /// The frames to write now (moved to the dead queue); None once the link is closed.
-    pub fn take(&self) -> Option<Vec<Utf8Bytes>> {
-        let mut guard = self.queues.lock().ok()?;
+    /// Moves the frames to write now into `out` (and to the dead queue); false once the
+    /// link is closed.
+    pub fn take(&self, out: &mut Vec<Utf8Bytes>) -> bool {
+        let Ok(mut guard) = self.queues.lock() else {
+            return false;
+        };
         let q = &mut *guard;
         if q.closed {
-            return None;
+            return false;
         }
-        let dead = &mut q.dead;
-        let out = q
-            .pending
-            .drain(..)
-            .map(|(seq, frame)| {
-                if dead.len() == DEAD_QUEUE {
-                    dead.pop_front();
-                }
-                dead.push_back((seq, frame.clone()));
-                frame
-            })
-            .collect();
-        Some(out)
+        for (seq, frame) in q.pending.drain(..) {
+            if q.dead.len() == DEAD_QUEUE {
+                q.dead.pop_front();
+            }
+            out.push(frame_with_seq(&frame, seq));
+            q.dead.push_back((seq, frame));
+        }
+        true
     }
 
-    /// Filters, numbers and queues one published event.
+    /// Filters and numbers one published event: for a socket serving the link with
+    /// nothing queued before it (`direct`), the frame to write now; otherwise queued.
     pub async fn accept(
         &self,
         events: &mut Events,
         published: Result<Arc<Event>, RecvError>,
+        direct: bool,
     ) -> Accepted {
         let event = match published {
             Ok(event) if event.event == crate::fanout::RESYNC => return Accepted::Closed,
@@ -156,21 +208,52 @@ impl Link {
             // Events went by unseen: the client must resync.
             Err(_) => return Accepted::Closed,
         };
-        // A session revoked (logout, deactivation, ...) stops receiving at once. Boxed, as
-        // the filtering below: an idle connection's task holds only its loop.
-        if !self.filter.session_unchanged(events.session_checked)
-            && !Box::pin(self.filter.session_alive(&mut events.session_checked)).await
-        {
+        // A session revoked (logout, deactivation, ...) stops receiving at once. Boxed (a
+        // read, rare): an idle connection's task holds only its loop.
+        if !events.session_unchanged() && !Box::pin(self.filter.session_alive(events)).await {
             return Accepted::Closed;
         }
         if self.out_of_scope(&event) || event.broadcast.omit_connection_id == self.id {
             return Accepted::Skipped;
         }
-        match Box::pin(self.filter.frame_for(&event)).await {
-            Some(frame) if self.queue(|seq| frame_with_seq(&frame, seq)) => Accepted::Queued,
-            Some(_) => Accepted::Closed,
-            None => Accepted::Skipped,
+        let Some(frame) = self.filter.frame_for(&event, events).await else {
+            return Accepted::Skipped;
+        };
+        if direct {
+            return self.numbered(frame);
         }
+        if self.queue(frame) {
+            Accepted::Queued
+        } else {
+            Accepted::Closed
+        }
+    }
+
+    /// The next frame numbered and kept for a resume, to be written at once; queued
+    /// behind what already waits, if anything does.
+    fn numbered(&self, frame: Frame) -> Accepted {
+        let Ok(mut q) = self.queues.lock() else {
+            return Accepted::Closed;
+        };
+        if q.closed {
+            return Accepted::Closed;
+        }
+        if !q.pending.is_empty() {
+            drop(q);
+            return if self.queue(frame) {
+                Accepted::Queued
+            } else {
+                Accepted::Closed
+            };
+        }
+        let seq = q.next_seq;
+        q.next_seq += 1;
+        let text = frame_with_seq(&frame, seq);
+        if q.dead.len() == DEAD_QUEUE {
+            q.dead.pop_front();
+        }
+        q.dead.push_back((seq, frame));
+        Accepted::Write(text)
     }
 
     /// The socket left: a pump keeps the link's queues filled until a socket resumes it
@@ -239,7 +322,7 @@ impl Link {
         elsewhere(&p.channel) && elsewhere(&p.thread_channel) && elsewhere(&p.thread_view_channel)
     }
 
-    fn queue(&self, frame: impl FnOnce(i64) -> String) -> bool {
+    fn queue(&self, frame: Frame) -> bool {
         let Ok(mut q) = self.queues.lock() else {
             return false;
         };
@@ -252,7 +335,7 @@ impl Link {
         }
         let seq = q.next_seq;
         q.next_seq += 1;
-        q.pending.push_back((seq, frame(seq).into()));
+        q.pending.push_back((seq, frame));
         true
     }
 
@@ -260,7 +343,7 @@ impl Link {
         if let Ok(mut q) = self.queues.lock() {
             q.closed = true;
         }
-        self.wake.notify_one();
+        self.wake.notify();
     }
 
     fn expired(&self) -> bool {
@@ -287,12 +370,17 @@ impl Registry {
         &self,
         filter: Filter,
         id: String,
-        hello: impl FnOnce(i64) -> String,
+        hello: Frame,
     ) -> Option<(Arc<Link>, Events)> {
-        let user_id = filter.caller.session.as_ref()?.user_id.clone();
+        let session = filter.caller.session.as_ref()?;
+        let user_id = session.user_id.clone();
         let events = Events {
             rx: filter.caller.state.events().subscribe(),
+            state: filter.caller.state.clone(),
+            user_id: user_id.clone(),
             session_checked: None,
+            expires_at: session.expires_at,
+            last_audience: None,
         };
         let link = Arc::new(Link {
             id: id.clone(),
@@ -306,7 +394,7 @@ impl Registry {
                 detached_at: Instant::now(),
                 closed: false,
             }),
-            wake: Notify::new(),
+            wake: Wake::default(),
             presence: Mutex::default(),
             stop: Notify::new(),
             pump: Mutex::new(None),
@@ -335,7 +423,7 @@ impl Registry {
         if q.attached || q.closed || seq <= 0 || !(in_dead || seq == next_unwritten) {
             q.closed = true;
             drop(q);
-            link.wake.notify_one();
+            link.wake.notify();
             self.forget(id);
             return Resumed::Lost;
         }
@@ -344,10 +432,10 @@ impl Registry {
             .dead
             .iter()
             .filter(|(s, _)| *s >= seq)
-            .map(|(_, f)| f.clone())
+            .map(|(s, f)| frame_with_seq(f, *s))
             .collect();
         drop(q);
-        link.wake.notify_one();
+        link.wake.notify();
         Resumed::Link(link.clone(), again)
     }
 
@@ -367,7 +455,7 @@ async fn pump(link: Arc<Link>, mut events: Events) -> Option<Events> {
             biased;
             () = link.stop.notified() => return Some(events),
             published = events.recv() => {
-                if let Accepted::Closed = link.accept(&mut events, published).await {
+                if let Accepted::Closed = link.accept(&mut events, published, false).await {
                     break;
                 }
             }
@@ -384,45 +472,46 @@ async fn pump(link: Arc<Link>, mut events: Events) -> Option<Events> {
 }
 
 /// A frame for one connection, without its number: the serialized object with its
-/// closing brace cut, shared by every connection that receives it as is, or its own.
-pub enum Frame {
-    Shared(Arc<str>),
-    Own(Box<str>),
-}
+/// closing brace cut, shared by every connection that receives it as is, or its own. The
+/// queues keep frames so, and number them as they are written: a connection's 128 kept
+/// events are mostly shared frames, not 128 copies.
+pub type Frame = Arc<str>;
 
 /// `{...}` without the final brace, so that the number can follow.
-fn open_object(mut text: String) -> String {
+pub fn open_object(mut text: String) -> Frame {
     text.pop();
-    text
+    text.into()
 }
 
-fn frame_with_seq(frame: &Frame, seq: i64) -> String {
-    let open: &str = match frame {
-        Frame::Shared(text) => text,
-        Frame::Own(text) => text,
-    };
-    format!("{open},\"seq\":{seq}}}")
+fn frame_with_seq(open: &str, seq: i64) -> Utf8Bytes {
+    format!("{open},\"seq\":{seq}}}").into()
 }
 
 /// The users an event for a channel or a team reaches: the channel's members, or the
 /// team's active members (None when they cannot be read). Kept for the next events while
-/// no membership changed, for at most [`AUDIENCE_TTL`].
-async fn audience(caller: &Caller, b: &Broadcast) -> Option<Arc<HashSet<String>>> {
+/// no membership changed. Past [`AUDIENCE_TTL`] with no change seen here, what is kept
+/// still serves while it is read again in the background (a change this process does not
+/// see shows after the TTL and one read), so that no event waits for that read.
+async fn audience(caller: &Caller, b: &Broadcast) -> Option<Arc<IdSet>> {
     let key = if b.channel_id.is_empty() {
         format!("t:{}", b.team_id)
     } else {
         format!("c:{}", b.channel_id)
     };
-    let registry = caller.state.realtime();
+    let state = &caller.state;
+    let registry = state.realtime();
     // Counted before reading: a change while reading makes what was read stale at once.
     let changes = crate::app::membership::changes();
-    if let Some(known) = registry.audiences.lock().ok()?.get(&key)
+    if let Some(known) = registry.audiences.lock().ok()?.get_mut(&key)
         && known.changes == changes
-        && known.read_at.elapsed() < AUDIENCE_TTL
     {
+        if known.read_at.elapsed() >= AUDIENCE_TTL && !known.refreshing {
+            known.refreshing = true;
+            tokio::spawn(refresh(state.clone(), b.clone(), key, changes));
+        }
         return Some(known.members.clone());
     }
-    let members = Arc::new(read_audience(caller, b).await?);
+    let members = Arc::new(read_audience(state, b).await?);
     let mut audiences = registry.audiences.lock().ok()?;
     if audiences.len() >= AUDIENCES {
         audiences.clear();
@@ -433,13 +522,35 @@ async fn audience(caller: &Caller, b: &Broadcast) -> Option<Arc<HashSet<String>>
             changes,
             read_at: Instant::now(),
             members: members.clone(),
+            refreshing: false,
         },
     );
     Some(members)
 }
 
-async fn read_audience(caller: &Caller, b: &Broadcast) -> Option<HashSet<String>> {
-    let db = caller.state.db();
+/// Reads kept members again (see [`audience`]); the same set stays (the same `Arc`, which
+/// connections remember their answer for) when nobody came or went.
+async fn refresh(state: crate::state::AppState, b: Broadcast, key: String, changes: u64) {
+    let read = read_audience(&state, &b).await;
+    let Ok(mut audiences) = state.realtime().audiences.lock() else {
+        return;
+    };
+    let Some(known) = audiences.get_mut(&key) else {
+        return;
+    };
+    known.refreshing = false;
+    // A change since: the next event reads for itself.
+    let Some(read) = read.filter(|_| known.changes == changes) else {
+        return;
+    };
+    known.read_at = Instant::now();
+    if *known.members != read {
+        known.members = Arc::new(read);
+    }
+}
+
+async fn read_audience(state: &crate::state::AppState, b: &Broadcast) -> Option<IdSet> {
+    let db = state.db();
     let ids: Result<Vec<String>, _> = if b.channel_id.is_empty() {
         team_member::Entity::find()
             .select_only()
@@ -488,42 +599,30 @@ impl Filter {
             .unwrap_or(false)
     }
 
-    /// Whether the connection's session is known to hold without reading it: no cached
-    /// session was removed or replaced since `checked` (the cache's epoch when it was last
-    /// read) and it has not expired.
-    fn session_unchanged(&self, checked: Option<u64>) -> bool {
-        let Some(session) = &self.caller.session else {
-            return false;
-        };
-        checked == Some(self.caller.state.sessions().epoch())
-            && !session.is_expired(crate::ids::now_millis())
-    }
-
     /// Whether the connection's session still holds, read through the session cache;
-    /// `checked` becomes the epoch it was read at.
-    async fn session_alive(&self, checked: &mut Option<u64>) -> bool {
+    /// the epoch it was read at and its expiry (which activity may have moved) are kept.
+    async fn session_alive(&self, events: &mut Events) -> bool {
         let Some(session) = &self.caller.session else {
             return false;
         };
         let state = &self.caller.state;
         let epoch = state.sessions().epoch();
-        let alive = matches!(
-            state.sessions().get(state, &session.token).await,
-            Ok(Some(_))
-        );
-        *checked = Some(epoch);
-        alive
+        let Ok(Some(now)) = state.sessions().get(state, &session.token).await else {
+            return false;
+        };
+        events.session_checked = Some(epoch);
+        events.expires_at = now.expires_at;
+        !now.is_expired(crate::ids::now_millis())
     }
 
     /// The frame of `event` for this connection (without its number), or None when it is
     /// not for it.
-    async fn frame_for(&self, event: &Event) -> Option<Frame> {
-        let session = self.caller.session.as_ref()?;
+    async fn frame_for(&self, event: &Event, events: &mut Events) -> Option<Frame> {
         let b = &event.broadcast;
         if (b.contains_sanitized_data && self.admin) || (b.contains_sensitive_data && !self.admin) {
             return None;
         }
-        let me = session.user_id.as_str();
+        let me = events.user_id.as_str();
         if !b.user_id.is_empty() {
             if b.user_id != me {
                 return None;
@@ -533,12 +632,28 @@ impl Filter {
                 return None;
             }
             if !(b.channel_id.is_empty() && b.team_id.is_empty()) {
-                let members = event
-                    .shared
-                    .members
-                    .get_or_init(|| audience(&self.caller, b))
-                    .await;
-                if !members.as_ref()?.contains(me) {
+                // Read by the first connection the event reaches (boxed: rare, and the
+                // task of an idle connection holds only its loop); the rest find it read.
+                let members = match event.shared.members.get() {
+                    Some(members) => members,
+                    None => {
+                        let read = event
+                            .shared
+                            .members
+                            .get_or_init(|| audience(&self.caller, b));
+                        Box::pin(read).await
+                    }
+                };
+                let members = members.as_ref()?;
+                let known = events.last_audience.as_ref().and_then(|(set, member)| {
+                    std::ptr::eq(set.as_ptr(), Arc::as_ptr(members)).then_some(*member)
+                });
+                let member = known.unwrap_or_else(|| {
+                    let member = members.contains(me);
+                    events.last_audience = Some((Arc::downgrade(members), member));
+                    member
+                });
+                if !member {
                     return None;
                 }
             }
@@ -549,9 +664,14 @@ impl Filter {
                 "new_user" => event.data.get("user_id"),
                 _ => None,
             };
-            let guest = session.role_names().any(|r| r == "system_guest");
+            let guest = self
+                .caller
+                .session
+                .as_ref()?
+                .role_names()
+                .any(|r| r == "system_guest");
             if let (true, Some(about)) = (guest, about.and_then(Value::as_str)) {
-                crate::app::users::require_can_see(&self.caller, about)
+                Box::pin(crate::app::users::require_can_see(&self.caller, about))
                     .await
                     .ok()?;
             }
@@ -578,9 +698,9 @@ impl Filter {
                     "data": event.data,
                     "broadcast": broadcast_json(b),
                 });
-                open_object(frame.to_string()).into()
+                open_object(frame.to_string())
             });
-            return Some(Frame::Shared(plain.clone()));
+            return Some(plain.clone());
         }
         let mut data = event.data.clone();
         if mentioned {
@@ -593,6 +713,6 @@ impl Filter {
             data.insert("should_ack".into(), true.into());
         }
         let frame = json!({"event": event.event, "data": data, "broadcast": broadcast_json(b)});
-        Some(Frame::Own(open_object(frame.to_string()).into()))
+        Some(open_object(frame.to_string()))
     }
 }
