@@ -87,7 +87,6 @@ start_ferromost
 echo "ferromost: $("$LOAD" idle "$FERRO" "$WORK/ferro-all.txt" "$IDLE" "$FERRO_PID")"
 stop "$FERRO_PID"
 
-spread() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {printf "median %s (%s to %s)", v[int((NR+1)/2)], v[1], v[NR]}'; }
 echo
 echo "== summary ($CLIENTS clients, $RATE posts/s for ${SECONDS_EACH}s, $ROUNDS rounds, $(nproc) cores shared with the load)"
 echo "p99 post -> last client, ferromost/baseline: $(spread "${RESULTS[@]}")   (target <= 1.5, nothing lost)"

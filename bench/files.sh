@@ -106,7 +106,6 @@ done
 wait "$LOADER"
 echo "   RSS before $((before / 1024)) MB, peak $((peak / 1024)) MB: growth $(( (peak - before) / 1024 )) MB (target <= 30 MB)"
 
-spread() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {printf "median %s (%s to %s)", v[int((NR+1)/2)], v[1], v[NR]}'; }
 echo
 echo "== summary (${SIZE_MB} MB, $ROUNDS rounds, $(nproc) cores shared with curl)"
 echo "upload throughput, ferromost/baseline:   $(spread "${UP[@]}")   (target >= 0.5)"

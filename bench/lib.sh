@@ -27,3 +27,6 @@ wait_ready() { # url pid
   done
   echo "the server at $1 did not start" >&2; exit 1
 }
+
+# "median M (LOW to HIGH)" of the numbers given.
+spread() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {printf "median %s (%s to %s)", v[int((NR+1)/2)], v[1], v[NR]}'; }

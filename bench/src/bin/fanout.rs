@@ -9,7 +9,8 @@
 //! the time from sending the POST to the last client receiving it (p50, p99, max over the
 //! posts), deliveries lost and duplicated, and the server's CPU per delivered event (from
 //! /proc/<pid>/stat). A file with the single line `baseline` and then `bt...` tokens
-//! drives the baseline server the same way.
+//! drives the baseline server the same way. A sixth argument, another node's URL, sends
+//! the posts there instead (cross-node delivery; bench/crossnode.sh).
 //!
 //! `fanout idle <url> <file> <connections> <pid>`: opens that many authenticated
 //! connections (cycling through the tokens), waits for every `hello`, idles, and prints
@@ -32,7 +33,10 @@ async fn main() -> Result<(), Fail> {
     let number = |i: usize| arg(i).parse::<u64>().map_err(|_| format!("argument {i}"));
     match arg(0).as_str() {
         "setup" => setup(&arg(1), number(2)?, &arg(3)).await,
-        "run" => run(&arg(1), &arg(2), number(3)?, number(4)?, &arg(5)).await,
+        "run" => {
+            let post_url = Some(arg(6)).filter(|u| !u.is_empty()).unwrap_or(arg(1));
+            run(&arg(1), &arg(2), number(3)?, number(4)?, &arg(5), &post_url).await
+        }
         "idle" => idle(&arg(1), &arg(2), number(3)?, &arg(4)).await,
         _ => Err("usage: fanout setup|run|idle ... (see the source's first lines)".into()),
     }
@@ -245,7 +249,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-async fn run(url: &str, file: &str, rate: u64, seconds: u64, pid: &str) -> Result<(), Fail> {
+async fn run(
+    url: &str,
+    file: &str,
+    rate: u64,
+    seconds: u64,
+    pid: &str,
+    post_url: &str,
+) -> Result<(), Fail> {
     let (channel, tokens) = read_setup(file)?;
     let posts = usize::try_from(rate * seconds)?;
     let clients = tokens.len();
@@ -298,7 +309,7 @@ async fn run(url: &str, file: &str, rate: u64, seconds: u64, pid: &str) -> Resul
         tick.tick().await;
         let (http, url, token, channel, sent, failures) = (
             http.clone(),
-            url.to_owned(),
+            post_url.to_owned(),
             tokens[0].clone(),
             channel.clone(),
             sent.clone(),
