@@ -126,8 +126,13 @@ impl Session {
     }
 
     pub(crate) fn is_expired(&self, now: i64) -> bool {
-        self.expires_at != 0 && self.expires_at < now
+        expired(self.expires_at, now)
     }
+}
+
+/// Whether a session expiring at `expires_at` (0: never) has expired at `now`.
+pub(crate) fn expired(expires_at: i64, now: i64) -> bool {
+    expires_at != 0 && expires_at < now
 }
 
 /// Where the token came from, which decides the CSRF and query-string rules.

@@ -16,7 +16,7 @@ use queue::{Accepted, Events, Filter, Link, Resumed};
 use crate::auth::permissions::{self, ids as perm};
 use crate::auth::{Caller, Session};
 use crate::ids::{is_valid_id, new_id, now_millis};
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message, WebSocket};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,8 +51,6 @@ struct Conn {
     /// The link's subscription, while this socket serves it.
     events: Option<Events>,
     posted_ack: bool,
-    /// Frames on their way to the socket (kept, so that writing allocates nothing).
-    out: Vec<Utf8Bytes>,
 }
 
 /// What woke a connection's task.
@@ -141,7 +139,6 @@ pub async fn serve(mut socket: WebSocket, caller: Caller, options: Options, resu
         link: None,
         events: None,
         posted_ack: options.posted_ack,
-        out: Vec::new(),
     };
     match resume {
         // Only an upgrade with a session may resume (or be refused for asking badly).
@@ -319,14 +316,14 @@ impl Conn {
     }
 
     /// Writes what the link queued; false when the link was dropped or the socket failed.
-    async fn flush(&mut self, socket: &mut WebSocket) -> bool {
+    async fn flush(&self, socket: &mut WebSocket) -> bool {
         let Some(link) = &self.link else {
             return true;
         };
-        if !link.take(&mut self.out) {
+        let Some(frames) = link.take() else {
             return false;
-        }
-        for frame in self.out.drain(..) {
+        };
+        for frame in frames {
             if socket.send(Message::Text(frame)).await.is_err() {
                 return false;
             }

@@ -97,7 +97,7 @@ impl Events {
     /// session was removed or replaced since it was last read, and it has not expired.
     fn session_unchanged(&self) -> bool {
         self.session_checked == Some(self.state.sessions().epoch())
-            && !(self.expires_at != 0 && self.expires_at < crate::ids::now_millis())
+            && !crate::auth::expired(self.expires_at, crate::ids::now_millis())
     }
 }
 
@@ -165,6 +165,29 @@ struct Queues {
     closed: bool,
 }
 
+impl Queues {
+    /// Numbers `frame` and queues it; false (and the link closed) when the send queue is
+    /// full.
+    fn enqueue(&mut self, frame: Frame) -> bool {
+        if self.pending.len() >= SEND_QUEUE {
+            self.closed = true;
+            return false;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.pending.push_back((seq, frame));
+        true
+    }
+}
+
+/// Keeps a written frame for a resume (the last [`DEAD_QUEUE`] of them).
+fn keep(dead: &mut VecDeque<(i64, Frame)>, seq: i64, frame: Frame) {
+    if dead.len() == DEAD_QUEUE {
+        dead.pop_front();
+    }
+    dead.push_back((seq, frame));
+}
+
 /// What a reconnecting client gets.
 pub enum Resumed {
     /// The link, and the written events to send again first.
@@ -174,24 +197,24 @@ pub enum Resumed {
 }
 
 impl Link {
-    /// Moves the frames to write now into `out` (and to the dead queue); false once the
-    /// link is closed.
-    pub fn take(&self, out: &mut Vec<Utf8Bytes>) -> bool {
-        let Ok(mut guard) = self.queues.lock() else {
-            return false;
-        };
+    /// The frames to write now (moved to the dead queue); None once the link is closed.
+    pub fn take(&self) -> Option<Vec<Utf8Bytes>> {
+        let mut guard = self.queues.lock().ok()?;
         let q = &mut *guard;
         if q.closed {
-            return false;
+            return None;
         }
-        for (seq, frame) in q.pending.drain(..) {
-            if q.dead.len() == DEAD_QUEUE {
-                q.dead.pop_front();
-            }
-            out.push(frame_with_seq(&frame, seq));
-            q.dead.push_back((seq, frame));
-        }
-        true
+        let dead = &mut q.dead;
+        let out = q
+            .pending
+            .drain(..)
+            .map(|(seq, frame)| {
+                let text = frame_with_seq(&frame, seq);
+                keep(dead, seq, frame);
+                text
+            })
+            .collect();
+        Some(out)
     }
 
     /// Filters and numbers one published event: for a socket serving the link with
@@ -239,8 +262,7 @@ impl Link {
             return Accepted::Closed;
         }
         if !q.pending.is_empty() {
-            drop(q);
-            return if self.queue(frame) {
+            return if q.enqueue(frame) {
                 Accepted::Queued
             } else {
                 Accepted::Closed
@@ -249,10 +271,7 @@ impl Link {
         let seq = q.next_seq;
         q.next_seq += 1;
         let text = frame_with_seq(&frame, seq);
-        if q.dead.len() == DEAD_QUEUE {
-            q.dead.pop_front();
-        }
-        q.dead.push_back((seq, frame));
+        keep(&mut q.dead, seq, frame);
         Accepted::Write(text)
     }
 
@@ -326,17 +345,7 @@ impl Link {
         let Ok(mut q) = self.queues.lock() else {
             return false;
         };
-        if q.closed {
-            return false;
-        }
-        if q.pending.len() >= SEND_QUEUE {
-            q.closed = true;
-            return false;
-        }
-        let seq = q.next_seq;
-        q.next_seq += 1;
-        q.pending.push_back((seq, frame));
-        true
+        !q.closed && q.enqueue(frame)
     }
 
     pub fn close(&self) {
