@@ -82,6 +82,9 @@ struct Operation {
     query_params: Vec<Param>,
     body: Body,
     status: u16,
+    /// The API the operation belongs to (`x-ferromost-dialect` of its contract): how its
+    /// errors are rendered and where its caller's token is read.
+    dialect: TokenStream,
     /// Mattermost's handler requires a session (`x-session-required`): 401 before parsing.
     session_required: bool,
     /// A session is optional and a bad token is ignored (`x-trust-requester`, Mattermost's
@@ -90,33 +93,53 @@ struct Operation {
     reply: Reply,
 }
 
+/// The contracts beside the v4 one, each generated the same way into its own operation
+/// table (`{prefix}OPERATIONS`): the file in `openapi/` and the table's prefix.
+const OTHER_CONTRACTS: [(&str, &str); 2] = [
+    ("mattermost-extra.yaml", "EXTRA_"),
+    ("chatcaptain.yaml", "CHATCAPTAIN_"),
+];
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let contract = root.join("openapi/mattermost-v4.yaml");
     println!("cargo:rerun-if-changed={}", contract.display());
     println!("cargo:rerun-if-changed=generated/spec_view.rs");
     let spec = spec_view::load(&contract);
-
-    let extra_contract = root.join("openapi/mattermost-extra.yaml");
-    println!("cargo:rerun-if-changed={}", extra_contract.display());
-    let extra = spec_view::load(&extra_contract);
+    let others: Vec<(Value, &str)> = OTHER_CONTRACTS
+        .iter()
+        .map(|(file, prefix)| {
+            let path = root.join("openapi").join(file);
+            println!("cargo:rerun-if-changed={}", path.display());
+            (spec_view::load(&path), *prefix)
+        })
+        .collect();
 
     println!("cargo:rerun-if-changed=src/api");
-    // One `types` module for both contracts: progenitor runs over the v4 contract with the
-    // extra file's paths and schemas added (a schema both name is the v4 one).
-    let (types, signatures) = progenitor_types(&merged(&spec, &extra));
-    let operations = collect_operations(&spec, &signatures);
-    let extra_operations = collect_operations(&extra, &signatures);
+    // One `types` module for all contracts: progenitor runs over the v4 contract with the
+    // other files' paths and schemas added (a schema two name is the v4 one).
+    let mut all = spec.clone();
+    for (other, _) in &others {
+        all = merged(&all, other);
+    }
+    let (types, signatures) = progenitor_types(&all);
     let implemented = implemented_methods(&root.join("src/api"));
-    let mut api = generate_api(&operations, &implemented, "");
-    api.extend(generate_api(&extra_operations, &implemented, "EXTRA_"));
+    let mut api = generate_api(&collect_operations(&spec, &signatures), &implemented, "");
+    for (other, prefix) in &others {
+        api.extend(generate_api(
+            &collect_operations(other, &signatures),
+            &implemented,
+            prefix,
+        ));
+    }
 
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();
     write_rust(&out.join("types.rs"), types);
     write_rust(&out.join("api.rs"), api);
 }
 
-/// The v4 contract with the extra contract's paths and component schemas added.
+/// `spec` with `extra`'s paths and components added. A schema both name is `spec`'s; any
+/// other component (parameter, response, ...) two contracts name differently is a mistake.
 fn merged(spec: &Value, extra: &Value) -> Value {
     let mut all = spec.clone();
     if let (Some(paths), Some(more)) = (all["paths"].as_object_mut(), extra["paths"].as_object()) {
@@ -124,14 +147,28 @@ fn merged(spec: &Value, extra: &Value) -> Value {
             paths.entry(path.clone()).or_insert_with(|| item.clone());
         }
     }
-    let more = extra["components"]["schemas"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    if let Some(schemas) = all["components"]["schemas"].as_object_mut() {
-        for (name, schema) in more {
-            schemas.entry(name).or_insert(schema);
+    let kinds = extra["components"].as_object().cloned().unwrap_or_default();
+    for (kind, more) in kinds {
+        let Some(more) = more.as_object() else {
+            continue;
+        };
+        let mine = all["components"][&kind]
+            .as_object_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        let mut mine = mine;
+        for (name, item) in more {
+            match mine.get(name) {
+                Some(existing) if kind != "schemas" && existing != item => {
+                    panic!("components.{kind}.{name} differs between two contracts")
+                }
+                Some(_) => {}
+                None => {
+                    mine.insert(name.clone(), item.clone());
+                }
+            }
         }
+        all["components"][&kind] = Value::Object(mine);
     }
     all
 }
@@ -271,6 +308,11 @@ fn collect_operations(
 ) -> Vec<Operation> {
     let mut trait_names: HashMap<String, String> = HashMap::new();
     let mut ops = Vec::new();
+    let dialect = match spec["x-ferromost-dialect"].as_str() {
+        None | Some("mattermost") => quote!(rt::Dialect::Mattermost),
+        Some("chatcaptain") => quote!(rt::Dialect::ChatCaptain),
+        Some(other) => panic!("unknown x-ferromost-dialect {other}"),
+    };
     let paths = spec["paths"].as_object().expect("paths");
     for (path, item) in paths {
         for method in METHODS {
@@ -288,6 +330,7 @@ fn collect_operations(
                 .clone();
             let (mut path_params, mut query_params) = (Vec::new(), Vec::new());
             for p in op["parameters"].as_array().into_iter().flatten() {
+                let p = resolve(spec, p);
                 let name = p["name"].as_str().expect("parameter name").to_owned();
                 let kind = match p["schema"]["type"].as_str() {
                     Some("integer") => Kind::Int,
@@ -354,6 +397,7 @@ fn collect_operations(
                 query_params,
                 body,
                 status,
+                dialect: dialect.clone(),
                 session_required,
                 trust_requester,
                 reply,
@@ -361,6 +405,16 @@ fn collect_operations(
         }
     }
     ops
+}
+
+/// `value`, or what its `$ref` (`#/components/...`) names.
+fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    match value["$ref"].as_str() {
+        Some(pointer) => spec
+            .pointer(pointer.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("unresolved $ref {pointer}")),
+        None => value,
+    }
 }
 
 /// A parameter name as a Rust field: snake case, keywords escaped, and `_` (a cache buster
@@ -527,6 +581,7 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>, prefix: &str) 
         let status = op.status;
         let session_required = op.session_required;
         let trust_requester = op.trust_requester;
+        let dialect = &op.dialect;
         let guard = if session_required {
             quote!(ctx.session()?;)
         } else {
@@ -563,7 +618,7 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>, prefix: &str) 
         table.extend(quote! {
             rt::Operation {
                 id: #id, method: #method, path: #path, body: #body_kind, status: #status,
-                session_required: #session_required, trust_requester: #trust_requester,
+                dialect: #dialect, session_required: #session_required, trust_requester: #trust_requester,
                 call: #call,
             },
         });

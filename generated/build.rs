@@ -1,5 +1,6 @@
 //! Generates the client SDK from `../openapi/` with progenitor, into `$OUT_DIR/client.rs`
-//! (and `extra_client.rs`, from `mattermost-extra.yaml`).
+//! (and `extra_client.rs` from `mattermost-extra.yaml`, `chatcaptain_client.rs` from
+//! `chatcaptain.yaml`).
 //! The operations progenitor cannot express are removed from its output; `src/special.rs`
 //! writes them by hand. Also writes the operation lists and the contract's fingerprint.
 
@@ -48,19 +49,22 @@ fn main() {
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();
     std::fs::write(out.join("client.rs"), prettyplease::unparse(&file)).expect("client.rs");
 
-    // The endpoints outside the v4 paths (the websocket, ...): a client of their own, in
-    // module `extra`.
-    let extra = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/mattermost-extra.yaml");
-    println!("cargo:rerun-if-changed={}", extra.display());
-    let extra_spec = spec_view::load(&extra);
-    let tokens = progenitor_impl::Generator::new(&settings)
-        .generate_tokens(&spec_view::progenitor_input(&extra_spec))
-        .unwrap_or_else(|e| panic!("progenitor (extra): {e}"));
-    let extra_file: syn::File = syn::parse2(tokens).expect("progenitor output parses");
-    std::fs::write(
-        out.join("extra_client.rs"),
-        prettyplease::unparse(&extra_file),
-    )
-    .expect("extra_client.rs");
+    // The other contracts (the endpoints outside the v4 paths, ChatCaptain's API): a
+    // client of their own each, in modules `extra` and `chatcaptain`.
+    for (file, output) in [
+        ("mattermost-extra.yaml", "extra_client.rs"),
+        ("chatcaptain.yaml", "chatcaptain_client.rs"),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../openapi")
+            .join(file);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let spec = spec_view::load(&path);
+        let tokens = progenitor_impl::Generator::new(&settings)
+            .generate_tokens(&spec_view::progenitor_input(&spec))
+            .unwrap_or_else(|e| panic!("progenitor ({file}): {e}"));
+        let file: syn::File = syn::parse2(tokens).expect("progenitor output parses");
+        std::fs::write(out.join(output), prettyplease::unparse(&file)).expect(output);
+    }
     std::fs::write(out.join("operations.rs"), lists).expect("operations.rs");
 }

@@ -24,6 +24,16 @@ pub mod ids {
     pub const BOT_MISSING: &str = "store.sql_bot.get.missing.app_error";
 }
 
+/// The API an operation belongs to, which decides its error shape and where its caller's
+/// token is read (each contract in `openapi/` declares it as `x-ferromost-dialect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Mattermost's `AppError` JSON; the token from the cookie, `Authorization` or query.
+    Mattermost,
+    /// `{"error": "<text>"}` with the HTTP status; the token in `x-chatcaptain-key`.
+    ChatCaptain,
+}
+
 /// An error answered to the client as `AppError` JSON.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -158,14 +168,38 @@ impl ApiError {
         e
     }
 
+    /// Renders the error in the shape of the API that answers (`dialect`).
+    pub fn render(self, dialect: Dialect, request_id: &str) -> Response {
+        match dialect {
+            Dialect::Mattermost => self.into_response_with(request_id),
+            Dialect::ChatCaptain => {
+                self.log(request_id);
+                let text = if self.detailed_error.is_empty() {
+                    self.message
+                } else {
+                    format!("{} ({})", self.message, self.detailed_error)
+                };
+                (
+                    self.status,
+                    axum::Json(serde_json::json!({ "error": text })),
+                )
+                    .into_response()
+            }
+        }
+    }
+
+    fn log(&self, request_id: &str) {
+        if let Some(cause) = &self.cause {
+            tracing::error!(request_id, id = %self.id, cause = %cause, "request failed");
+        }
+    }
+
     /// Renders the AppError body for the request `request_id`.
     pub fn into_response_with(self, request_id: &str) -> Response {
         if self.status == StatusCode::NOT_MODIFIED {
             return StatusCode::NOT_MODIFIED.into_response();
         }
-        if let Some(cause) = &self.cause {
-            tracing::error!(request_id, id = %self.id, cause = %cause, "request failed");
-        }
+        self.log(request_id);
         let body = serde_json::json!({
             "id": self.id,
             "message": self.message,

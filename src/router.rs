@@ -3,8 +3,11 @@
 //! instantiated once rather than per operation. No path is written here by hand.
 
 use crate::auth;
-use crate::contract::{EXTRA_FORWARDS, EXTRA_OPERATIONS, FORWARDS, OPERATIONS};
-use crate::error::ApiError;
+use crate::contract::{
+    CHATCAPTAIN_FORWARDS, CHATCAPTAIN_OPERATIONS, EXTRA_FORWARDS, EXTRA_OPERATIONS, FORWARDS,
+    OPERATIONS,
+};
+use crate::error::{ApiError, Dialect};
 use crate::ids::new_id;
 use crate::rt::{Ctx, Operation, Request};
 use crate::state::AppState;
@@ -27,6 +30,9 @@ pub const MATTERMOST_VERSION: &str = "10.11.0";
 /// One dot-free word, so that `X-Version-Id` keeps Mattermost's six dot-separated parts.
 pub const BUILD_NUMBER: &str = "ferromost";
 
+/// The header ChatCaptain's API reads its caller's key from.
+pub const CHATCAPTAIN_KEY: &str = "x-chatcaptain-key";
+
 /// Marks a request that came over the local-mode socket.
 #[derive(Clone, Copy)]
 pub struct LocalMode;
@@ -38,6 +44,9 @@ struct RequestId(String);
 /// Which operation answered, for the request log.
 #[derive(Clone, Copy)]
 struct Answered(&'static str);
+
+/// A contract's forwarded literal routes: `(method, literal path, operation index)`.
+type Forwards = &'static [(&'static str, &'static str, usize)];
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
@@ -56,20 +65,19 @@ pub fn app(state: AppState) -> Router {
         let entry = paths.remove(path).unwrap_or_default();
         paths.insert(path, entry.on_service(filter, service));
     };
-    for op in &OPERATIONS {
-        add(op.path, op, op.method);
-    }
-    for &(method, literal, index) in FORWARDS {
-        if let Some(op) = OPERATIONS.get(index) {
-            add(literal, op, method);
+    let tables: [(&'static [Operation], Forwards); 3] = [
+        (&OPERATIONS, FORWARDS),
+        (&EXTRA_OPERATIONS, EXTRA_FORWARDS),
+        (&CHATCAPTAIN_OPERATIONS, CHATCAPTAIN_FORWARDS),
+    ];
+    for (operations, forwards) in tables {
+        for op in operations {
+            add(op.path, op, op.method);
         }
-    }
-    for op in &EXTRA_OPERATIONS {
-        add(op.path, op, op.method);
-    }
-    for &(method, literal, index) in EXTRA_FORWARDS {
-        if let Some(op) = EXTRA_OPERATIONS.get(index) {
-            add(literal, op, method);
+        for &(method, literal, index) in forwards {
+            if let Some(op) = operations.get(index) {
+                add(literal, op, method);
+            }
         }
     }
     let mut router = Router::new();
@@ -124,11 +132,19 @@ async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Resp
     let session = if local {
         Some(auth::Session::local())
     } else {
-        match auth::authenticate(&state, req.method(), req.headers(), &query).await {
+        let found = match op.dialect {
+            Dialect::Mattermost => {
+                auth::authenticate(&state, req.method(), req.headers(), &query).await
+            }
+            Dialect::ChatCaptain => {
+                auth::authenticate_key(&state, req.headers(), CHATCAPTAIN_KEY).await
+            }
+        };
+        match found {
             Ok(session) => session,
             // A trusting handler (the websocket) goes on without a session.
             Err(_) if op.trust_requester => None,
-            Err(e) => return e.into_response_with(&request_id),
+            Err(e) => return e.render(op.dialect, &request_id),
         }
     };
     let mut params = path_params(op.path, req.uri().path());
@@ -146,7 +162,7 @@ async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Resp
             .any(|(n, v)| *n == "user_id" && *v == current.user_id);
         if let Err(e) = auth::require_mfa_if_enforced(&state, current, op.id, own) {
             if !op.trust_requester {
-                return e.into_response_with(&request_id);
+                return e.render(op.dialect, &request_id);
             }
             // An MFA-pending session counts as none there (no events, no actions).
             session = None;
@@ -182,12 +198,21 @@ fn request_id_of(req: &Request) -> String {
         .unwrap_or_default()
 }
 
+/// The API a path that matched no operation is under, for its error's shape.
+fn dialect_of(req: &Request) -> Dialect {
+    if req.uri().path().starts_with("/v1/") {
+        Dialect::ChatCaptain
+    } else {
+        Dialect::Mattermost
+    }
+}
+
 async fn not_found(req: Request) -> Response {
-    ApiError::route_not_found().into_response_with(&request_id_of(&req))
+    ApiError::route_not_found().render(dialect_of(&req), &request_id_of(&req))
 }
 
 async fn method_not_allowed(req: Request) -> Response {
-    ApiError::method_not_allowed().into_response_with(&request_id_of(&req))
+    ApiError::method_not_allowed().render(dialect_of(&req), &request_id_of(&req))
 }
 
 /// The canonical form of `path` when it differs (Go's `path.Clean`, keeping a trailing

@@ -3,6 +3,7 @@
 
 use crate::auth::{Caller, Session};
 use crate::error::ApiError;
+pub use crate::error::Dialect;
 use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -58,6 +59,8 @@ pub struct Operation {
     pub body: BodyKind,
     /// The success status the contract declares first (the one Mattermost answers).
     pub status: u16,
+    /// The API the operation belongs to: its error shape and token source.
+    pub dialect: Dialect,
     /// Whether Mattermost's handler requires a session: the glue answers 401 without one.
     pub session_required: bool,
     /// Whether a session is optional and a bad token ignored (APIHandlerTrustRequester).
@@ -522,7 +525,7 @@ pub fn not_implemented(ctx: Ctx, _req: Request) -> BoxFuture {
 pub fn finish(ctx: Ctx, result: Result<Response, ApiError>) -> Response {
     let mut response = match result {
         Ok(r) => r,
-        Err(e) => return e.into_response_with(&ctx.request_id),
+        Err(e) => return e.render(ctx.operation.dialect, &ctx.request_id),
     };
     if let Ok(extras) = ctx.extras.into_inner() {
         if let Some(status) = extras.status {

@@ -13,5 +13,12 @@ pub mod extra {
     include!(concat!(env!("OUT_DIR"), "/extra_client.rs"));
 }
 
+/// ChatCaptain's chatbot users API (`openapi/chatcaptain.yaml`), as ferromost serves it:
+/// build the client with a `reqwest::Client` whose default headers carry
+/// `x-chatcaptain-key`.
+pub mod chatcaptain {
+    include!(concat!(env!("OUT_DIR"), "/chatcaptain_client.rs"));
+}
+
 pub mod special;
 pub use special::{Upload, UploadDataOutcome};

@@ -6,6 +6,7 @@ mod bookmarks;
 mod bots;
 mod brand;
 mod channels;
+mod chatbots;
 mod commands;
 mod cookies;
 mod data_retention;

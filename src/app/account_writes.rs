@@ -415,6 +415,7 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
         .filter(crate::store::entity::post_acknowledgement::Column::UserId.eq(id.clone()))
         .exec(&txn)
         .await?;
+    super::chatbots::forget_account(&txn, &id).await?;
     crate::store::entity::post_reminder::Entity::delete_many()
         .filter(crate::store::entity::post_reminder::Column::UserId.eq(id.clone()))
         .exec(&txn)
@@ -554,6 +555,9 @@ pub async fn permanent_delete_all(caller: &Caller) -> Result<(), ApiError> {
         .exec(&txn)
         .await?;
     crate::store::entity::post_acknowledgement::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    crate::store::entity::chatbot_user::Entity::delete_many()
         .exec(&txn)
         .await?;
     crate::store::entity::post_reminder::Entity::delete_many()

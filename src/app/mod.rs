@@ -10,6 +10,7 @@ pub mod brand;
 pub mod channel_lists;
 pub mod channel_members;
 pub mod channels;
+pub mod chatbots;
 pub mod command_list;
 pub mod command_runs;
 pub mod command_suggest;

@@ -826,6 +826,7 @@ pub async fn delete_permanently(
 ) -> Result<Vec<crate::store::entity::file_info::Model>, ApiError> {
     super::membership::changed();
     use crate::store::entity::{channel, channel_member};
+    super::chatbots::forget_team(db, team_id).await?;
     team_member::Entity::delete_many()
         .filter(team_member::Column::TeamId.eq(team_id))
         .exec(db)

@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use crate::ids::{new_id, now_millis};
 use crate::state::AppState;
 use crate::store::entity::{session, user_access_token as pat};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 /// The session `props.type` of a token session, as Mattermost names it.
@@ -41,7 +42,7 @@ pub async fn session_for_token(state: &AppState, token: &str) -> Result<Option<S
     });
     let row = session::ActiveModel {
         id: Set(new_id()),
-        token: Set(t.token),
+        token: Set(t.token.clone()),
         create_at: Set(now),
         expires_at: Set(0),
         last_activity_at: Set(now),
@@ -52,6 +53,19 @@ pub async fn session_for_token(state: &AppState, token: &str) -> Result<Option<S
         expired_notify: Set(false),
         props: Set(props.to_string()),
     };
-    let stored = session::Entity::insert(row).exec_with_returning(db).await?;
-    Ok(Some(Session::from_model(stored)))
+    // Requests using a new token at once each make its session: the first one stored
+    // serves them all (the token is unique).
+    session::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(session::Column::Token)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    let stored = session::Entity::find()
+        .filter(session::Column::Token.eq(token))
+        .one(db)
+        .await?;
+    Ok(stored.map(Session::from_model))
 }

@@ -187,19 +187,9 @@ pub async fn authenticate(
     let Some((token, source)) = token_from_request(headers, query) else {
         return Ok(None);
     };
-    let Some(session) = state.sessions().get(state, &token).await? else {
+    let Some(session) = live_session(state, &token).await? else {
         return Ok(None);
     };
-    let Some(session) = keep_alive(state, session).await? else {
-        return Ok(None);
-    };
-    // A token session of a person stops working as soon as tokens are turned off.
-    if session.is_access_token()
-        && !session.is_bot()
-        && !state.config().service_settings.enable_user_access_tokens
-    {
-        return Ok(None);
-    }
     if source == TokenSource::Query && !session.is_oauth {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -227,6 +217,49 @@ pub async fn authenticate(
         }
     }
     Ok(Some(session))
+}
+
+/// The live session of `token`, its activity recorded (None: no such session, or it ended).
+async fn live_session(state: &AppState, token: &str) -> Result<Option<Session>, ApiError> {
+    let Some(session) = state.sessions().get(state, token).await? else {
+        return Ok(None);
+    };
+    let Some(session) = keep_alive(state, session).await? else {
+        return Ok(None);
+    };
+    // A token session of a person stops working as soon as tokens are turned off.
+    if session.is_access_token()
+        && !session.is_bot()
+        && !state.config().service_settings.enable_user_access_tokens
+    {
+        return Ok(None);
+    }
+    Ok(Some(session))
+}
+
+/// The session of an API key sent in header `name` (ChatCaptain's `x-chatcaptain-key`):
+/// a personal access token or a bot's token. No header gives `None`; a token of another
+/// kind (a login session) is 401.
+pub async fn authenticate_key(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+) -> Result<Option<Session>, ApiError> {
+    let Some(token) = headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(None);
+    };
+    match live_session(state, token).await? {
+        Some(session) if session.is_access_token() => Ok(Some(session)),
+        Some(_) => Err(ApiError::unauthorized().detail(format!(
+            "{name} takes a personal access token or a bot token, not a login session"
+        ))),
+        None => Ok(None),
+    }
 }
 
 /// How often a session's activity is written down (Mattermost's session activity interval).

@@ -41,13 +41,7 @@ fn contract_operations() -> BTreeSet<String> {
 fn the_contract_has_exactly_the_472_operations_on_record() {
     let ops = contract_operations();
     assert_eq!(ops.len(), 472);
-    let recorded: BTreeSet<String> =
-        std::fs::read_to_string(root().join("tests/output/operations.txt"))
-            .unwrap()
-            .lines()
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_owned)
-            .collect();
+    let recorded = recorded("operations.txt");
     let lost: Vec<_> = recorded.difference(&ops).collect();
     let invented: Vec<_> = ops.difference(&recorded).collect();
     assert!(
@@ -188,4 +182,42 @@ fn success_codes_are_what_the_real_server_answers() {
     }
     assert_eq!(checked, 460, "every operation the file maps");
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// The lines of a tests/output file, without comments and blank lines.
+fn recorded(name: &str) -> BTreeSet<String> {
+    std::fs::read_to_string(root().join("tests/output").join(name))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// ChatCaptain's contract holds the operations on record, which are the five the source
+/// document describes (its method line followed by its path line), and the server routes
+/// each of them.
+#[test]
+fn the_chatcaptain_contract_is_the_documents_five_operations() {
+    let ops = operations(&load(&root().join("openapi/chatcaptain.yaml"))["paths"]);
+    assert_eq!(ops, recorded("chatcaptain-operations.txt"));
+    let text =
+        std::fs::read_to_string(shared("chatcaptain").join("chatbot-users-api.txt")).unwrap();
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let documented: BTreeSet<String> = lines
+        .windows(2)
+        .filter(|w| METHODS.contains(&w[0]) && w[1].starts_with("/v1/"))
+        .map(|w| format!("{} {}", w[0].to_uppercase(), w[1]))
+        .collect();
+    let ours: BTreeSet<String> = ops
+        .iter()
+        .map(|op| op.rsplit_once(' ').unwrap().0.to_owned())
+        .collect();
+    assert_eq!(documented.len(), 5);
+    assert_eq!(ours, documented);
+    let table: BTreeSet<String> = ferromost::contract::CHATCAPTAIN_OPERATIONS
+        .iter()
+        .map(|op| format!("{} {} {}", op.method, op.path, op.id))
+        .collect();
+    assert_eq!(table, ops);
 }

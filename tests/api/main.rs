@@ -11,6 +11,7 @@ mod bookmarks;
 mod bots;
 mod cache;
 mod channels;
+mod chatcaptain;
 mod commands;
 mod common;
 mod config;

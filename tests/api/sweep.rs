@@ -6,8 +6,8 @@
 //! (FERROMOST_BLESS=1 rewrites the file).
 
 use crate::common::TestServer;
-use ferromost::contract::OPERATIONS;
-use ferromost::rt::BodyKind;
+use ferromost::contract::{CHATCAPTAIN_OPERATIONS, OPERATIONS};
+use ferromost::rt::{BodyKind, Operation};
 use std::collections::BTreeSet;
 
 const NOT_IMPLEMENTED: &str = "api.ferromost.not_implemented.app_error";
@@ -34,45 +34,54 @@ fn integer_path_params() -> BTreeSet<(String, String)> {
     out
 }
 
+/// A request for `op` with well-formed random ids in its path (`1` for integers) and a
+/// minimal body of the kind it takes.
+fn request_for(
+    server: &TestServer,
+    op: &Operation,
+    integers: &BTreeSet<(String, String)>,
+) -> reqwest::RequestBuilder {
+    let path: Vec<String> = op
+        .path
+        .split('/')
+        .map(
+            |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) if integers.contains(&(op.id.to_owned(), name.to_owned())) => {
+                    "1".to_owned()
+                }
+                Some(_) => ferromost::ids::new_id(),
+                None => seg.to_owned(),
+            },
+        )
+        .collect();
+    let url = format!("{}{}", server.url, path.join("/"));
+    let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+    let request = server.http().request(method, &url);
+    match op.body {
+        BodyKind::Json => request
+            .header("content-type", "application/json")
+            .body("{}"),
+        BodyKind::Multipart | BodyKind::Stream => {
+            request.multipart(reqwest::multipart::Form::new().text("x", "y"))
+        }
+        BodyKind::Raw => request.body(""),
+        BodyKind::None | BodyKind::Upgrade => request,
+    }
+}
+
 /// Sends each operation once; returns the ids of those answering the generated 501.
 async fn sweep(server: &TestServer, token: Option<&str>) -> BTreeSet<String> {
     let integers = integer_path_params();
-    let http = server.http();
     let mut unimplemented = BTreeSet::new();
     let mut failures = Vec::new();
     // Logout last: it ends the session the others use.
     let mut ops: Vec<_> = OPERATIONS.iter().collect();
     ops.sort_by_key(|op| op.id == "Logout");
     for op in ops {
-        let path: Vec<String> = op
-            .path
-            .split('/')
-            .map(
-                |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) if integers.contains(&(op.id.to_owned(), name.to_owned())) => {
-                        "1".to_owned()
-                    }
-                    Some(_) => ferromost::ids::new_id(),
-                    None => seg.to_owned(),
-                },
-            )
-            .collect();
-        let url = format!("{}{}", server.url, path.join("/"));
-        let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
-        let mut request = http.request(method, &url);
+        let mut request = request_for(server, op, &integers);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request = match op.body {
-            BodyKind::Json => request
-                .header("content-type", "application/json")
-                .body("{}"),
-            BodyKind::Multipart | BodyKind::Stream => {
-                request.multipart(reqwest::multipart::Form::new().text("x", "y"))
-            }
-            BodyKind::Raw => request.body(""),
-            BodyKind::None | BodyKind::Upgrade => request,
-        };
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let content_type = response
@@ -174,4 +183,53 @@ async fn every_operation_answers_app_error_json_or_a_real_response() {
         recorded, text,
         "{LIST}: only the order or the header differs"
     );
+}
+
+/// ChatCaptain's operations, anonymously and with a system admin's key, with well-formed
+/// random ids: every answer is JSON, every error exactly `{"error": "<text>"}`, never a
+/// 5xx, none the generated 501; anonymously each is 401.
+#[tokio::test]
+async fn every_chatcaptain_operation_answers_its_error_shape() {
+    let server =
+        TestServer::start_with(|c| c.service_settings.enable_user_access_tokens = true).await;
+    let admin = server.admin().await;
+    let key = admin
+        .client
+        .create_user_access_token(
+            admin.id(),
+            &ferromost_client::types::CreateUserAccessTokenBody {
+                description: "sweep".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .into_inner()
+        .token
+        .unwrap();
+    let mut failures = Vec::new();
+    for key in [None, Some(key.as_str())] {
+        for op in &CHATCAPTAIN_OPERATIONS {
+            let mut request = request_for(&server, op, &BTreeSet::new());
+            if let Some(key) = key {
+                request = request.header("x-chatcaptain-key", key);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let json = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json");
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            let what = format!("{} {} ({}) → {status} {body}", op.method, op.path, op.id);
+            let is_error = body
+                .as_object()
+                .is_some_and(|o| o.len() == 1 && o["error"].is_string());
+            if !json || status >= 500 || (status >= 400 && !is_error) {
+                failures.push(what);
+            } else if key.is_none() && status != 401 {
+                failures.push(format!("{what}: not 401 without a key"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -227,3 +227,22 @@ async fn deactivating_the_owner_or_turning_tokens_off_stops_them() {
         .unwrap();
     assert_logged_out(&by_token).await;
 }
+
+#[tokio::test]
+async fn a_new_token_used_by_many_requests_at_once_makes_one_session() {
+    let (server, _admin, user) = setup().await;
+    let token = user
+        .client
+        .create_user_access_token("me", &describe("burst"))
+        .await
+        .unwrap()
+        .into_inner()
+        .token
+        .unwrap();
+    // Each request finds no session for the token and makes one: the first stored serves
+    // them all (before, the others failed on the token's uniqueness with a 500).
+    let statuses = server
+        .race_as("GET", "/users/me", Some(&token), vec![None; 8])
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}

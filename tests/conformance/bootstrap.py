@@ -1,5 +1,6 @@
 """Makes an empty ferromost worth fuzzing: the first account (a system admin), a team, a
-channel and a post, so that generated requests meet real data; prints the admin's token."""
+channel and a post, so that generated requests meet real data; prints the admin's session
+token and a personal access token of theirs (ChatCaptain's key), on one line."""
 
 import os
 import sys
@@ -25,4 +26,5 @@ admin.headers["Authorization"] = f"Bearer {token}"
 team = ok(admin.post(f"{base}/teams", json={"name": "fuzz", "display_name": "Fuzz", "type": "O"}))
 channel = ok(admin.post(f"{base}/channels", json={"team_id": team["id"], "name": "fuzzing", "display_name": "Fuzzing", "type": "O"}))
 ok(admin.post(f"{base}/posts", json={"channel_id": channel["id"], "message": "seed"}))
-print(token)
+key = ok(admin.post(f"{base}/users/me/tokens", json={"description": "conformance"}))["token"]
+print(token, key)

@@ -45,7 +45,7 @@ export EXTRA_CONFIG="{
 }"
 log "schemathesis over the implemented operations ($DB)"
 start_server
-token=$("$ENVS/conformance/bin/python" tests/conformance/bootstrap.py)
+read -r token key < <("$ENVS/conformance/bin/python" tests/conformance/bootstrap.py)
 
 mapfile -t include < <("$ENVS/conformance/bin/python" - "${LEFT_OUT[@]}" <<'PY'
 import sys
@@ -64,10 +64,17 @@ for item in spec["paths"].values():
 PY
 )
 
+CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 status=0
+# ChatCaptain's API first (every operation; the key is the admin's personal access token),
+# then the v4 contract.
+(cd tests/conformance && "$ENVS/conformance/bin/schemathesis" run ../../openapi/chatcaptain.yaml \
+  --url "$FERROMOST_URL" -H "x-chatcaptain-key: $key" --checks "$CHECKS" \
+  --phases coverage,fuzzing --max-examples 5 --seed "$SEED" --workers 2 \
+  --no-color --output-truncate true) || status=$?
 (cd tests/conformance && "$ENVS/conformance/bin/schemathesis" run ../../openapi/mattermost-v4.yaml \
   --url "$FERROMOST_URL" -H "Authorization: Bearer $token" "${include[@]}" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --checks "$CHECKS" \
   --phases coverage,fuzzing --max-examples 5 --seed "$SEED" --workers 2 \
   --no-color --output-truncate true) || status=$?
 if ((status != 0)); then

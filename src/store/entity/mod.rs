@@ -5,6 +5,7 @@ pub mod bot;
 pub mod channel;
 pub mod channel_bookmark;
 pub mod channel_member;
+pub mod chatbot_user;
 pub mod command;
 pub mod command_webhook;
 pub mod emoji;

@@ -27,6 +27,7 @@ mod m20261205_000022_commands;
 mod m20261205_000023_post_reminders;
 mod m20261205_000024_oauth;
 mod m20261205_000025_outgoing_oauth;
+mod m20261206_000026_chatbot_users;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_post_reminders::Migration),
             Box::new(m20261205_000024_oauth::Migration),
             Box::new(m20261205_000025_outgoing_oauth::Migration),
+            Box::new(m20261206_000026_chatbot_users::Migration),
         ]
     }
 }
