@@ -85,6 +85,9 @@ struct Operation {
     /// The API the operation belongs to (`x-ferromost-dialect` of its contract): how its
     /// errors are rendered and where its caller's token is read.
     dialect: TokenStream,
+    /// Query values read as Corteza reads them: a malformed number is 0, a boolean is true
+    /// for `t`, `true`, `y`, `yes` or `1` and false otherwise, a list also as `name[]`.
+    lenient: bool,
     /// Mattermost's handler requires a session (`x-session-required`): 401 before parsing.
     session_required: bool,
     /// A session is optional and a bad token is ignored (`x-trust-requester`, Mattermost's
@@ -95,9 +98,10 @@ struct Operation {
 
 /// The contracts beside the v4 one, each generated the same way into its own operation
 /// table (`{prefix}OPERATIONS`): the file in `openapi/` and the table's prefix.
-const OTHER_CONTRACTS: [(&str, &str); 2] = [
+const OTHER_CONTRACTS: [(&str, &str); 3] = [
     ("mattermost-extra.yaml", "EXTRA_"),
     ("chatcaptain.yaml", "CHATCAPTAIN_"),
+    ("corteza-system.yaml", "CORTEZA_"),
 ];
 
 fn main() {
@@ -311,8 +315,10 @@ fn collect_operations(
     let dialect = match spec["x-ferromost-dialect"].as_str() {
         None | Some("mattermost") => quote!(rt::Dialect::Mattermost),
         Some("chatcaptain") => quote!(rt::Dialect::ChatCaptain),
+        Some("corteza") => quote!(rt::Dialect::Corteza),
         Some(other) => panic!("unknown x-ferromost-dialect {other}"),
     };
+    let lenient = spec["x-ferromost-dialect"] == "corteza";
     let paths = spec["paths"].as_object().expect("paths");
     for (path, item) in paths {
         for method in METHODS {
@@ -398,6 +404,7 @@ fn collect_operations(
                 body,
                 status,
                 dialect: dialect.clone(),
+                lenient,
                 session_required,
                 trust_requester,
                 reply,
@@ -491,13 +498,23 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>, prefix: &str) 
             let fields = op.query_params.iter().map(|p| {
                 let f = &p.field;
                 let ty = match p.name.as_str() {
-                    "page" | "per_page" => quote!(i64),
+                    "page" | "per_page" if !op.lenient => quote!(i64),
                     _ => kind_type(p.kind, p.required),
                 };
                 quote!(pub #f: #ty,)
             });
             let inits = op.query_params.iter().map(|p| {
                 let (f, n) = (&p.field, &p.name);
+                if op.lenient {
+                    let getter = match (p.kind, p.required) {
+                        (Kind::Int, false) => quote!(q.lenient_int(#n)),
+                        (Kind::Bool, false) => quote!(q.lenient_bool(#n)),
+                        (Kind::List, _) => quote!(q.bracketed_list(#n)),
+                        (Kind::Str | Kind::Num, false) => quote!(q.string(#n)),
+                        _ => panic!("{}: a required query value in a lenient contract", op.id),
+                    };
+                    return quote!(#f: #getter,);
+                }
                 let getter = match (p.name.as_str(), p.kind, p.required) {
                     ("page", ..) => return quote!(#f: q.page(),),
                     ("per_page", ..) => return quote!(#f: q.per_page(),),

@@ -1,6 +1,6 @@
 //! Generates the client SDK from `../openapi/` with progenitor, into `$OUT_DIR/client.rs`
 //! (and `extra_client.rs` from `mattermost-extra.yaml`, `chatcaptain_client.rs` from
-//! `chatcaptain.yaml`).
+//! `chatcaptain.yaml`, `corteza_client.rs` from `corteza-system.yaml`).
 //! The operations progenitor cannot express are removed from its output; `src/special.rs`
 //! writes them by hand. Also writes the operation lists and the contract's fingerprint.
 
@@ -49,11 +49,13 @@ fn main() {
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();
     std::fs::write(out.join("client.rs"), prettyplease::unparse(&file)).expect("client.rs");
 
-    // The other contracts (the endpoints outside the v4 paths, ChatCaptain's API): a
-    // client of their own each, in modules `extra` and `chatcaptain`.
+    // The other contracts (the endpoints outside the v4 paths, ChatCaptain's API,
+    // Corteza's system API): a client of their own each, in modules `extra`,
+    // `chatcaptain` and `corteza`.
     for (file, output) in [
         ("mattermost-extra.yaml", "extra_client.rs"),
         ("chatcaptain.yaml", "chatcaptain_client.rs"),
+        ("corteza-system.yaml", "corteza_client.rs"),
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../openapi")

@@ -32,6 +32,10 @@ pub enum Dialect {
     Mattermost,
     /// `{"error": "<text>"}` with the HTTP status; the token in `x-chatcaptain-key`.
     ChatCaptain,
+    /// Corteza 2020.9's `{"error": {"message": "<text>"}}` with HTTP 200 (only the
+    /// router's own answers keep 404, 405 or 501); the token from `?jwt=`,
+    /// `Authorization: Bearer` or the `jwt` cookie.
+    Corteza,
 }
 
 /// An error answered to the client as `AppError` JSON.
@@ -43,6 +47,9 @@ pub struct ApiError {
     pub detailed_error: String,
     /// Logged, never sent.
     pub cause: Option<String>,
+    /// An answer of the router itself (no such route or method, no handler yet), which
+    /// keeps its status in every API.
+    pub routing: bool,
 }
 
 impl ApiError {
@@ -53,7 +60,13 @@ impl ApiError {
             message: message.into(),
             detailed_error: String::new(),
             cause: None,
+            routing: false,
         }
+    }
+
+    fn routing(mut self) -> Self {
+        self.routing = true;
+        self
     }
 
     /// Adds the `detailed_error` text the client sees.
@@ -114,6 +127,7 @@ impl ApiError {
             ids::NOT_FOUND,
             "There is no such API route.",
         )
+        .routing()
     }
 
     /// 405: the path exists but not with this method.
@@ -123,6 +137,7 @@ impl ApiError {
             ids::METHOD_NOT_ALLOWED,
             "This path does not accept that HTTP method.",
         )
+        .routing()
     }
 
     /// 413: the request body is larger than the server accepts.
@@ -141,6 +156,7 @@ impl ApiError {
             ids::NOT_IMPLEMENTED,
             format!("ferromost does not implement {operation_id} yet."),
         )
+        .routing()
     }
 
     /// 304: the client's cached copy (its `If-None-Match`) is current; no body.
@@ -185,6 +201,32 @@ impl ApiError {
                 )
                     .into_response()
             }
+            Dialect::Corteza => {
+                self.log(request_id);
+                let status = if self.routing {
+                    self.status
+                } else {
+                    StatusCode::OK
+                };
+                let body = serde_json::json!({ "error": { "message": self.corteza_message() } });
+                (status, axum::Json(body)).into_response()
+            }
+        }
+    }
+
+    /// The text Corteza answers for the runtime's errors; a handler's own message
+    /// otherwise.
+    fn corteza_message(&self) -> String {
+        match self.id.as_ref() {
+            ids::SESSION_EXPIRED | ids::TOKEN_PROVIDED | ids::MFA_REQUIRED => {
+                "Unauthorized".to_owned()
+            }
+            ids::INVALID_URL_PARAM => "invalid ID".to_owned(),
+            ids::INVALID_BODY_PARAM => {
+                format!("error parsing http request body: {}", self.detailed_error)
+            }
+            ids::INTERNAL => "failed to complete request due to internal error".to_owned(),
+            _ => self.message.clone(),
         }
     }
 

@@ -4,8 +4,8 @@
 
 use crate::auth;
 use crate::contract::{
-    CHATCAPTAIN_FORWARDS, CHATCAPTAIN_OPERATIONS, EXTRA_FORWARDS, EXTRA_OPERATIONS, FORWARDS,
-    OPERATIONS,
+    CHATCAPTAIN_FORWARDS, CHATCAPTAIN_OPERATIONS, CORTEZA_FORWARDS, CORTEZA_OPERATIONS,
+    EXTRA_FORWARDS, EXTRA_OPERATIONS, FORWARDS, OPERATIONS,
 };
 use crate::error::{ApiError, Dialect};
 use crate::ids::new_id;
@@ -50,8 +50,9 @@ type Forwards = &'static [(&'static str, &'static str, usize)];
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let mut paths: BTreeMap<&'static str, MethodRouter> = BTreeMap::new();
+    let mut paths: BTreeMap<String, MethodRouter> = BTreeMap::new();
     let mut add = |path: &'static str, op: &'static Operation, method: &str| {
+        let path = axum_path(path);
         let Ok(method) = Method::from_bytes(method.as_bytes()) else {
             return;
         };
@@ -62,13 +63,14 @@ pub fn app(state: AppState) -> Router {
             state: state.clone(),
             op,
         };
-        let entry = paths.remove(path).unwrap_or_default();
+        let entry = paths.remove(&path).unwrap_or_default();
         paths.insert(path, entry.on_service(filter, service));
     };
-    let tables: [(&'static [Operation], Forwards); 3] = [
+    let tables: [(&'static [Operation], Forwards); 4] = [
         (&OPERATIONS, FORWARDS),
         (&EXTRA_OPERATIONS, EXTRA_FORWARDS),
         (&CHATCAPTAIN_OPERATIONS, CHATCAPTAIN_FORWARDS),
+        (&CORTEZA_OPERATIONS, CORTEZA_FORWARDS),
     ];
     for (operations, forwards) in tables {
         for op in operations {
@@ -82,7 +84,7 @@ pub fn app(state: AppState) -> Router {
     }
     let mut router = Router::new();
     for (path, methods) in paths {
-        router = router.route(path, methods.fallback(method_not_allowed));
+        router = router.route(&path, methods.fallback(method_not_allowed));
     }
     router
         .fallback(not_found)
@@ -139,6 +141,7 @@ async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Resp
             Dialect::ChatCaptain => {
                 auth::authenticate_key(&state, req.headers(), CHATCAPTAIN_KEY).await
             }
+            Dialect::Corteza => auth::authenticate_corteza(&state, req.headers(), &query).await,
         };
         match found {
             Ok(session) => session,
@@ -176,19 +179,72 @@ async fn dispatch(state: AppState, op: &'static Operation, req: Request) -> Resp
     (op.call)(ctx, req).await
 }
 
-/// The values of the template's `{name}` segments in `path`, percent-decoded.
+/// The values of the template's `{name}` segments in `path`, percent-decoded. A segment
+/// that mixes text and parameters (Corteza's `{bundle}-{type}.{ext}`) is matched piece by
+/// piece: each parameter runs to the next occurrence of the text after it (the last text
+/// of the segment, to its last occurrence); a value that does not fit gives no parameters.
 fn path_params(template: &'static str, path: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (t, v) in template.split('/').zip(path.split('/')) {
+        if !t.contains('{') {
+            continue;
+        }
+        let value = percent_encoding::percent_decode_str(v)
+            .decode_utf8_lossy()
+            .into_owned();
+        match t.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+            Some(name) if !name.contains('{') => out.push((name, value)),
+            _ => out.extend(mixed_segment(t, &value)),
+        }
+    }
+    out
+}
+
+/// The parameters of one mixed segment (see [`path_params`]).
+fn mixed_segment(template: &'static str, value: &str) -> Vec<(&'static str, String)> {
+    // Pieces alternate: text before the first parameter, then (name, text after it).
+    let mut pieces = template.split('{');
+    let lead = pieces.next().unwrap_or_default();
+    let Some(mut rest) = value.strip_prefix(lead) else {
+        return Vec::new();
+    };
+    let pieces: Vec<(&'static str, &'static str)> =
+        pieces.filter_map(|p| p.split_once('}')).collect();
+    let mut out = Vec::new();
+    for (i, (name, text)) in pieces.iter().enumerate() {
+        let last_text = pieces[i + 1..].iter().all(|(_, t)| t.is_empty());
+        let end = if text.is_empty() {
+            Some(rest.len())
+        } else if last_text {
+            rest.rfind(text)
+        } else {
+            rest.find(text)
+        };
+        let Some(end) = end.filter(|e| *e > 0) else {
+            return Vec::new();
+        };
+        out.push((*name, rest[..end].to_owned()));
+        rest = &rest[end + text.len()..];
+    }
+    if rest.is_empty() { out } else { Vec::new() }
+}
+
+/// The route axum serves for a contract path: a segment that mixes text and parameters
+/// becomes one parameter of its own, which [`path_params`] takes apart.
+fn axum_path(template: &str) -> String {
     template
         .split('/')
-        .zip(path.split('/'))
-        .filter_map(|(t, v)| {
-            let name = t.strip_prefix('{')?.strip_suffix('}')?;
-            let value = percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned();
-            Some((name, value))
+        .enumerate()
+        .map(|(i, seg)| {
+            let whole = seg.starts_with('{') && seg.ends_with('}') && seg.matches('{').count() == 1;
+            if seg.contains('{') && !whole {
+                format!("{{segment{i}}}")
+            } else {
+                seg.to_owned()
+            }
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn request_id_of(req: &Request) -> String {
@@ -200,8 +256,11 @@ fn request_id_of(req: &Request) -> String {
 
 /// The API a path that matched no operation is under, for its error's shape.
 fn dialect_of(req: &Request) -> Dialect {
-    if req.uri().path().starts_with("/v1/") {
+    let path = req.uri().path();
+    if path.starts_with("/v1/") {
         Dialect::ChatCaptain
+    } else if path.starts_with("/api/system/") {
+        Dialect::Corteza
     } else {
         Dialect::Mattermost
     }
@@ -304,7 +363,36 @@ async fn common(State(state): State<AppState>, mut req: Request, next: Next) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::clean_path;
+    use super::{axum_path, clean_path, path_params};
+
+    #[test]
+    fn mixed_segments_are_one_route_parameter_taken_apart() {
+        let bundle = "/api/system/automation/{bundle}-{type}.{ext}";
+        assert_eq!(axum_path(bundle), "/api/system/automation/{segment4}");
+        assert_eq!(
+            path_params(bundle, "/api/system/automation/system-client.min.js"),
+            [
+                ("bundle", "system".to_owned()),
+                ("type", "client.min".to_owned()),
+                ("ext", "js".to_owned())
+            ]
+        );
+        assert!(path_params(bundle, "/api/system/automation/trigger").is_empty());
+        let preview = "/api/system/attachment/{kind}/{attachmentID}/preview.{ext}";
+        assert_eq!(
+            path_params(preview, "/api/system/attachment/settings/12/preview.png"),
+            [
+                ("kind", "settings".to_owned()),
+                ("attachmentID", "12".to_owned()),
+                ("ext", "png".to_owned())
+            ]
+        );
+        assert!(path_params(preview, "/api/system/attachment/settings/12/original.png").len() == 2);
+        assert_eq!(
+            axum_path("/api/v4/users/{user_id}"),
+            "/api/v4/users/{user_id}"
+        );
+    }
 
     #[test]
     fn paths_are_cleaned_as_gorilla_mux_cleans_them() {

@@ -370,6 +370,30 @@ impl QueryMap {
             .collect()
     }
 
+    /// Corteza's unsigned number: absent is None, a value that does not parse reads as 0.
+    pub fn lenient_int(&self, name: &str) -> Option<i64> {
+        self.get(name)
+            .map(|v| v.trim().parse::<u32>().map_or(0, i64::from))
+    }
+
+    /// Corteza's boolean: true for `t`, `true`, `y`, `yes` or `1` (any case, trimmed),
+    /// false for anything else; absent is None.
+    pub fn lenient_bool(&self, name: &str) -> Option<bool> {
+        self.get(name).map(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "t" | "true" | "y" | "yes" | "1"
+            )
+        })
+    }
+
+    /// A list as Corteza reads one: repeated `name=` or `name[]=`.
+    pub fn bracketed_list(&self, name: &str) -> Vec<String> {
+        let mut values = self.list(name);
+        values.extend(self.list(&format!("{name}[]")));
+        values
+    }
+
     /// A malformed or negative page reads as 0, as Mattermost does.
     pub fn page(&self) -> i64 {
         self.get("page")

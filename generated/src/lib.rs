@@ -20,5 +20,13 @@ pub mod chatcaptain {
     include!(concat!(env!("OUT_DIR"), "/chatcaptain_client.rs"));
 }
 
+/// Corteza's system API (`openapi/corteza-system.yaml`, mounted at `/api/system`), as
+/// ferromost serves it: build the client with a `reqwest::Client` whose default headers
+/// carry `Authorization: Bearer <token>`. Every answer is HTTP 200 with `response` or
+/// `error` (Corteza 2020.9's envelopes).
+pub mod corteza {
+    include!(concat!(env!("OUT_DIR"), "/corteza_client.rs"));
+}
+
 pub mod special;
 pub use special::{Upload, UploadDataOutcome};

@@ -9,6 +9,8 @@ mod channels;
 mod chatbots;
 mod commands;
 mod cookies;
+mod corteza_auth;
+mod corteza_users;
 mod data_retention;
 mod emoji;
 mod files;

@@ -72,15 +72,23 @@ pub async fn set_active(
     let txn = caller.state.begin_write().await?;
     let updated = write_active(&txn, account, active).await?;
     txn.commit().await?;
-    after_account_change(caller, &updated.id, !active).await?;
-    if !active {
-        super::presence::deactivated(caller, &updated.id).await?;
-    }
+    after_set_active(caller, &updated.id, active).await?;
     Ok(updated)
 }
 
-/// Marks the account active or deactivated; deactivation deletes its sessions.
-async fn write_active(
+/// What follows a committed [`write_active`]: the cached account goes (and its sessions,
+/// when it was deactivated, whose status goes offline).
+pub async fn after_set_active(caller: &Caller, id: &str, active: bool) -> Result<(), ApiError> {
+    after_account_change(caller, id, !active).await?;
+    if !active {
+        super::presence::deactivated(caller, id).await?;
+    }
+    Ok(())
+}
+
+/// Marks the account active or deactivated; deactivation deletes its sessions, activation
+/// clears what Corteza's API recorded of it (suspended, deleted).
+pub async fn write_active(
     db: &impl ConnectionTrait,
     account: user::Model,
     active: bool,
@@ -90,7 +98,11 @@ async fn write_active(
     row.delete_at = Set(if active { 0 } else { now });
     row.update_at = Set(now);
     let updated = row.update(db).await?;
-    if !active {
+    if active {
+        crate::store::entity::corteza_user_state::Entity::delete_by_id(updated.id.clone())
+            .exec(db)
+            .await?;
+    } else {
         crate::app::sessions::delete_all_for_user(db, &updated.id, None).await?;
     }
     Ok(updated)
@@ -416,6 +428,9 @@ pub async fn permanent_delete(caller: &Caller, account: user::Model) -> Result<(
         .exec(&txn)
         .await?;
     super::chatbots::forget_account(&txn, &id).await?;
+    crate::store::entity::corteza_user_state::Entity::delete_by_id(id.clone())
+        .exec(&txn)
+        .await?;
     crate::store::entity::post_reminder::Entity::delete_many()
         .filter(crate::store::entity::post_reminder::Column::UserId.eq(id.clone()))
         .exec(&txn)

@@ -15,6 +15,7 @@ pub mod command_list;
 pub mod command_runs;
 pub mod command_suggest;
 pub mod commands;
+pub mod corteza;
 pub mod directory;
 pub mod emoji;
 pub mod emoji_image;

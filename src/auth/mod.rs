@@ -237,6 +237,34 @@ async fn live_session(state: &AppState, token: &str) -> Result<Option<Session>, 
     Ok(Some(session))
 }
 
+/// The session of a Corteza request: its token from `?jwt=`, then `Authorization: Bearer`,
+/// then the `jwt` cookie, as Corteza 2020.9 reads its JWT. Any live session's token serves
+/// (a login through any API, a personal access token, a bot's token); none, or one that
+/// names no live session, gives `None` (the caller is anonymous).
+pub async fn authenticate_corteza(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &str,
+) -> Result<Option<Session>, ApiError> {
+    let from_query = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k == "jwt" && !v.is_empty())
+        .map(|(_, v)| v.into_owned());
+    let from_header = || {
+        let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        let scheme = "bearer ";
+        (auth.len() > scheme.len() && auth[..scheme.len()].eq_ignore_ascii_case(scheme))
+            .then(|| auth[scheme.len()..].trim().to_owned())
+    };
+    let token = from_query
+        .or_else(from_header)
+        .or_else(|| cookie(headers, "jwt"))
+        .filter(|t| !t.is_empty());
+    match token {
+        Some(token) => live_session(state, &token).await,
+        None => Ok(None),
+    }
+}
+
 /// The session of an API key sent in header `name` (ChatCaptain's `x-chatcaptain-key`):
 /// a personal access token or a bot's token. No header gives `None`; a token of another
 /// kind (a login session) is 401.

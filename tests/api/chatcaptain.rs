@@ -2,7 +2,7 @@
 //! a workspace is a team, a chatbot a bot in it; keys are personal access tokens or bot
 //! tokens in `x-chatcaptain-key`; errors are `{"error": "<text>"}` with the HTTP status.
 
-use crate::common::{Account, TestServer, make_team};
+use crate::common::{Account, TestServer, http_sending, make_team};
 use ferromost_client::chatcaptain::{self, types as cc};
 use ferromost_client::types;
 use serde_json::{Value, json};
@@ -79,13 +79,10 @@ impl World {
 
     /// The ChatCaptain client sending `key`.
     fn captain(&self, key: &str) -> chatcaptain::Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("x-chatcaptain-key", key.parse().unwrap());
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap();
-        chatcaptain::Client::new_with_client(&self.server.url, http)
+        chatcaptain::Client::new_with_client(
+            &self.server.url,
+            http_sending("x-chatcaptain-key", key),
+        )
     }
 
     fn as_admin(&self) -> chatcaptain::Client {

@@ -221,3 +221,33 @@ fn the_chatcaptain_contract_is_the_documents_five_operations() {
         .collect();
     assert_eq!(table, ops);
 }
+
+/// Corteza's contract holds the operations on record, which are the 79 endpoints of the
+/// source document (each `<path> HTTP/S <METHOD>` line) under the mount point, and the
+/// server routes each of them.
+#[test]
+fn the_corteza_contract_is_the_documents_79_endpoints() {
+    let ops = operations(&load(&root().join("openapi/corteza-system.yaml"))["paths"]);
+    assert_eq!(ops, recorded("corteza-system-operations.txt"));
+    let text = std::fs::read_to_string(shared("corteza-system").join("system-api.txt")).unwrap();
+    let documented: BTreeSet<String> = text
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let (path, protocol, method) = (words.next()?, words.next()?, words.next()?);
+            (protocol == "HTTP/S" && path.starts_with('/'))
+                .then(|| format!("{method} /api/system{path}"))
+        })
+        .collect();
+    let ours: BTreeSet<String> = ops
+        .iter()
+        .map(|op| op.rsplit_once(' ').unwrap().0.to_owned())
+        .collect();
+    assert_eq!(documented.len(), 79);
+    assert_eq!(ours, documented);
+    let table: BTreeSet<String> = ferromost::contract::CORTEZA_OPERATIONS
+        .iter()
+        .map(|op| format!("{} {} {}", op.method, op.path, op.id))
+        .collect();
+    assert_eq!(table, ops);
+}

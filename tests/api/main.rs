@@ -16,6 +16,7 @@ mod commands;
 mod common;
 mod config;
 mod contract;
+mod corteza;
 mod directory;
 mod email;
 mod emoji;

@@ -80,7 +80,7 @@ for section, settings in json.loads(os.environ.get("EXTRA_CONFIG") or "{}").item
 with open(path, "w") as f:
     json.dump(config, f, indent=2)
 PY
-  MM_CONFIG=$SERVER_DIR/config.json FERROMOST_LOG=warn FERROMOST_CACHE_AUDIT=1 target/debug/ferromost \
+  MM_CONFIG=$SERVER_DIR/config.json FERROMOST_LOG=${FERROMOST_LOG:-warn} FERROMOST_CACHE_AUDIT=1 target/debug/ferromost \
     >"$SERVER_DIR/server.log" 2>&1 &
   SERVER_PID=$!
   export FERROMOST_URL=http://127.0.0.1:$port

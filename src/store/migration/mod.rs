@@ -28,6 +28,7 @@ mod m20261205_000023_post_reminders;
 mod m20261205_000024_oauth;
 mod m20261205_000025_outgoing_oauth;
 mod m20261206_000026_chatbot_users;
+mod m20261206_000027_corteza;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000024_oauth::Migration),
             Box::new(m20261205_000025_outgoing_oauth::Migration),
             Box::new(m20261206_000026_chatbot_users::Migration),
+            Box::new(m20261206_000027_corteza::Migration),
         ]
     }
 }

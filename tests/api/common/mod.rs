@@ -214,16 +214,10 @@ impl TestServer {
 
     /// A client that sends `Authorization: Bearer <token>`.
     pub fn client_with_token(&self, token: &str) -> Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            format!("Bearer {token}").parse().unwrap(),
-        );
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap();
-        Client::new_with_client(&self.url, http)
+        Client::new_with_client(
+            &self.url,
+            http_sending("authorization", &format!("Bearer {token}")),
+        )
     }
 
     /// Logs `login_id` in through the SDK.
@@ -311,6 +305,19 @@ impl TestServer {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http().get(self.api(path)).send().await.unwrap()
     }
+}
+
+/// An HTTP client that sends header `name` with `value` on every request (`value` empty:
+/// none), for the generated clients of every API.
+pub fn http_sending(name: &'static str, value: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if !value.is_empty() {
+        headers.insert(name, value.parse().unwrap());
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// Waits up to two seconds for `check` to hold (a notification crossing between nodes).

@@ -1,0 +1,221 @@
+//! Corteza's system API over Mattermost's objects: the numeric ids Corteza shows for them
+//! (stable, one-to-one, kept in `numeric_ids`), its time format, its errors, and one
+//! module per group of operations.
+//!
+//! Mapping: a Corteza user is a Mattermost account (`handle` and `username` are its
+//! username, `name` its first and last name, `kind` `bot` for a bot account); a Corteza role
+//! is a Mattermost role (Everyone, id 1, is `system_user`, which every account holds;
+//! Administrators, id 2, is `system_admin`). Suspending or deleting in Corteza deactivates
+//! the account in Mattermost (its sessions end); `corteza_user_states` remembers which of
+//! the two it was, and a deactivation through Mattermost reads as deleted.
+
+pub mod auth;
+pub mod rbac;
+pub mod users;
+
+use crate::error::ApiError;
+use crate::store::entity::numeric_id;
+use axum::http::StatusCode;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+/// What a numeric id stands for (`numeric_ids.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Role,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Role => "role",
+        }
+    }
+}
+
+/// Everyone's role id (every account holds it; its members cannot be managed).
+pub const EVERYONE: i64 = 1;
+/// The Administrators role id.
+pub const ADMINS: i64 = 2;
+
+/// A Corteza error: answered as `{"error": {"message": ...}}` (HTTP 200).
+pub fn error(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "corteza.error", message)
+}
+
+/// Corteza's answer for an id that is 0 or not a number.
+pub fn invalid_id() -> ApiError {
+    error("invalid ID")
+}
+
+/// A numeric id as sent in a path, a query or a body: base-10, not 0.
+pub fn parse_id(text: &str) -> Result<i64, ApiError> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| i64::try_from(id).ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(invalid_id)
+}
+
+/// A new id: milliseconds since 2020 in the high bits and 22 random bits, as Corteza's
+/// Sonyflake ids are time-ordered 64-bit numbers (these stay below 2^63).
+fn new_numeric_id() -> i64 {
+    const EPOCH_2020: i64 = 1_577_836_800_000;
+    let elapsed = (crate::ids::now_millis() - EPOCH_2020).max(1);
+    (elapsed << 22) | i64::from(rand::random::<u32>() & 0x3f_ffff)
+}
+
+/// The numeric ids of `targets` (Mattermost ids; role names for roles), given to those
+/// that have none yet. Concurrent requests agree: the first id stored for a target wins.
+pub async fn numeric_ids(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    targets: &[String],
+) -> Result<HashMap<String, i64>, ApiError> {
+    let read = |targets: Vec<String>| {
+        numeric_id::Entity::find()
+            .filter(numeric_id::Column::Kind.eq(kind.name()))
+            .filter(numeric_id::Column::Target.is_in(targets))
+            .all(db)
+    };
+    let mut found: HashMap<String, i64> = read(targets.to_vec())
+        .await?
+        .into_iter()
+        .map(|row| (row.target, row.id))
+        .collect();
+    let missing: Vec<String> = targets
+        .iter()
+        .filter(|t| !found.contains_key(*t))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    let rows = missing.iter().map(|target| numeric_id::ActiveModel {
+        id: sea_orm::ActiveValue::Set(new_numeric_id()),
+        kind: sea_orm::ActiveValue::Set(kind.name().to_owned()),
+        target: sea_orm::ActiveValue::Set(target.clone()),
+    });
+    numeric_id::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([numeric_id::Column::Kind, numeric_id::Column::Target])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    found.extend(
+        read(missing)
+            .await?
+            .into_iter()
+            .map(|row| (row.target, row.id)),
+    );
+    Ok(found)
+}
+
+/// The numeric id of one target.
+pub async fn numeric_id_of(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    target: &str,
+) -> Result<i64, ApiError> {
+    numeric_ids(db, kind, &[target.to_owned()])
+        .await?
+        .get(target)
+        .copied()
+        .ok_or_else(|| ApiError::internal("a numeric id was not stored"))
+}
+
+/// What numeric id `id` stands for, if it was ever given.
+pub async fn target_of(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    id: i64,
+) -> Result<Option<String>, ApiError> {
+    Ok(numeric_id::Entity::find_by_id(id)
+        .filter(numeric_id::Column::Kind.eq(kind.name()))
+        .one(db)
+        .await?
+        .map(|row| row.target))
+}
+
+/// What the numeric ids stand for (ids never given are left out).
+pub async fn targets_of(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, ApiError> {
+    Ok(numeric_id::Entity::find()
+        .filter(numeric_id::Column::Kind.eq(kind.name()))
+        .filter(numeric_id::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row.target))
+        .collect())
+}
+
+/// Milliseconds since the epoch as Go writes a `time.Time` in JSON (RFC 3339 in UTC,
+/// fractional seconds without trailing zeros, none when zero).
+pub fn time(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = crate::logs::civil_from_days(days);
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    );
+    let fraction = millis.rem_euclid(1000);
+    if fraction != 0 {
+        let digits = format!("{fraction:03}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out.push('Z');
+    out
+}
+
+/// [`time`] of a moment that may not have happened (0).
+pub fn optional_time(millis: i64) -> Option<String> {
+    (millis != 0).then(|| time(millis))
+}
+
+/// `{"success": {"message": "OK"}}`.
+pub fn success() -> crate::contract::types::CortezaSuccessReply {
+    crate::contract::types::CortezaSuccessReply {
+        success: Some(crate::contract::types::CortezaSuccessMessage {
+            message: "OK".to_owned(),
+        }),
+        error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_id, time};
+
+    #[test]
+    fn times_are_written_as_go_writes_them() {
+        assert_eq!(time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(time(1_598_954_400_000), "2020-09-01T10:00:00Z");
+        assert_eq!(time(1_598_954_400_120), "2020-09-01T10:00:00.12Z");
+        assert_eq!(time(1_598_954_400_005), "2020-09-01T10:00:00.005Z");
+    }
+
+    #[test]
+    fn ids_are_positive_decimal_numbers() {
+        assert_eq!(
+            parse_id("169857237498503169").ok(),
+            Some(169_857_237_498_503_169)
+        );
+        for bad in ["0", "", "x", "-3", "18446744073709551615"] {
+            assert!(parse_id(bad).is_err(), "{bad}");
+        }
+    }
+}
