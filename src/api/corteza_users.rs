@@ -4,9 +4,10 @@
 use super::{Api, publish_account};
 use crate::app::corteza::{self, users};
 use crate::contract::{
-    self, CortezaUserDeletePath, CortezaUserListQuery, CortezaUserMembershipListPath,
-    CortezaUserReadPath, CortezaUserSetPasswordPath, CortezaUserSuspendPath,
-    CortezaUserUndeletePath, CortezaUserUnsuspendPath, CortezaUserUpdatePath, types,
+    self, CortezaUserDeletePath, CortezaUserListQuery, CortezaUserMembershipAddPath,
+    CortezaUserMembershipListPath, CortezaUserMembershipRemovePath, CortezaUserReadPath,
+    CortezaUserSetPasswordPath, CortezaUserSuspendPath, CortezaUserUndeletePath,
+    CortezaUserUnsuspendPath, CortezaUserUpdatePath, types,
 };
 use crate::error::ApiError;
 use crate::rt::Ctx;
@@ -49,10 +50,12 @@ impl contract::CortezaUsersApi for Api {
             username: query.username,
             handle: query.handle,
             kind: query.kind,
-            limit: query.limit.unwrap_or(0),
-            offset: query.offset.unwrap_or(0),
-            page: query.page.unwrap_or(0),
-            per_page: query.per_page.unwrap_or(0),
+            paging: corteza::Paging {
+                limit: query.limit.unwrap_or(0),
+                offset: query.offset.unwrap_or(0),
+                page: query.page.unwrap_or(0),
+                per_page: query.per_page.unwrap_or(0),
+            },
             sort: query.sort,
         };
         Ok(types::CortezaUserListReply {
@@ -138,6 +141,22 @@ impl contract::CortezaUsersApi for Api {
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         users::set_password(ctx, &path.user_id, body.password).await?;
         Ok(corteza::success())
+    }
+
+    /// `POST /users/{userID}/membership/{roleID}`: as adding the member to the role.
+    async fn corteza_user_membership_add(
+        ctx: &Ctx,
+        path: CortezaUserMembershipAddPath,
+    ) -> Result<types::CortezaSuccessReply, ApiError> {
+        super::corteza_roles::member(ctx, &path.role_id, &path.user_id, true).await
+    }
+
+    /// `DELETE /users/{userID}/membership/{roleID}`: as removing the member from the role.
+    async fn corteza_user_membership_remove(
+        ctx: &Ctx,
+        path: CortezaUserMembershipRemovePath,
+    ) -> Result<types::CortezaSuccessReply, ApiError> {
+        super::corteza_roles::member(ctx, &path.role_id, &path.user_id, false).await
     }
 
     /// `GET /users/{userID}/membership`: the ids of the user's roles.

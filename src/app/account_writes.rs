@@ -138,6 +138,43 @@ pub async fn set_roles(
     Ok(updated)
 }
 
+/// Changes the system roles of account `user_id` with `edit` under the account row's lock,
+/// in `db` (the caller's write transaction), and its sessions' copies; answers the account
+/// as written (None: no such account). Concurrent changes of one account's roles queue.
+pub async fn edit_roles_in(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    edit: impl FnOnce(&mut Vec<String>),
+) -> Result<Option<user::Model>, ApiError> {
+    use sea_orm::QuerySelect;
+    let Some(account) = user::Entity::find_by_id(user_id.to_owned())
+        .lock_exclusive()
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut roles: Vec<String> = account
+        .roles
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let before = roles.clone();
+    edit(&mut roles);
+    if roles == before {
+        return Ok(Some(account));
+    }
+    write_roles(db, account, &roles.join(" ")).await.map(Some)
+}
+
+/// What follows committed role changes of `ids`: their cached accounts and sessions go.
+pub async fn after_roles_changed(caller: &Caller, ids: &[String]) -> Result<(), ApiError> {
+    for id in ids {
+        after_account_change(caller, id, true).await?;
+    }
+    Ok(())
+}
+
 /// Writes the account's system roles (space-separated, each an existing role) and its
 /// sessions' copies of them.
 async fn write_roles(

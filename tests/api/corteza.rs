@@ -7,7 +7,7 @@ use ferromost_client::types;
 use serde_json::Value;
 
 /// The Corteza client sending `token` as its bearer (or nothing).
-fn corteza(server: &TestServer, token: Option<&str>) -> corteza::Client {
+pub fn corteza(server: &TestServer, token: Option<&str>) -> corteza::Client {
     let bearer = token.map(|t| format!("Bearer {t}")).unwrap_or_default();
     corteza::Client::new_with_client(&server.url, http_sending("authorization", &bearer))
 }
@@ -19,7 +19,7 @@ async fn read_user(client: &corteza::Client, id: &str) -> cz::CortezaUser {
 }
 
 /// The `error.message` of an answer that failed (Corteza answers errors with 200).
-fn message<T: serde::Serialize>(reply: &T) -> String {
+pub fn message<T: serde::Serialize>(reply: &T) -> String {
     let value = serde_json::to_value(reply).unwrap();
     value["error"]["message"]
         .as_str()
@@ -28,7 +28,7 @@ fn message<T: serde::Serialize>(reply: &T) -> String {
 }
 
 /// A raw request's JSON answer, with its status.
-async fn raw(
+pub async fn raw(
     server: &TestServer,
     method: &str,
     path: &str,
@@ -49,7 +49,7 @@ async fn raw(
 }
 
 /// The Corteza id of a Mattermost account, as Corteza's list shows it (by username).
-async fn corteza_id(client: &corteza::Client, username: &str) -> String {
+pub async fn corteza_id(client: &corteza::Client, username: &str) -> String {
     let list = client
         .corteza_user_list(
             Some(1),
@@ -75,7 +75,7 @@ async fn corteza_id(client: &corteza::Client, username: &str) -> String {
     list.response.unwrap().set.unwrap()[0].user_id.clone()
 }
 
-async fn setup() -> (TestServer, Account, Account) {
+pub async fn setup() -> (TestServer, Account, Account) {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let user = server.user(&admin, "basic").await;

@@ -17,6 +17,7 @@ mod common;
 mod config;
 mod contract;
 mod corteza;
+mod corteza_roles;
 mod directory;
 mod email;
 mod emoji;

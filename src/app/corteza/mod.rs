@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod rbac;
+pub mod roles;
 pub mod users;
 
 use crate::error::ApiError;
@@ -184,6 +185,75 @@ pub fn time(millis: i64) -> String {
 /// [`time`] of a moment that may not have happened (0).
 pub fn optional_time(millis: i64) -> Option<String> {
     (millis != 0).then(|| time(millis))
+}
+
+/// Corteza 2020.9's paging: `limit`/`offset` when either is set, else `page` (from 1) and
+/// `perPage`; none of them: everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Paging {
+    pub limit: i64,
+    pub offset: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    /// How many rows to skip, and how many to answer at most (None: all).
+    pub fn window(&self) -> (usize, Option<usize>) {
+        let to = |n: i64| usize::try_from(n.max(0)).unwrap_or(0);
+        if self.limit != 0 || self.offset != 0 {
+            return (to(self.offset), (self.limit > 0).then(|| to(self.limit)));
+        }
+        if self.per_page > 0 {
+            let page = self.page.max(1);
+            return (to((page - 1) * self.per_page), Some(to(self.per_page)));
+        }
+        (0, None)
+    }
+
+    /// Adds the paging to an echoed filter (each value left out when 0).
+    pub fn echo(&self, out: &mut serde_json::Map<String, serde_json::Value>) {
+        for (key, value) in [
+            ("limit", self.limit),
+            ("offset", self.offset),
+            ("page", self.page),
+            ("perPage", self.per_page),
+        ] {
+            if value != 0 {
+                out.insert(key.to_owned(), serde_json::json!(value));
+            }
+        }
+    }
+}
+
+/// Whether a row in a state (`at` non-zero) passes a 0/1/2 filter (exclude, include, only).
+pub fn passes(state_filter: i64, at: i64) -> bool {
+    match state_filter {
+        1 => true,
+        2 => at != 0,
+        _ => at == 0,
+    }
+}
+
+/// A `sort` as Corteza takes it: columns of `columns`, each with ASC or DESC; the API
+/// names `createdAt`, `updatedAt`, `deletedAt` are snake-cased.
+pub fn parse_sort(sort: &str, columns: &[&str]) -> Result<Vec<(String, bool)>, ApiError> {
+    let mut out = Vec::new();
+    for part in sort.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut words = part.split_whitespace();
+        let column = match words.next().unwrap_or_default() {
+            "createdAt" => "created_at",
+            "updatedAt" => "updated_at",
+            "deletedAt" => "deleted_at",
+            other => other,
+        };
+        if !columns.contains(&column) {
+            return Err(error(format!("unknown order-by column \"{column}\"")));
+        }
+        let descending = words.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
+        out.push((column.to_owned(), descending));
+    }
+    Ok(out)
 }
 
 /// `{"success": {"message": "OK"}}`.

@@ -9,7 +9,7 @@
 use super::{EVERYONE, Kind, numeric_ids};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::store::entity::corteza_rule;
+use crate::store::entity::{corteza_role, corteza_rule, role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// The numeric ids of the caller's roles, Everyone left out (it applies to everyone).
@@ -17,8 +17,26 @@ pub async fn roles_of(caller: &Caller) -> Result<Vec<i64>, ApiError> {
     let Some(session) = &caller.session else {
         return Ok(Vec::new());
     };
-    let names: Vec<String> = session.role_names().map(str::to_owned).collect();
-    let ids = numeric_ids(caller.state.db(), Kind::Role, &names).await?;
+    let db = caller.state.db();
+    // Deleted and archived roles grant nothing (Corteza leaves them out of `memberOf`).
+    let live: Vec<String> = role::Entity::find()
+        .filter(role::Column::Name.is_in(session.role_names().map(str::to_owned)))
+        .filter(role::Column::DeleteAt.eq(0))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    let archived: Vec<String> = corteza_role::Entity::find()
+        .filter(corteza_role::Column::Name.is_in(live.clone()))
+        .filter(corteza_role::Column::ArchivedAt.ne(0))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    let names: Vec<String> = live.into_iter().filter(|n| !archived.contains(n)).collect();
+    let ids = numeric_ids(db, Kind::Role, &names).await?;
     let mut roles: Vec<i64> = ids.into_values().filter(|id| *id != EVERYONE).collect();
     roles.sort_unstable();
     Ok(roles)

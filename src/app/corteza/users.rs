@@ -1,6 +1,9 @@
 //! Corteza's users over Mattermost's accounts (see the module above for the mapping).
 
-use super::{Kind, error, numeric_id_of, numeric_ids, optional_time, parse_id, rbac, time};
+use super::{
+    Kind, Paging, error, numeric_id_of, numeric_ids, optional_time, parse_id, parse_sort, passes,
+    rbac, time,
+};
 use crate::app::{account_writes, users};
 use crate::auth::Caller;
 use crate::contract::types::{CortezaUser, CortezaUserList, PatchUserBody};
@@ -155,57 +158,26 @@ pub struct Filter {
     pub kind: Option<String>,
     pub deleted: i64,
     pub suspended: i64,
-    pub limit: i64,
-    pub offset: i64,
-    pub page: i64,
-    pub per_page: i64,
+    pub paging: Paging,
     pub sort: Option<String>,
 }
 
-/// Whether a row in a state (`at` non-zero) passes a 0/1/2 filter (exclude, include, only).
-fn passes(state_filter: i64, at: i64) -> bool {
-    match state_filter {
-        1 => true,
-        2 => at != 0,
-        _ => at == 0,
-    }
-}
-
-/// The sort Corteza accepts for users: columns of its whitelist, each with ASC or DESC;
-/// the API names `createdAt`, `updatedAt`, `deletedAt` are snake-cased.
-fn parse_sort(sort: &str) -> Result<Vec<(String, bool)>, ApiError> {
-    const COLUMNS: [&str; 13] = [
-        "id",
-        "email",
-        "username",
-        "name",
-        "handle",
-        "meta",
-        "kind",
-        "rel_organisation",
-        "email_confirmed",
-        "created_at",
-        "updated_at",
-        "suspended_at",
-        "deleted_at",
-    ];
-    let mut out = Vec::new();
-    for part in sort.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let mut words = part.split_whitespace();
-        let column = match words.next().unwrap_or_default() {
-            "createdAt" => "created_at",
-            "updatedAt" => "updated_at",
-            "deletedAt" => "deleted_at",
-            other => other,
-        };
-        if !COLUMNS.contains(&column) {
-            return Err(error(format!("unknown order-by column \"{column}\"")));
-        }
-        let descending = words.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
-        out.push((column.to_owned(), descending));
-    }
-    Ok(out)
-}
+/// The columns Corteza sorts users by.
+const SORT_COLUMNS: [&str; 13] = [
+    "id",
+    "email",
+    "username",
+    "name",
+    "handle",
+    "meta",
+    "kind",
+    "rel_organisation",
+    "email_confirmed",
+    "created_at",
+    "updated_at",
+    "suspended_at",
+    "deleted_at",
+];
 
 /// `GET /users/`: the accounts the caller may read (`read` on each), filtered, sorted and
 /// paged as Corteza does; `deleted` above 0 needs `access` on `system`.
@@ -213,7 +185,7 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaUserList, Ap
     if filter.deleted > 0 {
         rbac::require(caller, "system", "access", "not allowed to list users").await?;
     }
-    let sort = parse_sort(filter.sort.as_deref().unwrap_or_default())?;
+    let sort = parse_sort(filter.sort.as_deref().unwrap_or_default(), &SORT_COLUMNS)?;
     let db = caller.state.db();
     let accounts = user::Entity::find().all(db).await?;
     let mut views = views(caller, &accounts).await?;
@@ -252,7 +224,7 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaUserList, Ap
     }
     sort_users(&mut kept, &sort);
     let count = kept.len();
-    let (offset, limit) = page_window(&filter);
+    let (offset, limit) = filter.paging.window();
     let set: Vec<CortezaUser> = kept
         .into_iter()
         .map(|(_, v)| v)
@@ -302,23 +274,6 @@ fn sort_users(rows: &mut [(&user::Model, CortezaUser)], sort: &[(String, bool)])
     });
 }
 
-/// Corteza 2020.9's paging: `limit`/`offset` when either is set, else `page` (from 1) and
-/// `perPage`; neither: everything.
-fn page_window(filter: &Filter) -> (usize, Option<usize>) {
-    let to = |n: i64| usize::try_from(n.max(0)).unwrap_or(0);
-    if filter.limit != 0 || filter.offset != 0 {
-        return (
-            to(filter.offset),
-            (filter.limit > 0).then(|| to(filter.limit)),
-        );
-    }
-    if filter.per_page > 0 {
-        let page = filter.page.max(1);
-        return (to((page - 1) * filter.per_page), Some(to(filter.per_page)));
-    }
-    (0, None)
-}
-
 /// The filter as Corteza echoes it.
 fn echo(filter: &Filter, count: usize) -> serde_json::Map<String, serde_json::Value> {
     let mut out = serde_json::Map::new();
@@ -342,17 +297,8 @@ fn echo(filter: &Filter, count: usize) -> serde_json::Map<String, serde_json::Va
         "sort",
         serde_json::json!(filter.sort.clone().unwrap_or_default()),
     );
-    for (key, value) in [
-        ("limit", filter.limit),
-        ("offset", filter.offset),
-        ("page", filter.page),
-        ("perPage", filter.per_page),
-    ] {
-        if value != 0 {
-            put(key, serde_json::json!(value));
-        }
-    }
-    put("count", serde_json::json!(count));
+    filter.paging.echo(&mut out);
+    out.insert("count".to_owned(), serde_json::json!(count));
     out
 }
 

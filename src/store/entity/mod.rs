@@ -8,6 +8,7 @@ pub mod channel_member;
 pub mod chatbot_user;
 pub mod command;
 pub mod command_webhook;
+pub mod corteza_role;
 pub mod corteza_rule;
 pub mod corteza_user_state;
 pub mod emoji;

@@ -29,6 +29,7 @@ mod m20261205_000024_oauth;
 mod m20261205_000025_outgoing_oauth;
 mod m20261206_000026_chatbot_users;
 mod m20261206_000027_corteza;
+mod m20261206_000028_corteza_roles;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000025_outgoing_oauth::Migration),
             Box::new(m20261206_000026_chatbot_users::Migration),
             Box::new(m20261206_000027_corteza::Migration),
+            Box::new(m20261206_000028_corteza_roles::Migration),
         ]
     }
 }
