@@ -296,6 +296,9 @@ pub struct QueryMap {
 /// Mattermost's paging: `per_page` defaults to 60 and is cut to 200.
 pub const PER_PAGE_DEFAULT: i64 = 60;
 pub const PER_PAGE_MAXIMUM: i64 = 200;
+/// The last page a list reads: far past any list's end, and small enough that its offset
+/// fits every database's integer whatever the page size.
+pub const PAGE_MAXIMUM: i64 = 1_000_000_000;
 
 impl QueryMap {
     pub fn parse(raw: &str) -> Self {
@@ -395,11 +398,15 @@ impl QueryMap {
     }
 
     /// A malformed or negative page reads as 0, as Mattermost does.
+    ///
+    /// Pages past [`PAGE_MAXIMUM`] read as that page (which is empty anyway), so that a
+    /// page's first row (`page * per_page`) stays within what the databases take: a larger
+    /// offset made the SQLite binding panic.
     pub fn page(&self) -> i64 {
         self.get("page")
-            .and_then(|v| v.parse().ok())
+            .and_then(|v| v.parse::<i64>().ok())
             .filter(|p| *p >= 0)
-            .unwrap_or(0)
+            .map_or(0, |p| p.min(PAGE_MAXIMUM))
     }
 
     /// A malformed or negative `per_page` reads as 60; above 200 it is cut to 200.
