@@ -10,6 +10,7 @@ mod chatbots;
 mod commands;
 mod cookies;
 mod corteza_auth;
+mod corteza_permissions;
 mod corteza_roles;
 mod corteza_users;
 mod data_retention;

@@ -18,6 +18,7 @@ mod config;
 mod contract;
 mod corteza;
 mod corteza_roles;
+mod corteza_rules;
 mod directory;
 mod email;
 mod emoji;

@@ -10,8 +10,10 @@
 //! the two it was, and a deactivation through Mattermost reads as deleted.
 
 pub mod auth;
+pub mod permissions;
 pub mod rbac;
 pub mod roles;
+pub mod stats;
 pub mod users;
 
 use crate::error::ApiError;

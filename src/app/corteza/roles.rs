@@ -39,7 +39,7 @@ impl Role {
             .map_or_else(|| self.row.name.clone(), |s| s.handle.clone())
     }
 
-    fn archived_at(&self) -> i64 {
+    pub(super) fn archived_at(&self) -> i64 {
         self.side.as_ref().map_or(0, |s| s.archived_at)
     }
 
@@ -54,7 +54,7 @@ fn is_corteza_role(row: &role::Model) -> bool {
 }
 
 /// Every role Corteza shows, with its numeric id.
-async fn all_roles(db: &impl ConnectionTrait) -> Result<Vec<Role>, ApiError> {
+pub(super) async fn all_roles(db: &impl ConnectionTrait) -> Result<Vec<Role>, ApiError> {
     let rows: Vec<role::Model> = role::Entity::find()
         .all(db)
         .await?

@@ -55,7 +55,7 @@ async fn require_on(
 }
 
 /// The Corteza states of accounts, by account id.
-async fn states_of(
+pub(super) async fn states_of(
     db: &impl ConnectionTrait,
     ids: Vec<String>,
 ) -> Result<HashMap<String, corteza_user_state::Model>, ApiError> {
@@ -70,7 +70,10 @@ async fn states_of(
 
 /// When the account was suspended and deleted in Corteza's terms (0: not). A deactivation
 /// through Mattermost reads as deleted.
-fn state(account: &user::Model, state: Option<&corteza_user_state::Model>) -> (i64, i64) {
+pub(super) fn state(
+    account: &user::Model,
+    state: Option<&corteza_user_state::Model>,
+) -> (i64, i64) {
     let suspended = state.map_or(0, |s| s.suspended_at);
     let deleted = match state.map_or(0, |s| s.deleted_at) {
         0 if account.delete_at != 0 && suspended == 0 => account.delete_at,
