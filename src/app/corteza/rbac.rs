@@ -54,48 +54,76 @@ fn fallback(resource: &str, operation: &str) -> bool {
         && (resource.starts_with("system:role:") || resource.starts_with("system:application:"))
 }
 
-/// Whether the caller may do `operation` on `resource`.
-pub async fn can(caller: &Caller, resource: &str, operation: &str) -> Result<bool, ApiError> {
-    if caller.session.as_ref().is_some_and(|s| s.is_local()) {
-        return Ok(true);
+/// The caller's roles and every rule that can apply to them, read once: a list checks each
+/// of its rows against it without going back to the database.
+pub struct Checker {
+    /// The local-mode session: everything is allowed.
+    local: bool,
+    roles: Vec<i64>,
+    rules: Vec<corteza_rule::Model>,
+}
+
+impl Checker {
+    /// Reads the caller's roles and their rules (and Everyone's).
+    pub async fn load(caller: &Caller) -> Result<Self, ApiError> {
+        if caller.session.as_ref().is_some_and(|s| s.is_local()) {
+            return Ok(Self {
+                local: true,
+                roles: Vec::new(),
+                rules: Vec::new(),
+            });
+        }
+        let roles = roles_of(caller).await?;
+        let mut all_roles = roles.clone();
+        all_roles.push(EVERYONE);
+        let rules = corteza_rule::Entity::find()
+            .filter(corteza_rule::Column::RoleId.is_in(all_roles))
+            .all(caller.state.db())
+            .await?;
+        Ok(Self {
+            local: false,
+            roles,
+            rules,
+        })
     }
-    let roles = roles_of(caller).await?;
-    let wildcard = wildcard(resource);
-    let mut resources = vec![resource.to_owned()];
-    resources.extend(wildcard.clone());
-    let mut all_roles = roles.clone();
-    all_roles.push(EVERYONE);
-    let rules = corteza_rule::Entity::find()
-        .filter(corteza_rule::Column::RoleId.is_in(all_roles))
-        .filter(corteza_rule::Column::Resource.is_in(resources))
-        .filter(corteza_rule::Column::Operation.eq(operation))
-        .all(caller.state.db())
-        .await?;
-    let everyone = [EVERYONE];
-    let steps = [
-        (&roles[..], Some(resource.to_owned())),
-        (&roles[..], wildcard.clone()),
-        (&everyone[..], Some(resource.to_owned())),
-        (&everyone[..], wildcard),
-    ];
-    for (step_roles, on) in steps {
-        let Some(on) = on else { continue };
-        let matching = rules
-            .iter()
-            .filter(|r| step_roles.contains(&r.role_id) && r.resource == on);
-        let mut allowed = false;
-        for rule in matching {
-            match rule.access.as_str() {
-                "deny" => return Ok(false),
-                "allow" => allowed = true,
-                _ => {}
+
+    /// Whether the caller may do `operation` on `resource`.
+    pub fn allows(&self, resource: &str, operation: &str) -> bool {
+        if self.local {
+            return true;
+        }
+        let wildcard = wildcard(resource);
+        let everyone = [EVERYONE];
+        let steps = [
+            (&self.roles[..], Some(resource)),
+            (&self.roles[..], wildcard.as_deref()),
+            (&everyone[..], Some(resource)),
+            (&everyone[..], wildcard.as_deref()),
+        ];
+        for (step_roles, on) in steps {
+            let Some(on) = on else { continue };
+            let matching = self.rules.iter().filter(|r| {
+                step_roles.contains(&r.role_id) && r.resource == on && r.operation == operation
+            });
+            let mut allowed = false;
+            for rule in matching {
+                match rule.access.as_str() {
+                    "deny" => return false,
+                    "allow" => allowed = true,
+                    _ => {}
+                }
+            }
+            if allowed {
+                return true;
             }
         }
-        if allowed {
-            return Ok(true);
-        }
+        fallback(resource, operation)
     }
-    Ok(fallback(resource, operation))
+}
+
+/// Whether the caller may do `operation` on `resource`.
+pub async fn can(caller: &Caller, resource: &str, operation: &str) -> Result<bool, ApiError> {
+    Ok(Checker::load(caller).await?.allows(resource, operation))
 }
 
 /// [`can`], or Corteza's refusal `message` (e.g. `not allowed to list users`).

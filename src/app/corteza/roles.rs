@@ -102,7 +102,8 @@ pub async fn role_of(caller: &Caller, id: &str, missing: &str) -> Result<Role, A
 
 /// Corteza's view of roles (with what the caller may do with each).
 async fn views(caller: &Caller, roles: &[Role]) -> Result<Vec<CortezaRole>, ApiError> {
-    let can_grant = rbac::can(caller, "system", "grant").await?;
+    let checker = rbac::Checker::load(caller).await?;
+    let can_grant = checker.allows("system", "grant");
     let mut out = Vec::with_capacity(roles.len());
     for r in roles {
         let changeable = r.id != EVERYONE;
@@ -115,8 +116,8 @@ async fn views(caller: &Caller, roles: &[Role]) -> Result<Vec<CortezaRole>, ApiE
             archived_at: optional_time(r.archived_at()),
             deleted_at: optional_time(r.row.delete_at),
             can_grant: Some(can_grant),
-            can_update_role: Some(changeable && rbac::can(caller, &r.resource(), "update").await?),
-            can_delete_role: Some(changeable && rbac::can(caller, &r.resource(), "delete").await?),
+            can_update_role: Some(changeable && checker.allows(&r.resource(), "update")),
+            can_delete_role: Some(changeable && checker.allows(&r.resource(), "delete")),
         });
     }
     Ok(out)
@@ -161,6 +162,7 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaRoleList, Ap
         rbac::require(caller, "system", "access", "not allowed to list roles").await?;
     }
     let sort = parse_sort(filter.sort.as_deref().unwrap_or_default(), &SORT_COLUMNS)?;
+    let checker = rbac::Checker::load(caller).await?;
     let mut kept = Vec::new();
     for r in all_roles(caller.state.db()).await? {
         let query = filter.query.as_deref().map(str::to_lowercase);
@@ -171,7 +173,7 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaRoleList, Ap
         if matches
             && passes(filter.deleted, r.row.delete_at)
             && passes(filter.archived, r.archived_at())
-            && rbac::can(caller, &r.resource(), "read").await?
+            && checker.allows(&r.resource(), "read")
         {
             kept.push(r);
         }

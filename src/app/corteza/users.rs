@@ -9,9 +9,9 @@ use crate::auth::Caller;
 use crate::contract::types::{CortezaUser, CortezaUserList, PatchUserBody};
 use crate::error::ApiError;
 use crate::ids::now_millis;
-use crate::store::entity::{corteza_user_state, user};
+use crate::store::entity::{bot, corteza_user_state, user};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 /// What Corteza shows of a masked address and name.
@@ -94,15 +94,25 @@ async fn views(caller: &Caller, accounts: &[user::Model]) -> Result<Vec<CortezaU
     let db = caller.state.db();
     let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
     let numeric = numeric_ids(db, Kind::User, &ids).await?;
-    let states = states_of(db, ids).await?;
+    let states = states_of(db, ids.clone()).await?;
+    let bots: std::collections::HashSet<String> = bot::Entity::find()
+        .select_only()
+        .column(bot::Column::UserId)
+        .filter(bot::Column::UserId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let checker = rbac::Checker::load(caller).await?;
     let me = caller.session.as_ref().map(|s| s.user_id.as_str());
     let mut out = Vec::with_capacity(accounts.len());
     for account in accounts {
         let id = numeric.get(&account.id).copied().unwrap_or_default();
         let resource = format!("system:user:{id}");
         let own = me == Some(account.id.as_str());
-        let unmask_email = own || rbac::can(caller, &resource, "unmask.email").await?;
-        let unmask_name = own || rbac::can(caller, &resource, "unmask.name").await?;
+        let unmask_email = own || checker.allows(&resource, "unmask.email");
+        let unmask_name = own || checker.allows(&resource, "unmask.name");
         let (suspended, deleted) = state(account, states.get(&account.id));
         out.push(CortezaUser {
             user_id: id.to_string(),
@@ -118,7 +128,7 @@ async fn views(caller: &Caller, accounts: &[user::Model]) -> Result<Vec<CortezaU
                 MASKED_NAME.to_owned()
             },
             handle: account.username.clone(),
-            kind: if users::is_bot(db, &account.id).await? {
+            kind: if bots.contains(&account.id) {
                 "bot".to_owned()
             } else {
                 String::new()
@@ -193,6 +203,7 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaUserList, Ap
     let accounts = user::Entity::find().all(db).await?;
     let mut views = views(caller, &accounts).await?;
     let wanted_roles = role_names(caller, &filter.role_ids).await?;
+    let checker = rbac::Checker::load(caller).await?;
     let mut kept = Vec::new();
     for (account, view) in accounts.iter().zip(views.drain(..)) {
         let (suspended, deleted) = (view.suspended_at.is_some(), view.deleted_at.is_some());
@@ -221,7 +232,7 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaUserList, Ap
                 .is_none_or(|h| h == account.username)
             && filter.kind.as_deref().is_none_or(|k| k == view.kind)
             && (filter.query.is_none() || prefix(&account.username));
-        if keep && rbac::can(caller, &format!("system:user:{}", view.user_id), "read").await? {
+        if keep && checker.allows(&format!("system:user:{}", view.user_id), "read") {
             kept.push((account, view));
         }
     }
