@@ -125,8 +125,9 @@ GROUPS = {
 
 # Operations that need no token (WIRE.md §1 and §8: the public route groups).
 PUBLIC_GROUPS = {"attachment", "auth"}
-# The one public auth route that still needs an identity.
-NEEDS_IDENTITY = {"CortezaAuthInternalChangePassword"}
+# `/auth/internal/change-password` is public too, though it needs an identity: it answers
+# its own message (`invalid user (not authenticated)`), not the private routes'
+# `Unauthorized`, so it is not marked x-session-required.
 
 
 def ref(name):
@@ -464,7 +465,7 @@ def operation(method, path, params, op_id, reply):
     else:
         content = {"application/json": {"schema": ref(f"{reply}Reply")}}
     op["responses"] = {"200": {"description": "OK", "content": content}}
-    if group not in PUBLIC_GROUPS or op_id in NEEDS_IDENTITY:
+    if group not in PUBLIC_GROUPS:
         op["x-session-required"] = True
     return op
 

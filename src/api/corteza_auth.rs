@@ -36,6 +36,18 @@ impl contract::CortezaAuthApi for Api {
         })
     }
 
+    /// `POST /auth/internal/change-password`: the caller's own.
+    async fn corteza_auth_internal_change_password(
+        ctx: &Ctx,
+        body: types::CortezaAuthInternalChangePasswordBody,
+    ) -> Result<types::CortezaBooleanReply, ApiError> {
+        let changed = auth::change_password(ctx, body.old_password, body.new_password).await?;
+        Ok(types::CortezaBooleanReply {
+            response: Some(changed),
+            error: None,
+        })
+    }
+
     /// `POST /auth/internal/login`: email and password.
     async fn corteza_auth_internal_login(
         ctx: &Ctx,

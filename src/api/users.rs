@@ -313,12 +313,8 @@ impl contract::UsersApi for Api {
                 ));
             }
         }
-        let email = account.email.clone();
-        users::set_password(ctx, account, body.new_password).await?;
-        mail::notify_security_event(ctx, &email, "The password was changed");
         let keep = own.then(|| session.id.clone());
-        sessions::revoke_all_for_user(ctx, &path.user_id, keep.as_deref()).await?;
-        audits::record(ctx, &path.user_id, "password updated").await;
+        users::replace_password(ctx, account, body.new_password, keep.as_deref()).await?;
         Ok(ok())
     }
 

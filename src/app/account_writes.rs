@@ -31,6 +31,23 @@ pub async fn set_password(
     caller.state.forget_account(&updated.id).await
 }
 
+/// Replaces the password as Mattermost does when someone changes it: the PasswordSettings
+/// check, a security notice to the account's address, every session of the account ended
+/// but `keep` (the caller's own, when they changed their own password), an audit.
+pub async fn replace_password(
+    caller: &Caller,
+    account: user::Model,
+    new_password: String,
+    keep: Option<&str>,
+) -> Result<(), ApiError> {
+    let (id, email) = (account.id.clone(), account.email.clone());
+    set_password(caller, account, new_password).await?;
+    crate::app::mail::notify_security_event(caller, &email, "The password was changed");
+    crate::app::sessions::revoke_all_for_user(caller, &id, keep).await?;
+    crate::app::audits::record(caller, &id, "password updated").await;
+    Ok(())
+}
+
 /// The hash of a new password, after the PasswordSettings check (off the async threads).
 pub async fn hash_new_password(config: &Config, new_password: String) -> Result<String, ApiError> {
     validate_password(&new_password, config)?;

@@ -499,3 +499,40 @@ async fn each_operation_checks_corteza_permissions_and_input() {
         "a malformed limit is 0"
     );
 }
+
+#[tokio::test]
+async fn changing_ones_password_ends_the_other_sessions() {
+    let (server, _admin, basic) = setup().await;
+    let other = server.login("basic", PASSWORD).await;
+    let change = |token: Option<String>, old: &str, new: &str| {
+        let client = corteza(&server, token.as_deref());
+        let body = cz::CortezaAuthInternalChangePasswordBody {
+            old_password: old.into(),
+            new_password: new.into(),
+        };
+        async move {
+            client
+                .corteza_auth_internal_change_password(&body)
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let anonymous = change(None, PASSWORD, "Another-passw0rd!").await;
+    assert_eq!(message(&anonymous), "invalid user (not authenticated)");
+    let token = Some(basic.token.clone());
+    let wrong = change(token.clone(), "not it", "Another-passw0rd!").await;
+    assert_eq!(
+        message(&wrong),
+        "failed to change password, old password does not match"
+    );
+    let short = change(token.clone(), PASSWORD, "abc").await;
+    assert!(message(&short).starts_with("provided password is not secure"));
+    let done = change(token, PASSWORD, "Another-passw0rd!").await;
+    assert_eq!(done.response, Some(true));
+    // The caller's session goes on; the account's other sessions ended; the new password
+    // signs in through Mattermost.
+    assert!(basic.client.get_user("me").await.is_ok());
+    assert_logged_out(&other.client).await;
+    server.login("basic", "Another-passw0rd!").await;
+}

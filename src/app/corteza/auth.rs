@@ -2,6 +2,7 @@
 //! its JWT is a Mattermost session token, so a sign-in through either API works on both.
 
 use super::{Kind, error, numeric_id_of, users::role_ids_of};
+use crate::app::account_writes;
 use crate::app::login::{self, Attempt};
 use crate::auth::{Caller, Session};
 use crate::contract::types::{CortezaAuth, CortezaAuthSettings, CortezaAuthUser};
@@ -108,5 +109,36 @@ pub async fn logout(caller: &Caller) -> Result<bool, ApiError> {
     if let Some(session) = caller.session.as_ref().filter(|s| !s.is_local()) {
         crate::app::sessions::revoke(caller, session).await?;
     }
+    Ok(true)
+}
+
+/// `POST /auth/internal/change-password`: the caller's own password, given the old one;
+/// their other sessions end, as when Mattermost's users change theirs.
+pub async fn change_password(
+    caller: &Caller,
+    old_password: String,
+    new_password: String,
+) -> Result<bool, ApiError> {
+    let session = caller
+        .session
+        .as_ref()
+        .filter(|s| !s.is_local())
+        .ok_or_else(|| error("invalid user (not authenticated)"))?;
+    let account = crate::app::users::get(caller.state.db(), &session.user_id).await?;
+    let verdict = account_writes::password_matches(caller, &account, old_password).await?;
+    if verdict == crate::auth::password::Verdict::Mismatch {
+        return Err(error(
+            "failed to change password, old password does not match",
+        ));
+    }
+    account_writes::replace_password(caller, account, new_password, Some(&session.id))
+        .await
+        .map_err(|e| {
+            if e.id.contains("is_valid.pwd") {
+                error("provided password is not secure; use longer password with more non-alphanumeric character")
+            } else {
+                e
+            }
+        })?;
     Ok(true)
 }

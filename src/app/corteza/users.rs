@@ -503,11 +503,17 @@ pub async fn change(caller: &Caller, id: &str, change: Change) -> Result<user::M
 }
 
 /// `POST /users/{id}/password`: `update` on the user; the password rules are Mattermost's
-/// (stricter than Corteza's more than 4 characters).
+/// (stricter than Corteza's more than 4 characters), and as in Mattermost the account's
+/// other sessions end.
 pub async fn set_password(caller: &Caller, id: &str, password: String) -> Result<(), ApiError> {
     let account =
         permitted_account(caller, id, "update", "not allowed to update this user").await?;
-    account_writes::set_password(caller, account, password)
+    let keep = caller
+        .session
+        .as_ref()
+        .filter(|s| s.user_id == account.id)
+        .map(|s| s.id.clone());
+    account_writes::replace_password(caller, account, password, keep.as_deref())
         .await
         .map_err(refusal)
 }
