@@ -27,7 +27,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
-use spec_view::METHODS;
+use spec_view::{METHODS, OTHER_CONTRACTS};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -96,14 +96,6 @@ struct Operation {
     reply: Reply,
 }
 
-/// The contracts beside the v4 one, each generated the same way into its own operation
-/// table (`{prefix}OPERATIONS`): the file in `openapi/` and the table's prefix.
-const OTHER_CONTRACTS: [(&str, &str); 3] = [
-    ("mattermost-extra.yaml", "EXTRA_"),
-    ("chatcaptain.yaml", "CHATCAPTAIN_"),
-    ("corteza-system.yaml", "CORTEZA_"),
-];
-
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let contract = root.join("openapi/mattermost-v4.yaml");
@@ -112,10 +104,10 @@ fn main() {
     let spec = spec_view::load(&contract);
     let others: Vec<(Value, &str)> = OTHER_CONTRACTS
         .iter()
-        .map(|(file, prefix)| {
-            let path = root.join("openapi").join(file);
+        .map(|contract| {
+            let path = root.join("openapi").join(contract.file);
             println!("cargo:rerun-if-changed={}", path.display());
-            (spec_view::load(&path), *prefix)
+            (spec_view::load(&path), contract.table_prefix)
         })
         .collect();
 
@@ -156,11 +148,10 @@ fn merged(spec: &Value, extra: &Value) -> Value {
         let Some(more) = more.as_object() else {
             continue;
         };
-        let mine = all["components"][&kind]
+        let mut mine = all["components"][&kind]
             .as_object_mut()
             .map(std::mem::take)
             .unwrap_or_default();
-        let mut mine = mine;
         for (name, item) in more {
             match mine.get(name) {
                 Some(existing) if kind != "schemas" && existing != item => {

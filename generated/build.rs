@@ -52,11 +52,10 @@ fn main() {
     // The other contracts (the endpoints outside the v4 paths, ChatCaptain's API,
     // Corteza's system API): a client of their own each, in modules `extra`,
     // `chatcaptain` and `corteza`.
-    for (file, output) in [
-        ("mattermost-extra.yaml", "extra_client.rs"),
-        ("chatcaptain.yaml", "chatcaptain_client.rs"),
-        ("corteza-system.yaml", "corteza_client.rs"),
-    ] {
+    for spec_view::Contract {
+        file, client_file, ..
+    } in spec_view::OTHER_CONTRACTS
+    {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../openapi")
             .join(file);
@@ -66,7 +65,7 @@ fn main() {
             .generate_tokens(&spec_view::progenitor_input(&spec))
             .unwrap_or_else(|e| panic!("progenitor ({file}): {e}"));
         let file: syn::File = syn::parse2(tokens).expect("progenitor output parses");
-        std::fs::write(out.join(output), prettyplease::unparse(&file)).expect(output);
+        std::fs::write(out.join(client_file), prettyplease::unparse(&file)).expect(client_file);
     }
     std::fs::write(out.join("operations.rs"), lists).expect("operations.rs");
 }

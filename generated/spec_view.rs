@@ -7,6 +7,40 @@ use std::path::Path;
 /// The HTTP methods an OpenAPI path item may carry, in the order we emit them.
 pub const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
+/// A contract beside `mattermost-v4.yaml`, generated the same way by both build scripts.
+pub struct Contract {
+    /// The file in `openapi/`.
+    pub file: &'static str,
+    /// The server's operation table for it: `{table_prefix}OPERATIONS`.
+    #[allow(
+        dead_code,
+        reason = "read by the server's build script, not by the client's (both include this file)"
+    )]
+    pub table_prefix: &'static str,
+    /// The client module's generated file.
+    pub client_file: &'static str,
+}
+
+/// The contracts beside the v4 one: the endpoints outside the v4 paths (client module
+/// `extra`), ChatCaptain's API (`chatcaptain`), Corteza's system API (`corteza`).
+pub const OTHER_CONTRACTS: [Contract; 3] = [
+    Contract {
+        file: "mattermost-extra.yaml",
+        table_prefix: "EXTRA_",
+        client_file: "extra_client.rs",
+    },
+    Contract {
+        file: "chatcaptain.yaml",
+        table_prefix: "CHATCAPTAIN_",
+        client_file: "chatcaptain_client.rs",
+    },
+    Contract {
+        file: "corteza-system.yaml",
+        table_prefix: "CORTEZA_",
+        client_file: "corteza_client.rs",
+    },
+];
+
 /// The one operation with two success shapes (200 FileInfo, 204 empty), which progenitor
 /// refuses.
 pub const TWO_SUCCESS_SHAPES: &str = "UploadData";

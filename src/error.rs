@@ -24,6 +24,10 @@ pub mod ids {
     pub const BOT_MISSING: &str = "store.sql_bot.get.missing.app_error";
 }
 
+/// Corteza's generic error message (for failures inside the server, and for a role or user
+/// an operation names that is not there).
+pub const CORTEZA_INTERNAL: &str = "failed to complete request due to internal error";
+
 /// The API an operation belongs to, which decides its error shape and where its caller's
 /// token is read (each contract in `openapi/` declares it as `x-ferromost-dialect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,7 +229,7 @@ impl ApiError {
             ids::INVALID_BODY_PARAM => {
                 format!("error parsing http request body: {}", self.detailed_error)
             }
-            ids::INTERNAL => "failed to complete request due to internal error".to_owned(),
+            ids::INTERNAL => CORTEZA_INTERNAL.to_owned(),
             _ => self.message.clone(),
         }
     }

@@ -48,6 +48,14 @@ struct Answered(&'static str);
 /// A contract's forwarded literal routes: `(method, literal path, operation index)`.
 type Forwards = &'static [(&'static str, &'static str, usize)];
 
+/// Every contract's operations with its forwarded routes, Mattermost's first.
+const TABLES: [(&[Operation], Forwards); 4] = [
+    (&OPERATIONS, FORWARDS),
+    (&EXTRA_OPERATIONS, EXTRA_FORWARDS),
+    (&CHATCAPTAIN_OPERATIONS, CHATCAPTAIN_FORWARDS),
+    (&CORTEZA_OPERATIONS, CORTEZA_FORWARDS),
+];
+
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let mut paths: BTreeMap<String, MethodRouter> = BTreeMap::new();
@@ -66,13 +74,7 @@ pub fn app(state: AppState) -> Router {
         let entry = paths.remove(&path).unwrap_or_default();
         paths.insert(path, entry.on_service(filter, service));
     };
-    let tables: [(&'static [Operation], Forwards); 4] = [
-        (&OPERATIONS, FORWARDS),
-        (&EXTRA_OPERATIONS, EXTRA_FORWARDS),
-        (&CHATCAPTAIN_OPERATIONS, CHATCAPTAIN_FORWARDS),
-        (&CORTEZA_OPERATIONS, CORTEZA_FORWARDS),
-    ];
-    for (operations, forwards) in tables {
+    for (operations, forwards) in TABLES {
         for op in operations {
             add(op.path, op, op.method);
         }
@@ -192,9 +194,9 @@ fn path_params(template: &'static str, path: &str) -> Vec<(&'static str, String)
         let value = percent_encoding::percent_decode_str(v)
             .decode_utf8_lossy()
             .into_owned();
-        match t.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
-            Some(name) if !name.contains('{') => out.push((name, value)),
-            _ => out.extend(mixed_segment(t, &value)),
+        match whole_parameter(t) {
+            Some(name) => out.push((name, value)),
+            None => out.extend(mixed_segment(t, &value)),
         }
     }
     out
@@ -229,6 +231,14 @@ fn mixed_segment(template: &'static str, value: &str) -> Vec<(&'static str, Stri
     if rest.is_empty() { out } else { Vec::new() }
 }
 
+/// The name of a template segment that is one parameter and nothing else (`{user_id}`).
+fn whole_parameter(segment: &str) -> Option<&str> {
+    segment
+        .strip_prefix('{')?
+        .strip_suffix('}')
+        .filter(|name| !name.contains(['{', '}']))
+}
+
 /// The route axum serves for a contract path: a segment that mixes text and parameters
 /// becomes one parameter of its own, which [`path_params`] takes apart.
 fn axum_path(template: &str) -> String {
@@ -236,8 +246,7 @@ fn axum_path(template: &str) -> String {
         .split('/')
         .enumerate()
         .map(|(i, seg)| {
-            let whole = seg.starts_with('{') && seg.ends_with('}') && seg.matches('{').count() == 1;
-            if seg.contains('{') && !whole {
+            if seg.contains('{') && whole_parameter(seg).is_none() {
                 format!("{{segment{i}}}")
             } else {
                 seg.to_owned()
@@ -254,16 +263,26 @@ fn request_id_of(req: &Request) -> String {
         .unwrap_or_default()
 }
 
-/// The API a path that matched no operation is under, for its error's shape.
+/// The API a path that matched no operation is under, for its error's shape: that of the
+/// operation whose path shares the most leading literal segments with it (Mattermost's
+/// on a tie, its contracts coming first), so the contracts' own mount points decide.
 fn dialect_of(req: &Request) -> Dialect {
     let path = req.uri().path();
-    if path.starts_with("/v1/") {
-        Dialect::ChatCaptain
-    } else if path.starts_with("/api/system/") {
-        Dialect::Corteza
-    } else {
-        Dialect::Mattermost
+    let shared = |template: &str| {
+        template
+            .split('/')
+            .zip(path.split('/'))
+            .take_while(|(t, p)| !t.contains('{') && t == p)
+            .count()
+    };
+    let mut best = (0, Dialect::Mattermost);
+    for op in TABLES.iter().flat_map(|(operations, _)| operations.iter()) {
+        let n = shared(op.path);
+        if n > best.0 {
+            best = (n, op.dialect);
+        }
     }
+    best.1
 }
 
 async fn not_found(req: Request) -> Response {
@@ -365,10 +384,21 @@ async fn common(State(state): State<AppState>, mut req: Request, next: Next) -> 
 mod tests {
     use super::{axum_path, clean_path, path_params};
 
+    /// The contract path of operation `id`.
+    fn path_of(id: &str) -> &'static str {
+        super::TABLES
+            .iter()
+            .flat_map(|(operations, _)| operations.iter())
+            .find(|op| op.id == id)
+            .map(|op| op.path)
+            .unwrap_or_else(|| panic!("no operation {id}"))
+    }
+
     #[test]
     fn mixed_segments_are_one_route_parameter_taken_apart() {
-        let bundle = "/api/system/automation/{bundle}-{type}.{ext}";
-        assert_eq!(axum_path(bundle), "/api/system/automation/{segment4}");
+        let bundle = path_of("CortezaAutomationBundle");
+        let (folder, _) = bundle.rsplit_once('/').unwrap();
+        assert_eq!(axum_path(bundle), format!("{folder}/{{segment4}}"));
         assert_eq!(
             path_params(bundle, "/api/system/automation/system-client.min.js"),
             [
@@ -378,7 +408,7 @@ mod tests {
             ]
         );
         assert!(path_params(bundle, "/api/system/automation/trigger").is_empty());
-        let preview = "/api/system/attachment/{kind}/{attachmentID}/preview.{ext}";
+        let preview = path_of("CortezaAttachmentPreview");
         assert_eq!(
             path_params(preview, "/api/system/attachment/settings/12/preview.png"),
             [
@@ -388,10 +418,10 @@ mod tests {
             ]
         );
         assert!(path_params(preview, "/api/system/attachment/settings/12/original.png").len() == 2);
-        assert_eq!(
-            axum_path("/api/v4/users/{user_id}"),
-            "/api/v4/users/{user_id}"
-        );
+        // Every path whose parameters are whole segments is routed as written.
+        for op in &crate::contract::OPERATIONS {
+            assert_eq!(axum_path(op.path), op.path);
+        }
     }
 
     #[test]

@@ -148,19 +148,27 @@ pub fn token_from_request(headers: &HeaderMap, query: &str) -> Option<(String, T
     if let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
         return Some((token, TokenSource::Cookie));
     }
-    if let Some(auth) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        for scheme in ["bearer ", "token "] {
-            if auth.len() > scheme.len() && auth[..scheme.len()].eq_ignore_ascii_case(scheme) {
-                return Some((auth[scheme.len()..].trim().to_owned(), TokenSource::Header));
-            }
+    for scheme in ["bearer ", "token "] {
+        if let Some(token) = authorization(headers, scheme) {
+            return Some((token, TokenSource::Header));
         }
     }
+    query_value(query, "access_token").map(|token| (token, TokenSource::Query))
+}
+
+/// The credentials of an `Authorization` header with `scheme` (lower case, with its
+/// trailing space; compared ignoring case).
+fn authorization(headers: &HeaderMap, scheme: &str) -> Option<String> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    (auth.len() > scheme.len() && auth[..scheme.len()].eq_ignore_ascii_case(scheme))
+        .then(|| auth[scheme.len()..].trim().to_owned())
+}
+
+/// The first non-empty value of query parameter `name`.
+fn query_value(query: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
-        .find(|(k, v)| k == "access_token" && !v.is_empty())
-        .map(|(_, v)| (v.into_owned(), TokenSource::Query))
+        .find(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The value of cookie `name`, if the request sends it.
@@ -246,17 +254,8 @@ pub async fn authenticate_corteza(
     headers: &HeaderMap,
     query: &str,
 ) -> Result<Option<Session>, ApiError> {
-    let from_query = form_urlencoded::parse(query.as_bytes())
-        .find(|(k, v)| k == "jwt" && !v.is_empty())
-        .map(|(_, v)| v.into_owned());
-    let from_header = || {
-        let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let scheme = "bearer ";
-        (auth.len() > scheme.len() && auth[..scheme.len()].eq_ignore_ascii_case(scheme))
-            .then(|| auth[scheme.len()..].trim().to_owned())
-    };
-    let token = from_query
-        .or_else(from_header)
+    let token = query_value(query, "jwt")
+        .or_else(|| authorization(headers, "bearer "))
         .or_else(|| cookie(headers, "jwt"))
         .filter(|t| !t.is_empty());
     match token {

@@ -44,6 +44,10 @@ pub const EVERYONE: i64 = 1;
 /// The Administrators role id.
 pub const ADMINS: i64 = 2;
 
+/// Corteza's generic message, which it also answers for a role or user that is not there
+/// (its repositories' not-found errors are wrapped into it).
+pub use crate::error::CORTEZA_INTERNAL as INTERNAL;
+
 /// A Corteza error: answered as `{"error": {"message": ...}}` (HTTP 200).
 pub fn error(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "corteza.error", message)

@@ -79,15 +79,15 @@ pub fn whitelist() -> Vec<CortezaPermission> {
 /// `GET /permissions/effective`: whether the caller may do each of seven operations on
 /// `system` (Corteza ignores the `resource` asked for, and so does this).
 pub async fn effective(caller: &Caller) -> Result<Vec<CortezaEffectivePermission>, ApiError> {
-    let mut out = Vec::with_capacity(EFFECTIVE.len());
-    for operation in EFFECTIVE {
-        out.push(CortezaEffectivePermission {
+    let checker = rbac::Checker::load(caller).await?;
+    Ok(EFFECTIVE
+        .iter()
+        .map(|operation| CortezaEffectivePermission {
             resource: "system".to_owned(),
-            operation: operation.to_owned(),
-            allow: rbac::can(caller, "system", operation).await?,
-        });
-    }
-    Ok(out)
+            operation: (*operation).to_owned(),
+            allow: checker.allows("system", operation),
+        })
+        .collect())
 }
 
 /// Whether a rule's resource and operation are in the whitelist: `system` itself, or a
@@ -159,12 +159,10 @@ pub async fn merge(
         .iter()
         .find(|r| !whitelisted(&r.resource, &r.operation))
     {
-        return Err(
-            error("failed to complete request due to internal error").detail(format!(
-                "{} {} is not a permission",
-                bad.resource, bad.operation
-            )),
-        );
+        return Err(error(super::INTERNAL).detail(format!(
+            "{} {} is not a permission",
+            bad.resource, bad.operation
+        )));
     }
     let txn = caller.state.begin_write().await?;
     for rule in rules {

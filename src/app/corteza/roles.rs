@@ -7,8 +7,8 @@
 //! and its members are neither listed nor managed.
 
 use super::{
-    EVERYONE, Kind, Paging, error, numeric_ids, optional_time, parse_id, parse_sort, passes, rbac,
-    time,
+    EVERYONE, INTERNAL, Kind, Paging, error, numeric_ids, optional_time, parse_id, parse_sort,
+    passes, rbac, time,
 };
 use crate::app::account_writes;
 use crate::auth::Caller;
@@ -22,8 +22,6 @@ use sea_orm::{
     QueryFilter,
 };
 use std::collections::HashMap;
-
-const INTERNAL: &str = "failed to complete request due to internal error";
 
 /// A role as Corteza sees it: Mattermost's row, Corteza's side of it, its numeric id.
 pub struct Role {
@@ -101,8 +99,7 @@ pub async fn role_of(caller: &Caller, id: &str, missing: &str) -> Result<Role, A
 }
 
 /// Corteza's view of roles (with what the caller may do with each).
-async fn views(caller: &Caller, roles: &[Role]) -> Result<Vec<CortezaRole>, ApiError> {
-    let checker = rbac::Checker::load(caller).await?;
+fn views(checker: &rbac::Checker, roles: &[Role]) -> Vec<CortezaRole> {
     let can_grant = checker.allows("system", "grant");
     let mut out = Vec::with_capacity(roles.len());
     for r in roles {
@@ -120,11 +117,12 @@ async fn views(caller: &Caller, roles: &[Role]) -> Result<Vec<CortezaRole>, ApiE
             can_delete_role: Some(changeable && checker.allows(&r.resource(), "delete")),
         });
     }
-    Ok(out)
+    out
 }
 
 pub async fn view(caller: &Caller, role: &Role) -> Result<CortezaRole, ApiError> {
-    let mut one = views(caller, std::slice::from_ref(role)).await?;
+    let checker = rbac::Checker::load(caller).await?;
+    let mut one = views(&checker, std::slice::from_ref(role));
     one.pop()
         .ok_or_else(|| ApiError::internal("no view of the role"))
 }
@@ -222,7 +220,7 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaRoleList, Ap
     echo.insert("count".into(), serde_json::json!(count));
     Ok(CortezaRoleList {
         filter: echo,
-        set: Some(views(caller, &page).await?),
+        set: Some(views(&checker, &page)),
     })
 }
 

@@ -1,8 +1,8 @@
 //! Corteza's users over Mattermost's accounts (see the module above for the mapping).
 
 use super::{
-    Kind, Paging, error, numeric_id_of, numeric_ids, optional_time, parse_id, parse_sort, passes,
-    rbac, time,
+    INTERNAL, Kind, Paging, error, numeric_id_of, numeric_ids, optional_time, parse_id, parse_sort,
+    passes, rbac, time,
 };
 use crate::app::{account_writes, users};
 use crate::auth::Caller;
@@ -27,9 +27,6 @@ pub async fn account_of(caller: &Caller, id: &str, missing: &str) -> Result<user
         .ok_or_else(|| error(missing))?;
     users::get(db, &target).await.map_err(|_| error(missing))
 }
-
-/// Corteza's message when an account an operation names is not there.
-const INTERNAL: &str = "failed to complete request due to internal error";
 
 /// The account `id` names, once the caller may do `operation` on it (else `refused`).
 async fn permitted_account(
@@ -90,7 +87,11 @@ fn full_name(account: &user::Model) -> String {
 }
 
 /// Corteza's view of accounts, masked where the caller may not see addresses or names.
-async fn views(caller: &Caller, accounts: &[user::Model]) -> Result<Vec<CortezaUser>, ApiError> {
+async fn views(
+    caller: &Caller,
+    checker: &rbac::Checker,
+    accounts: &[user::Model],
+) -> Result<Vec<CortezaUser>, ApiError> {
     let db = caller.state.db();
     let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
     let numeric = numeric_ids(db, Kind::User, &ids).await?;
@@ -104,7 +105,6 @@ async fn views(caller: &Caller, accounts: &[user::Model]) -> Result<Vec<CortezaU
         .await?
         .into_iter()
         .collect();
-    let checker = rbac::Checker::load(caller).await?;
     let me = caller.session.as_ref().map(|s| s.user_id.as_str());
     let mut out = Vec::with_capacity(accounts.len());
     for account in accounts {
@@ -148,7 +148,8 @@ async fn views(caller: &Caller, accounts: &[user::Model]) -> Result<Vec<CortezaU
 
 /// Corteza's view of one account.
 pub async fn view(caller: &Caller, account: &user::Model) -> Result<CortezaUser, ApiError> {
-    let mut one = views(caller, std::slice::from_ref(account)).await?;
+    let checker = rbac::Checker::load(caller).await?;
+    let mut one = views(caller, &checker, std::slice::from_ref(account)).await?;
     one.pop()
         .ok_or_else(|| ApiError::internal("no view of the account"))
 }
@@ -201,9 +202,9 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaUserList, Ap
     let sort = parse_sort(filter.sort.as_deref().unwrap_or_default(), &SORT_COLUMNS)?;
     let db = caller.state.db();
     let accounts = user::Entity::find().all(db).await?;
-    let mut views = views(caller, &accounts).await?;
-    let wanted_roles = role_names(caller, &filter.role_ids).await?;
     let checker = rbac::Checker::load(caller).await?;
+    let mut views = views(caller, &checker, &accounts).await?;
+    let wanted_roles = role_names(caller, &filter.role_ids).await?;
     let mut kept = Vec::new();
     for (account, view) in accounts.iter().zip(views.drain(..)) {
         let (suspended, deleted) = (view.suspended_at.is_some(), view.deleted_at.is_some());
@@ -216,11 +217,12 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaUserList, Ap
         let keep = passes(filter.deleted, i64::from(deleted))
             && passes(filter.suspended, i64::from(suspended))
             && (filter.user_ids.is_empty() || filter.user_ids.contains(&view.user_id))
-            && (wanted_roles.is_empty()
-                || account
+            && wanted_roles.as_ref().is_none_or(|wanted| {
+                account
                     .roles
                     .split_whitespace()
-                    .any(|r| wanted_roles.iter().any(|w| w == r)))
+                    .any(|r| wanted.iter().any(|w| w == r))
+            })
             && filter.email.as_deref().is_none_or(|e| e == account.email)
             && filter
                 .username
@@ -251,16 +253,15 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaUserList, Ap
     })
 }
 
-/// Role names of the roles Corteza's ids name (unknown ids name none).
-async fn role_names(caller: &Caller, ids: &[String]) -> Result<Vec<String>, ApiError> {
+/// Role names of the roles Corteza's ids name (unknown ids name none, so match no
+/// account); None when no ids are given (no filter).
+async fn role_names(caller: &Caller, ids: &[String]) -> Result<Option<Vec<String>>, ApiError> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
     let numeric: Vec<i64> = ids.iter().filter_map(|i| parse_id(i).ok()).collect();
     let names = super::targets_of(caller.state.db(), Kind::Role, &numeric).await?;
-    let mut out: Vec<String> = names.into_values().collect();
-    if !ids.is_empty() && out.is_empty() {
-        // Ids that name no role match no account.
-        out.push(String::from("\u{0}"));
-    }
-    Ok(out)
+    Ok(Some(names.into_values().collect()))
 }
 
 fn sort_users(rows: &mut [(&user::Model, CortezaUser)], sort: &[(String, bool)]) {
