@@ -37,6 +37,9 @@ enum Body {
     Json {
         ty: TokenStream,
         required: bool,
+        /// For a lenient (Corteza) contract, the body's properties and how each is read
+        /// from a form value (`forms::FormKind`); None: JSON only.
+        form: Option<Vec<(String, TokenStream)>>,
     },
     Multipart,
     Raw,
@@ -218,12 +221,38 @@ fn write_rust(path: &Path, tokens: TokenStream) {
     std::fs::write(path, prettyplease::unparse(&file)).expect("writing generated code");
 }
 
+/// The properties of a lenient contract's JSON body and how each is read from a form
+/// value: strings as text, integers and booleans leniently, lists of strings from repeated
+/// keys, untyped values as raw JSON; lists of objects are read from JSON only (left out).
+fn form_fields(schema: &Value) -> Vec<(String, TokenStream)> {
+    let Some(properties) = schema["properties"].as_object() else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|(name, p)| {
+            let kind = match (p["type"].as_str(), p["items"]["type"].as_str()) {
+                (Some("string"), _) => quote!(Text),
+                (Some("integer"), _) => quote!(Int),
+                (Some("boolean"), _) => quote!(Bool),
+                (Some("array"), Some("string")) => quote!(List),
+                (Some("array" | "object"), _) => return None,
+                (None, _) if p.get("$ref").is_none() => quote!(Json),
+                _ => return None,
+            };
+            Some((name.clone(), kind))
+        })
+        .collect()
+}
+
 /// Runs progenitor over the types view; returns the `types` module's items and, per client
 /// method name, the body type and success type of its signature.
 fn progenitor_types(
     spec: &Value,
 ) -> (TokenStream, HashMap<String, (Option<syn::Type>, syn::Type)>) {
-    let input = spec_view::progenitor_input(spec);
+    let mut spec = spec.clone();
+    spec_view::require_written_nulls(&mut spec);
+    let input = spec_view::progenitor_input(&spec);
     let mut settings = progenitor_impl::GenerationSettings::default();
     settings.with_derive("schemars::JsonSchema");
     let tokens = progenitor_impl::Generator::new(&settings)
@@ -360,6 +389,7 @@ fn collect_operations(
                 (b, Some(ty)) if b["content"].get("application/json").is_some() => Body::Json {
                     ty: quote!(#ty),
                     required: b["required"].as_bool().unwrap_or(false),
+                    form: lenient.then(|| form_fields(&b["content"]["application/json"]["schema"])),
                 },
                 _ => Body::Raw,
             };
@@ -538,16 +568,27 @@ fn generate_api(ops: &[Operation], implemented: &HashSet<String>, prefix: &str) 
         }
         let body_kind = match &op.body {
             Body::None => quote!(rt::BodyKind::None),
-            Body::Json { ty, required } => {
+            Body::Json { ty, required, form } => {
+                let reader = match (form, *required) {
+                    (Some(fields), required) => {
+                        let names = fields.iter().map(|(n, _)| n);
+                        let kinds = fields.iter().map(|(_, k)| k);
+                        let table = quote!(&[#((#names, crate::forms::FormKind::#kinds)),*]);
+                        if required {
+                            quote!(crate::forms::body::<#ty>(&ctx, req, #table))
+                        } else {
+                            quote!(crate::forms::optional_body::<#ty>(&ctx, req, #table))
+                        }
+                    }
+                    (None, true) => quote!(rt::json_body::<#ty>(&ctx, req)),
+                    (None, false) => quote!(rt::optional_json_body::<#ty>(&ctx, req)),
+                };
                 if *required {
                     args.extend(quote!(, body: #ty));
-                    parse.extend(quote!(let body = rt::json_body::<#ty>(&ctx, req).await?;));
                 } else {
                     args.extend(quote!(, body: Option<#ty>));
-                    parse.extend(
-                        quote!(let body = rt::optional_json_body::<#ty>(&ctx, req).await?;),
-                    );
                 }
+                parse.extend(quote!(let body = #reader.await?;));
                 pass.extend(quote!(, body));
                 quote!(rt::BodyKind::Json)
             }

@@ -99,6 +99,43 @@ pub fn progenitor_input(spec: &Value) -> openapiv3::OpenAPI {
     serde_json::from_value(spec).unwrap_or_else(|e| panic!("contract is not OpenAPI 3.0: {e}"))
 }
 
+/// The server's view of properties marked `x-ferromost-written-null: true`: optional in the
+/// contract (an error answer leaves them out, so clients must not require them), written
+/// by the server on success even when null. The server's types make them required, so
+/// null is written rather than left out. (The SDK's build script, which shares this file,
+/// does not call it.)
+#[allow(
+    dead_code,
+    reason = "the server's build script calls it; the SDK's does not"
+)]
+pub fn require_written_nulls(spec: &mut Value) {
+    let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in schemas.values_mut().filter_map(Value::as_object_mut) {
+        let marked: Vec<Value> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, p)| p.get("x-ferromost-written-null") == Some(&Value::Bool(true)))
+            .map(|(name, _)| Value::String(name.clone()))
+            .collect();
+        if marked.is_empty() {
+            continue;
+        }
+        let required = schema
+            .entry("required")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(list) = required.as_array_mut() {
+            list.extend(marked);
+        }
+    }
+}
+
 /// progenitor refuses an operation whose 2xx responses differ in body (UploadData's 200 file
 /// and 204 nothing): the 2xx responses whose content differs from the first one's are
 /// dropped from its input. The SDK then treats those codes as unexpected; the hand-written

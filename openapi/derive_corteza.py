@@ -204,6 +204,7 @@ def schemas():
             "roleID": string(),
             "name": string(),
             "handle": string(),
+            "organisationID": string(),
             "createdAt": time,
             "updatedAt": opt_time,
             "archivedAt": opt_time,
@@ -228,7 +229,7 @@ def schemas():
             "canUpdateApplication": {"type": "boolean"},
             "canDeleteApplication": {"type": "boolean"},
         },
-        ["applicationID", "name", "enabled", "createdAt"],
+        ["applicationID", "name", "ownerID", "enabled", "createdAt"],
     )
     reminder = obj(
         {
@@ -246,7 +247,19 @@ def schemas():
             "updatedAt": opt_time,
             "deletedAt": opt_time,
         },
-        ["reminderID", "resource", "assignedTo", "assignedBy", "createdAt"],
+        [
+            "reminderID",
+            "resource",
+            "payload",
+            "snoozeCount",
+            "assignedTo",
+            "assignedBy",
+            "assignedAt",
+            "dismissedBy",
+            "dismissedAt",
+            "remindAt",
+            "createdAt",
+        ],
     )
     setting = obj(
         {
@@ -255,7 +268,7 @@ def schemas():
             "updatedAt": time,
             "updatedBy": {"type": "integer"},
         },
-        ["name"],
+        ["name", "value", "updatedAt", "updatedBy"],
     )
     event = obj(
         {
@@ -272,7 +285,19 @@ def schemas():
             "meta": {"nullable": True},
             "actor": string(),
         },
-        ["timestamp", "resource", "action"],
+        [
+            "timestamp",
+            "requestOrigin",
+            "requestID",
+            "actorIPAddr",
+            "actorID",
+            "resource",
+            "action",
+            "error",
+            "severity",
+            "description",
+            "meta",
+        ],
     )
     organisation = obj(
         {
@@ -284,7 +309,7 @@ def schemas():
             "archivedAt": opt_time,
             "deletedAt": opt_time,
         },
-        ["organisationID", "name", "createdAt"],
+        ["organisationID", "fqn", "name", "createdAt"],
     )
     rule = obj(
         {
@@ -405,8 +430,21 @@ def reply_schema(reply):
         return obj({"response": ids(), **error})
     if reply.endswith("Array"):
         item = ref(reply[: -len("Array")])
-        return obj({"response": {"type": "array", "items": item, "nullable": True}, **error})
+        response = {"type": "array", "items": item, "nullable": True}
+        if reply in ALWAYS_ANSWERED:
+            response["x-ferromost-written-null"] = True
+        return obj({"response": response, **error})
+    if reply in ALWAYS_ANSWERED:
+        response = {"allOf": [ref(reply)], "nullable": True, "x-ferromost-written-null": True}
+        return obj({"response": response, **error})
     return obj({"response": ref(reply), **error})
+
+
+# Replies whose success may be `{"response": null}` (a settings key that is not set, an
+# empty settings list): `response` is nullable and marked `x-ferromost-written-null`, so
+# the server writes null rather than leaving it out, while clients (which also read error
+# answers, without `response`) do not require it.
+ALWAYS_ANSWERED = {"SettingValue", "SettingValueArray"}
 
 
 def parse(text):
@@ -465,6 +503,9 @@ def operation(method, path, params, op_id, reply):
     else:
         content = {"application/json": {"schema": ref(f"{reply}Reply")}}
     op["responses"] = {"200": {"description": "OK", "content": content}}
+    if reply == "Binary":
+        # A file that is not there: an empty 404 (WIRE.md section 2).
+        op["responses"]["404"] = {"description": "No such file (an empty body)"}
     if group not in PUBLIC_GROUPS:
         op["x-session-required"] = True
     return op

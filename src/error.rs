@@ -28,6 +28,10 @@ pub mod ids {
 /// an operation names that is not there).
 pub const CORTEZA_INTERNAL: &str = "failed to complete request due to internal error";
 
+/// The id of Corteza's "no such file" (an automation bundle or an attachment's bytes),
+/// which Corteza answers with an empty 404.
+pub const CORTEZA_NO_FILE: &str = "corteza.no_file";
+
 /// The API an operation belongs to, which decides its error shape and where its caller's
 /// token is read (each contract in `openapi/` declares it as `x-ferromost-dialect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,6 +211,9 @@ impl ApiError {
             }
             Dialect::Corteza => {
                 self.log(request_id);
+                if self.id == CORTEZA_NO_FILE {
+                    return StatusCode::NOT_FOUND.into_response();
+                }
                 let status = if self.routing {
                     self.status
                 } else {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod contract;
 pub mod error;
 pub mod fanout;
+pub mod forms;
 pub mod ids;
 pub mod logs;
 pub mod realtime;

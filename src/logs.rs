@@ -112,6 +112,19 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (era * 400 + yoe + i64::from(m <= 2), m, d)
 }
 
+/// The day count since 1970-01-01 of a proleptic Gregorian date (the inverse of
+/// [`civil_from_days`]).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Page `page` of `per_page` lines counted from the newest, in the order they were logged
 /// (page 0 is the latest lines), as Mattermost pages its log file.
 pub fn page(page: usize, per_page: usize) -> Vec<String> {

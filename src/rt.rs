@@ -489,7 +489,7 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
 }
 
 /// True when any string (or key) in `value` holds a NUL character.
-fn has_nul(value: &serde_json::Value) -> bool {
+pub(crate) fn has_nul(value: &serde_json::Value) -> bool {
     match value {
         serde_json::Value::String(s) => s.contains('\0'),
         serde_json::Value::Array(items) => items.iter().any(has_nul),

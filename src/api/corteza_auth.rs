@@ -57,4 +57,75 @@ impl contract::CortezaAuthApi for Api {
             .await
             .map(signed_in)
     }
+
+    /// `POST /auth/internal/signup`: gated as Mattermost's open sign-up.
+    async fn corteza_auth_internal_signup(
+        ctx: &Ctx,
+        body: types::CortezaAuthInternalSignupBody,
+    ) -> Result<types::CortezaAuthReply, ApiError> {
+        let form = auth::Signup {
+            email: body.email,
+            password: body.password,
+            username: body.username,
+            handle: body.handle,
+            name: body.name,
+        };
+        auth::signup(ctx, form).await.map(signed_in)
+    }
+
+    /// `POST /auth/internal/request-password-reset`: mails the reset link.
+    async fn corteza_auth_internal_request_password_reset(
+        ctx: &Ctx,
+        body: types::CortezaAuthInternalRequestPasswordResetBody,
+    ) -> Result<types::CortezaBooleanReply, ApiError> {
+        Ok(types::CortezaBooleanReply {
+            response: Some(auth::request_password_reset(ctx, &body.email).await?),
+            error: None,
+        })
+    }
+
+    /// `POST /auth/internal/exchange-password-reset-token`: a fresh token for the mailed one.
+    async fn corteza_auth_internal_exchange_password_reset_token(
+        ctx: &Ctx,
+        body: types::CortezaAuthInternalExchangePasswordResetTokenBody,
+    ) -> Result<types::CortezaPasswordResetTokenReply, ApiError> {
+        Ok(types::CortezaPasswordResetTokenReply {
+            response: Some(auth::exchange_password_reset_token(ctx, &body.token).await?),
+            error: None,
+        })
+    }
+
+    /// `POST /auth/internal/reset-password`: the token, once; signs in.
+    async fn corteza_auth_internal_reset_password(
+        ctx: &Ctx,
+        body: types::CortezaAuthInternalResetPasswordBody,
+    ) -> Result<types::CortezaAuthReply, ApiError> {
+        auth::reset_password(ctx, &body.token, body.password)
+            .await
+            .map(signed_in)
+    }
+
+    /// `POST /auth/internal/confirm-email`: the token, once; signs in.
+    async fn corteza_auth_internal_confirm_email(
+        ctx: &Ctx,
+        body: types::CortezaAuthInternalConfirmEmailBody,
+    ) -> Result<types::CortezaAuthReply, ApiError> {
+        auth::confirm_email(ctx, &body.token).await.map(signed_in)
+    }
+
+    /// `POST /auth/exchange`: no external sign-in, so no token is good.
+    async fn corteza_auth_exchange(
+        _ctx: &Ctx,
+        body: types::CortezaAuthExchangeBody,
+    ) -> Result<types::CortezaAuthReply, ApiError> {
+        auth::exchange(&body.token).map(signed_in)
+    }
+
+    /// `POST /auth/impersonate`: administrators only.
+    async fn corteza_auth_impersonate(
+        ctx: &Ctx,
+        body: types::CortezaAuthImpersonateBody,
+    ) -> Result<types::CortezaAuthReply, ApiError> {
+        auth::impersonate(ctx, &body.user_id).await.map(signed_in)
+    }
 }

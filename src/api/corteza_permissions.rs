@@ -1,8 +1,9 @@
 //! Corteza's permissions, statistics and subscription (`openapi/corteza-system.yaml`, tags
-//! `corteza_permissions`, `corteza_stats`, `corteza_subscription`).
+//! `corteza_permissions`, `corteza_stats`, `corteza_subscription`) and the action log
+//! (`corteza_actionlog`).
 
 use super::Api;
-use crate::app::corteza::{self, permissions, stats};
+use crate::app::corteza::{self, actionlog, permissions, stats};
 use crate::contract::{
     self, CortezaPermissionsDeletePath, CortezaPermissionsEffectiveQuery,
     CortezaPermissionsReadPath, CortezaPermissionsUpdatePath, types,
@@ -80,5 +81,27 @@ impl contract::CortezaSubscriptionApi for Api {
         _ctx: &Ctx,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         Ok(corteza::success())
+    }
+}
+
+impl contract::CortezaActionlogApi for Api {
+    /// `GET /actionlog/`: Mattermost's audit trail (everything with `access` on `system`,
+    /// otherwise the caller's own).
+    async fn corteza_actionlog_list(
+        ctx: &Ctx,
+        query: contract::CortezaActionlogListQuery,
+    ) -> Result<types::CortezaActionlogListReply, ApiError> {
+        let filter = actionlog::Filter {
+            from: query.from,
+            to: query.to,
+            resource: query.resource,
+            action: query.action,
+            actor_ids: query.actor_id,
+            paging: corteza::Paging::given(query.limit, query.offset, query.page, query.per_page),
+        };
+        Ok(types::CortezaActionlogListReply {
+            response: Some(actionlog::list(ctx, filter).await?),
+            error: None,
+        })
     }
 }

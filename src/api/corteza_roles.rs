@@ -6,8 +6,8 @@ use crate::app::corteza::{self, roles};
 use crate::contract::{
     self, CortezaRoleArchivePath, CortezaRoleDeletePath, CortezaRoleListQuery,
     CortezaRoleMemberAddPath, CortezaRoleMemberListPath, CortezaRoleMemberRemovePath,
-    CortezaRoleMergePath, CortezaRoleReadPath, CortezaRoleUnarchivePath, CortezaRoleUndeletePath,
-    CortezaRoleUpdatePath, types,
+    CortezaRoleMergePath, CortezaRoleMovePath, CortezaRoleReadPath, CortezaRoleTriggerScriptPath,
+    CortezaRoleUnarchivePath, CortezaRoleUndeletePath, CortezaRoleUpdatePath, types,
 };
 use crate::error::ApiError;
 use crate::rt::Ctx;
@@ -25,6 +25,7 @@ async fn changed(
     change: roles::Change,
 ) -> Result<types::CortezaSuccessReply, ApiError> {
     roles::change(ctx, id, change).await?;
+    corteza::audit(ctx, None, &format!("role {id} {}", change.audited())).await;
     Ok(corteza::success())
 }
 
@@ -36,6 +37,8 @@ pub(super) async fn member(
     add: bool,
 ) -> Result<types::CortezaSuccessReply, ApiError> {
     let account = roles::set_member(ctx, role_id, user_id, add).await?;
+    let what = if add { "added to" } else { "removed from" };
+    corteza::audit(ctx, Some(&account.id), &format!("{what} role {role_id}")).await;
     publish_account(ctx, &account);
     Ok(corteza::success())
 }
@@ -50,12 +53,7 @@ impl contract::CortezaRolesApi for Api {
             query: query.query,
             deleted: query.deleted.unwrap_or(0),
             archived: query.archived.unwrap_or(0),
-            paging: corteza::Paging {
-                limit: query.limit.unwrap_or(0),
-                offset: query.offset.unwrap_or(0),
-                page: query.page.unwrap_or(0),
-                per_page: query.per_page.unwrap_or(0),
-            },
+            paging: corteza::Paging::given(query.limit, query.offset, query.page, query.per_page),
             sort: query.sort,
         };
         Ok(types::CortezaRoleListReply {
@@ -138,6 +136,28 @@ impl contract::CortezaRolesApi for Api {
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         roles::merge(ctx, &path.role_id, &body.destination).await?;
         Ok(corteza::success())
+    }
+
+    /// `POST /roles/{roleID}/move`: into organisation `organisationID`.
+    async fn corteza_role_move(
+        ctx: &Ctx,
+        path: CortezaRoleMovePath,
+        body: types::CortezaRoleMoveBody,
+    ) -> Result<types::CortezaSuccessReply, ApiError> {
+        roles::move_to(ctx, &path.role_id, &body.organisation_id).await?;
+        Ok(corteza::success())
+    }
+
+    /// `POST /roles/{roleID}/trigger`: no script runs (see `roles::trigger`).
+    async fn corteza_role_trigger_script(
+        ctx: &Ctx,
+        path: CortezaRoleTriggerScriptPath,
+        body: types::CortezaRoleTriggerScriptBody,
+    ) -> Result<types::CortezaRoleReply, ApiError> {
+        Ok(types::CortezaRoleReply {
+            response: Some(roles::trigger(ctx, &path.role_id, &body.script).await?),
+            error: None,
+        })
     }
 
     /// `GET /roles/{roleID}/members`.

@@ -6,8 +6,8 @@ use crate::app::corteza::{self, users};
 use crate::contract::{
     self, CortezaUserDeletePath, CortezaUserListQuery, CortezaUserMembershipAddPath,
     CortezaUserMembershipListPath, CortezaUserMembershipRemovePath, CortezaUserReadPath,
-    CortezaUserSetPasswordPath, CortezaUserSuspendPath, CortezaUserUndeletePath,
-    CortezaUserUnsuspendPath, CortezaUserUpdatePath, types,
+    CortezaUserSetPasswordPath, CortezaUserSuspendPath, CortezaUserTriggerScriptPath,
+    CortezaUserUndeletePath, CortezaUserUnsuspendPath, CortezaUserUpdatePath, types,
 };
 use crate::error::ApiError;
 use crate::rt::Ctx;
@@ -26,6 +26,7 @@ async fn changed(
     change: users::Change,
 ) -> Result<types::CortezaSuccessReply, ApiError> {
     let account = users::change(ctx, id, change).await?;
+    corteza::audit(ctx, Some(&account.id), change.audited()).await;
     publish_account(ctx, &account);
     Ok(corteza::success())
 }
@@ -50,12 +51,7 @@ impl contract::CortezaUsersApi for Api {
             username: query.username,
             handle: query.handle,
             kind: query.kind,
-            paging: corteza::Paging {
-                limit: query.limit.unwrap_or(0),
-                offset: query.offset.unwrap_or(0),
-                page: query.page.unwrap_or(0),
-                per_page: query.per_page.unwrap_or(0),
-            },
+            paging: corteza::Paging::given(query.limit, query.offset, query.page, query.per_page),
             sort: query.sort,
         };
         Ok(types::CortezaUserListReply {
@@ -97,6 +93,7 @@ impl contract::CortezaUsersApi for Api {
             handle: body.handle,
         };
         let account = users::update(ctx, &path.user_id, fields).await?;
+        corteza::audit(ctx, Some(&account.id), "updated").await;
         publish_account(ctx, &account);
         users::view(ctx, &account).await.map(user)
     }
@@ -168,5 +165,17 @@ impl contract::CortezaUsersApi for Api {
             response: users::memberships(ctx, &path.user_id).await?,
             error: None,
         })
+    }
+
+    /// `POST /users/{userID}/trigger`: Corteza runs the named automation script on the user
+    /// (Corredor); ferromost has no script runner, which Corteza answers as it does with
+    /// Corredor turned off: nothing runs, and the user comes back as a read shows it.
+    async fn corteza_user_trigger_script(
+        ctx: &Ctx,
+        path: CortezaUserTriggerScriptPath,
+        body: types::CortezaUserTriggerScriptBody,
+    ) -> Result<types::CortezaUserReply, ApiError> {
+        let _ = body.script;
+        users::read(ctx, &path.user_id).await.map(user)
     }
 }

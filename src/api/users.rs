@@ -783,24 +783,7 @@ impl contract::UsersApi for Api {
                 "Accounts that sign in through another service have no password to reset.",
             ));
         }
-        let site = ctx.state.config().team_settings.site_name.clone();
-        let name = account.username.clone();
-        links::mail(
-            ctx,
-            &account,
-            links::Purpose::PasswordRecovery,
-            "Reset your password",
-            |url, token| {
-                format!(
-                    "Someone asked to reset the password of your {site} account ({name}).\n\n\
-                 To choose a new password, open this link within the next hour:\n\
-                 {url}/reset_password_complete?token={token}\n\n\
-                 If you did not ask for this, ignore this message; your password stays as it is.\n"
-                )
-            },
-        )
-        .await?;
-        audits::record(ctx, &account.id, "password reset email sent").await;
+        links::mail_password_reset(ctx, &account).await?;
         Ok(ok())
     }
 
@@ -813,15 +796,7 @@ impl contract::UsersApi for Api {
         if body.new_password.is_empty() {
             return Err(ApiError::invalid_param("new_password"));
         }
-        let db = ctx.state.db();
-        users::validate_password(&body.new_password, &ctx.state.config())?;
-        let subject = links::redeem(db, links::Purpose::PasswordRecovery, &body.code).await?;
-        let account = users::get(db, &subject.user_id).await?;
-        let email = account.email.clone();
-        users::set_password(ctx, account, body.new_password).await?;
-        mail::notify_security_event(ctx, &email, "The password was reset with an emailed link");
-        sessions::revoke_all_for_user(ctx, &subject.user_id, None).await?;
-        audits::record(ctx, &subject.user_id, "password reset with an emailed link").await;
+        links::reset_password(ctx, &body.code, body.new_password).await?;
         Ok(ok())
     }
 
@@ -842,22 +817,7 @@ impl contract::UsersApi for Api {
         if account.email_verified {
             return Ok(ok());
         }
-        let site = ctx.state.config().team_settings.site_name.clone();
-        let name = account.username.clone();
-        let email: String = form_urlencoded::byte_serialize(account.email.as_bytes()).collect();
-        links::mail(
-            ctx,
-            &account,
-            links::Purpose::VerifyEmail,
-            "Email verification",
-            |url, token| {
-                format!(
-                    "Please verify the email address of your {site} account ({name}) by opening \
-                 this link within 48 hours:\n{url}/do_verify_email?token={token}&email={email}\n"
-                )
-            },
-        )
-        .await?;
+        links::mail_verification(ctx, &account).await?;
         Ok(ok())
     }
 
@@ -867,19 +827,8 @@ impl contract::UsersApi for Api {
         ctx: &Ctx,
         body: types::VerifyUserEmailBody,
     ) -> Result<types::StatusOk, ApiError> {
-        let db = ctx.state.db();
-        let subject = links::redeem(db, links::Purpose::VerifyEmail, &body.token).await?;
-        let account = users::get(db, &subject.user_id).await?;
-        if account.email != subject.email {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "api.user.verify_email.bad_link.app_error",
-                "The link was sent to an address the account no longer has.",
-            ));
-        }
-        users::set_email_verified(&ctx.state, account).await?;
-        publish_account_of(ctx, &subject.user_id).await?;
-        audits::record(ctx, &subject.user_id, "email verified").await;
+        let account = links::verify_email(ctx, &body.token).await?;
+        publish_account_of(ctx, &account.id).await?;
         Ok(ok())
     }
 

@@ -174,6 +174,97 @@ pub async fn mail(
     .await
 }
 
+/// Mails `account` a one-hour, single-use link to choose a new password (and audits it).
+pub async fn mail_password_reset(caller: &Caller, account: &user::Model) -> Result<(), ApiError> {
+    let site = caller.state.config().team_settings.site_name.clone();
+    let name = account.username.clone();
+    mail(
+        caller,
+        account,
+        Purpose::PasswordRecovery,
+        "Reset your password",
+        |url, token| {
+            format!(
+                "Someone asked to reset the password of your {site} account ({name}).\n\n\
+                 To choose a new password, open this link within the next hour:\n\
+                 {url}/reset_password_complete?token={token}\n\n\
+                 If you did not ask for this, ignore this message; your password stays as it is.\n"
+            )
+        },
+    )
+    .await?;
+    crate::app::audits::record(caller, &account.id, "password reset email sent").await;
+    Ok(())
+}
+
+/// Spends a password reset `code` and sets `new_password` (Mattermost's password rules):
+/// a security mail goes to the account and every session of it ends. Answers the account.
+pub async fn reset_password(
+    caller: &Caller,
+    code: &str,
+    new_password: String,
+) -> Result<user::Model, ApiError> {
+    use crate::app::users;
+    let db = caller.state.db();
+    users::validate_password(&new_password, &caller.state.config())?;
+    let subject = redeem(db, Purpose::PasswordRecovery, code).await?;
+    let account = users::get(db, &subject.user_id).await?;
+    let email = account.email.clone();
+    users::set_password(caller, account, new_password).await?;
+    crate::app::mail::notify_security_event(
+        caller,
+        &email,
+        "The password was reset with an emailed link",
+    );
+    crate::app::sessions::revoke_all_for_user(caller, &subject.user_id, None).await?;
+    crate::app::audits::record(
+        caller,
+        &subject.user_id,
+        "password reset with an emailed link",
+    )
+    .await;
+    users::get(db, &subject.user_id).await
+}
+
+/// Mails `account` a 48-hour, single-use link to verify its address.
+pub async fn mail_verification(caller: &Caller, account: &user::Model) -> Result<(), ApiError> {
+    let site = caller.state.config().team_settings.site_name.clone();
+    let name = account.username.clone();
+    let email: String = form_urlencoded::byte_serialize(account.email.as_bytes()).collect();
+    mail(
+        caller,
+        account,
+        Purpose::VerifyEmail,
+        "Email verification",
+        |url, token| {
+            format!(
+                "Please verify the email address of your {site} account ({name}) by opening \
+                 this link within 48 hours:\n{url}/do_verify_email?token={token}&email={email}\n"
+            )
+        },
+    )
+    .await
+}
+
+/// Spends a verification `token` and marks the address it was sent to verified (the
+/// account must still have it). Answers the account as it now is.
+pub async fn verify_email(caller: &Caller, token: &str) -> Result<user::Model, ApiError> {
+    use crate::app::users;
+    let db = caller.state.db();
+    let subject = redeem(db, Purpose::VerifyEmail, token).await?;
+    let account = users::get(db, &subject.user_id).await?;
+    if account.email != subject.email {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "api.user.verify_email.bad_link.app_error",
+            "The link was sent to an address the account no longer has.",
+        ));
+    }
+    users::set_email_verified(&caller.state, account).await?;
+    crate::app::audits::record(caller, &subject.user_id, "email verified").await;
+    users::get(db, &subject.user_id).await
+}
+
 /// Mails an invitation to join `team` to `email`: a single-use link to sign up (or, for an
 /// existing account, to join) valid 48 hours; with `guest_channels`, to sign up as a guest
 /// in those channels of the team.

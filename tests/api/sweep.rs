@@ -251,6 +251,14 @@ async fn every_chatcaptain_operation_answers_its_error_shape() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The Corteza operations that answer a file: for a file that is not there, Corteza
+/// answers an empty 404 (WIRE.md §2), which the sweep accepts from them.
+const CORTEZA_FILE_ANSWERS: [&str; 3] = [
+    "CortezaAttachmentOriginal",
+    "CortezaAttachmentPreview",
+    "CortezaAutomationBundle",
+];
+
 /// Corteza's operations, anonymously and as a system admin (a token from Mattermost's
 /// login), with numeric ids: every answer is JSON, every error exactly Corteza's
 /// `{"error": {"message": "<text>"}}` with HTTP 200 (the generated 501 aside), never a
@@ -280,7 +288,12 @@ async fn every_corteza_operation_answers_its_envelope() {
                 .headers()
                 .get("content-type")
                 .is_some_and(|v| v.to_str().unwrap().starts_with("application/json"));
-            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            let bytes = response.bytes().await.unwrap();
+            if status == 404 && bytes.is_empty() && CORTEZA_FILE_ANSWERS.contains(&op.id) {
+                // Corteza's answer for a file that is not there.
+                continue;
+            }
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
             let what = format!("{} {} ({}) → {status} {body}", op.method, op.path, op.id);
             let message = body["error"]["message"].as_str();
             let is_error = message.is_some() && body.as_object().is_some_and(|o| o.len() == 1);

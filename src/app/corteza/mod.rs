@@ -9,12 +9,22 @@
 //! the account in Mattermost (its sessions end); `corteza_user_states` remembers which of
 //! the two it was, and a deactivation through Mattermost reads as deleted.
 
+pub mod actionlog;
+pub mod applications;
+pub mod attachments;
 pub mod auth;
+pub mod automation;
+pub mod clock;
+pub mod organisations;
 pub mod permissions;
 pub mod rbac;
+pub mod reminders;
 pub mod roles;
+pub mod settings;
 pub mod stats;
 pub mod users;
+
+pub use clock::{optional_time, parse_time, time};
 
 use crate::error::ApiError;
 use crate::store::entity::numeric_id;
@@ -70,7 +80,7 @@ pub fn parse_id(text: &str) -> Result<i64, ApiError> {
 
 /// A new id: milliseconds since 2020 in the high bits and 22 random bits, as Corteza's
 /// Sonyflake ids are time-ordered 64-bit numbers (these stay below 2^63).
-fn new_numeric_id() -> i64 {
+pub fn new_numeric_id() -> i64 {
     const EPOCH_2020: i64 = 1_577_836_800_000;
     let elapsed = (crate::ids::now_millis() - EPOCH_2020).max(1);
     (elapsed << 22) | i64::from(rand::random::<u32>() & 0x3f_ffff)
@@ -137,6 +147,35 @@ pub async fn numeric_id_of(
         .ok_or_else(|| ApiError::internal("a numeric id was not stored"))
 }
 
+/// The caller's numeric user id (0 for the local-mode session, which is nobody).
+pub async fn caller_id(caller: &crate::auth::Caller) -> Result<i64, ApiError> {
+    match caller.session.as_ref().filter(|s| !s.is_local()) {
+        Some(session) => numeric_id_of(caller.state.db(), Kind::User, &session.user_id).await,
+        None => Ok(0),
+    }
+}
+
+/// Records a Corteza write in Mattermost's audit trail (which Corteza's action log reads):
+/// on `subject`'s trail (an account id), or on the caller's own.
+pub async fn audit(caller: &crate::auth::Caller, subject: Option<&str>, what: &str) {
+    let own = caller
+        .session
+        .as_ref()
+        .map(|s| s.user_id.clone())
+        .unwrap_or_default();
+    crate::app::audits::record(caller, subject.unwrap_or(&own), what).await;
+}
+
+/// A raw JSON value as stored (its text; `null` when absent).
+pub fn json_text(value: Option<&serde_json::Value>) -> String {
+    value.map_or_else(|| "null".to_owned(), serde_json::Value::to_string)
+}
+
+/// A stored raw JSON text as a value (`null` if it does not parse).
+pub fn json_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
 /// What numeric id `id` stands for, if it was ever given.
 pub async fn target_of(
     db: &impl ConnectionTrait,
@@ -166,33 +205,6 @@ pub async fn targets_of(
         .collect())
 }
 
-/// Milliseconds since the epoch as Go writes a `time.Time` in JSON (RFC 3339 in UTC,
-/// fractional seconds without trailing zeros, none when zero).
-pub fn time(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = crate::logs::civil_from_days(days);
-    let mut out = format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    );
-    let fraction = millis.rem_euclid(1000);
-    if fraction != 0 {
-        let digits = format!("{fraction:03}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
-    }
-    out.push('Z');
-    out
-}
-
-/// [`time`] of a moment that may not have happened (0).
-pub fn optional_time(millis: i64) -> Option<String> {
-    (millis != 0).then(|| time(millis))
-}
-
 /// Corteza 2020.9's paging: `limit`/`offset` when either is set, else `page` (from 1) and
 /// `perPage`; none of them: everything.
 #[derive(Debug, Default, Clone, Copy)]
@@ -204,6 +216,21 @@ pub struct Paging {
 }
 
 impl Paging {
+    /// The paging a list's query gives (each value absent: 0).
+    pub fn given(
+        limit: Option<i64>,
+        offset: Option<i64>,
+        page: Option<i64>,
+        per_page: Option<i64>,
+    ) -> Self {
+        Self {
+            limit: limit.unwrap_or(0),
+            offset: offset.unwrap_or(0),
+            page: page.unwrap_or(0),
+            per_page: per_page.unwrap_or(0),
+        }
+    }
+
     /// How many rows to skip, and how many to answer at most (None: all).
     pub fn window(&self) -> (usize, Option<usize>) {
         let to = |n: i64| usize::try_from(n.max(0)).unwrap_or(0);
@@ -274,15 +301,7 @@ pub fn success() -> crate::contract::types::CortezaSuccessReply {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_id, time};
-
-    #[test]
-    fn times_are_written_as_go_writes_them() {
-        assert_eq!(time(0), "1970-01-01T00:00:00Z");
-        assert_eq!(time(1_598_954_400_000), "2020-09-01T10:00:00Z");
-        assert_eq!(time(1_598_954_400_120), "2020-09-01T10:00:00.12Z");
-        assert_eq!(time(1_598_954_400_005), "2020-09-01T10:00:00.005Z");
-    }
+    use super::parse_id;
 
     #[test]
     fn ids_are_positive_decimal_numbers() {

@@ -108,6 +108,7 @@ fn views(checker: &rbac::Checker, roles: &[Role]) -> Vec<CortezaRole> {
             role_id: r.id.to_string(),
             name: r.row.display_name.clone(),
             handle: r.handle(),
+            organisation_id: Some(r.side.as_ref().map_or(0, |s| s.organisation_id).to_string()),
             created_at: time(r.row.create_at),
             updated_at: optional_time(r.row.update_at),
             archived_at: optional_time(r.archived_at()),
@@ -131,6 +132,19 @@ pub async fn view(caller: &Caller, role: &Role) -> Result<CortezaRole, ApiError>
 pub async fn read(caller: &Caller, id: &str) -> Result<CortezaRole, ApiError> {
     let role = role_of(caller, id, INTERNAL).await?;
     view(caller, &role).await
+}
+
+/// `POST /roles/{id}/trigger`: Corteza runs the named automation script on the role
+/// (Corredor); ferromost has no script runner, which Corteza answers as it does with
+/// Corredor turned off: nothing runs, and the role comes back bare (no `can*` fields).
+pub async fn trigger(caller: &Caller, id: &str, script: &str) -> Result<CortezaRole, ApiError> {
+    let _ = script;
+    let role = role_of(caller, id, INTERNAL).await?;
+    let mut out = view(caller, &role).await?;
+    out.can_grant = None;
+    out.can_update_role = None;
+    out.can_delete_role = None;
+    Ok(out)
 }
 
 /// What `GET /roles/` filters by.
@@ -330,6 +344,7 @@ pub async fn create(
         name: Set(mm_name.clone()),
         handle: Set(handle),
         archived_at: Set(0),
+        organisation_id: Set(0),
     };
     let txn = caller.state.begin_write().await?;
     let row = role::Entity::insert(row)
@@ -430,6 +445,7 @@ async fn save_side(
         name: Set(name.to_owned()),
         handle: Set(handle.to_owned()),
         archived_at: Set(archived_at),
+        organisation_id: sea_orm::ActiveValue::NotSet,
     };
     corteza_role::Entity::insert(side)
         .on_conflict(
@@ -470,6 +486,18 @@ pub enum Change {
     Unarchive,
 }
 
+impl Change {
+    /// How the audit trail names the change.
+    pub fn audited(self) -> &'static str {
+        match self {
+            Self::Delete => "deleted",
+            Self::Undelete => "undeleted",
+            Self::Archive => "archived",
+            Self::Unarchive => "unarchived",
+        }
+    }
+}
+
 /// Deletes, undeletes, archives or unarchives a role: `delete` on the role (`update` to
 /// archive), never Everyone nor a built-in role.
 pub async fn change(caller: &Caller, id: &str, change: Change) -> Result<(), ApiError> {
@@ -502,6 +530,33 @@ pub async fn change(caller: &Caller, id: &str, change: Change) -> Result<(), Api
         .state
         .invalidate(crate::cluster::Invalidation::Roles)
         .await?;
+    Ok(())
+}
+
+/// `POST /roles/{id}/move`: `update` on the role (never Everyone); the role now belongs to
+/// organisation `organisation_id` (0: to none), which must exist.
+pub async fn move_to(caller: &Caller, id: &str, organisation_id: &str) -> Result<(), ApiError> {
+    let role = role_of(caller, id, INTERNAL).await?;
+    let refused = "not allowed to update this role";
+    if role.id == EVERYONE {
+        return Err(error(refused));
+    }
+    rbac::require(caller, &role.resource(), "update", refused).await?;
+    let organisation = match organisation_id.trim() {
+        "" | "0" => 0,
+        given => super::organisations::find(caller, given).await?.id,
+    };
+    let txn = caller.state.begin_write().await?;
+    save_side(&txn, &role.row.name, &role.handle(), role.archived_at()).await?;
+    corteza_role::Entity::update_many()
+        .filter(corteza_role::Column::Name.eq(&role.row.name))
+        .col_expr(
+            corteza_role::Column::OrganisationId,
+            sea_orm::sea_query::Expr::value(organisation),
+        )
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -318,7 +318,7 @@ fn echo(filter: &Filter, count: usize) -> serde_json::Map<String, serde_json::Va
 }
 
 /// Corteza's words for what Mattermost refused in an account's fields.
-fn refusal(e: ApiError) -> ApiError {
+pub(super) fn refusal(e: ApiError) -> ApiError {
     let id = e.id.as_ref();
     let message = if id.contains("username_exists") {
         "handle not unique"
@@ -372,6 +372,36 @@ pub struct Fields {
     pub handle: Option<String>,
 }
 
+/// The Mattermost account Corteza's fields describe: the handle (else one derived from the
+/// name or the address) is its username.
+pub(super) fn new_account(
+    fields: Fields,
+    password: Option<String>,
+    email_verified: bool,
+) -> Result<users::NewUser, ApiError> {
+    let email = fields.email.trim().to_lowercase();
+    users::validate_email(&email).map_err(|_| error("invalid email"))?;
+    let handle = match fields.handle.filter(|h| !h.trim().is_empty()) {
+        Some(h) => h.trim().to_lowercase(),
+        None => derived_handle(&fields.name, &email),
+    };
+    let (first_name, last_name) = split_name(&fields.name);
+    Ok(users::NewUser {
+        username: handle,
+        email,
+        password,
+        first_name,
+        last_name,
+        nickname: String::new(),
+        position: String::new(),
+        locale: String::new(),
+        props: serde_json::Map::new(),
+        notify_props: None,
+        timezone: None,
+        email_verified,
+    })
+}
+
 /// `POST /users/`: `user.create` on `system`. The address counts as confirmed, as Corteza
 /// sets it; without a password until one is set.
 pub async fn create(caller: &Caller, fields: Fields) -> Result<CortezaUser, ApiError> {
@@ -382,27 +412,7 @@ pub async fn create(caller: &Caller, fields: Fields) -> Result<CortezaUser, ApiE
         "not allowed to create users",
     )
     .await?;
-    let email = fields.email.trim().to_lowercase();
-    users::validate_email(&email).map_err(|_| error("invalid email"))?;
-    let handle = match fields.handle.filter(|h| !h.trim().is_empty()) {
-        Some(h) => h.trim().to_lowercase(),
-        None => derived_handle(&fields.name, &email),
-    };
-    let (first_name, last_name) = split_name(&fields.name);
-    let new = users::NewUser {
-        username: handle,
-        email,
-        password: None,
-        first_name,
-        last_name,
-        nickname: String::new(),
-        position: String::new(),
-        locale: String::new(),
-        props: serde_json::Map::new(),
-        notify_props: None,
-        timezone: None,
-        email_verified: true,
-    };
+    let new = new_account(fields, None, true)?;
     let config = caller.state.config();
     let txn = caller.state.begin_write().await?;
     let account = users::create(&txn, &config, new, "system_user")
@@ -448,6 +458,16 @@ pub enum Change {
 }
 
 impl Change {
+    /// How the audit trail names the change.
+    pub fn audited(self) -> &'static str {
+        match self {
+            Self::Suspend => "suspended",
+            Self::Unsuspend => "unsuspended",
+            Self::Delete => "deleted",
+            Self::Undelete => "undeleted",
+        }
+    }
+
     fn check(self) -> (&'static str, &'static str) {
         match self {
             Self::Suspend => ("suspend", "not allowed to suspend this user"),

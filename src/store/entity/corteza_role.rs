@@ -1,5 +1,5 @@
 //! Corteza's side of a role (`name` is the Mattermost role's name): the handle Corteza
-//! shows and when it was archived (0: not).
+//! shows, when it was archived (0: not) and its organisation.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,6 +9,8 @@ pub struct Model {
     pub name: String,
     pub handle: String,
     pub archived_at: i64,
+    /// The organisation the role was moved to (numeric id; 0: none).
+    pub organisation_id: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,7 @@ mod m20261205_000025_outgoing_oauth;
 mod m20261206_000026_chatbot_users;
 mod m20261206_000027_corteza;
 mod m20261206_000028_corteza_roles;
+mod m20261206_000029_corteza_objects;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000026_chatbot_users::Migration),
             Box::new(m20261206_000027_corteza::Migration),
             Box::new(m20261206_000028_corteza_roles::Migration),
+            Box::new(m20261206_000029_corteza_objects::Migration),
         ]
     }
 }
