@@ -47,7 +47,10 @@ impl contract::CortezaApplicationsApi for Api {
             enabled: body.enabled,
             unify: body.unify,
         };
-        applications::create(ctx, fields).await.map(application)
+        let made = applications::create(ctx, fields).await?;
+        let what = format!("application {} created", made.application_id);
+        corteza::audit(ctx, None, &what).await;
+        Ok(application(made))
     }
 
     /// `GET /application/{applicationID}`: `read` on it.
@@ -71,9 +74,10 @@ impl contract::CortezaApplicationsApi for Api {
             enabled: body.enabled,
             unify: body.unify,
         };
-        applications::update(ctx, &path.application_id, fields)
-            .await
-            .map(application)
+        let saved = applications::update(ctx, &path.application_id, fields).await?;
+        let what = format!("application {} updated", saved.application_id);
+        corteza::audit(ctx, None, &what).await;
+        Ok(application(saved))
     }
 
     /// `DELETE /application/{applicationID}`: `delete` on it.
@@ -82,6 +86,8 @@ impl contract::CortezaApplicationsApi for Api {
         path: CortezaApplicationDeletePath,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         applications::set_deleted(ctx, &path.application_id, true).await?;
+        let what = format!("application {} deleted", path.application_id);
+        corteza::audit(ctx, None, &what).await;
         Ok(corteza::success())
     }
 
@@ -91,6 +97,8 @@ impl contract::CortezaApplicationsApi for Api {
         path: CortezaApplicationUndeletePath,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         applications::set_deleted(ctx, &path.application_id, false).await?;
+        let what = format!("application {} undeleted", path.application_id);
+        corteza::audit(ctx, None, &what).await;
         Ok(corteza::success())
     }
 

@@ -35,9 +35,10 @@ impl contract::CortezaOrganisationsApi for Api {
         ctx: &Ctx,
         body: types::CortezaOrganisationCreateBody,
     ) -> Result<types::CortezaOrganisationReply, ApiError> {
-        organisations::create(ctx, body.name)
-            .await
-            .map(organisation)
+        let made = organisations::create(ctx, body.name).await?;
+        let what = format!("organisation {} created", made.organisation_id);
+        corteza::audit(ctx, None, &what).await;
+        Ok(organisation(made))
     }
 
     /// `GET /organisations/{id}`.
@@ -54,9 +55,10 @@ impl contract::CortezaOrganisationsApi for Api {
         path: CortezaOrganisationUpdatePath,
         body: types::CortezaOrganisationUpdateBody,
     ) -> Result<types::CortezaOrganisationReply, ApiError> {
-        organisations::update(ctx, &path.id, body.name)
-            .await
-            .map(organisation)
+        let saved = organisations::update(ctx, &path.id, body.name).await?;
+        let what = format!("organisation {} updated", saved.organisation_id);
+        corteza::audit(ctx, None, &what).await;
+        Ok(organisation(saved))
     }
 
     /// `DELETE /organisations/{id}`: `organisation.create` on `system`.
@@ -65,6 +67,7 @@ impl contract::CortezaOrganisationsApi for Api {
         path: CortezaOrganisationDeletePath,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         organisations::change(ctx, &path.id, organisations::Change::Delete).await?;
+        corteza::audit(ctx, None, &format!("organisation {} deleted", path.id)).await;
         Ok(corteza::success())
     }
 
@@ -74,6 +77,7 @@ impl contract::CortezaOrganisationsApi for Api {
         path: CortezaOrganisationArchivePath,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         organisations::change(ctx, &path.id, organisations::Change::Archive).await?;
+        corteza::audit(ctx, None, &format!("organisation {} archived", path.id)).await;
         Ok(corteza::success())
     }
 }

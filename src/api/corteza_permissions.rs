@@ -50,6 +50,8 @@ impl contract::CortezaPermissionsApi for Api {
         path: CortezaPermissionsDeletePath,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         permissions::clear(ctx, &path.role_id).await?;
+        let what = format!("rules of role {} removed", path.role_id);
+        corteza::audit(ctx, None, &what).await;
         Ok(corteza::success())
     }
 
@@ -60,6 +62,8 @@ impl contract::CortezaPermissionsApi for Api {
         body: types::CortezaPermissionsUpdateBody,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         permissions::merge(ctx, &path.role_id, body.rules).await?;
+        let what = format!("rules of role {} changed", path.role_id);
+        corteza::audit(ctx, None, &what).await;
         Ok(corteza::success())
     }
 }

@@ -68,6 +68,7 @@ impl contract::CortezaRolesApi for Api {
         body: types::CortezaRoleCreateBody,
     ) -> Result<types::CortezaRoleReply, ApiError> {
         let role = roles::create(ctx, body.name, body.handle, body.members).await?;
+        corteza::audit(ctx, None, &format!("role {} created", role.id)).await;
         reply(ctx, &role).await
     }
 
@@ -93,6 +94,7 @@ impl contract::CortezaRolesApi for Api {
         let name = body.name.unwrap_or_default();
         let handle = body.handle.unwrap_or_default();
         let role = roles::update(ctx, &path.role_id, name, handle, body.members).await?;
+        corteza::audit(ctx, None, &format!("role {} updated", role.id)).await;
         reply(ctx, &role).await
     }
 
@@ -135,6 +137,8 @@ impl contract::CortezaRolesApi for Api {
         body: types::CortezaRoleMergeBody,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         roles::merge(ctx, &path.role_id, &body.destination).await?;
+        let what = format!("role {} merged into {}", path.role_id, body.destination);
+        corteza::audit(ctx, None, &what).await;
         Ok(corteza::success())
     }
 
@@ -145,6 +149,11 @@ impl contract::CortezaRolesApi for Api {
         body: types::CortezaRoleMoveBody,
     ) -> Result<types::CortezaSuccessReply, ApiError> {
         roles::move_to(ctx, &path.role_id, &body.organisation_id).await?;
+        let what = format!(
+            "role {} moved to organisation {}",
+            path.role_id, body.organisation_id
+        );
+        corteza::audit(ctx, None, &what).await;
         Ok(corteza::success())
     }
 

@@ -38,8 +38,12 @@ impl contract::CortezaSettingsApi for Api {
         ctx: &Ctx,
         body: types::CortezaSettingsUpdateBody,
     ) -> Result<types::CortezaBooleanReply, ApiError> {
+        let names: Vec<String> = body.values.iter().map(|v| v.name.clone()).collect();
+        let done = settings::update(ctx, body.values).await?;
+        let what = format!("settings updated: {}", names.join(", "));
+        corteza::audit(ctx, None, &what).await;
         Ok(types::CortezaBooleanReply {
-            response: Some(settings::update(ctx, body.values).await?),
+            response: Some(done),
             error: None,
         })
     }
@@ -62,6 +66,7 @@ impl contract::CortezaSettingsApi for Api {
         body: Multipart,
     ) -> Result<types::CortezaSettingValueReply, ApiError> {
         let saved = settings::set_file(ctx, &path.key, body).await?;
+        corteza::audit(ctx, None, &format!("setting {} set to a file", path.key)).await;
         Ok(value(Some(saved)))
     }
 

@@ -6,6 +6,7 @@
 
 pub mod access_tokens;
 mod caller;
+pub mod jwt;
 pub mod mfa;
 pub mod password;
 pub mod permissions;
@@ -229,6 +230,9 @@ pub async fn authenticate(
 
 /// The live session of `token`, its activity recorded (None: no such session, or it ended).
 async fn live_session(state: &AppState, token: &str) -> Result<Option<Session>, ApiError> {
+    // A JWT Corteza's auth answered stands for the session it carries.
+    let unwrapped = jwt::session_token(&state.facts().link_salt, token);
+    let token = unwrapped.as_deref().unwrap_or(token);
     let Some(session) = state.sessions().get(state, token).await? else {
         return Ok(None);
     };

@@ -18,6 +18,16 @@ async fn read_user(client: &corteza::Client, id: &str) -> cz::CortezaUser {
     reply.response.unwrap()
 }
 
+/// The claims of a JWT (its middle part), unverified.
+pub fn jwt_claims(jwt: &str) -> Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).expect("a JWT has three parts");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 /// The `error.message` of an answer that failed (Corteza answers errors with 200).
 pub fn message<T: serde::Serialize>(reply: &T) -> String {
     let value = serde_json::to_value(reply).unwrap();
@@ -126,7 +136,21 @@ async fn a_sign_in_through_either_api_works_on_both() {
         .response
         .unwrap();
     assert_eq!(checked.user.user_id, signed_in.user.user_id);
-    assert_eq!(checked.jwt, admin.token);
+    // The answer is a JWT with Corteza's claims, carrying the session it stands for (and
+    // long enough for Corteza's own client, which refuses tokens of 100 characters or less).
+    let claims = jwt_claims(&checked.jwt);
+    assert!(checked.jwt.len() > 100);
+    assert_eq!(claims["sid"], serde_json::json!(admin.token));
+    assert_eq!(claims["userID"], serde_json::json!(signed_in.user.user_id));
+    assert_eq!(claims["memberOf"], serde_json::json!("2"));
+    assert!(claims["exp"].as_i64().unwrap() > 1_700_000_000);
+    // A JWT whose signature is not the server's is nobody's.
+    let forged = format!("{}x", checked.jwt);
+    let (_, body) = raw(&server, "GET", "/auth/check", Some(&forged), "").await;
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {"message": "not authenticated"}})
+    );
     // The token also comes from ?jwt= and the jwt cookie.
     let (_, by_query) = raw(
         &server,

@@ -402,6 +402,32 @@ async fn the_action_log_is_mattermosts_audit_trail() {
     // Corteza's log.
     cz_admin.corteza_user_suspend(&basic_id).await.unwrap();
     cz_admin.corteza_user_unsuspend(&basic_id).await.unwrap();
+    let app = cz_admin
+        .corteza_application_create(&cz::CortezaApplicationCreateBody {
+            name: "Audited".into(),
+            enabled: None,
+            unify: None,
+            config: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .response
+        .unwrap();
+    let own_trail = admin
+        .client
+        .get_user_audits(admin.id())
+        .await
+        .unwrap()
+        .into_inner();
+    let created = format!("application {} created", app.application_id);
+    assert!(
+        own_trail
+            .iter()
+            .any(|a| a.extra_info.as_deref() == Some(created.as_str())
+                && a.action.as_deref() == Some("/api/system/application/")),
+        "{own_trail:?}"
+    );
     let trail = admin
         .client
         .get_user_audits(basic.id())

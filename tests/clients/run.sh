@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The real-client suite: the published Mattermost clients, pinned, each against a freshly
+# The real-client suite: the published Mattermost clients (and Corteza's), pinned, each against a freshly
 # started ferromost with an empty database.
 #
 #   bash tests/clients/run.sh [sqlite|postgres]
@@ -50,6 +50,7 @@ suite "mattermostdriver and mattermostautodriver" \
 suite "mmpy_bot" \
   "$ENVS/bot/bin/python" -m pytest -q -p no:cacheprovider tests/clients/bot || failed=1
 suite "@mattermost/client" node --test tests/clients/node/client4.test.js || failed=1
+suite "@cortezaproject/corteza-js" node --test tests/clients/node/corteza.test.js || failed=1
 if [[ $DB == postgres ]]; then
   two_nodes() { start_second_node && node --test tests/clients/node/two-nodes.test.js; }
   suite "@mattermost/client on two nodes" two_nodes || failed=1

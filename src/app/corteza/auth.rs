@@ -44,15 +44,29 @@ pub async fn payload(caller: &Caller, account: &user::Model) -> Result<CortezaAu
     })
 }
 
-/// `{"jwt", "user"}` for a session of `account`.
+/// `{"jwt", "user"}` for a session of `account`: the JWT carries the session (see
+/// `auth::jwt`), so it works on every API as the session's own token does.
 pub async fn answer(
     caller: &Caller,
     session: &Session,
     account: &user::Model,
 ) -> Result<CortezaAuth, ApiError> {
+    let user = payload(caller, account).await?;
+    let expires = if session.expires_at > 0 {
+        session.expires_at / 1000
+    } else {
+        // A token session does not expire; Corteza's tokens last 30 days.
+        crate::ids::now_millis() / 1000 + 30 * 86_400
+    };
+    let claims = crate::auth::jwt::Claims {
+        session_token: &session.token,
+        user_id: user.user_id.parse().unwrap_or(0),
+        expires,
+        member_of: user.roles.as_deref().unwrap_or_default(),
+    };
     Ok(CortezaAuth {
-        jwt: session.token.clone(),
-        user: payload(caller, account).await?,
+        jwt: crate::auth::jwt::issue(&caller.state.facts().link_salt, &claims),
+        user,
     })
 }
 
