@@ -44,9 +44,11 @@ fn like_literal(text: &str) -> String {
 }
 
 /// The audit paths a `system:<kind>` resource covers: `<prefix><kind>[s]` alone or
-/// followed by `/`.
-fn resource_condition(resource: &str) -> Condition {
-    let kind = resource.strip_prefix("system:").unwrap_or("\u{0}");
+/// followed by `/` (None: a resource no audited path is).
+fn resource_condition(resource: &str) -> Option<Condition> {
+    let kind = resource
+        .strip_prefix("system:")
+        .filter(|k| !k.is_empty() && !k.contains(['/', ':']))?;
     let mut any = Condition::any();
     for prefix in PREFIXES {
         for segment in [kind.to_owned(), format!("{kind}s")] {
@@ -57,7 +59,7 @@ fn resource_condition(resource: &str) -> Condition {
             );
         }
     }
-    any
+    Some(any)
 }
 
 /// What `GET /actionlog/` filters by.
@@ -96,7 +98,11 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaActionlogLis
         condition = condition.add(audit::Column::CreateAt.lte(to));
     }
     if let Some(resource) = filter.resource.as_deref().filter(|r| !r.is_empty()) {
-        condition = condition.add(resource_condition(resource));
+        match resource_condition(resource) {
+            Some(paths) => condition = condition.add(paths),
+            // No audited request addresses it: nothing matches.
+            None => condition = condition.add(audit::Column::Id.is_null()),
+        }
     }
     if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
         condition = condition.add(audit::Column::Action.eq(action));
