@@ -580,3 +580,33 @@ async fn the_action_log_is_mattermosts_audit_trail() {
     .await;
     assert_eq!(body, json!({"error": {"message": "invalid ID"}}));
 }
+
+#[tokio::test]
+async fn concurrent_sign_ups_of_one_address_make_one_account() {
+    let server = TestServer::start_with(|c| c.team_settings.enable_open_server = true).await;
+    server.admin().await;
+    let body = r#"{"email":"race@example.com","password":"Passw0rd!","handle":"racer"}"#;
+    let attempts = (0..6).map(|_| raw(&server, "POST", "/auth/internal/signup", None, body));
+    let answers = futures::future::join_all(attempts).await;
+    let mut made = 0;
+    for (status, answer) in answers {
+        assert_eq!(status, 200, "{answer}");
+        match answer["error"]["message"].as_str() {
+            None => made += 1,
+            // The losers of the race: the address (or handle) is taken by then.
+            Some(m) => assert!(
+                ["email not unique", "handle not unique"].contains(&m),
+                "{answer}"
+            ),
+        }
+    }
+    assert!(made >= 1);
+    let admin = server.login("sysadmin", PASSWORD).await;
+    let found = admin
+        .client
+        .get_user_by_email("race@example.com")
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(found.username.as_deref(), Some("racer"));
+}

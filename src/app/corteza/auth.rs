@@ -293,8 +293,7 @@ pub async fn reset_password(
     let account = crate::app::links::reset_password(caller, token.trim(), password)
         .await
         .map_err(|e| {
-            if e.id.contains("is_valid.pwd") || e.id.contains("password") && e.id.contains("valid.")
-            {
+            if e.id.contains("is_valid.pwd") {
                 error(NOT_SECURE)
             } else if e.id.starts_with("api.user.reset_password") {
                 error(INVALID_TOKEN)
