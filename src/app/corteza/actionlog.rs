@@ -135,7 +135,14 @@ pub async fn list(caller: &Caller, filter: Filter) -> Result<CortezaActionlogLis
         ))
         .all(db)
         .await?;
-    let accounts: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+    // A record of nobody (a failed sign-in of an unknown login) has no account to number.
+    let mut accounts: Vec<String> = rows
+        .iter()
+        .map(|r| r.user_id.clone())
+        .filter(|id| !id.is_empty())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
     let ids = numeric_ids(db, Kind::User, &accounts).await?;
     let names: HashMap<String, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(accounts))

@@ -38,9 +38,11 @@ fn is_image(mimetype: &str) -> bool {
     mimetype.starts_with("image/")
 }
 
-/// Keeps `bytes` as a new `settings` attachment uploaded by `owner`.
+/// Keeps `bytes` as a new `settings` attachment uploaded by `owner`, its row written
+/// through `db` (the caller's transaction); the bytes go when the row cannot be written.
 pub async fn store(
     caller: &Caller,
+    db: &impl sea_orm::ConnectionTrait,
     owner: i64,
     name: &str,
     bytes: Bytes,
@@ -77,9 +79,13 @@ pub async fn store(
         created_at: now_millis(),
         deleted_at: 0,
     };
-    attachment::Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(caller.state.db())
-        .await?;
+    if let Err(e) = attachment::Entity::insert(row.clone().into_active_model())
+        .exec_without_returning(db)
+        .await
+    {
+        store_of(caller)?.remove(&row.path).await;
+        return Err(e.into());
+    }
     Ok(row)
 }
 

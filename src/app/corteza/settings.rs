@@ -182,9 +182,10 @@ pub async fn set_file(
     let (name, bytes) =
         upload.ok_or_else(|| error("error processing uploaded file: http: no such file"))?;
     let me = caller_id(caller).await?;
-    let stored = attachments::store(caller, me, &name, bytes).await?;
-    let value = json!(format!("attachment:{}", stored.id)).to_string();
+    // The attachment and the value pointing at it: both or neither.
     let txn = caller.state.begin_write().await?;
+    let stored = attachments::store(caller, &txn, me, &name, bytes).await?;
+    let value = json!(format!("attachment:{}", stored.id)).to_string();
     let saved = write(&txn, key, owned_by, value, now_millis(), me).await?;
     txn.commit().await?;
     Ok(view(saved))
