@@ -430,6 +430,19 @@ async fn each_operation_checks_corteza_permissions_and_input() {
         .unwrap()
         .into_inner();
     assert_eq!(message(&refused), "not allowed to delete this user");
+    // Unsuspending has a refusal of its own; undeleting says `delete`, as in Corteza.
+    let refused = cz_basic
+        .corteza_user_unsuspend(&admin_id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(message(&refused), "not allowed to unsuspend this user");
+    let refused = cz_basic
+        .corteza_user_undelete(&admin_id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(message(&refused), "not allowed to delete this user");
     // Updating oneself needs no permission.
     cz_basic
         .corteza_user_update(

@@ -391,6 +391,15 @@ async fn applications_follow_corteza_rules() {
         .corteza_application_delete(&wiki.application_id)
         .await
         .unwrap();
+    let refused = cz_basic
+        .corteza_application_undelete(&wiki.application_id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        message(&refused),
+        "not allowed to undelete this application"
+    );
 
     let list =
         |client: &ferromost_client::corteza::Client, deleted: i64, query: Option<&'static str>| {

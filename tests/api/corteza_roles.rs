@@ -363,3 +363,184 @@ async fn role_operations_check_permissions_and_input() {
     let roles = mattermost_roles(&admin, basic.id()).await;
     assert!(roles.contains("ops") && roles.contains("other"), "{roles}");
 }
+
+#[tokio::test]
+async fn updating_a_role_renames_it_and_replaces_its_members_in_both_apis() {
+    let (server, admin, basic) = setup().await;
+    let cz_admin = corteza(&server, Some(&admin.token));
+    let cz_basic = corteza(&server, Some(&basic.token));
+    let basic_id = corteza_id(&cz_admin, "basic").await;
+    let admin_id = corteza_id(&cz_admin, "sysadmin").await;
+    let role = cz_admin
+        .corteza_role_create(&new_role("Operations", "ops", &[&basic_id]))
+        .await
+        .unwrap()
+        .into_inner()
+        .response
+        .unwrap();
+    cz_admin
+        .corteza_role_create(&new_role("Support", "support", &[]))
+        .await
+        .unwrap();
+    let update = |name: &str, handle: &str, members: &[&str]| cz::CortezaRoleUpdateBody {
+        name: Some(name.into()),
+        handle: Some(handle.into()),
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+    };
+    // Somebody without `update` on the role changes nothing.
+    let refused = cz_basic
+        .corteza_role_update(&role.role_id, &update("Mine", "mine", &[&basic_id]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(message(&refused), "not allowed to update this role");
+    // Name and handle are unique over every role; a clash writes nothing.
+    for (name, handle, expected) in [
+        ("Ops 2", "support", "role handle not unique"),
+        ("Support", "ops2", "role name not unique"),
+        ("Ops 2", "2x", "invalid handle"),
+    ] {
+        let refused = cz_admin
+            .corteza_role_update(&role.role_id, &update(name, handle, &[&admin_id]))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(message(&refused), expected, "{name} {handle}");
+    }
+    assert_eq!(members(&cz_admin, &role.role_id).await, [basic_id.as_str()]);
+    // The update renames it (Mattermost's display name follows) and its members are
+    // replaced: the old member loses the role in Mattermost, the new one holds it.
+    let updated = cz_admin
+        .corteza_role_update(
+            &role.role_id,
+            &update("Operations Team", "ops-team", &[&admin_id]),
+        )
+        .await
+        .unwrap()
+        .into_inner()
+        .response
+        .unwrap();
+    assert_eq!(
+        (updated.name.as_str(), updated.handle.as_str()),
+        ("Operations Team", "ops-team")
+    );
+    assert_eq!(updated.role_id, role.role_id);
+    let mm_role = admin
+        .client
+        .get_role_by_name("ops")
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(mm_role.display_name.as_deref(), Some("Operations Team"));
+    assert_eq!(mattermost_roles(&admin, basic.id()).await, "system_user");
+    assert!(
+        mattermost_roles(&admin, admin.id())
+            .await
+            .split(' ')
+            .any(|r| r == "ops")
+    );
+    assert_eq!(members(&cz_admin, &role.role_id).await, [admin_id.as_str()]);
+    // No members in the update leaves them as they are.
+    cz_admin
+        .corteza_role_update(&role.role_id, &update("Operations", "ops-team", &[]))
+        .await
+        .unwrap();
+    assert_eq!(members(&cz_admin, &role.role_id).await, [admin_id.as_str()]);
+    // The list finds it by its new name, through the generated client.
+    let listed = cz_basic
+        .corteza_role_list(None, None, None, None, None, None, Some("Operations"), None)
+        .await
+        .unwrap()
+        .into_inner()
+        .response
+        .unwrap()
+        .set
+        .unwrap_or_default();
+    let handles: Vec<_> = listed.iter().map(|r| r.handle.as_str()).collect();
+    assert_eq!(handles, ["ops-team"]);
+    // The user's side of membership: removing it there is gone in Mattermost and in the
+    // role's members; only somebody with `members.manage` may.
+    let refused = cz_basic
+        .corteza_user_membership_remove(&admin_id, &role.role_id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(message(&refused), "not allowed to manage role members");
+    assert_eq!(members(&cz_admin, &role.role_id).await, [admin_id.as_str()]);
+    let removed = cz_admin
+        .corteza_user_membership_remove(&admin_id, &role.role_id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(removed.success.is_some(), "{:?}", removed.error);
+    assert!(members(&cz_admin, &role.role_id).await.is_empty());
+    assert!(
+        !mattermost_roles(&admin, admin.id())
+            .await
+            .split(' ')
+            .any(|r| r == "ops")
+    );
+    // Removing what is not held changes nothing and succeeds, as in Corteza.
+    let again = cz_admin
+        .corteza_user_membership_remove(&admin_id, &role.role_id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.success.is_some(), "{:?}", again.error);
+    // Malformed and unknown ids answer Corteza's messages.
+    for (path, expected) in [
+        (
+            format!("/users/abc/membership/{}", role.role_id),
+            "invalid ID",
+        ),
+        (format!("/users/{admin_id}/membership/abc"), "invalid ID"),
+        (
+            format!("/users/{admin_id}/membership/123456789"),
+            "failed to complete request due to internal error",
+        ),
+    ] {
+        let (status, answer) = raw(&server, "DELETE", &path, Some(&admin.token), "").await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["error"]["message"], expected, "{path}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn unarchiving_and_undeleting_a_role_take_delete_on_it() {
+    let (server, admin, basic) = setup().await;
+    let cz_admin = corteza(&server, Some(&admin.token));
+    let cz_basic = corteza(&server, Some(&basic.token));
+    let role = cz_admin
+        .corteza_role_create(&new_role("Operations", "ops", &[]))
+        .await
+        .unwrap()
+        .into_inner()
+        .response
+        .unwrap();
+    let state = || async {
+        let read = cz_admin
+            .corteza_role_read(&role.role_id)
+            .await
+            .unwrap()
+            .into_inner()
+            .response
+            .unwrap();
+        (read.archived_at.is_some(), read.deleted_at.is_some())
+    };
+    cz_admin.corteza_role_archive(&role.role_id).await.unwrap();
+    cz_admin.corteza_role_delete(&role.role_id).await.unwrap();
+    // Corteza has no refusal of its own for these two: both say `delete`.
+    let unarchive = cz_basic.corteza_role_unarchive(&role.role_id).await;
+    let undelete = cz_basic.corteza_role_undelete(&role.role_id).await;
+    for refused in [unarchive, undelete] {
+        let refused = refused.unwrap().into_inner();
+        assert_eq!(message(&refused), "not allowed to delete this role");
+    }
+    assert_eq!(state().await, (true, true));
+    cz_admin
+        .corteza_role_unarchive(&role.role_id)
+        .await
+        .unwrap();
+    cz_admin.corteza_role_undelete(&role.role_id).await.unwrap();
+    assert_eq!(state().await, (false, false));
+}

@@ -505,7 +505,8 @@ pub async fn change(caller: &Caller, id: &str, change: Change) -> Result<(), Api
     let (operation, refused) = match change {
         Change::Delete | Change::Undelete => ("delete", "not allowed to delete this role"),
         Change::Archive => ("update", "not allowed to archive this role"),
-        Change::Unarchive => ("delete", "not allowed to unarchive this role"),
+        // Corteza has no refusal of its own for unarchiving: it checks `delete` and says so.
+        Change::Unarchive => ("delete", "not allowed to delete this role"),
     };
     if role.row.built_in {
         return Err(error(refused));

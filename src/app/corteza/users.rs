@@ -473,7 +473,8 @@ impl Change {
             Self::Suspend => ("suspend", "not allowed to suspend this user"),
             Self::Unsuspend => ("unsuspend", "not allowed to unsuspend this user"),
             Self::Delete => ("delete", "not allowed to delete this user"),
-            Self::Undelete => ("delete", "not allowed to undelete this user"),
+            // Corteza has no refusal of its own for undeleting: it checks `delete` and says so.
+            Self::Undelete => ("delete", "not allowed to delete this user"),
         }
     }
 }
