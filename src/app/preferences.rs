@@ -163,7 +163,7 @@ pub async fn save(
 ) -> Result<(), ApiError> {
     let saved = checked(caller, user_id, body).await?;
     let txn = caller.state.begin_write().await?;
-    for row in &saved {
+    for row in in_key_order(&saved, |r| (r.category.as_str(), r.name.as_str())) {
         rows::upsert(&txn, row.clone()).await?;
     }
     txn.commit().await?;
@@ -185,9 +185,8 @@ pub async fn delete(
         return Err(not_theirs(ids::DELETE_OTHERS));
     }
     let txn = caller.state.begin_write().await?;
-    for p in &body {
-        let category = p.category.as_deref().unwrap_or_default();
-        let name = p.name.as_deref().unwrap_or_default();
+    for p in in_key_order(&body, category_and_name) {
+        let (category, name) = category_and_name(p);
         rows::delete(&txn, user_id, category, name).await?;
     }
     txn.commit().await?;
@@ -195,4 +194,19 @@ pub async fn delete(
         caller.state.events().publish(e);
     }
     Ok(())
+}
+
+/// A preference's (category, name), empty where it names none.
+fn category_and_name(p: &types::Preference) -> (&str, &str) {
+    let category = p.category.as_deref().unwrap_or_default();
+    (category, p.name.as_deref().unwrap_or_default())
+}
+
+/// `items` in the order of their keys (equal keys as given, so the last one given is
+/// written last): concurrent batches of the same rows then lock them in one order and
+/// queue instead of deadlocking, whatever order each request lists them in.
+fn in_key_order<'a, T, K: Ord + 'a>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
+    let mut sorted: Vec<&T> = items.iter().collect();
+    sorted.sort_by_key(|item| key(item));
+    sorted
 }

@@ -316,17 +316,22 @@ pub async fn add_members(
         }
     }
     let config = caller.state.config();
-    let mut added = Vec::with_capacity(targets.len());
+    // The rows are written in the order of the account ids, so that concurrent batches of
+    // the same accounts in other orders queue instead of deadlocking; the answer keeps the
+    // order of the request.
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by(|a, b| targets[*a].id.cmp(&targets[*b].id));
+    let mut added = vec![None; targets.len()];
     let txn = caller.state.begin_write().await?;
-    for target in &targets {
-        match join(&txn, &config, found, target, false).await {
-            Ok(member) => added.push(member),
+    for i in order {
+        match join(&txn, &config, found, &targets[i], false).await {
+            Ok(member) => added[i] = Some(member),
             Err(e) if graceful && e.status.is_client_error() => {}
             Err(e) => return Err(e),
         }
     }
     txn.commit().await?;
-    Ok(added)
+    Ok(added.into_iter().flatten().collect())
 }
 
 fn name_taken() -> ApiError {

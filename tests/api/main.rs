@@ -21,6 +21,7 @@ mod corteza_auth;
 mod corteza_forms;
 mod corteza_objects;
 mod corteza_organisations;
+mod corteza_races;
 mod corteza_roles;
 mod corteza_rules;
 mod corteza_settings;

@@ -340,3 +340,68 @@ async fn statuses_and_custom_statuses_at_once() {
     // The newest in the list is the one the account shows.
     assert_eq!(texts[0], current["text"].as_str().unwrap());
 }
+
+#[tokio::test]
+async fn batches_of_the_same_rows_in_opposite_orders_at_once() {
+    let w = world().await;
+    let mut ids = vec![w.user.id().to_owned()];
+    for name in ["racer1", "racer2", "racer3"] {
+        ids.push(w.server.user(&w.admin, name).await.id().to_owned());
+    }
+    let mut reversed = ids.clone();
+    reversed.reverse();
+    for round in 0..4 {
+        // Adding the same accounts to a team in opposite orders.
+        let team = make_team(&w.admin, &format!("batch{round}"), "O").await;
+        let bodies: Vec<_> = [&ids, &reversed, &ids, &reversed]
+            .into_iter()
+            .map(|order| {
+                let members: Vec<Value> = order
+                    .iter()
+                    .map(|id| json!({"team_id": team, "user_id": id}))
+                    .collect();
+                Some(json!(members))
+            })
+            .collect();
+        let path = format!("/teams/{team}/members/batch");
+        let statuses = w
+            .server
+            .race_as("POST", &path, Some(&w.admin.token), bodies)
+            .await;
+        assert!(statuses.iter().all(|s| *s == 201), "{path}: {statuses:?}");
+        let members = get(&w.server, &w.admin, &format!("/teams/{team}/members")).await;
+        assert_eq!(
+            members.as_array().unwrap().len(),
+            ids.len() + 1,
+            "round {round}"
+        );
+        // Saving the same preferences in opposite orders.
+        let prefs: Vec<Value> = (0..6)
+            .map(|i| {
+                json!({"user_id": w.user.id(), "category": "race",
+                       "name": format!("p{i}"), "value": format!("{round}")})
+            })
+            .collect();
+        let mut backwards = prefs.clone();
+        backwards.reverse();
+        let bodies = vec![Some(json!(prefs)), Some(json!(backwards))];
+        let path = format!("/users/{}/preferences", w.user.id());
+        all_succeeded(
+            &w.server
+                .race_as("PUT", &path, Some(&w.user.token), bodies)
+                .await,
+        );
+        let saved = get(&w.server, &w.user, &format!("{path}/race")).await;
+        assert_eq!(saved.as_array().unwrap().len(), 6, "round {round}");
+    }
+    // The same group channel asked for in different orders: one channel.
+    let bodies: Vec<_> = [&ids, &reversed, &ids, &reversed]
+        .into_iter()
+        .map(|order| Some(json!(order)))
+        .collect();
+    all_succeeded(
+        &w.server
+            .race_as("POST", "/channels/group", Some(&w.admin.token), bodies)
+            .await,
+    );
+}

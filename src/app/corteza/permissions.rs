@@ -164,6 +164,10 @@ pub async fn merge(
             bad.resource, bad.operation
         )));
     }
+    // Rules are written in the order of their keys (one given twice: the last wins), so
+    // concurrent updates lock them in one order and never deadlock.
+    let mut rules = rules;
+    rules.sort_by(|a, b| (&a.resource, &a.operation).cmp(&(&b.resource, &b.operation)));
     let txn = caller.state.begin_write().await?;
     for rule in rules {
         let key = corteza_rule::Entity::find()

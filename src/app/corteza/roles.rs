@@ -293,13 +293,14 @@ async fn check_unique(
 }
 
 /// The accounts Corteza's user ids name (`invalid ID` for a malformed one; an unknown one
-/// is the generic error).
+/// is the generic error), each once, in the order of their account ids: the order in which
+/// a write locks their rows, so that concurrent writes of the same accounts never deadlock.
 async fn accounts_of(caller: &Caller, ids: &[String]) -> Result<Vec<String>, ApiError> {
-    let mut out = Vec::with_capacity(ids.len());
+    let mut out = std::collections::BTreeSet::new();
     for id in ids {
-        out.push(super::users::account_of(caller, id, INTERNAL).await?.id);
+        out.insert(super::users::account_of(caller, id, INTERNAL).await?.id);
     }
-    Ok(out)
+    Ok(out.into_iter().collect())
 }
 
 /// `POST /roles/`: `role.create` on `system`; members (given) need `members.manage` on the
@@ -411,15 +412,21 @@ pub async fn update(
     let side = save_side(&txn, &row.name, &handle, role.archived_at()).await?;
     let mut changed = Vec::new();
     if !accounts.is_empty() {
-        let current = holders(&txn, &row.name).await?;
-        for account in current.iter().filter(|a| !accounts.contains(a)) {
-            account_writes::edit_roles_in(&txn, account, |roles| roles.retain(|r| *r != row.name))
-                .await?;
-            changed.push(account.clone());
-        }
-        for account in &accounts {
-            account_writes::edit_roles_in(&txn, account, |roles| add(roles, &row.name)).await?;
-            changed.push(account.clone());
+        // Those who hold it and those who will, each once, in the order of their ids.
+        let mut touched: std::collections::BTreeSet<String> =
+            holders(&txn, &row.name).await?.into_iter().collect();
+        touched.extend(accounts.iter().cloned());
+        for account in touched {
+            let member = accounts.contains(&account);
+            account_writes::edit_roles_in(&txn, &account, |roles| {
+                if member {
+                    add(roles, &row.name);
+                } else {
+                    roles.retain(|r| *r != row.name);
+                }
+            })
+            .await?;
+            changed.push(account);
         }
     }
     txn.commit().await?;
@@ -465,16 +472,19 @@ async fn save_side(
 }
 
 /// The ids of the accounts holding role `name` among their system roles.
+/// The accounts holding role `name`, in the order of their ids.
 async fn holders(db: &impl ConnectionTrait, name: &str) -> Result<Vec<String>, ApiError> {
     let candidates = user::Entity::find()
         .filter(user::Column::Roles.contains(name))
         .all(db)
         .await?;
-    Ok(candidates
+    let mut ids: Vec<String> = candidates
         .into_iter()
         .filter(|u| u.roles.split_whitespace().any(|r| r == name))
         .map(|u| u.id)
-        .collect())
+        .collect();
+    ids.sort();
+    Ok(ids)
 }
 
 /// A change of a role's state.

@@ -69,6 +69,10 @@ pub async fn update(caller: &Caller, values: Vec<CortezaSettingInput>) -> Result
     }
     let me = caller_id(caller).await?;
     let now = now_millis();
+    // Rows are written in the order of their names (a name given twice: the last value
+    // wins), so concurrent updates lock them in one order and never deadlock.
+    let mut values = values;
+    values.sort_by(|a, b| a.name.cmp(&b.name));
     let txn = caller.state.begin_write().await?;
     let names: Vec<String> = values.iter().map(|v| v.name.clone()).collect();
     let current: std::collections::HashMap<String, String> = setting::Entity::find()
