@@ -24,6 +24,7 @@ use std::collections::HashMap;
 const RELOAD_CONFIG: &str = "reload_config";
 const TEST_EMAIL: &str = "test_email";
 const TEST_SITE_URL: &str = "test_site_url";
+const TEST_S3: &str = "test_s3";
 const INVALIDATE_CACHES: &str = "invalidate_caches";
 const GET_LOGS: &str = "get_logs";
 const GET_ANALYTICS: &str = "get_analytics";
@@ -268,6 +269,26 @@ impl contract::SystemApi for Api {
             e.status = StatusCode::BAD_REQUEST;
             e
         })?;
+        Ok(super::ok())
+    }
+
+    /// `POST /api/v4/file/s3_test`: test_s3. Tries the file store the body's FileSettings
+    /// describe (a masked secret means the stored one) without putting them in force.
+    async fn test_s3_connection(
+        ctx: &Ctx,
+        body: types::Config,
+    ) -> Result<types::StatusOk, ApiError> {
+        let body = serde_json::to_value(body).map_err(ApiError::internal)?;
+        let wanted = settings::file_settings_under_test(&body).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api.file.test_connection_s3_settings_nil.app_error",
+                "File storage settings has unset values.",
+            )
+        })?;
+        require_system(ctx, TEST_S3).await?;
+        let config = settings::settle(&ctx.state.config(), wanted, |_, _| true)?;
+        crate::app::filestore::test_connection(&config).await?;
         Ok(super::ok())
     }
 

@@ -16,6 +16,11 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 pub mod ids {
     pub const NO_DRIVER: &str = "api.file.upload_file.storage.app_error";
+    pub const MISSING_BUCKET: &str = "api.admin.test_s3.missing_s3_bucket";
+    pub const NO_VALID_DRIVER: &str = "api.file.no_driver.app_error";
+    pub const UNREACHABLE: &str = "api.file.test_connection.app_error";
+    pub const S3_AUTH: &str = "api.file.test_connection_s3_auth.app_error";
+    pub const S3_NO_BUCKET: &str = "api.file.test_connection_s3_bucket_does_not_exist.app_error";
     pub const READ: &str = "api.file.read_file.app_error";
     pub const WRITE: &str = "api.file.write_file.app_error";
 }
@@ -29,9 +34,10 @@ pub enum FileStore {
 /// The S3 client of the settings last used (one connection pool, rebuilt when they change).
 static S3_CLIENT: Mutex<Option<(Settings, Arc<Client>)>> = Mutex::new(None);
 
-fn s3_client(config: &Config) -> Result<Arc<Client>, ApiError> {
+/// The S3 settings of `config`'s `FileSettings`.
+fn s3_settings(config: &Config) -> Settings {
     let f = &config.file_settings;
-    let settings = Settings {
+    Settings {
         endpoint: f.amazon_s3_endpoint.clone(),
         bucket: f.amazon_s3_bucket.clone(),
         region: if f.amazon_s3_region.is_empty() {
@@ -47,7 +53,11 @@ fn s3_client(config: &Config) -> Result<Arc<Client>, ApiError> {
             p => format!("{p}/"),
         },
         timeout: std::time::Duration::from_millis(f.amazon_s3_request_timeout_milliseconds.max(1)),
-    };
+    }
+}
+
+fn s3_client(config: &Config) -> Result<Arc<Client>, ApiError> {
+    let settings = s3_settings(config);
     let mut slot = S3_CLIENT
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -382,5 +392,75 @@ impl FileStore {
             }
             dir = d.parent().map(Path::to_path_buf);
         }
+    }
+}
+
+/// Mattermost's TestConnection of the store `config` describes (settings under test, not
+/// necessarily those in force). The bucket is required whatever the driver, as Mattermost
+/// requires it. The local store must take a file in its directory; S3 must show the bucket
+/// to these credentials. Failures are the caller's settings, so they answer 400 with
+/// Mattermost's ids (Mattermost: 500).
+pub async fn test_connection(config: &Config) -> Result<(), ApiError> {
+    let failure = |id: &'static str, message: &'static str, detail: String| {
+        ApiError::new(StatusCode::BAD_REQUEST, id, message).detail(detail)
+    };
+    let f = &config.file_settings;
+    if f.amazon_s3_bucket.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ids::MISSING_BUCKET,
+            "S3 Bucket is required",
+        ));
+    }
+    match f.driver_name.as_str() {
+        "local" => {
+            let probe = Path::new(&f.directory).join("testfile");
+            let written = async {
+                if let Some(dir) = probe.parent() {
+                    tokio::fs::create_dir_all(dir).await?;
+                }
+                tokio::fs::write(&probe, b"testingwrite").await
+            }
+            .await;
+            let _ = tokio::fs::remove_file(&probe).await;
+            written.map_err(|e| {
+                failure(
+                    ids::UNREACHABLE,
+                    "Unable to access the file storage.",
+                    format!("unable to write to the local filesystem storage: {e}"),
+                )
+            })
+        }
+        "amazons3" => {
+            let mut settings = s3_settings(config);
+            if settings.endpoint.is_empty() {
+                "s3.amazonaws.com".clone_into(&mut settings.endpoint);
+            }
+            let client = Client::new(settings).map_err(|e| {
+                failure(
+                    ids::NO_VALID_DRIVER,
+                    "No file driver selected.",
+                    e.to_string(),
+                )
+            })?;
+            match client.bucket_exists().await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(failure(
+                    ids::S3_NO_BUCKET,
+                    "Ensure your Amazon S3 bucket is available, and verify your bucket permissions.",
+                    format!("no bucket {}", f.amazon_s3_bucket),
+                )),
+                Err(e) => Err(failure(
+                    ids::S3_AUTH,
+                    "Unable to connect to S3. Verify your Amazon S3 connection authorization parameters and authentication settings.",
+                    e.to_string(),
+                )),
+            }
+        }
+        other => Err(failure(
+            ids::NO_VALID_DRIVER,
+            "No file driver selected.",
+            format!("no file store driver {other:?}"),
+        )),
     }
 }

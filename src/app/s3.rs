@@ -415,6 +415,29 @@ impl Client {
         Ok(out)
     }
 
+    /// Whether the bucket is there and these credentials reach it. With a path prefix only
+    /// the keys under it are asked for (one at most), since an account may be allowed no
+    /// more than that; without one, the bucket itself (HEAD). Errors other than a missing
+    /// bucket come back as they are.
+    pub async fn bucket_exists(&self) -> Result<bool, S3Error> {
+        let answer = if self.settings.prefix.is_empty() {
+            self.bucket_call(Call::new(reqwest::Method::HEAD, ""))
+                .await
+                .map(|_| ())
+        } else {
+            let mut call = Call::new(reqwest::Method::GET, "");
+            call.query.push(("list-type", "2".to_owned()));
+            call.query.push(("max-keys", "1".to_owned()));
+            call.query.push(("prefix", self.settings.prefix.clone()));
+            self.bucket_call(call).await.map(|_| ())
+        };
+        match answer {
+            Ok(()) => Ok(true),
+            Err(e) if e.status == 404 && (e.code == "NoSuchBucket" || e.code == "404") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Starts a multipart upload to `key`; answers its id.
     pub async fn start_multipart(&self, key: &str) -> Result<String, S3Error> {
         let mut call = Call::new(reqwest::Method::POST, key);

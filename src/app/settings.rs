@@ -274,6 +274,29 @@ pub fn settle(
     Ok(config)
 }
 
+/// The file store settings a connection test reads.
+const FILE_STORE_SETTINGS: [&str; 9] = [
+    "DriverName",
+    "Directory",
+    "AmazonS3Bucket",
+    "AmazonS3Endpoint",
+    "AmazonS3Region",
+    "AmazonS3AccessKeyId",
+    "AmazonS3SecretAccessKey",
+    "AmazonS3PathPrefix",
+    "AmazonS3SSL",
+];
+
+/// `{"FileSettings": …}` of a configuration sent to be tested, when it sets every file store
+/// setting (Mattermost refuses a test with any of them unset or null); None otherwise.
+pub fn file_settings_under_test(body: &Value) -> Option<Value> {
+    let section = body.get("FileSettings")?.as_object()?;
+    FILE_STORE_SETTINGS
+        .iter()
+        .all(|name| section.get(*name).is_some_and(|v| !v.is_null()))
+        .then(|| serde_json::json!({ "FileSettings": section }))
+}
+
 fn same_type(a: &Value, b: &Value) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b) || a.is_null() || b.is_null()
 }

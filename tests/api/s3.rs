@@ -171,3 +171,51 @@ async fn the_path_prefix_holds_every_object() {
         "{keys:?}"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs an S3-compatible server: bash tests/s3/run.sh starts one"]
+async fn the_connection_test_finds_the_bucket_or_says_it_is_missing() {
+    assert!(s3_endpoint().is_some(), "{NEEDS_S3}");
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let test = async |config: &Value| {
+        server
+            .http()
+            .post(server.api("/file/s3_test"))
+            .bearer_auth(&admin.token)
+            .json(config)
+            .send()
+            .await
+            .unwrap()
+    };
+    // The configuration in force, as GET /config shows it (the secret masked: the stored
+    // one is used), with and without a path prefix.
+    let shown =
+        serde_json::to_value(admin.client.get_config().await.unwrap().into_inner()).unwrap();
+    assert_eq!(shown["FileSettings"]["DriverName"], "amazons3");
+    assert_eq!(
+        shown["FileSettings"]["AmazonS3SecretAccessKey"],
+        ferromost::config::FAKE_SETTING
+    );
+    let mut prefixed = shown.clone();
+    prefixed["FileSettings"]["AmazonS3PathPrefix"] = "some/where".into();
+    for config in [&shown, &prefixed] {
+        let answer = test(config).await;
+        assert_eq!(answer.status(), 200);
+        assert_eq!(
+            answer.json::<Value>().await.unwrap(),
+            serde_json::json!({"status": "OK"})
+        );
+    }
+    // A bucket that is not there, either way.
+    let missing = format!("missing-{}", ferromost::ids::new_id());
+    for mut config in [shown, prefixed] {
+        config["FileSettings"]["AmazonS3Bucket"] = missing.clone().into();
+        crate::common::assert_app_error(
+            test(&config).await,
+            400,
+            "api.file.test_connection_s3_bucket_does_not_exist.app_error",
+        )
+        .await;
+    }
+}

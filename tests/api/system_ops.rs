@@ -3,7 +3,7 @@
 //! images, push receipts and the licence operations of an unlicensed server.
 
 use crate::common::smtp::Mailbox;
-use crate::common::{Account, TestServer, assert_app_error};
+use crate::common::{Account, PASSWORD, TestServer, assert_app_error};
 use serde_json::{Value, json};
 
 const FORBIDDEN: &str = "api.context.permissions.app_error";
@@ -114,6 +114,123 @@ async fn the_test_email_reaches_the_admin() {
     let missing = json!({"EmailSettings": {"SMTPServer": ""}});
     let refused = call(&server, Some(&admin), "POST", "/email/test", Some(missing)).await;
     assert_app_error(refused, 400, "api.admin.test_email.missing_server").await;
+}
+
+/// A configuration to test: what GET /config shows, its file store changed by `adjust`.
+async fn file_store(
+    server: &TestServer,
+    admin: &Account,
+    adjust: impl FnOnce(&mut Value),
+) -> Value {
+    let mut config = ok_json(call(server, Some(admin), "GET", "/config", None).await).await;
+    adjust(&mut config["FileSettings"]);
+    config
+}
+
+#[tokio::test]
+async fn the_s3_test_tries_the_file_store_given() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let manager = server.user(&admin, "manager").await;
+    let reader = server.user(&admin, "reader").await;
+    for (who, role) in [
+        (&manager, "system_manager"),
+        (&reader, "system_read_only_admin"),
+    ] {
+        let path = format!("/users/{}/roles", who.id());
+        let set = call(
+            &server,
+            Some(&admin),
+            "PUT",
+            &path,
+            Some(json!({"roles": format!("system_user {role}")})),
+        )
+        .await;
+        assert_eq!(set.status(), 200);
+    }
+    let manager = server.login("manager", PASSWORD).await;
+    let reader = server.login("reader", PASSWORD).await;
+    let folder =
+        std::env::temp_dir().join(format!("ferromost_s3test_{}", ferromost::ids::new_id()));
+    let local = file_store(&server, &admin, |f| {
+        f["DriverName"] = json!("local");
+        f["Directory"] = json!(folder.display().to_string());
+        f["AmazonS3Bucket"] = json!("named-but-unused");
+    })
+    .await;
+    let before = server.state.config().file_settings.clone();
+    let test = async |who: Option<&Account>, config: Value| {
+        call(&server, who, "POST", "/file/s3_test", Some(config)).await
+    };
+
+    let anonymous = test(None, local.clone()).await;
+    assert_app_error(anonymous, 401, "api.context.session_expired.app_error").await;
+    for refused in [&user, &reader] {
+        let answer = test(Some(refused), local.clone()).await;
+        assert_app_error(answer, 403, FORBIDDEN).await;
+    }
+    // The local store takes a file in its folder (made when missing) and keeps none.
+    for who in [&admin, &manager] {
+        let answer = test(Some(who), local.clone()).await;
+        assert_eq!(ok_json(answer).await, json!({"status": "OK"}));
+    }
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
+
+    // Settings missing or null, a bucket not named, a folder that cannot be one, a driver
+    // that does not exist, an S3 service that does not answer.
+    let mut partial = local.clone();
+    partial["FileSettings"]["AmazonS3Region"] = Value::Null;
+    for unset in [json!({}), partial] {
+        let answer = test(Some(&admin), unset).await;
+        let id = "api.file.test_connection_s3_settings_nil.app_error";
+        assert_app_error(answer, 400, id).await;
+    }
+    let cases = [
+        (
+            "AmazonS3Bucket",
+            json!(""),
+            "api.admin.test_s3.missing_s3_bucket",
+        ),
+        (
+            "Directory",
+            json!(
+                std::env::current_exe()
+                    .unwrap()
+                    .join("under-a-file")
+                    .display()
+                    .to_string()
+            ),
+            "api.file.test_connection.app_error",
+        ),
+        ("DriverName", json!("azure"), "api.file.no_driver.app_error"),
+    ];
+    for (setting, value, id) in cases {
+        let mut config = local.clone();
+        config["FileSettings"][setting] = value;
+        let answer = test(Some(&admin), config).await;
+        assert_app_error(answer, 400, id).await;
+    }
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let unreachable = file_store(&server, &admin, |f| {
+        f["DriverName"] = json!("amazons3");
+        f["AmazonS3Endpoint"] = json!(endpoint);
+        f["AmazonS3Bucket"] = json!("somewhere");
+        f["AmazonS3SSL"] = json!(false);
+    })
+    .await;
+    let answer = test(Some(&admin), unreachable).await;
+    assert_app_error(answer, 400, "api.file.test_connection_s3_auth.app_error").await;
+    // A wrong type is the body's fault.
+    let mut wrong = local.clone();
+    wrong["FileSettings"]["AmazonS3SSL"] = json!("yes");
+    let answer = test(Some(&admin), wrong).await;
+    assert_app_error(answer, 400, "api.context.invalid_body_param.app_error").await;
+    // Nothing tested was put in force.
+    assert_eq!(server.state.config().file_settings, before);
+    let _ = std::fs::remove_dir_all(&folder);
 }
 
 #[tokio::test]

@@ -371,6 +371,24 @@ test('outgoing OAuth connections as the integrations pages use them; a command g
     }
 });
 
+test('the System Console\'s file storage test: testS3Connection with the config shown', async () => {
+    const admin = state.admin;
+    const config = await admin.getConfig();
+    assert.equal(config.FileSettings.DriverName, 'local');
+    // Mattermost requires a bucket named whatever the driver.
+    await rejectsWith(admin.testS3Connection({...config, FileSettings: {...config.FileSettings, AmazonS3Bucket: ''}}),
+        400, 'api.admin.test_s3.missing_s3_bucket');
+    const named = {...config, FileSettings: {...config.FileSettings, AmazonS3Bucket: 'named'}};
+    assert.deepEqual(await admin.testS3Connection(named), {status: 'OK'});
+    await rejectsWith(admin.testS3Connection({...named, FileSettings: {DriverName: 'local'}}),
+        400, 'api.file.test_connection_s3_settings_nil.app_error');
+    const name = `s3test${Date.now()}`;
+    await admin.createUser({username: name, email: `${name}@example.com`, password: PASSWORD});
+    const user = client();
+    await user.login(name, PASSWORD);
+    await rejectsWith(user.testS3Connection(named), 403, 'api.context.permissions.app_error');
+});
+
 test('an admin patches the config; logout ends the session', async () => {
     const admin = state.admin;
     const saved = await admin.patchConfig({TeamSettings: {SiteName: 'Client4 site'}});

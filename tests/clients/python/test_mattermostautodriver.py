@@ -117,3 +117,15 @@ def test_config_patch_by_an_admin(me):
         me.emoji.get_emoji_list()
     boss.system.patch_config({"ServiceSettings": {"EnableCustomEmoji": True}})
     assert me.emoji.get_emoji_list(sort="name") == []
+
+
+def test_the_file_store_connection_test(me):
+    boss = auto(login_id="admin", password=PASSWORD)
+    config = boss.system.get_config()
+    assert config["FileSettings"]["DriverName"] == "local"
+    with pytest.raises(InvalidOrMissingParameters):
+        boss.system.test_s3_connection(config)  # no bucket named: Mattermost requires one
+    config["FileSettings"]["AmazonS3Bucket"] = "named"
+    assert boss.system.test_s3_connection(config) == {"status": "OK"}
+    with pytest.raises(NotEnoughPermissions):
+        me.system.test_s3_connection(config)

@@ -450,6 +450,14 @@ def test_an_admin_changes_the_config(base_url, admin):
     assert anonymous["SiteName"] == "Renamed by a driver"
 
 
+def test_the_file_store_connection_test(admin, person):
+    config = admin.system.get_configuration()
+    config["FileSettings"]["AmazonS3Bucket"] = "named"
+    assert admin.system.test_aws_s3_connection(options=config) == {"status": "OK"}
+    with pytest.raises(NotEnoughPermissions):
+        person.system.test_aws_s3_connection(options=config)
+
+
 def test_logout_ends_the_session(person):
     token = person.client.token
     person.logout()
