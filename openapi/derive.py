@@ -424,6 +424,14 @@ def main():
         file_list["properties"].setdefault(name, schema)
     fixes.append("FileInfoList: order and file_infos required; next_file_info_id, "
                  "prev_file_info_id, first_inaccessible_file_time added")
+    # Fix: GetPlugins always carries both lists, empty or not (the server makes them
+    # empty slices), and the web app and mmctl read them unconditionally.
+    for _, _, op in operations(spec):
+        if op["operationId"] == "GetPlugins":
+            listed = op["responses"]["200"]["content"]["application/json"]["schema"]
+            listed["required"] = ["active", "inactive"]
+            fixes.append("GetPlugins: active and inactive required, as the server always "
+                         "sends them")
     # Fix: a thread's participants are users (Mattermost sends user objects), not posts;
     # and the thread and thread-list counts clients read are declared.
     thread = schemas["UserThread"]["properties"]

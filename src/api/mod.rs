@@ -23,6 +23,7 @@ mod emoji;
 mod files;
 mod notifications;
 mod oauth;
+mod plugins;
 mod posts;
 mod preferences;
 mod reactions;
@@ -95,7 +96,6 @@ impl contract::LdapApi for Api {}
 impl contract::PlaybookAutofollowsApi for Api {}
 impl contract::PlaybookRunsApi for Api {}
 impl contract::PlaybooksApi for Api {}
-impl contract::PluginsApi for Api {}
 impl contract::ReportsApi for Api {}
 impl contract::SamlApi for Api {}
 impl contract::SharedChannelsApi for Api {}

@@ -174,20 +174,12 @@ async fn a_setting_changed_by_an_admin_shows_in_the_client_config_and_takes_effe
 async fn console_roles_change_only_their_own_areas() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
-    let make = async |name: &str, role: &str| {
-        let account = server.user(&admin, name).await;
-        let roles = types::UpdateUserRolesBody {
-            roles: format!("system_user {role}"),
-        };
-        admin
-            .client
-            .update_user_roles(account.id(), &roles)
-            .await
-            .unwrap();
-        server.login(name, PASSWORD).await
-    };
-    let manager = make("manager", "system_manager").await;
-    let reader = make("reader", "system_read_only_admin").await;
+    let manager = server
+        .user_with_role(&admin, "manager", "system_manager")
+        .await;
+    let reader = server
+        .user_with_role(&admin, "reader", "system_read_only_admin")
+        .await;
     let patch: types::Config = serde_json::from_value(json!({
         "ServiceSettings": {"EnableUserAccessTokens": true, "EnableMultifactorAuthentication": true},
         "PasswordSettings": {"MinimumLength": 12},

@@ -39,6 +39,7 @@ mod mfa;
 mod oauth;
 mod outgoing_hooks;
 mod outgoing_oauth;
+mod plugins;
 mod posts;
 mod preferences;
 mod races;

@@ -3,7 +3,7 @@
 //! images, push receipts and the licence operations of an unlicensed server.
 
 use crate::common::smtp::Mailbox;
-use crate::common::{Account, PASSWORD, TestServer, assert_app_error};
+use crate::common::{Account, TestServer, assert_app_error};
 use serde_json::{Value, json};
 
 const FORBIDDEN: &str = "api.context.permissions.app_error";
@@ -132,25 +132,12 @@ async fn the_s3_test_tries_the_file_store_given() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let user = server.user(&admin, "basic").await;
-    let manager = server.user(&admin, "manager").await;
-    let reader = server.user(&admin, "reader").await;
-    for (who, role) in [
-        (&manager, "system_manager"),
-        (&reader, "system_read_only_admin"),
-    ] {
-        let path = format!("/users/{}/roles", who.id());
-        let set = call(
-            &server,
-            Some(&admin),
-            "PUT",
-            &path,
-            Some(json!({"roles": format!("system_user {role}")})),
-        )
+    let manager = server
+        .user_with_role(&admin, "manager", "system_manager")
         .await;
-        assert_eq!(set.status(), 200);
-    }
-    let manager = server.login("manager", PASSWORD).await;
-    let reader = server.login("reader", PASSWORD).await;
+    let reader = server
+        .user_with_role(&admin, "reader", "system_read_only_admin")
+        .await;
     let folder =
         std::env::temp_dir().join(format!("ferromost_s3test_{}", ferromost::ids::new_id()));
     let local = file_store(&server, &admin, |f| {

@@ -255,6 +255,21 @@ impl TestServer {
         self.login(username, PASSWORD).await
     }
 
+    /// Like [`Self::user`], the account also holding the system role `role` (given by
+    /// `admin` before it signs in).
+    pub async fn user_with_role(&self, admin: &Account, username: &str, role: &str) -> Account {
+        let account = self.user(admin, username).await;
+        let roles = types::UpdateUserRolesBody {
+            roles: format!("system_user {role}"),
+        };
+        admin
+            .client
+            .update_user_roles(account.id(), &roles)
+            .await
+            .unwrap();
+        self.login(username, PASSWORD).await
+    }
+
     /// A raw HTTP client, for what the SDK cannot send (malformed bodies, odd methods).
     pub fn http(&self) -> reqwest::Client {
         reqwest::Client::new()

@@ -389,6 +389,17 @@ test('the System Console\'s file storage test: testS3Connection with the config 
     await rejectsWith(user.testS3Connection(named), 403, 'api.context.permissions.app_error');
 });
 
+test('plugins as the web app and the System Console ask for them: none installed', async () => {
+    const admin = state.admin;
+    assert.deepEqual(await client().getWebappPlugins(), []);
+    assert.deepEqual(await admin.getPlugins(), {active: [], inactive: []});
+    assert.deepEqual(await admin.getPluginStatuses(), []);
+    await rejectsWith(admin.enablePlugin('com.example.demo'), 404, 'app.plugin.not_installed.app_error');
+    await rejectsWith(admin.disablePlugin('com.example.demo'), 404, 'app.plugin.not_installed.app_error');
+    await rejectsWith(admin.removePlugin('com.example.demo'), 404, 'app.plugin.not_installed.app_error');
+    await rejectsWith(admin.enablePlugin('ab'), 400, 'api.context.invalid_url_param.app_error');
+});
+
 test('an admin patches the config; logout ends the session', async () => {
     const admin = state.admin;
     const saved = await admin.patchConfig({TeamSettings: {SiteName: 'Client4 site'}});

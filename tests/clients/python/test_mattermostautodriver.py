@@ -129,3 +129,18 @@ def test_the_file_store_connection_test(me):
     assert boss.system.test_s3_connection(config) == {"status": "OK"}
     with pytest.raises(NotEnoughPermissions):
         me.system.test_s3_connection(config)
+
+
+def test_plugins_none_installed(me):
+    boss = auto(login_id="admin", password=PASSWORD)
+    assert boss.plugins.get_plugins() == {"active": [], "inactive": []}
+    assert boss.plugins.get_plugin_statuses() == []
+    assert me.plugins.get_webapp_plugins() == []
+    with pytest.raises(ResourceNotFound):
+        boss.plugins.enable_plugin("com.example.demo")
+    with pytest.raises(ResourceNotFound):
+        boss.plugins.remove_plugin("com.example.demo")
+    with pytest.raises(NotEnoughPermissions):
+        me.plugins.get_plugins()
+    with pytest.raises(NotEnoughPermissions):
+        me.plugins.enable_plugin("com.example.demo")
