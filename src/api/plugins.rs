@@ -2,10 +2,12 @@
 //! empty and an operation on a plugin finds none, answered as Mattermost answers for a
 //! plugin it does not have. With `PluginSettings.Enable` off everything is 501
 //! `app.plugin.disabled.app_error`, as in Mattermost. Uploading and installing (and the
-//! marketplace) are not implemented.
+//! marketplace's list) are not implemented; whether an admin has opened the marketplace is
+//! kept, as Mattermost keeps it.
 
 use super::Api;
-use crate::auth::permissions::require_system;
+use crate::app::server;
+use crate::auth::permissions::{ids::MANAGE_SYSTEM, require_system};
 use crate::contract::{self, DisablePluginPath, EnablePluginPath, RemovePluginPath, types};
 use crate::error::ApiError;
 use crate::rt::Ctx;
@@ -74,6 +76,17 @@ impl contract::PluginsApi for Api {
     async fn get_webapp_plugins(ctx: &Ctx) -> Result<Vec<types::PluginManifestWebapp>, ApiError> {
         require_enabled(ctx)?;
         Ok(Vec::new())
+    }
+
+    /// `GET /api/v4/plugins/marketplace/first_admin_visit`: manage_system. Whether an admin
+    /// has opened the marketplace yet.
+    async fn get_marketplace_visited_by_admin(ctx: &Ctx) -> Result<types::System, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        let value = server::first_admin_visit_marketplace(ctx.state.db()).await?;
+        Ok(types::System {
+            name: Some(server::FIRST_ADMIN_VISIT_MARKETPLACE.to_owned()),
+            value: Some(value),
+        })
     }
 
     /// `DELETE /api/v4/plugins/{plugin_id}`: sysconsole_write_plugins.

@@ -292,6 +292,19 @@ impl contract::SystemApi for Api {
         Ok(super::ok())
     }
 
+    /// `POST /api/v4/plugins/marketplace/first_admin_visit`: manage_system. Records that an
+    /// admin has opened the plugin marketplace (the body is not read, as in Mattermost).
+    async fn update_marketplace_visited_by_admin(
+        ctx: &Ctx,
+        _body: types::System,
+    ) -> Result<types::StatusOk, ApiError> {
+        require_system(ctx, MANAGE_SYSTEM).await?;
+        crate::app::server::set_first_admin_visit_marketplace(ctx).await?;
+        let caller = ctx.session()?.user_id.clone();
+        audits::record(ctx, &caller, "success").await;
+        Ok(super::ok())
+    }
+
     /// `POST /api/v4/site_url/test`: test_site_url. The URL must answer this API's ping.
     async fn test_site_url(
         ctx: &Ctx,

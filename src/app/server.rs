@@ -207,3 +207,42 @@ pub async fn database_healthy(caller: &crate::auth::Caller) -> bool {
         .await
         .is_ok()
 }
+
+/// The `Systems` row recording that an admin has opened the plugin marketplace.
+pub const FIRST_ADMIN_VISIT_MARKETPLACE: &str = "FirstAdminVisitMarketplace";
+
+/// Whether an admin has opened the plugin marketplace yet: `"true"` or `"false"`.
+pub async fn first_admin_visit_marketplace(db: &impl ConnectionTrait) -> Result<String, ApiError> {
+    Ok(
+        system::Entity::find_by_id(FIRST_ADMIN_VISIT_MARKETPLACE.to_owned())
+            .one(db)
+            .await?
+            .map_or_else(|| "false".to_owned(), |row| row.value),
+    )
+}
+
+/// Records that an admin has opened the plugin marketplace (whatever was sent, as in
+/// Mattermost) and tells every connected client.
+pub async fn set_first_admin_visit_marketplace(
+    caller: &crate::auth::Caller,
+) -> Result<(), ApiError> {
+    let row = system::Model {
+        name: FIRST_ADMIN_VISIT_MARKETPLACE.to_owned(),
+        value: "true".to_owned(),
+    };
+    system::Entity::insert(row.into_active_model())
+        .on_conflict(
+            OnConflict::column(system::Column::Name)
+                .update_column(system::Column::Value)
+                .to_owned(),
+        )
+        .exec_without_returning(caller.state.db())
+        .await?;
+    let event = super::events::Event::new(
+        "first_admin_visit_marketplace_status_received",
+        super::events::Broadcast::default(),
+    )
+    .with("firstAdminVisitMarketplaceStatus", "true");
+    caller.state.events().publish(event);
+    Ok(())
+}

@@ -98,3 +98,70 @@ async fn plugins_turned_off_answer_501() {
     let listed = admin.client.get_plugins().await.unwrap().into_inner();
     assert!(listed.active.is_empty() && listed.inactive.is_empty());
 }
+
+#[tokio::test]
+async fn the_first_admin_visit_to_the_marketplace_is_kept_and_told_to_everyone() {
+    use crate::websocket::{connect, events_until_pong, expect_hello, named};
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let user = server.user(&admin, "basic").await;
+    let visited = |value: &str| json!({"name": "FirstAdminVisitMarketplace", "value": value});
+    let shown = admin
+        .client
+        .get_marketplace_visited_by_admin()
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(shown.into_inner()).unwrap(),
+        visited("false")
+    );
+    let body = types::System {
+        name: None,
+        value: Some("false".into()),
+    };
+    assert_fails(
+        user.client.get_marketplace_visited_by_admin().await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    assert_fails(
+        user.client.update_marketplace_visited_by_admin(&body).await,
+        403,
+        FORBIDDEN,
+    )
+    .await;
+    let mut socket = connect(&server, &user).await;
+    expect_hello(&mut socket, user.id()).await;
+    // Whatever the body says, the visit is recorded (as Client4 sends it, too).
+    let posted = server
+        .http()
+        .post(server.api("/plugins/marketplace/first_admin_visit"))
+        .bearer_auth(&admin.token)
+        .json(&json!({"first_admin_visit_marketplace_status": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        posted.json::<Value>().await.unwrap(),
+        json!({"status": "OK"})
+    );
+    admin
+        .client
+        .update_marketplace_visited_by_admin(&body)
+        .await
+        .unwrap();
+    let shown = admin
+        .client
+        .get_marketplace_visited_by_admin()
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(shown.into_inner()).unwrap(),
+        visited("true")
+    );
+    let seen = events_until_pong(&mut socket, 1).await;
+    let told = named(&seen, "first_admin_visit_marketplace_status_received");
+    assert_eq!(told.len(), 2, "{seen:?}");
+    assert_eq!(told[0]["data"]["firstAdminVisitMarketplaceStatus"], "true");
+}

@@ -398,6 +398,10 @@ test('plugins as the web app and the System Console ask for them: none installed
     await rejectsWith(admin.disablePlugin('com.example.demo'), 404, 'app.plugin.not_installed.app_error');
     await rejectsWith(admin.removePlugin('com.example.demo'), 404, 'app.plugin.not_installed.app_error');
     await rejectsWith(admin.enablePlugin('ab'), 400, 'api.context.invalid_url_param.app_error');
+    // The System Console records the first admin visit to the marketplace.
+    assert.equal((await admin.getFirstAdminVisitMarketplaceStatus()).name, 'FirstAdminVisitMarketplace');
+    assert.deepEqual(await admin.setFirstAdminVisitMarketplaceStatus(), {status: 'OK'});
+    assert.deepEqual(await admin.getFirstAdminVisitMarketplaceStatus(), {name: 'FirstAdminVisitMarketplace', value: 'true'});
 });
 
 test('an admin patches the config; logout ends the session', async () => {

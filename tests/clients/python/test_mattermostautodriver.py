@@ -144,3 +144,9 @@ def test_plugins_none_installed(me):
         me.plugins.get_plugins()
     with pytest.raises(NotEnoughPermissions):
         me.plugins.enable_plugin("com.example.demo")
+    visit = boss.plugins.get_marketplace_visited_by_admin()
+    assert visit["name"] == "FirstAdminVisitMarketplace"
+    assert boss.system.update_marketplace_visited_by_admin({"value": "true"}) == {"status": "OK"}
+    assert boss.plugins.get_marketplace_visited_by_admin()["value"] == "true"
+    with pytest.raises(NotEnoughPermissions):
+        me.plugins.get_marketplace_visited_by_admin()
