@@ -404,6 +404,8 @@ pub async fn test_connection(config: &Config) -> Result<(), ApiError> {
     let failure = |id: &'static str, message: &'static str, detail: String| {
         ApiError::new(StatusCode::BAD_REQUEST, id, message).detail(detail)
     };
+    let no_driver =
+        |detail: String| failure(ids::NO_VALID_DRIVER, "No file driver selected.", detail);
     let f = &config.file_settings;
     if f.amazon_s3_bucket.is_empty() {
         return Err(ApiError::new(
@@ -436,13 +438,7 @@ pub async fn test_connection(config: &Config) -> Result<(), ApiError> {
             if settings.endpoint.is_empty() {
                 "s3.amazonaws.com".clone_into(&mut settings.endpoint);
             }
-            let client = Client::new(settings).map_err(|e| {
-                failure(
-                    ids::NO_VALID_DRIVER,
-                    "No file driver selected.",
-                    e.to_string(),
-                )
-            })?;
+            let client = Client::new(settings).map_err(|e| no_driver(e.to_string()))?;
             match client.bucket_exists().await {
                 Ok(true) => Ok(()),
                 Ok(false) => Err(failure(
@@ -457,10 +453,6 @@ pub async fn test_connection(config: &Config) -> Result<(), ApiError> {
                 )),
             }
         }
-        other => Err(failure(
-            ids::NO_VALID_DRIVER,
-            "No file driver selected.",
-            format!("no file store driver {other:?}"),
-        )),
+        other => Err(no_driver(format!("no file store driver {other:?}"))),
     }
 }

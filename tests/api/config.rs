@@ -174,12 +174,7 @@ async fn a_setting_changed_by_an_admin_shows_in_the_client_config_and_takes_effe
 async fn console_roles_change_only_their_own_areas() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
-    let manager = server
-        .user_with_role(&admin, "manager", "system_manager")
-        .await;
-    let reader = server
-        .user_with_role(&admin, "reader", "system_read_only_admin")
-        .await;
+    let (manager, reader) = server.manager_and_reader(&admin).await;
     let patch: types::Config = serde_json::from_value(json!({
         "ServiceSettings": {"EnableUserAccessTokens": true, "EnableMultifactorAuthentication": true},
         "PasswordSettings": {"MinimumLength": 12},

@@ -66,6 +66,7 @@ async fn writes_of_several_rows_in_opposite_orders_all_succeed() {
         ("system:user:*", "read"),
         ("system:role:*", "read"),
     ];
+    let admin_get = async |path: String| raw(&server, "GET", &path, Some(&admin.token), "").await;
     for round in 0..4 {
         let mut requests = Vec::new();
         for (turn, reversed) in [(0, false), (1, true)] {
@@ -112,14 +113,7 @@ async fn writes_of_several_rows_in_opposite_orders_all_succeed() {
             assert!(answer["error"].is_null(), "round {round}: {answer}");
         }
         // Each group of rows holds one request's values, whole.
-        let (_, listed) = raw(
-            &server,
-            "GET",
-            "/settings/?prefix=race.",
-            Some(&admin.token),
-            "",
-        )
-        .await;
+        let (_, listed) = admin_get("/settings/?prefix=race.".to_owned()).await;
         let seen: Vec<&Value> = listed["response"]
             .as_array()
             .unwrap()
@@ -134,28 +128,14 @@ async fn writes_of_several_rows_in_opposite_orders_all_succeed() {
                     .any(|w| *seen[0] == json!(w)),
             "round {round}: {listed}"
         );
-        let (_, held) = raw(
-            &server,
-            "GET",
-            &format!("/permissions/{role}/rules"),
-            Some(&admin.token),
-            "",
-        )
-        .await;
+        let (_, held) = admin_get(format!("/permissions/{role}/rules")).await;
         let held = held["response"].as_array().unwrap();
         assert_eq!(held.len(), rules.len(), "{held:?}");
         assert!(
             held.iter().all(|r| r["access"] == held[0]["access"]),
             "{held:?}"
         );
-        let (_, members) = raw(
-            &server,
-            "GET",
-            &format!("/roles/{role}/members"),
-            Some(&admin.token),
-            "",
-        )
-        .await;
+        let (_, members) = admin_get(format!("/roles/{role}/members")).await;
         let mut members: Vec<String> = serde_json::from_value(members["response"].clone()).unwrap();
         members.sort();
         let mut expected = accounts.clone();

@@ -23,12 +23,7 @@ async fn no_plugin_is_installed_and_the_lists_say_so() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let user = server.user(&admin, "basic").await;
-    let reader = server
-        .user_with_role(&admin, "reader", "system_read_only_admin")
-        .await;
-    let manager = server
-        .user_with_role(&admin, "manager", "system_manager")
-        .await;
+    let (manager, reader) = server.manager_and_reader(&admin).await;
 
     // Both lists, always there (the System Console maps over them).
     for who in [&admin, &reader, &manager] {
@@ -105,16 +100,20 @@ async fn the_first_admin_visit_to_the_marketplace_is_kept_and_told_to_everyone()
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let user = server.user(&admin, "basic").await;
-    let visited = |value: &str| json!({"name": "FirstAdminVisitMarketplace", "value": value});
-    let shown = admin
-        .client
-        .get_marketplace_visited_by_admin()
-        .await
-        .unwrap();
-    assert_eq!(
-        serde_json::to_value(shown.into_inner()).unwrap(),
-        visited("false")
-    );
+    // What the admin is shown, against `{name, value}` with `value`.
+    let shown_is = async |value: &str| {
+        let shown = admin
+            .client
+            .get_marketplace_visited_by_admin()
+            .await
+            .unwrap();
+        let shown = serde_json::to_value(shown.into_inner()).unwrap();
+        assert_eq!(
+            shown,
+            json!({"name": "FirstAdminVisitMarketplace", "value": value})
+        );
+    };
+    shown_is("false").await;
     let body = types::System {
         name: None,
         value: Some("false".into()),
@@ -151,15 +150,7 @@ async fn the_first_admin_visit_to_the_marketplace_is_kept_and_told_to_everyone()
         .update_marketplace_visited_by_admin(&body)
         .await
         .unwrap();
-    let shown = admin
-        .client
-        .get_marketplace_visited_by_admin()
-        .await
-        .unwrap();
-    assert_eq!(
-        serde_json::to_value(shown.into_inner()).unwrap(),
-        visited("true")
-    );
+    shown_is("true").await;
     let seen = events_until_pong(&mut socket, 1).await;
     let told = named(&seen, "first_admin_visit_marketplace_status_received");
     assert_eq!(told.len(), 2, "{seen:?}");

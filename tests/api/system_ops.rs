@@ -132,12 +132,7 @@ async fn the_s3_test_tries_the_file_store_given() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let user = server.user(&admin, "basic").await;
-    let manager = server
-        .user_with_role(&admin, "manager", "system_manager")
-        .await;
-    let reader = server
-        .user_with_role(&admin, "reader", "system_read_only_admin")
-        .await;
+    let (manager, reader) = server.manager_and_reader(&admin).await;
     let folder =
         std::env::temp_dir().join(format!("ferromost_s3test_{}", ferromost::ids::new_id()));
     let local = file_store(&server, &admin, |f| {

@@ -471,8 +471,7 @@ async fn save_side(
         .ok_or_else(|| ApiError::internal("the role's Corteza side was not stored"))
 }
 
-/// The ids of the accounts holding role `name` among their system roles.
-/// The accounts holding role `name`, in the order of their ids.
+/// The ids of the accounts holding role `name` among their system roles, in order.
 async fn holders(db: &impl ConnectionTrait, name: &str) -> Result<Vec<String>, ApiError> {
     let candidates = user::Entity::find()
         .filter(user::Column::Roles.contains(name))

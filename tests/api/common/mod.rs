@@ -270,6 +270,18 @@ impl TestServer {
         self.login(username, PASSWORD).await
     }
 
+    /// The two System Console roles besides admins, signed in: `manager` (system_manager)
+    /// and `reader` (system_read_only_admin).
+    pub async fn manager_and_reader(&self, admin: &Account) -> (Account, Account) {
+        let manager = self
+            .user_with_role(admin, "manager", "system_manager")
+            .await;
+        let reader = self
+            .user_with_role(admin, "reader", "system_read_only_admin")
+            .await;
+        (manager, reader)
+    }
+
     /// A raw HTTP client, for what the SDK cannot send (malformed bodies, odd methods).
     pub fn http(&self) -> reqwest::Client {
         reqwest::Client::new()
